@@ -1,0 +1,1 @@
+"""Pluggable connectors: one module per network, registered under `socialmetrics.connectors`."""

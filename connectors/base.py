@@ -1,0 +1,227 @@
+"""The connector contract: streams, windows, credentials, records and the errors a connector raises.
+
+A connector never imports duckdb or airflow. It gets its credentials and HTTP client through the
+constructor, fetches raw API pages for a window (`fetch`), and turns a landed page into records
+(`parse`). Keeping the two apart is what makes a landed run replayable without calling the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import pyarrow as pa
+
+
+class Kind(StrEnum):
+    """The unified raw tables a stream lands in; every network maps onto these."""
+
+    DAILY_METRICS = "daily_metrics"
+    POSTS = "posts"
+    POST_METRICS = "post_metrics"
+
+
+# The unified metric vocabulary of `raw.daily_metrics.metric` and `raw.post_metrics.metric`.
+# A connector maps its network's own names onto these and leaves `metric` NULL for the rest.
+DAILY_METRICS = (
+    "impressions",
+    "reach",
+    "followers",
+    "follower_gain",
+    "follows",
+    "unfollows",
+    "reactions",
+    "comments",
+    "shares",
+    "clicks",
+    "engagements",
+    "page_views",
+)
+POST_METRICS = ("impressions", "reach", "reactions", "comments", "shares", "clicks", "engagements")
+
+# Columns every record of a kind carries (the connector fills them); provenance is added on landing.
+KIND_SCHEMAS: dict[Kind, pa.Schema] = {
+    Kind.DAILY_METRICS: pa.schema(
+        [
+            ("day", pa.date32()),
+            ("metric", pa.string()),
+            ("source_metric", pa.string()),
+            ("value", pa.float64()),
+            ("payload", pa.string()),
+        ]
+    ),
+    Kind.POSTS: pa.schema(
+        [
+            ("post_id", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("permalink", pa.string()),
+            ("text", pa.string()),
+            ("payload", pa.string()),
+        ]
+    ),
+    Kind.POST_METRICS: pa.schema(
+        [
+            ("post_id", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("as_of", pa.date32()),
+            ("metric", pa.string()),
+            ("source_metric", pa.string()),
+            ("value", pa.float64()),
+            ("payload", pa.string()),
+        ]
+    ),
+}
+
+# Which column a kind's window applies to (a DATE, or a TIMESTAMP compared by its UTC date).
+KIND_WINDOW_COLUMN: dict[Kind, str] = {
+    Kind.DAILY_METRICS: "day",
+    Kind.POSTS: "published_at",
+    Kind.POST_METRICS: "published_at",
+}
+
+# The key of a record inside one (network, account) slice.
+KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
+    Kind.DAILY_METRICS: ("day", "source_metric"),
+    Kind.POSTS: ("post_id",),
+    Kind.POST_METRICS: ("post_id", "as_of", "source_metric"),
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open range of calendar days [start, end)."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"empty window: end {self.end} is not after start {self.start}")
+
+    @property
+    def days(self) -> int:
+        """Number of days in the window."""
+        return (self.end - self.start).days
+
+    def chunks(self, max_days: int) -> Iterator[Window]:
+        """Split into consecutive windows of at most `max_days` days."""
+        cur = self.start
+        while cur < self.end:
+            nxt = min(cur + dt.timedelta(days=max_days), self.end)
+            yield Window(cur, nxt)
+            cur = nxt
+
+    def clamp_start(self, earliest: dt.date) -> Window | None:
+        """The part of the window on or after `earliest`, or None when nothing is left."""
+        if self.end <= earliest:
+            return None
+        return Window(max(self.start, earliest), self.end)
+
+    def to_json(self) -> dict[str, str]:
+        """ISO dates, for manifests."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One kind of data a connector fetches."""
+
+    name: str
+    kinds: tuple[Kind, ...]
+    lookback_days: int | None = None  # None: the run's lookback from the config
+    max_history_days: int | None = None  # how far back the API keeps data
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a connection gives a connector: a token, an API base URL and extra settings."""
+
+    conn_id: str
+    token: str | None
+    base_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never show the token
+        return f"Credentials(conn_id={self.conn_id!r}, base_url={self.base_url!r}, token=***)"
+
+
+@dataclass(frozen=True)
+class Account:
+    """One configured account of a network."""
+
+    network: str
+    id: str
+    name: str | None = None
+    conn_id: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def connection_id(self) -> str:
+        """The Airflow connection holding this account's token."""
+        return self.conn_id or f"{self.network}_default"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One raw API answer (already scrubbed of secrets) and what produced it."""
+
+    stream: str
+    request: dict[str, Any]
+    body: Any
+
+
+@dataclass
+class Warning_:
+    """Something a run should report without failing (a dropped metric, a clamped window)."""
+
+    stream: str
+    code: str
+    message: str
+
+
+class ConnectorError(Exception):
+    """Base of all errors a connector raises; the message is safe to show (no secrets)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AuthError(ConnectorError):
+    """The token is missing, expired or lacks permissions: never retried."""
+
+
+class RateLimitError(ConnectorError):
+    """The API's rate limit is exhausted for longer than we are willing to wait."""
+
+
+class ApiError(ConnectorError):
+    """The API answered with an error we cannot recover from."""
+
+
+class MalformedResponseError(ConnectorError):
+    """The API answered with something that is not the documented shape."""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every network implements; registered under entry-point group `socialmetrics.connectors`."""
+
+    network: ClassVar[str]
+    streams: ClassVar[tuple[Stream, ...]]
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield the raw pages of `stream` for `window`, already scrubbed of secrets."""
+        ...
+
+    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        """Turn one landed page into (kind, record) pairs (pure, no I/O)."""
+        ...
+
+    @property
+    def warnings(self) -> list[Warning_]:
+        """Warnings collected while fetching."""
+        ...

@@ -1,0 +1,367 @@
+"""Facebook Pages through the Graph API: page insights by day and the page's published posts.
+
+Graph API facts this module relies on (developers.facebook.com, Pages API / Insights reference):
+- `GET /{page-id}/insights?metric=a,b&period=day&since&until`: daily values carry `end_time`, midnight
+  Pacific time at the END of the day they count (`since=2024-01-01` gives a first end_time of
+  2024-01-02T08:00:00+0000). So `since=start, until=end` returns the days [start, end).
+- At most 90 days between since and until; the API keeps two years of page insights.
+- Insights' `paging.next` points at the NEXT time range, not more of this one: never follow it.
+- One invalid metric fails the whole request with code 100 ("must be a valid insights metric"),
+  without naming the metric. Meta removed page_impressions*, page_fans* and post_impressions* on
+  15 Nov 2025 (replacements: page_media_view, page_follows, post_media_view).
+- Errors: {"error": {"code", "error_subcode", "type", "message", "fbtrace_id"}}. 4, 17, 32, 613
+  (and 80001 for Pages business use cases) are rate limits; 190 is an invalid or expired token;
+  1 and 2 are transient; 1 with subcode 99 asks for less data.
+- `published_posts` pages with cursors; its `paging.next` URL carries the access token.
+  `shares` and `message` are absent (not zero, not empty) on posts without them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import requests
+
+from connectors.base import (
+    Account,
+    ApiError,
+    Credentials,
+    Kind,
+    MalformedResponseError,
+    Page,
+    Stream,
+    Warning_,
+    Window,
+)
+from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v25.0"
+MAX_INSIGHTS_DAYS = 90
+HISTORY_DAYS = 2 * 365
+POSTS_PAGE_SIZE = 100
+PACIFIC = ZoneInfo("America/Los_Angeles")
+RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
+TRANSIENT_CODES = {1, 2}
+
+# Metrics valid since Meta's November 2025 removals, and how they map onto the unified model.
+# The list is configuration (account option `metrics`); the mapping of known names lives here.
+DEFAULT_PAGE_METRICS = (
+    "page_media_view",
+    "page_total_media_view_unique",
+    "page_post_engagements",
+    "page_follows",
+    "page_daily_follows_unique",
+    "page_daily_unfollows_unique",
+    "page_actions_post_reactions_total",
+    "page_views_total",
+)
+PAGE_METRIC_MAP = {
+    "page_media_view": "impressions",  # replaced page_impressions in Nov 2025
+    "page_total_media_view_unique": "reach",  # replaced page_impressions_unique
+    "page_post_engagements": "engagements",
+    "page_follows": "followers",  # replaced page_fans
+    "page_daily_follows_unique": "follows",
+    "page_daily_unfollows_unique": "unfollows",
+    "page_actions_post_reactions_total": "reactions",  # an object by reaction type; we sum it
+    "page_views_total": "page_views",
+}
+POST_FIELDS = (
+    "id,message,created_time,permalink_url,shares,"
+    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+)
+
+
+class FacebookErrorPolicy(ErrorPolicy):
+    """Reads Graph API error bodies and rate-limit headers."""
+
+    network = "facebook"
+
+    def classify(self, response: requests.Response) -> Verdict:
+        """Map a Graph answer to an action."""
+        if response.status_code < 400:
+            return Verdict(Action.OK)
+        error = _error_body(response)
+        if error is None:
+            return super().classify(response)
+        code = error.get("code")
+        sub = error.get("error_subcode")
+        text = f"Facebook error {code}" + (f"/{sub}" if sub else "") + f": {error.get('message', '')}"
+        if code == 190 or error.get("type") == "OAuthException" and code in (102, 463, 467):
+            return Verdict(Action.AUTH, text, code="190")
+        if code in RATE_LIMIT_CODES or response.status_code == 429:
+            return Verdict(Action.RATE_LIMITED, text, _usage_wait_s(response), code=str(code))
+        if code == 1 and sub == 99:
+            return Verdict(Action.FAIL, text, code="reduce_data")
+        if code in TRANSIENT_CODES or response.status_code >= 500:
+            return Verdict(Action.RETRY, text, code=str(code))
+        if code == 100 and "metric" in str(error.get("message", "")).lower():
+            return Verdict(Action.FAIL, text, code="invalid_metric")
+        return Verdict(Action.FAIL, text, code=str(code))
+
+    def auth_message(self, verdict: Verdict, conn_id: str) -> str:
+        """Name the connection and how to renew a Page token."""
+        return (
+            f"{verdict.message}. The Page access token in Airflow connection '{conn_id}' is expired or "
+            f"invalid: create a new long-lived Page token (Meta Business Suite > Settings > Advanced > "
+            f"System users, or the Graph API Explorer) and store it as the connection's password. "
+            f"This error is never retried."
+        )
+
+
+def _error_body(response: requests.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else None
+
+
+def _usage_wait_s(response: requests.Response) -> float | None:
+    """Seconds until access returns, from X-Business-Use-Case-Usage (minutes) or Retry-After."""
+    waits: list[float] = []
+    raw = response.headers.get("X-Business-Use-Case-Usage")
+    if raw:
+        try:
+            usage = json.loads(raw)
+            for entries in usage.values():
+                for entry in entries:
+                    minutes = float(entry.get("estimated_time_to_regain_access") or 0)
+                    if minutes > 0:
+                        waits.append(minutes * 60.0)
+        except (ValueError, AttributeError, TypeError):
+            log.warning("ignoring unreadable X-Business-Use-Case-Usage header")
+    if waits:
+        return max(waits)
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return float(retry_after)
+        except ValueError:
+            return None
+    return None
+
+
+def end_time_to_day(end_time: str) -> dt.date:
+    """The day a daily insight value counts: the Pacific calendar day that `end_time` closes."""
+    try:
+        moment = dt.datetime.strptime(end_time, "%Y-%m-%dT%H:%M:%S%z")
+    except (TypeError, ValueError):
+        raise MalformedResponseError(f"Facebook insights: end_time {end_time!r} is not an ISO timestamp") from None
+    return moment.astimezone(PACIFIC).date() - dt.timedelta(days=1)
+
+
+def parse_time(value: str) -> dt.datetime:
+    """Graph timestamps look like 2024-01-02T15:04:05+0000."""
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(dt.UTC)
+    except (TypeError, ValueError):
+        raise MalformedResponseError(f"Facebook: created_time {value!r} is not an ISO timestamp") from None
+
+
+class FacebookConnector:
+    """Facebook Page insights and posts."""
+
+    network: ClassVar[str] = "facebook"
+    streams: ClassVar[tuple[Stream, ...]] = (
+        Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
+        Stream("posts", (Kind.POSTS, Kind.POST_METRICS)),
+    )
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        http: HttpClient | None = None,
+        *,
+        today: dt.date | None = None,
+    ) -> None:
+        if not credentials.token:
+            raise ApiError(
+                f"Airflow connection '{credentials.conn_id}' has no token: put the Page access token "
+                f"into the connection's password field."
+            )
+        self.account = account
+        self.credentials = credentials
+        self.version = str(credentials.extra.get("api_version") or DEFAULT_API_VERSION)
+        self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/" + self.version
+        self.http = http or HttpClient(
+            FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token]
+        )
+        self.today = today or dt.datetime.now(dt.UTC).date()
+        self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
+        self._warnings: list[Warning_] = []
+
+    @property
+    def warnings(self) -> list[Warning_]:
+        """Warnings collected while fetching."""
+        return self._warnings
+
+    # -- fetching -------------------------------------------------------------------------------
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield scrubbed raw pages of a stream for a window."""
+        if stream.name == "page_insights":
+            yield from self._fetch_insights(window)
+        elif stream.name == "posts":
+            yield from self._fetch_posts(window)
+        else:
+            raise ValueError(f"facebook has no stream {stream.name!r}")
+
+    def _token_params(self) -> dict[str, Any]:
+        return {"access_token": self.credentials.token}
+
+    def _page(self, stream: str, url: str, params: dict[str, Any] | None, body: Any) -> Page:
+        secrets = [self.credentials.token]
+        request = {
+            "url": url,
+            "params": {k: v for k, v in (params or {}).items() if k != "access_token"},
+            "fetched_on": self.today.isoformat(),
+        }
+        return Page(stream, scrub_obj(request, secrets), scrub_obj(body, secrets))
+
+    def _fetch_insights(self, window: Window) -> Iterator[Page]:
+        for chunk in window.chunks(MAX_INSIGHTS_DAYS):
+            yield from self._insights_chunk(chunk, list(self.metrics))
+
+    def _insights_chunk(self, chunk: Window, metrics: list[str]) -> Iterator[Page]:
+        url = f"{self.base}/{self.account.id}/insights"
+        params = {
+            "metric": ",".join(metrics),
+            "period": "day",
+            "since": chunk.start.isoformat(),
+            "until": chunk.end.isoformat(),
+            **self._token_params(),
+        }
+        try:
+            body, _ = self.http.get_json(url, params)
+        except ApiError as exc:
+            if exc.code == "invalid_metric":
+                yield from self._split_invalid(chunk, metrics, exc)
+                return
+            if exc.code == "reduce_data" and chunk.days > 1:
+                half = chunk.start + dt.timedelta(days=chunk.days // 2)
+                log.warning("Facebook asked for less data; splitting %s..%s", chunk.start, chunk.end)
+                yield from self._insights_chunk(Window(chunk.start, half), metrics)
+                yield from self._insights_chunk(Window(half, chunk.end), metrics)
+                return
+            raise
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise MalformedResponseError(
+                f"Facebook insights for page {self.account.id}, {chunk.start}..{chunk.end}: the answer has "
+                f"no 'data' list (got {str(body)[:120]!r})."
+            )
+        yield self._page("page_insights", url, params, body)
+
+    def _split_invalid(self, chunk: Window, metrics: list[str], exc: ApiError) -> Iterator[Page]:
+        """One invalid metric fails the whole request: bisect to find it and keep the rest."""
+        if len(metrics) == 1:
+            message = (
+                f"Facebook rejects metric '{metrics[0]}' for page {self.account.id} ({exc}); it was skipped. "
+                f"Remove it from `metrics` of this account in the config (Meta retires metrics often)."
+            )
+            log.warning(message)
+            if not any(w.code == "invalid_metric" and metrics[0] in w.message for w in self._warnings):
+                self._warnings.append(Warning_("page_insights", "invalid_metric", message))
+            return
+        mid = len(metrics) // 2
+        yield from self._insights_chunk(chunk, metrics[:mid])
+        yield from self._insights_chunk(chunk, metrics[mid:])
+
+    def _fetch_posts(self, window: Window) -> Iterator[Page]:
+        url = f"{self.base}/{self.account.id}/published_posts"
+        start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
+        end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
+        params: dict[str, Any] = {
+            "fields": POST_FIELDS,
+            "since": int(start.timestamp()),
+            "until": int(end.timestamp()),
+            "limit": POSTS_PAGE_SIZE,
+            **self._token_params(),
+        }
+
+        def next_request(body: Any, _url: str, _params: dict[str, Any] | None) -> tuple[str, None] | None:
+            if not isinstance(body, dict):
+                return None
+            nxt = (body.get("paging") or {}).get("next")
+            return (nxt, None) if nxt else None
+
+        for body, page_url, page_params in self.http.paginate(url, params, next_request):
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise MalformedResponseError(
+                    f"Facebook published_posts for page {self.account.id}: the answer has no 'data' list."
+                )
+            yield self._page("posts", page_url, page_params, body)
+
+    # -- parsing --------------------------------------------------------------------------------
+
+    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        """Records of a landed page."""
+        if stream.name == "page_insights":
+            yield from self._parse_insights(page)
+        elif stream.name == "posts":
+            yield from self._parse_posts(page)
+
+    def _parse_insights(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        for series in page.body.get("data", []):
+            name = series.get("name")
+            if not name or series.get("period") not in (None, "day"):
+                continue
+            for point in series.get("values") or []:
+                value = point.get("value")
+                if isinstance(value, dict):  # e.g. reactions by type: {"like": 5, "love": 2}
+                    number: float | None = float(sum(v for v in value.values() if isinstance(v, int | float)))
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    number = float(value)
+                elif value is None:
+                    number = None
+                else:
+                    raise MalformedResponseError(
+                        f"Facebook insights {name}: value {value!r} at {point.get('end_time')} is not a number"
+                    )
+                yield Kind.DAILY_METRICS, {
+                    "day": end_time_to_day(point.get("end_time")),
+                    "metric": PAGE_METRIC_MAP.get(name),
+                    "source_metric": name,
+                    "value": number,
+                    "payload": json.dumps({"name": name, **point}, sort_keys=True),
+                }
+
+    def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        as_of = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
+        for post in page.body.get("data", []):
+            post_id = post.get("id")
+            if not post_id:
+                raise MalformedResponseError("Facebook published_posts: a post without 'id'")
+            published = parse_time(post.get("created_time"))
+            yield Kind.POSTS, {
+                "post_id": post_id,
+                "published_at": published,
+                "permalink": post.get("permalink_url"),
+                "text": post.get("message"),
+                "payload": json.dumps(post, sort_keys=True),
+            }
+            totals = {
+                "reactions": ((post.get("reactions") or {}).get("summary") or {}).get("total_count"),
+                "comments": ((post.get("comments") or {}).get("summary") or {}).get("total_count"),
+                # absent `shares` means none were counted
+                "shares": (post.get("shares") or {}).get("count", 0),
+            }
+            for metric, value in totals.items():
+                yield Kind.POST_METRICS, {
+                    "post_id": post_id,
+                    "published_at": published,
+                    "as_of": as_of,
+                    "metric": metric,
+                    "source_metric": metric,
+                    "value": None if value is None else float(value),
+                    "payload": "{}",
+                }

@@ -1,0 +1,269 @@
+"""The one HTTP layer every connector uses: timeouts, retries with backoff, rate limits, paging
+with loop detection, and errors that never contain a secret.
+
+A connector tells the client how to read its network's errors through `ErrorPolicy.classify`;
+the waiting, counting and scrubbing happen here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import Enum
+from typing import Any
+
+import requests
+
+from connectors.base import ApiError, AuthError, ConnectorError, MalformedResponseError, RateLimitError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read seconds
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_S = 1.0
+BACKOFF_CAP_S = 60.0
+MAX_RATE_LIMIT_WAIT_S = 15 * 60.0  # wait for a reset at most this long, otherwise fail and say when
+MAX_PAGES = 10_000
+
+# Query parameters and JSON keys whose values are secrets wherever they appear.
+SECRET_PARAM_RE = re.compile(
+    r"(?i)((?:access_token|client_secret|appsecret_proof|refresh_token|oauth_token|bearer_token|token)"
+    r"(?:=|%3D|\"\s*:\s*\"))([^&\s\"'#]+)"
+)
+BEARER_RE = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]+")
+REDACTED = "***"
+
+
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Remove secrets from `text`: known secret values, token query parameters and bearer headers."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    text = SECRET_PARAM_RE.sub(lambda m: m.group(1) + REDACTED, text)
+    return BEARER_RE.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def scrub_obj(obj: Any, secrets: Iterable[str | None] = ()) -> Any:
+    """Scrub every string inside a JSON-like object (paging URLs carry tokens)."""
+    secrets = tuple(secrets)
+    if isinstance(obj, str):
+        return scrub(obj, secrets)
+    if isinstance(obj, list):
+        return [scrub_obj(v, secrets) for v in obj]
+    if isinstance(obj, dict):
+        return {k: scrub_obj(v, secrets) for k, v in obj.items()}
+    return obj
+
+
+class _ScrubFilter(logging.Filter):
+    """urllib3 logs request lines (with query strings) at DEBUG; keep tokens out of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(str(record.msg))
+        if record.args:
+            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_ScrubFilter())
+
+
+class Action(Enum):
+    """What to do with an answer."""
+
+    OK = "ok"
+    RETRY = "retry"  # transient: back off and try again
+    RATE_LIMITED = "rate_limited"  # wait (for `wait_s` if known) and try again
+    AUTH = "auth"  # never retried
+    FAIL = "fail"  # never retried
+
+
+@dataclass
+class Verdict:
+    """The classification of one HTTP answer."""
+
+    action: Action
+    message: str = ""
+    wait_s: float | None = None
+    code: str | None = None
+
+
+class ErrorPolicy:
+    """Default reading of HTTP answers; networks subclass and override `classify`."""
+
+    network = "api"
+
+    def classify(self, response: requests.Response) -> Verdict:
+        """Map an answer to an action."""
+        status = response.status_code
+        if status < 400:
+            return Verdict(Action.OK)
+        wait = retry_after_seconds(response)
+        if status == 429:
+            return Verdict(Action.RATE_LIMITED, f"{self.network} answered 429 Too Many Requests", wait)
+        if status in (500, 502, 503, 504):
+            return Verdict(Action.RETRY, f"{self.network} answered {status}", wait)
+        if status in (401, 403):
+            return Verdict(Action.AUTH, f"{self.network} answered {status}")
+        return Verdict(Action.FAIL, f"{self.network} answered {status}: {response.text[:300]}")
+
+    def auth_message(self, verdict: Verdict, conn_id: str) -> str:
+        """The message for an authentication failure; names the connection to fix."""
+        return (
+            f"{verdict.message}. The token in Airflow connection '{conn_id}' is not accepted: "
+            f"renew it and update the connection's password."
+        )
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), if present."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class HttpClient:
+    """A requests Session with timeouts, retries, rate-limit waits and secret-free errors."""
+
+    def __init__(
+        self,
+        policy: ErrorPolicy,
+        *,
+        conn_id: str,
+        secrets: Iterable[str | None] = (),
+        session: requests.Session | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        max_attempts: int = MAX_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+        max_rate_limit_wait_s: float = MAX_RATE_LIMIT_WAIT_S,
+    ) -> None:
+        self.policy = policy
+        self.conn_id = conn_id
+        self.secrets = tuple(s for s in secrets if s)
+        self.session = session or requests.Session()
+        if headers:
+            self.session.headers.update(headers)
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+        self.max_rate_limit_wait_s = max_rate_limit_wait_s
+        self.requests_made = 0
+        self.waited_s = 0.0
+
+    def scrub(self, text: str) -> str:
+        """Scrub with this client's secrets."""
+        return scrub(text, self.secrets)
+
+    def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, requests.Response]:
+        """GET and decode JSON, retrying transient errors and rate limits; raises ConnectorError."""
+        last = ""
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                self.requests_made += 1
+                response = self.session.get(url, params=params, timeout=self.timeout)
+            except requests.RequestException as exc:
+                # requests puts the full URL (with its query string) into the message: scrub it.
+                last = self.scrub(f"{type(exc).__name__}: {exc}")
+                self._backoff(attempt, None, last)
+                continue
+            verdict = self.policy.classify(response)
+            if verdict.action is Action.OK:
+                try:
+                    return response.json(), response
+                except ValueError:
+                    raise MalformedResponseError(
+                        f"{self.policy.network} answered {response.status_code} with a body that is not "
+                        f"JSON (first bytes: {self.scrub(response.text[:120])!r}) for "
+                        f"{self.scrub(_describe(url, params))}"
+                    ) from None
+            message = self.scrub(verdict.message)
+            if verdict.action is Action.AUTH:
+                raise AuthError(self.scrub(self.policy.auth_message(verdict, self.conn_id)), code=verdict.code)
+            if verdict.action is Action.FAIL:
+                raise ApiError(f"{message} (request: {self.scrub(_describe(url, params))})", code=verdict.code)
+            if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:
+                if verdict.wait_s > self.max_rate_limit_wait_s:
+                    resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + verdict.wait_s))
+                    raise RateLimitError(
+                        f"{message}; the limit resets in {verdict.wait_s / 60:.0f} minutes (about {resume}). "
+                        f"Nothing was lost: clear this task to retry after that."
+                    )
+            last = message
+            self._backoff(attempt, verdict.wait_s, message)
+        kind = RateLimitError if "rate" in last.lower() or "429" in last else ApiError
+        raise kind(
+            f"{self.policy.network}: gave up after {self.max_attempts} attempts; last answer: {last}. "
+            f"Nothing already loaded was changed; retry the task later."
+        )
+
+    def _backoff(self, attempt: int, wait_s: float | None, reason: str) -> None:
+        if attempt >= self.max_attempts:
+            return
+        if wait_s is None:
+            wait_s = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        log.warning("%s; attempt %d/%d, waiting %.1f s", reason, attempt, self.max_attempts, wait_s)
+        self.waited_s += wait_s
+        self.sleep(wait_s)
+
+    def paginate(
+        self,
+        url: str,
+        params: dict[str, Any] | None,
+        next_request: Callable[[Any, str, dict[str, Any] | None], tuple[str, dict[str, Any] | None] | None],
+        max_pages: int = MAX_PAGES,
+    ) -> Iterator[tuple[Any, str, dict[str, Any] | None]]:
+        """Yield (body, url, params) per page; `next_request` returns the next request or None.
+
+        The same request twice means the API is looping: that ends with an error, not forever.
+        """
+        seen: set[str] = set()
+        request: tuple[str, dict[str, Any] | None] | None = (url, params)
+        pages = 0
+        while request is not None:
+            key = _describe(*request)
+            if key in seen:
+                raise MalformedResponseError(
+                    f"{self.policy.network} paging loops: the next page repeats an earlier request "
+                    f"({self.scrub(key)}); stopping instead of fetching forever."
+                )
+            seen.add(key)
+            pages += 1
+            if pages > max_pages:
+                raise MalformedResponseError(f"{self.policy.network}: more than {max_pages} pages; stopping.")
+            body, _ = self.get_json(*request)
+            yield body, request[0], request[1]
+            request = next_request(body, *request)
+
+
+def _describe(url: str, params: dict[str, Any] | None) -> str:
+    if not params:
+        return url
+    query = "&".join(f"{k}={v}" for k, v in sorted(params.items()))
+    return f"{url}?{query}"
+
+
+__all__ = [
+    "Action",
+    "ConnectorError",
+    "ErrorPolicy",
+    "HttpClient",
+    "Verdict",
+    "retry_after_seconds",
+    "scrub",
+    "scrub_obj",
+]

@@ -1,0 +1,133 @@
+"""social_metrics: nightly at 03:00 Europe/Berlin, and backfills from the UI.
+
+Thin wiring only: every task calls a function of socialmetrics.pipeline. Nothing here does I/O at
+import time. A run covers the calendar day of its logical date (company time zone) plus the
+config's lookback; backfill runs cover exactly their day (see socialmetrics/pipeline.py).
+
+extract (mapped over accounts, HTTP only) -> load -> check -> transform -> finish
+Every task that touches the DuckDB file runs in the pool `duckdb` (1 slot): DuckDB has one
+writer process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+
+DUCKDB_POOL = "duckdb"
+
+
+def _settings() -> tuple[Any, Any, Any]:
+    from socialmetrics import settings
+
+    return settings.config_path(), settings.warehouse_path(), settings.landing_root()
+
+
+def _run_info() -> tuple[str, dt.datetime, bool]:
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    logical = ctx.get("logical_date") or dag_run.run_after
+    return dag_run.run_id, logical, str(dag_run.run_type).lower().endswith("backfill")
+
+
+@dag(
+    dag_id="social_metrics",
+    schedule=CronDataIntervalTimetable("0 3 * * *", timezone="Europe/Berlin"),
+    start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_tasks=8,
+    default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=5)},
+    tags=["socialmetrics"],
+    doc_md=__doc__,
+)
+def social_metrics() -> None:
+    """Pull every configured account, load, check and publish the marts."""
+
+    @task
+    def plan() -> list[dict[str, Any]]:
+        """Read and validate the config; one entry per account."""
+        from socialmetrics.pipeline import plan as plan_accounts
+
+        config_path, _, _ = _settings()
+        return plan_accounts(config_path)
+
+    @task
+    def window() -> dict[str, str]:
+        """The days this run covers."""
+        from socialmetrics.config import load_config
+        from socialmetrics.pipeline import run_window
+
+        config_path, _, _ = _settings()
+        _, logical, backfill = _run_info()
+        w = run_window(logical, load_config(config_path), backfill=backfill)
+        return w.to_json()
+
+    @task(retries=2, map_index_template="{{ task.op_kwargs['account']['network'] }}/{{ task.op_kwargs['account']['id'] }}")
+    def extract(account: dict[str, Any], days: dict[str, str]) -> dict[str, Any]:
+        """Fetch one account's raw pages into the landing zone (no warehouse access)."""
+        from connectors.base import Window
+        from socialmetrics.credentials import airflow_credentials
+        from socialmetrics.pipeline import account_from_dict
+        from socialmetrics.pipeline import extract as extract_account
+
+        _, _, landing_root = _settings()
+        run_id, _, _ = _run_info()
+        w = Window(dt.date.fromisoformat(days["start"]), dt.date.fromisoformat(days["end"]))
+        return extract_account(
+            account_from_dict(account), w, run_id, credentials=airflow_credentials, landing_root=landing_root
+        )
+
+    @task(pool=DUCKDB_POOL, trigger_rule="all_done")
+    def load() -> dict[str, list[str]]:
+        """Replace the run's windows in raw.* with what landed (accounts that failed are left as they were)."""
+        from socialmetrics.pipeline import load as load_run
+
+        _, warehouse, landing_root = _settings()
+        run_id, _, _ = _run_info()
+        windows = load_run(run_id, warehouse_path=warehouse, landing_root=landing_root)
+        return {k: [v[0].isoformat(), v[1].isoformat()] for k, v in windows.items()}
+
+    @task(pool=DUCKDB_POOL)
+    def check(loaded: dict[str, list[str]]) -> int:
+        """Great Expectations on the loaded slice; blocking failures stop before publishing."""
+        from socialmetrics.config import load_config
+        from socialmetrics.pipeline import check as check_run
+
+        config_path, warehouse, _ = _settings()
+        run_id, _, _ = _run_info()
+        windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
+        return len(check_run(run_id, windows, load_config(config_path), warehouse_path=warehouse))
+
+    @task(pool=DUCKDB_POOL)
+    def transform(loaded: dict[str, list[str]], _checked: int) -> dict[str, int]:
+        """Rebuild core and marts over the loaded days, in one transaction."""
+        from socialmetrics.pipeline import run_transform
+
+        _, warehouse, _ = _settings()
+        run_id, _, _ = _run_info()
+        windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
+        return run_transform(run_id, windows, warehouse_path=warehouse)
+
+    @task(trigger_rule="all_done")
+    def finish() -> None:
+        """Fail the run if an account could not be extracted (the others were still published)."""
+        from socialmetrics.config import load_config
+        from socialmetrics.pipeline import finish as finish_run
+
+        config_path, _, landing_root = _settings()
+        run_id, _, _ = _run_info()
+        finish_run(run_id, load_config(config_path), landing_root=landing_root)
+
+    # Leaves are transform (fails the run when the gate stops it) and finish (fails it when an
+    # account could not be extracted): Airflow derives the run's state from its leaf tasks.
+    days = window()
+    extracted = extract.partial(days=days).expand(account=plan())
+    loaded = load()
+    extracted >> loaded
+    transform(loaded, check(loaded))
+    loaded >> finish()
+
+
+social_metrics()

@@ -1,0 +1,131 @@
+"""`socialmetrics` command line: the demo, the summary, the sandbox, and replaying a landed run."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from socialmetrics import settings
+from socialmetrics.config import ConfigError, load_config
+
+NETWORK_CONNS = ("FACEBOOK", "LINKEDIN", "X")
+
+
+def _last_complete_day(tz: str) -> dt.date:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(tz)).date() - dt.timedelta(days=1)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the sandbox APIs where no credentials are set, run the DAG for the last complete day."""
+    from socialmetrics.sandbox.server import airflow_conn_env, start_all
+
+    try:
+        cfg = load_config(settings.config_path())
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    day = args.date or _last_complete_day(cfg.timezone).isoformat()
+    env = dict(os.environ)
+    servers = {}
+    if not any(f"AIRFLOW_CONN_{n}_DEFAULT" in env for n in NETWORK_CONNS):
+        servers = start_all()
+        env.update(airflow_conn_env(servers))
+        print(f"No credentials set: using the built-in sandbox APIs ({', '.join(s.base_url for s in servers.values())}).")
+    print(f"Running DAG social_metrics for {day} (company: {cfg.company}) ...", flush=True)
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [str(Path(sys.executable).parent / "airflow"), "dags", "test", "social_metrics", day],
+            env=env, capture_output=not args.verbose, text=True, check=False,
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+    if proc.returncode != 0:
+        out = (proc.stdout or "") + (proc.stderr or "")
+        print(out[-6000:], file=sys.stderr)
+        print(f"error: the DAG run failed (exit {proc.returncode}); the log above says why.", file=sys.stderr)
+        return proc.returncode
+    print(f"Done in {time.monotonic() - started:.0f} s. Warehouse: {settings.warehouse_path()}\n")
+    return cmd_summary(args)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Print rows per mart and the last day per network."""
+    from socialmetrics.pipeline import summary
+
+    path = settings.warehouse_path()
+    if not path.exists():
+        print(f"error: no warehouse at {path}; run `make demo` first.", file=sys.stderr)
+        return 2
+    print(summary(path))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Serve the sandbox APIs until interrupted; print the AIRFLOW_CONN_* lines to use them."""
+    from socialmetrics.sandbox.server import airflow_conn_env, start_all
+
+    servers = start_all()
+    for key, value in airflow_conn_env(servers).items():
+        print(f"export {key}='{value}'", flush=True)
+    stop = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stop:
+        time.sleep(0.2)
+    for server in servers.values():
+        server.stop()
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Re-parse a landed run's pages into Parquet (no API calls); `load` it afterwards."""
+    from connectors import registry
+    from connectors.base import Credentials
+    from socialmetrics import landing
+    from socialmetrics.pipeline import account_from_dict, plan
+
+    accounts = {(a["network"], a["id"]): a for a in plan(settings.config_path())}
+    for manifest in landing.read_manifests(settings.landing_root(), args.run_id):
+        acc = account_from_dict(accounts.get((manifest.network, manifest.account_id))
+                                or {"network": manifest.network, "id": manifest.account_id})
+        cls = registry.get(manifest.network)
+        connector = cls(acc, Credentials(acc.connection_id, "replay"))
+        landing.replay(connector, manifest)
+        print(f"replayed {manifest.path.parent}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="socialmetrics", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the DAG once on the sandbox (or your connections) and summarise")
+    demo.add_argument("--date", help="the day to cover (default: the last complete day)")
+    demo.add_argument("--verbose", action="store_true", help="show Airflow's output")
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("summary", help="rows per mart and the last day per network").set_defaults(func=cmd_summary)
+    sub.add_parser("sandbox", help="serve the fake APIs until Ctrl-C").set_defaults(func=cmd_sandbox)
+    replay = sub.add_parser("replay", help="rebuild a landed run's records from its pages")
+    replay.add_argument("run_id")
+    replay.set_defaults(func=cmd_replay)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""Landing: the raw API pages of a run, scrubbed, plus their records as Parquet and a manifest.
+
+landing/<network>/<account>/<run>/
+    manifest.json                 what was fetched, for which windows, how many rows, warnings
+    pages/<stream>/00001.json     {"request": ..., "body": ...} exactly as the API answered (scrubbed)
+    <kind>.parquet                records in the unified raw schema, ready for the loader
+
+A run directory appears atomically (written under a temporary name, then renamed), so the loader
+never sees half an extract. `replay` rebuilds the Parquet files from the pages without the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from connectors.base import (
+    KIND_PRIMARY_KEY,
+    KIND_SCHEMAS,
+    KIND_WINDOW_COLUMN,
+    Connector,
+    Kind,
+    MalformedResponseError,
+    Page,
+    Stream,
+    Window,
+)
+from connectors.http import scrub
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+PROVENANCE_FIELDS = [
+    ("network", pa.string()),
+    ("account_id", pa.string()),
+    ("stream", pa.string()),
+]
+TRAILING_FIELDS = [("run_id", pa.string()), ("extracted_at", pa.timestamp("us", tz="UTC"))]
+
+
+class SecretLeakError(RuntimeError):
+    """A secret was about to be written to the landing zone."""
+
+
+def landed_schema(kind: Kind) -> pa.Schema:
+    """The Parquet (and raw table) schema of a kind: provenance, record fields, run metadata."""
+    return pa.schema(PROVENANCE_FIELDS + list(KIND_SCHEMAS[kind]) + TRAILING_FIELDS)
+
+
+def run_key(run_id: str) -> str:
+    """A run id as a safe directory name (Airflow run ids contain ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+def run_dir(root: Path, network: str, account_id: str, run_id: str) -> Path:
+    """Where a run's landing for one account lives."""
+    return root / network / run_key(account_id) / run_key(run_id)
+
+
+@dataclass
+class Manifest:
+    """What one account's extract produced."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def network(self) -> str:
+        """The account's network."""
+        return str(self.data["network"])
+
+    @property
+    def account_id(self) -> str:
+        """The account's id."""
+        return str(self.data["account_id"])
+
+    def parts(self) -> Iterable[tuple[str, Kind, Window, Path]]:
+        """(stream, kind, window, parquet file) for every landed part."""
+        for part in self.data["parts"]:
+            window = Window(dt.date.fromisoformat(part["start"]), dt.date.fromisoformat(part["end"]))
+            yield part["stream"], Kind(part["kind"]), window, self.path.parent / part["file"]
+
+
+def read_manifests(root: Path, run_id: str) -> list[Manifest]:
+    """Every account manifest landed for a run."""
+    key = run_key(run_id)
+    found = []
+    for path in sorted(root.glob(f"*/*/{key}/{MANIFEST}")):
+        found.append(Manifest(path, json.loads(path.read_text(encoding="utf-8"))))
+    return found
+
+
+def _records_table(
+    kind: Kind, records: Iterable[dict[str, Any]], provenance: dict[str, Any], window: Window
+) -> tuple[pa.Table, int]:
+    """Deduplicate on the kind's key (the last answer wins) and drop records outside the window."""
+    key_fields = KIND_PRIMARY_KEY[kind]
+    window_col = KIND_WINDOW_COLUMN[kind]
+    unique: dict[tuple[Any, ...], dict[str, Any]] = {}
+    outside = 0
+    for rec in records:
+        value = rec.get(window_col)
+        day = value.astimezone(dt.UTC).date() if isinstance(value, dt.datetime) else value
+        if day is None or not (window.start <= day < window.end):
+            outside += 1
+            continue
+        unique[tuple(rec.get(k) for k in key_fields)] = rec
+    schema = landed_schema(kind)
+    columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+    for rec in unique.values():
+        for name in schema.names:
+            columns[name].append(provenance[name] if name in provenance else rec.get(name))
+    return pa.Table.from_pydict(columns, schema=schema), outside
+
+
+def write_parts(
+    connector: Connector, pages_dir: Path, target: Path, windows: dict[str, Window], provenance: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Parse every landed page into Parquet files; returns the manifest's `parts`."""
+    parts: list[dict[str, Any]] = []
+    for stream in connector.streams:
+        if stream.name not in windows:
+            continue
+        window = windows[stream.name]
+        by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
+        for page_file in sorted((pages_dir / stream.name).glob("*.json")):
+            raw = json.loads(page_file.read_text(encoding="utf-8"))
+            page = Page(stream.name, raw["request"], raw["body"])
+            try:
+                for kind, rec in connector.parse(stream, page):
+                    by_kind[kind].append(rec)
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                if isinstance(exc, MalformedResponseError):
+                    raise
+                raise MalformedResponseError(
+                    f"{connector.network} {stream.name}: page {page_file.name} does not have the documented "
+                    f"shape ({type(exc).__name__}: {exc}); it is kept in {page_file} for inspection."
+                ) from None
+        for kind, records in by_kind.items():
+            table, outside = _records_table(kind, records, provenance | {"stream": stream.name}, window)
+            name = f"{stream.name}.{kind.value}.parquet"
+            pq.write_table(table, target / name)
+            if outside:
+                log.warning("%s %s: %d records outside %s..%s ignored", connector.network, stream.name,
+                            outside, window.start, window.end)
+            parts.append({"stream": stream.name, "kind": kind.value, "file": name, "rows": table.num_rows,
+                          **window.to_json()})
+    return parts
+
+
+def land(
+    connector: Connector,
+    windows: dict[str, Window],
+    *,
+    root: Path,
+    run_id: str,
+    secrets: Iterable[str | None] = (),
+    extra: dict[str, Any] | None = None,
+) -> Manifest:
+    """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
+    account = connector.account  # type: ignore[attr-defined]
+    final = run_dir(root, connector.network, account.id, run_id)
+    tmp = final.with_name(final.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "pages").mkdir(parents=True)
+    secrets = [s for s in secrets if s]
+    started = dt.datetime.now(dt.UTC)
+    try:
+        counts: dict[str, int] = {}
+        for stream in connector.streams:
+            if stream.name not in windows:
+                continue
+            stream_dir = tmp / "pages" / stream.name
+            stream_dir.mkdir(parents=True)
+            n = 0
+            for page in connector.fetch(stream, windows[stream.name]):
+                n += 1
+                text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
+                clean = scrub(text, secrets)
+                if any(s in clean for s in secrets):
+                    raise SecretLeakError("a secret survived scrubbing; the page was not written")
+                (stream_dir / f"{n:05d}.json").write_text(clean, encoding="utf-8")
+            counts[stream.name] = n
+        provenance = {
+            "network": connector.network,
+            "account_id": account.id,
+            "run_id": run_id,
+            "extracted_at": started,
+        }
+        parts = write_parts(connector, tmp / "pages", tmp, windows, provenance)
+        manifest = {
+            "network": connector.network,
+            "account_id": account.id,
+            "run_id": run_id,
+            "extracted_at": started.isoformat(),
+            "pages": counts,
+            "requests": getattr(getattr(connector, "http", None), "requests_made", None),
+            "parts": parts,
+            "warnings": [w.__dict__ for w in connector.warnings],
+            **(extra or {}),
+        }
+        (tmp / MANIFEST).write_text(scrub(json.dumps(manifest, indent=2, default=str), secrets), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return Manifest(final / MANIFEST, json.loads((final / MANIFEST).read_text(encoding="utf-8")))
+
+
+def replay(connector: Connector, manifest: Manifest) -> Manifest:
+    """Rebuild a landed run's Parquet files from its pages, without calling the API."""
+    windows = {}
+    for stream, _kind, window, _file in manifest.parts():
+        windows[stream] = window
+    provenance = {
+        "network": manifest.network,
+        "account_id": manifest.account_id,
+        "run_id": manifest.data["run_id"],
+        "extracted_at": dt.datetime.fromisoformat(manifest.data["extracted_at"]),
+    }
+    parts = write_parts(connector, manifest.path.parent / "pages", manifest.path.parent, windows, provenance)
+    manifest.data["parts"] = parts
+    manifest.path.write_text(json.dumps(manifest.data, indent=2, default=str), encoding="utf-8")
+    return manifest

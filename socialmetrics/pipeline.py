@@ -1,0 +1,220 @@
+"""What each DAG task does, as plain functions (the DAG only wires them; tests call them directly).
+
+Which days a run covers: the calendar day of its logical date in the company's time zone, plus the
+`lookback_days` before it (platforms revise numbers for days to weeks). Backfill runs cover exactly
+their day. A day that is not over yet is never measured: a run whose day is today (a manual trigger)
+ends its window with yesterday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from connectors import registry
+from connectors.base import Account, Credentials, Window
+from connectors.http import HttpClient
+from socialmetrics import landing, quality, transform, warehouse
+from socialmetrics.config import Config, load_config
+
+log = logging.getLogger(__name__)
+
+CredentialsProvider = Callable[[str], Credentials]
+
+
+class ExtractFailedError(RuntimeError):
+    """One or more accounts could not be extracted this run."""
+
+
+def run_window(
+    logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None
+) -> Window:
+    """The days a run covers (see module docstring)."""
+    now = now or dt.datetime.now(dt.UTC)
+    day = logical_date.astimezone(cfg.tz).date()
+    last_complete = now.astimezone(cfg.tz).date() - dt.timedelta(days=1)
+    if day > last_complete:
+        log.info("day %s is not over yet in %s; covering up to %s", day, cfg.timezone, last_complete)
+        day = last_complete
+    lookback = 0 if backfill else cfg.lookback_days
+    return Window(day - dt.timedelta(days=lookback), day + dt.timedelta(days=1))
+
+
+def plan(config_path: Path) -> list[dict[str, Any]]:
+    """The accounts to extract, as plain dicts (what the DAG maps over)."""
+    cfg = load_config(config_path)
+    for acc in cfg.account_list():
+        registry.get(acc.network)  # unknown networks fail here, before any extract
+    return [
+        {"network": a.network, "id": a.id, "name": a.name, "conn_id": a.connection_id, "options": dict(a.options)}
+        for a in cfg.account_list()
+    ]
+
+
+def account_from_dict(data: dict[str, Any]) -> Account:
+    """Inverse of `plan`'s dicts."""
+    return Account(data["network"], str(data["id"]), data.get("name"), data.get("conn_id"), data.get("options") or {})
+
+
+def stream_windows(connector_cls: Any, window: Window, today: dt.date) -> tuple[dict[str, Window], list[str]]:
+    """Each stream's window: the run's, widened by a stream's own lookback, clamped to the API's history."""
+    windows: dict[str, Window] = {}
+    notes: list[str] = []
+    for stream in connector_cls.streams:
+        w = window
+        if stream.lookback_days is not None:
+            w = Window(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
+        if stream.max_history_days is not None:
+            earliest = today - dt.timedelta(days=stream.max_history_days)
+            clamped = w.clamp_start(earliest)
+            if clamped is None:
+                notes.append(
+                    f"{connector_cls.network} {stream.name}: {w.start}..{w.end} is older than the "
+                    f"{stream.max_history_days} days the API keeps; nothing to fetch"
+                )
+                continue
+            if clamped != w:
+                notes.append(
+                    f"{connector_cls.network} {stream.name}: the API keeps {stream.max_history_days} days; "
+                    f"fetching {clamped.start}..{clamped.end} instead of {w.start}..{w.end}"
+                )
+            w = clamped
+        windows[stream.name] = w
+    return windows, notes
+
+
+def extract(
+    account: Account,
+    window: Window,
+    run_id: str,
+    *,
+    credentials: CredentialsProvider,
+    landing_root: Path,
+    today: dt.date | None = None,
+    http: HttpClient | None = None,
+) -> dict[str, Any]:
+    """Fetch one account's streams and land them; returns the manifest's summary."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    connector_cls = registry.get(account.network)
+    creds = credentials(account.connection_id)
+    connector = connector_cls(account, creds, http, today=today)
+    windows, notes = stream_windows(connector_cls, window, today)
+    for note in notes:
+        log.warning(note)
+    manifest = landing.land(
+        connector,
+        windows,
+        root=landing_root,
+        run_id=run_id,
+        secrets=[creds.token],
+        extra={"notes": notes},
+    )
+    rows = {f"{p['stream']}.{p['kind']}": p["rows"] for p in manifest.data["parts"]}
+    log.info("landed %s/%s: %s (%s requests) in %s", account.network, account.id, rows,
+             manifest.data.get("requests"), manifest.path.parent)
+    return {"network": account.network, "account_id": account.id, "rows": rows, "path": str(manifest.path)}
+
+
+def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
+    """Load every manifest of the run; returns the loaded window per account key."""
+    manifests = landing.read_manifests(landing_root, run_id)
+    if not manifests:
+        log.warning("run %s landed nothing; the warehouse is unchanged", run_id)
+        return {}
+    con = warehouse.connect(warehouse_path)
+    try:
+        rows = warehouse.load_manifests(con, manifests, run_id)
+    finally:
+        con.close()
+    windows: dict[str, tuple[dt.date, dt.date]] = {}
+    for r in rows:
+        key = f"{r['network']}/{r['account_id']}"
+        lo, hi = windows.get(key, (r["window_start"], r["window_end"]))
+        windows[key] = (min(lo, r["window_start"]), max(hi, r["window_end"]))
+        log.info("loaded %s %s.%s %s..%s: %d rows (replaced %d)", key, r["stream"], r["kind"],
+                 r["window_start"], r["window_end"], r["rows_loaded"], r["rows_replaced"])
+    return windows
+
+
+def check(
+    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], cfg: Config, *, warehouse_path: Path
+) -> list[quality.CheckResult]:
+    """The quality gate over what this run loaded."""
+    expected = [f"{a.network}/{a.id}" for a in cfg.account_list() if f"{a.network}/{a.id}" in windows]
+    con = warehouse.connect(warehouse_path)
+    try:
+        warehouse.ensure_schema(con)
+        return quality.check_run(con, run_id, windows, expected)
+    finally:
+        con.close()
+
+
+def run_transform(
+    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path
+) -> dict[str, int]:
+    """Rebuild core and marts over the days this run loaded."""
+    if not windows:
+        log.warning("nothing was loaded; marts unchanged")
+        return {}
+    start = min(w[0] for w in windows.values())
+    end = max(w[1] for w in windows.values())
+    con = warehouse.connect(warehouse_path)
+    try:
+        warehouse.ensure_schema(con)
+        return transform.run(con, start, end, run_id=run_id)
+    finally:
+        con.close()
+
+
+def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:
+    """Fail the run (after loading what succeeded) when an account could not be extracted."""
+    landed = {(m.network, m.account_id) for m in landing.read_manifests(landing_root, run_id)}
+    missing = [a for a in cfg.account_list() if (a.network, a.id) not in landed]
+    if missing:
+        names = ", ".join(f"{a.network}/{a.id}" for a in missing)
+        raise ExtractFailedError(
+            f"no data landed for {names} in run {run_id}; the other accounts were loaded and published. "
+            f"The extract task log of each says why (an expired token names the connection to renew)."
+        )
+
+
+def summary(warehouse_path: Path) -> str:
+    """A short text: rows per mart and the last day's reach and engagement per network."""
+    con = warehouse.connect(warehouse_path, read_only=True)
+    try:
+        lines = ["Rows per mart:"]
+        tables = con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema = 'marts' ORDER BY 1"
+        ).fetchall()
+        for (name,) in tables:
+            count = con.execute(f"SELECT count(*) FROM {name}").fetchone()
+            lines.append(f"  {name:<28} {count[0] if count else 0:>8}")
+        rows = con.execute(
+            """
+            WITH last AS (SELECT network, max(day) AS day FROM marts.reach_daily GROUP BY network)
+            SELECT r.network, r.day, sum(r.impressions), sum(r.reach), sum(r.followers), sum(e.engagements),
+                   sum(e.engagements) / nullif(sum(e.impressions), 0)
+            FROM marts.reach_daily r JOIN last USING (network, day)
+            LEFT JOIN marts.engagement_daily e USING (network, account_id, day)
+            GROUP BY r.network, r.day ORDER BY r.network
+            """
+        ).fetchall()
+        lines.append("Last day per network:")
+        lines.append(f"  {'network':<10} {'day':<10} {'impressions':>11} {'reach':>8} {'followers':>9} "
+                     f"{'engagements':>11} {'eng. rate':>9}")
+
+        def fmt(v: Any, pct: bool = False) -> str:
+            if v is None:
+                return "-"
+            return f"{v:.2%}" if pct else f"{int(v):,}"
+
+        for net, day, imp, reach, fol, eng, rate in rows:
+            lines.append(f"  {net:<10} {day!s:<10} {fmt(imp):>11} {fmt(reach):>8} {fmt(fol):>9} "
+                         f"{fmt(eng):>11} {fmt(rate, True):>9}")
+        return "\n".join(lines)
+    finally:
+        con.close()

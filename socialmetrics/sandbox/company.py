@@ -1,0 +1,136 @@
+"""The sandbox company: a Franconian craft brewery with about two years of social-media history.
+
+Every number is a pure function of the day (seeded by it), so any window, fetched in any order or
+chunking, gives the same values; weekly seasonality, slow growth, noise, and one campaign with a
+real effect on Facebook reach (+35 %) that the campaign-impact mart must find.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass
+from functools import cache
+
+COMPANY = "Brauerei Sonnenhang GmbH"
+FACEBOOK_PAGE_ID = "104857600000001"
+HISTORY_START = dt.date(2024, 9, 1)
+WEEKDAY_FACTOR = (1.00, 1.04, 1.08, 1.05, 0.97, 0.82, 0.78)  # Monday .. Sunday
+BASE_FOLLOWERS = 2400
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign with a known true effect."""
+
+    name: str
+    start: dt.date
+    end: dt.date  # inclusive
+    networks: tuple[str, ...]
+    lift: float
+
+    def active(self, day: dt.date, network: str) -> bool:
+        """Whether the campaign lifts this network on this day."""
+        return network in self.networks and self.start <= day <= self.end
+
+
+CAMPAIGN = Campaign("Herbstfest 2026", dt.date(2026, 9, 14), dt.date(2026, 10, 4), ("facebook",), 0.35)
+
+POST_TEXTS = (
+    "Neu im Ausschank: unser {beer}. Prost aus dem Sonnenhang!",
+    "Brauereiführung am Samstag: noch {n} Plätze frei. Jetzt anmelden!",
+    "Hinter den Kulissen: heute wird das {beer} eingebraut.",
+    "Danke für {n} Bewertungen mit fünf Sternen! Ihr seid die Besten.",
+    "Unser {beer} passt perfekt zur Brotzeit. Was esst ihr dazu?",
+    "Herbstfest-Countdown: noch {n} Tage! 🍺",
+)
+BEERS = ("Kellerbier", "Helles", "Rauchbier", "Festbier", "Weizen", "Dunkles")
+
+
+def rng(*parts: object) -> random.Random:
+    """A random generator seeded by its arguments (stable across processes)."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _trend(day: dt.date) -> float:
+    return 1.0 + 0.25 * (day - HISTORY_START).days / 730
+
+
+def facebook_day(day: dt.date) -> dict[str, object]:
+    """The page's true insight values for one day (value shapes as the Graph API gives them)."""
+    r = rng("facebook", day)
+    lift = 1.0 + CAMPAIGN.lift if CAMPAIGN.active(day, "facebook") else 1.0
+    base = 1400 * WEEKDAY_FACTOR[day.weekday()] * _trend(day) * lift
+    reach = round(base * r.lognormvariate(0, 0.12))
+    views = round(reach * r.uniform(1.45, 1.65))
+    engagements = round(views * 0.042 * r.lognormvariate(0, 0.15))
+    like = round(engagements * r.uniform(0.35, 0.45))
+    love = round(engagements * r.uniform(0.05, 0.10))
+    wow = r.randint(0, 3)
+    follows, unfollows = _follow_flow(day)
+    return {
+        "page_media_view": views,
+        "page_total_media_view_unique": reach,
+        "page_post_engagements": engagements,
+        "page_follows": followers_on(day),
+        "page_daily_follows_unique": follows,
+        "page_daily_unfollows_unique": unfollows,
+        "page_actions_post_reactions_total": {"like": like, "love": love, "wow": wow} if wow else {"like": like, "love": love},
+        "page_views_total": round(reach * r.uniform(0.06, 0.10)),
+    }
+
+
+def _follow_flow(day: dt.date) -> tuple[int, int]:
+    r = rng("facebook-follows", day)
+    bonus = 4 if CAMPAIGN.active(day, "facebook") else 0
+    return r.randint(2, 9) + bonus, r.randint(0, 3)
+
+
+@cache
+def _followers_table(until: dt.date) -> dict[dt.date, int]:
+    table = {}
+    total = BASE_FOLLOWERS
+    day = HISTORY_START
+    while day <= until:
+        follows, unfollows = _follow_flow(day)
+        total += follows - unfollows
+        table[day] = total
+        day += dt.timedelta(days=1)
+    return table
+
+
+def followers_on(day: dt.date) -> int:
+    """Page followers at the end of a day."""
+    if day < HISTORY_START:
+        return BASE_FOLLOWERS
+    year_end = dt.date(day.year, 12, 31)  # cache per year so the table is computed rarely
+    return _followers_table(year_end)[day]
+
+
+def facebook_posts(day: dt.date) -> list[dict[str, object]]:
+    """The posts the page published on a day, with their lifetime totals."""
+    r = rng("facebook-posts", day)
+    count = (1 if r.random() < 0.6 else 0) + (1 if CAMPAIGN.active(day, "facebook") and r.random() < 0.5 else 0)
+    posts = []
+    for i in range(count):
+        hour, minute = r.randint(7, 19), r.randint(0, 59)
+        created = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
+        text = r.choice(POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40))
+        reactions = r.randint(5, 80)
+        comments = r.randint(0, 15)
+        shares = r.choice((0, 0, 1, 2, 3, 5, 8))
+        post = {
+            "id": f"{FACEBOOK_PAGE_ID}_{day:%Y%m%d}{i:02d}",
+            "created_time": created.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "permalink_url": f"https://www.facebook.com/{FACEBOOK_PAGE_ID}/posts/{day:%Y%m%d}{i:02d}",
+            "reactions": {"data": [], "summary": {"total_count": reactions, "viewer_reaction": "NONE"}},
+            "comments": {"data": [], "summary": {"order": "ranked", "total_count": comments, "can_comment": True}},
+        }
+        if r.random() < 0.93:  # some posts are image-only: Graph leaves `message` out
+            post["message"] = text
+        if shares:  # Graph leaves `shares` out when there are none
+            post["shares"] = {"count": shares}
+        posts.append(post)
+    return posts

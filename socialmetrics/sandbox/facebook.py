@@ -1,0 +1,210 @@
+"""A fake Graph API for Pages, answering like the documented one.
+
+Served: GET /{version}/{page-id}/insights and /{version}/{page-id}/published_posts (a version
+prefix is optional, as on graph.facebook.com). Behaviour taken from Meta's docs:
+- daily values end at midnight Pacific of the next day; since/until give the days [since, until);
+- more than 90 days between since and until, an unknown or removed metric, or a period other
+  than day fail the whole request with code 100 (HTTP 400);
+- a missing token is code 104, an expired one 190/463 (HTTP 400, OAuthException);
+- published_posts pages with cursors, and its paging.next carries the access token;
+- X-App-Usage and X-Business-Use-Case-Usage on every answer.
+Faults (rate limits, 5xx, delays, malformed bodies) are injected by tests through `faults`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from socialmetrics.sandbox import company
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+SANDBOX_TOKEN = "sandbox-page-token"
+VALID_METRICS = set(company.facebook_day(company.HISTORY_START))
+REMOVED_METRICS = {
+    "page_impressions", "page_impressions_unique", "page_impressions_paid", "page_impressions_viral",
+    "page_impressions_nonviral", "page_fans", "page_fans_locale", "page_fans_city", "page_fans_country",
+    "page_fan_adds", "page_fan_adds_unique", "page_fan_removes", "page_fan_removes_unique",
+    "post_impressions", "post_impressions_unique", "page_posts_impressions",
+}
+MAX_RANGE_S = 90 * 86400
+PATH_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[0-9_]+)(?:/(?P<edge>[a-z_]+))?/?$")
+
+
+@dataclass
+class Fault:
+    """An injected answer: for the next `times` requests whose path contains `match`."""
+
+    match: str
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+    delay_s: float = 0.0
+
+
+def graph_error(code: int, message: str, *, subcode: int | None = None, kind: str = "OAuthException") -> dict[str, Any]:
+    """The Graph API error envelope."""
+    err: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": secrets.token_urlsafe(8)}
+    if subcode is not None:
+        err["error_subcode"] = subcode
+    return {"error": err}
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if re.fullmatch(r"\d+", value):
+        return dt.datetime.fromtimestamp(int(value), dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class FacebookSandbox:
+    """Request handling of the fake Graph API (transport-free, so tests can call it directly)."""
+
+    def __init__(self, *, page_id: str = company.FACEBOOK_PAGE_ID, today: dt.date | None = None) -> None:
+        self.page_id = page_id
+        self._today = today
+        self.valid_tokens: set[str] = {SANDBOX_TOKEN}
+        self.expired_tokens: set[str] = set()
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.base_url = "http://127.0.0.1"
+
+    @property
+    def today(self) -> dt.date:
+        """The sandbox's today (Pacific): data exists for days before it."""
+        return self._today or dt.datetime.now(PACIFIC).date()
+
+    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Answer one GET."""
+        self.requests.append((path, {k: v for k, v in query.items() if k != "access_token"}))
+        headers = {
+            "X-App-Usage": json.dumps({"call_count": 2, "total_cputime": 1, "total_time": 1}),
+            "X-Business-Use-Case-Usage": json.dumps(
+                {self.page_id: [{"type": "pages", "call_count": 1, "total_cputime": 1, "total_time": 1,
+                                 "estimated_time_to_regain_access": 0}]}
+            ),
+        }
+        for fault in self.faults:
+            if fault.times > 0 and fault.match in path:
+                fault.times -= 1
+                if fault.delay_s:
+                    time.sleep(fault.delay_s)
+                if fault.status == 0:  # a delay only
+                    break
+                return fault.status, {**headers, **fault.headers}, fault.body
+        token = query.get("access_token")
+        if not token:
+            return 400, headers, graph_error(104, "An access token is required to request this resource.")
+        if token in self.expired_tokens:
+            return 400, headers, graph_error(
+                190, "Error validating access token: Session has expired on Friday, 20-Nov-26 09:00:00 PST.", subcode=463
+            )
+        if token not in self.valid_tokens:
+            return 400, headers, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        match = PATH_RE.match(path)
+        if not match:
+            return 400, headers, graph_error(2500, "Unknown path components: " + path)
+        node, edge = match.group("node"), match.group("edge")
+        if node.split("_")[0] != self.page_id:
+            return 400, headers, graph_error(
+                100, f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation.", subcode=33, kind="GraphMethodException"
+            )
+        if edge == "insights":
+            return self._insights(query, headers, path)
+        if edge == "published_posts":
+            return self._posts(query, headers, path)
+        return 400, headers, graph_error(100, f"Tried accessing nonexisting field ({edge}) on node type (Page)")
+
+    def _insights(self, query: dict[str, str], headers: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        metrics = [m for m in (query.get("metric") or "").split(",") if m]
+        if not metrics:
+            return 400, headers, graph_error(3001, "No metric was specified to be fetched", subcode=1504028)
+        for metric in metrics:
+            if metric not in VALID_METRICS:
+                return 400, headers, graph_error(100, "(#100) The value must be a valid insights metric")
+        period = query.get("period", "day")
+        if period != "day":
+            return 400, headers, graph_error(100, f"(#100) Invalid period {period} for the requested metrics")
+        since = _parse_time(query.get("since"))
+        until = _parse_time(query.get("until"))
+        if since is None or until is None:
+            until = until or dt.datetime.combine(self.today, dt.time(), dt.UTC)
+            since = since or until - dt.timedelta(days=2)
+        if (until - since).total_seconds() > MAX_RANGE_S:
+            return 400, headers, graph_error(
+                100, "(#100) There cannot be more than 90 days (7776000 s) between since and until"
+            )
+        first, last = since.date(), until.date()  # days [since, until)
+        days = []
+        day = max(first, company.HISTORY_START)
+        while day < min(last, self.today):
+            days.append(day)
+            day += dt.timedelta(days=1)
+        data = []
+        for metric in metrics:
+            values = []
+            for d in days:
+                end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), PACIFIC).astimezone(dt.UTC)
+                values.append({"value": company.facebook_day(d)[metric], "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")})
+            data.append({
+                "name": metric,
+                "period": "day",
+                "values": values,
+                "title": metric.replace("_", " ").title(),
+                "description": f"Daily: {metric}",
+                "id": f"{self.page_id}/insights/{metric}/day",
+            })
+        span = until - since
+        base = f"{self.base_url}/v25.0/{self.page_id}/insights"
+        common = {"access_token": query["access_token"], "metric": ",".join(metrics), "period": "day"}
+        paging = {
+            "previous": base + "?" + urlencode({**common, "since": int((since - span).timestamp()), "until": int(since.timestamp())}),
+            "next": base + "?" + urlencode({**common, "since": int(until.timestamp()), "until": int((until + span).timestamp())}),
+        }
+        return 200, headers, {"data": data, "paging": paging}
+
+    def _posts(self, query: dict[str, str], headers: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        limit = min(int(query.get("limit") or 25), 100)
+        since = _parse_time(query.get("since"))
+        until = _parse_time(query.get("until"))
+        posts = []
+        day = self.today - dt.timedelta(days=1)
+        lo = max(company.HISTORY_START, (since.date() - dt.timedelta(days=1)) if since else company.HISTORY_START)
+        while day >= lo:  # newest first, like the API
+            for post in reversed(company.facebook_posts(day)):
+                created = _parse_time(str(post["created_time"]).replace("+0000", "+00:00"))
+                assert created is not None
+                if (since is None or created >= since) and (until is None or created < until):
+                    posts.append(post)
+            day -= dt.timedelta(days=1)
+        offset = 0
+        if query.get("after"):
+            try:
+                offset = int(base64.b64decode(query["after"]).decode())
+            except ValueError:
+                return 400, headers, graph_error(100, "(#100) Invalid cursor")
+        page = posts[offset:offset + limit]
+        body: dict[str, Any] = {"data": page}
+        if page:
+            before = base64.b64encode(str(offset).encode()).decode()
+            after = base64.b64encode(str(offset + len(page)).encode()).decode()
+            body["paging"] = {"cursors": {"before": before, "after": after}}
+            if offset + len(page) < len(posts):
+                nxt = {k: v for k, v in query.items() if k != "after"} | {"after": after}
+                body["paging"]["next"] = f"{self.base_url}{path}?" + urlencode(nxt)
+        return 200, headers, body

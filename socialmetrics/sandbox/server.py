@@ -1,0 +1,90 @@
+"""Runs the fake APIs on loopback (a thread per server), for tests and `make demo`."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
+
+
+class App(Protocol):
+    """A transport-free fake API."""
+
+    base_url: str
+
+    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Answer one GET."""
+        ...
+
+
+class SandboxServer:
+    """One fake API on 127.0.0.1, on a free port unless one is given."""
+
+    def __init__(self, app: App, port: int = 0) -> None:
+        self.app = app
+        handler = self._handler(app)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        app.base_url = self.base_url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @staticmethod
+    def _handler(app: App) -> type[BaseHTTPRequestHandler]:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                status, headers, body = app.handle(parts.path, query)
+                raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                content_type = "text/html" if isinstance(body, bytes) else "application/json; charset=UTF-8"
+                self.send_header("Content-Type", content_type)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                try:
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return  # quiet: the request lines carry tokens
+
+        return Handler
+
+    def start(self) -> SandboxServer:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_all() -> dict[str, SandboxServer]:
+    """Every network's sandbox, started."""
+    return {"facebook": SandboxServer(FacebookSandbox()).start()}
+
+
+def airflow_conn_env(servers: dict[str, SandboxServer]) -> dict[str, str]:
+    """AIRFLOW_CONN_* variables pointing each network's default connection at its sandbox."""
+    tokens = {"facebook": SANDBOX_TOKEN}
+    env = {}
+    for network, server in servers.items():
+        conn = {"conn_type": "http", "host": server.base_url, "password": tokens[network]}
+        env[f"AIRFLOW_CONN_{network.upper()}_DEFAULT"] = json.dumps(conn)
+    return env

@@ -1,0 +1,134 @@
+"""Runs sql/ files layer by layer (core, then marts), each replacing its window of one table.
+
+Every file is a SELECT whose header names its table, grain and window column:
+
+    -- table: marts.reach_daily
+    -- grain: one row per network, account and day
+    -- window: day            (or `none` for a table rebuilt whole)
+
+The runner deletes the window's rows and inserts the query's rows for it, for every file, in one
+transaction: the marts change together or not at all. A table whose columns no longer match its
+file is rebuilt over all history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from socialmetrics.settings import SQL_DIR
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("core", "marts")
+ALL_TIME = (dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+HEADER_RE = re.compile(r"^--\s*(table|grain|window|params):\s*(.+?)\s*$", re.MULTILINE)
+
+
+class SqlFileError(ValueError):
+    """A sql/ file lacks its header."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    """One sql/ file."""
+
+    path: Path
+    table: str
+    grain: str
+    window_column: str | None
+    sql: str
+
+    @classmethod
+    def from_file(cls, path: Path) -> SqlModel:
+        """Parse a file's header."""
+        text = path.read_text(encoding="utf-8")
+        header = dict(HEADER_RE.findall(text))
+        for key in ("table", "grain", "window"):
+            if key not in header:
+                raise SqlFileError(f"{path}: header line '-- {key}: ...' is missing")
+        window = header["window"].split()[0]
+        body = text.strip().rstrip(";")
+        return cls(path, header["table"], header["grain"], None if window == "none" else window, body)
+
+
+def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
+    """All models in layer order (within a layer, files read only lower layers)."""
+    found = []
+    for layer in LAYERS:
+        for path in sorted((sql_dir / layer).glob("*.sql")):
+            model = SqlModel.from_file(path)
+            if not model.table.startswith(f"{layer}."):
+                raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
+            found.append(model)
+    return found
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]] | None:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows] or None
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    *,
+    run_id: str = "manual",
+    sql_dir: Path = SQL_DIR,
+) -> dict[str, int]:
+    """Rebuild [start, end) of every model in one transaction; returns rows written per table."""
+    written: dict[str, int] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for model in models(sql_dir):
+            written[model.table] = _run_model(con, model, start, end, run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return written
+
+
+def _run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, end: dt.date, run_id: str) -> int:
+    expected = con.execute(f"DESCRIBE SELECT * FROM ({model.sql})", {"start": start, "end": end}).fetchall()
+    expected_cols = [(r[0], r[1]) for r in expected]
+    current = _columns(con, model.table)
+    full = False
+    if current is not None and current != expected_cols:
+        log.warning("%s: columns changed; rebuilding it over all history", model.table)
+        con.execute(f"DROP TABLE {model.table}")
+        current = None
+    if current is None:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.table.split('.')[0]}")
+        cols = ", ".join(f'"{n}" {t}' for n, t in expected_cols)
+        con.execute(f"CREATE TABLE {model.table} ({cols})")
+        full = model.window_column is not None
+    lo, hi = ALL_TIME if full else (start, end)
+    params = {"start": lo, "end": hi}
+    if model.window_column:
+        where = f"{model.window_column} >= $start AND {model.window_column} < $end"
+        con.execute(f"DELETE FROM {model.table} WHERE {where}", params)
+        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql}) WHERE {where}", params)
+        count = con.execute(f"SELECT count(*) FROM {model.table} WHERE {where}", params).fetchone()
+    else:
+        con.execute(f"DELETE FROM {model.table}")
+        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql})", params)
+        count = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()
+    rows = int(count[0]) if count else 0
+    con.execute(
+        "INSERT INTO meta.transforms VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [run_id, model.table, lo, hi, rows, full, dt.datetime.now(dt.UTC)],
+    )
+    log.info("%s: %d rows for %s..%s%s", model.table, rows, lo, hi, " (full rebuild)" if full else "")
+    return rows

@@ -1,0 +1,171 @@
+"""The DuckDB warehouse: schemas, connections and the loader that replaces a run's window.
+
+DuckDB allows one writer process per file. Airflow serialises writers with the pool `duckdb`
+(1 slot); `connect` additionally waits for a lock held by another process (an operator running
+a query, a second `airflow dags test`) instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from connectors.base import KIND_WINDOW_COLUMN, Kind
+from socialmetrics.landing import Manifest, landed_schema
+
+log = logging.getLogger(__name__)
+
+LOCK_WAIT_S = 300.0
+SCHEMAS = ("raw", "core", "marts", "meta")
+META_DDL = [
+    """CREATE TABLE IF NOT EXISTS meta.loads (
+        run_id VARCHAR, network VARCHAR, account_id VARCHAR, stream VARCHAR, kind VARCHAR,
+        window_start DATE, window_end DATE, rows_loaded BIGINT, rows_replaced BIGINT, loaded_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.connector_warnings (
+        run_id VARCHAR, network VARCHAR, account_id VARCHAR, stream VARCHAR, code VARCHAR, message VARCHAR,
+        recorded_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.quality_results (
+        run_id VARCHAR, suite VARCHAR, expectation VARCHAR, severity VARCHAR, success BOOLEAN,
+        observed_value VARCHAR, unexpected_count BIGINT, details VARCHAR, checked_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.transforms (
+        run_id VARCHAR, tbl VARCHAR, window_start DATE, window_end DATE, rows_written BIGINT,
+        full_rebuild BOOLEAN, finished_at TIMESTAMPTZ)""",
+]
+
+_DUCK_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ",
+}
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process kept the warehouse locked for too long."""
+
+
+def connect(path: Path | str, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting while another process holds its write lock."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
+    delay = 0.2
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET TimeZone = 'UTC'")
+            return con
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                if "lock" in str(exc).lower():
+                    raise WarehouseLockedError(
+                        f"the warehouse {path} stayed locked by another process for {wait_s:.0f} s. DuckDB "
+                        f"allows one writer: close other sessions on it (a DuckDB shell, a notebook) and "
+                        f"make sure every writing task runs in the Airflow pool 'duckdb' with 1 slot."
+                    ) from None
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def raw_table(kind: Kind) -> str:
+    """The raw table of a kind."""
+    return f"raw.{kind.value}"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schemas, raw tables and meta tables if missing."""
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for kind in Kind:
+        cols = []
+        for fld in landed_schema(kind):
+            typ = "JSON" if fld.name == "payload" else _DUCK_TYPES[fld.type]
+            cols.append(f"{fld.name} {typ}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} ({', '.join(cols)})")
+    for ddl in META_DDL:
+        con.execute(ddl)
+
+
+def _window_predicate(kind: Kind) -> str:
+    col = KIND_WINDOW_COLUMN[kind]
+    if landed_schema(kind).field(col).type == pa.date32():
+        return f"{col} >= $start AND {col} < $end"
+    # timestamps: the window is in UTC calendar days
+    return f"{col} >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' AND {col} < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC'"
+
+
+def load_manifests(
+    con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest], run_id: str
+) -> list[dict[str, Any]]:
+    """Replace each landed part's window in raw.* with its records, all in one transaction.
+
+    DELETE of the (network, account, stream, window) slice plus INSERT ... SELECT from Parquet:
+    running it twice, or two overlapping runs, leaves the same rows.
+    """
+    ensure_schema(con)
+    results: list[dict[str, Any]] = []
+    now = dt.datetime.now(dt.UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for manifest in manifests:
+            for stream, kind, window, file in manifest.parts():
+                table = raw_table(kind)
+                names = ", ".join(landed_schema(kind).names)
+                params = {
+                    "network": manifest.network,
+                    "account": manifest.account_id,
+                    "stream": stream,
+                    "start": window.start,
+                    "end": window.end,
+                }
+                where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+                replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+                con.execute(
+                    f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
+                    params | {"file": str(file)},
+                )
+                loaded = con.execute(
+                    f"SELECT count(*) FROM {table} WHERE {where}", params
+                ).fetchone()
+                row = {
+                    "run_id": run_id,
+                    "network": manifest.network,
+                    "account_id": manifest.account_id,
+                    "stream": stream,
+                    "kind": kind.value,
+                    "window_start": window.start,
+                    "window_end": window.end,
+                    "rows_loaded": int(loaded[0]) if loaded else 0,
+                    "rows_replaced": int(replaced[0]) if replaced else 0,
+                    "loaded_at": now,
+                }
+                results.append(row)
+                con.execute(
+                    "INSERT INTO meta.loads VALUES ($run_id, $network, $account_id, $stream, $kind, "
+                    "$window_start, $window_end, $rows_loaded, $rows_replaced, $loaded_at)",
+                    row,
+                )
+            con.execute(
+                "DELETE FROM meta.connector_warnings WHERE run_id = $run AND network = $n AND account_id = $a",
+                {"run": run_id, "n": manifest.network, "a": manifest.account_id},
+            )
+            for warning in manifest.data.get("warnings", []):
+                con.execute(
+                    "INSERT INTO meta.connector_warnings VALUES ($run, $n, $a, $s, $c, $m, $t)",
+                    {"run": run_id, "n": manifest.network, "a": manifest.account_id, "s": warning["stream"],
+                     "c": warning["code"], "m": warning["message"], "t": now},
+                )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return results

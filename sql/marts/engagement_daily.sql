@@ -1,0 +1,25 @@
+-- table: marts.engagement_daily
+-- grain: one row per network, account and day
+-- window: day
+-- params: $start (DATE, inclusive), $end (DATE, exclusive)
+-- engagement_rate = engagements / impressions; NULL when impressions are 0 or unknown.
+WITH source AS (
+    SELECT * FROM core.account_daily WHERE day >= $start AND day < $end
+),
+
+final AS (
+    SELECT
+        network,
+        account_id,
+        day,
+        reactions,
+        comments,
+        shares,
+        clicks,
+        engagements,
+        impressions,
+        CAST(engagements AS DOUBLE) / nullif(impressions, 0) AS engagement_rate
+    FROM source
+)
+
+SELECT * FROM final
