@@ -20,6 +20,17 @@ SECRET_KEYS = {"token", "access_token", "password", "secret", "client_secret", "
 DEFAULT_LOOKBACK_DAYS = 28
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver: PyYAML raises a bare ValueError on 2026-13-01;
+    pydantic parses dates instead and says which key is wrong."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 class ConfigError(ValueError):
     """The config file is missing or invalid; the message says where and how to fix it."""
 
@@ -149,7 +160,7 @@ def load_config(path: Path | str) -> Config:
             f"SOCIALMETRICS_CONFIG at your file."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
