@@ -27,7 +27,7 @@ def test_a_missing_file_says_where_to_put_one(tmp_path) -> None:
 
 
 def test_yaml_syntax_errors_name_the_line(tmp_path) -> None:
-    with pytest.raises(ConfigError, match=r"c.yml: not valid YAML at line 2, column 16: expected . or .]."):
+    with pytest.raises(ConfigError, match=r"c.yml: not valid YAML at line 2, column 16: expected"):
         load_config(write(tmp_path, "company: x\naccounts: [a: b: c]\n"))
 
 
