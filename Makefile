@@ -38,7 +38,7 @@ demo: airflow-db  ## set up and run the DAG once on the sandbox company, then su
 	$(BIN)/socialmetrics demo
 
 test: install  ## run the test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
 	$(BIN)/python -m socialmetrics.standalone

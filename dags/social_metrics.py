@@ -25,6 +25,22 @@ def _settings() -> tuple[Any, Any, Any]:
     return settings.config_path(), settings.warehouse_path(), settings.landing_root()
 
 
+def _fail_fast(exc: Exception) -> Exception:
+    """Predictable problems (expired token, missing connection, bad config) are not retried."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from connectors.base import AuthError, MalformedResponseError
+    from connectors.registry import UnknownNetworkError
+    from socialmetrics.config import ConfigError
+    from socialmetrics.credentials import MissingConnectionError
+    from socialmetrics.pipeline import ExtractFailedError
+    from socialmetrics.quality import QualityGateError
+
+    fatal = (AuthError, MalformedResponseError, UnknownNetworkError, ConfigError, MissingConnectionError,
+             QualityGateError, ExtractFailedError)
+    return AirflowFailException(str(exc)) if isinstance(exc, fatal) else exc
+
+
 def _run_info() -> tuple[str, dt.datetime, bool]:
     ctx = get_current_context()
     dag_run = ctx["dag_run"]
@@ -51,7 +67,10 @@ def social_metrics() -> None:
         from socialmetrics.pipeline import plan as plan_accounts
 
         config_path, _, _ = _settings()
-        return plan_accounts(config_path)
+        try:
+            return plan_accounts(config_path)
+        except Exception as exc:
+            raise _fail_fast(exc) from None
 
     @task
     def window() -> dict[str, str]:
@@ -75,9 +94,12 @@ def social_metrics() -> None:
         _, _, landing_root = _settings()
         run_id, _, _ = _run_info()
         w = Window(dt.date.fromisoformat(days["start"]), dt.date.fromisoformat(days["end"]))
-        return extract_account(
-            account_from_dict(account), w, run_id, credentials=airflow_credentials, landing_root=landing_root
-        )
+        try:
+            return extract_account(
+                account_from_dict(account), w, run_id, credentials=airflow_credentials, landing_root=landing_root
+            )
+        except Exception as exc:
+            raise _fail_fast(exc) from None
 
     @task(pool=DUCKDB_POOL, trigger_rule="all_done")
     def load() -> dict[str, list[str]]:
@@ -98,7 +120,10 @@ def social_metrics() -> None:
         config_path, warehouse, _ = _settings()
         run_id, _, _ = _run_info()
         windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
-        return len(check_run(run_id, windows, load_config(config_path), warehouse_path=warehouse))
+        try:
+            return len(check_run(run_id, windows, load_config(config_path), warehouse_path=warehouse))
+        except Exception as exc:
+            raise _fail_fast(exc) from None
 
     @task(pool=DUCKDB_POOL)
     def transform(loaded: dict[str, list[str]], _checked: int) -> dict[str, int]:
@@ -110,7 +135,7 @@ def social_metrics() -> None:
         windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
         return run_transform(run_id, windows, warehouse_path=warehouse)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", retries=0)
     def finish() -> None:
         """Fail the run if an account could not be extracted (the others were still published)."""
         from socialmetrics.config import load_config
@@ -118,7 +143,10 @@ def social_metrics() -> None:
 
         config_path, _, landing_root = _settings()
         run_id, _, _ = _run_info()
-        finish_run(run_id, load_config(config_path), landing_root=landing_root)
+        try:
+            finish_run(run_id, load_config(config_path), landing_root=landing_root)
+        except Exception as exc:
+            raise _fail_fast(exc) from None
 
     # Leaves are transform (fails the run when the gate stops it) and finish (fails it when an
     # account could not be extracted): Airflow derives the run's state from its leaf tasks.

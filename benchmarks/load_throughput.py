@@ -1,0 +1,110 @@
+"""Load throughput: our loader (DELETE window + INSERT ... SELECT from the landed Parquet, in one
+transaction) against DuckDB's own Arrow ingest of the same rows, measured in the same run.
+
+Prints the ratio ours/baseline in rows per second; the target is at least 0.5 at one million rows.
+Usage: python benchmarks/load_throughput.py [--rows 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from connectors.base import Kind  # noqa: E402
+from socialmetrics import warehouse  # noqa: E402
+from socialmetrics.landing import MANIFEST, Manifest, landed_schema  # noqa: E402
+
+
+def make_table(rows: int) -> tuple[pa.Table, dt.date, dt.date]:
+    """`rows` daily-metric records: 1,000 accounts x N days x a few metrics."""
+    rng = np.random.default_rng(7)
+    accounts = 1000
+    metrics = ["impressions", "reach", "engagements", "followers", "reactions"]
+    per_account = rows // accounts
+    days = per_account // len(metrics) + 1
+    start = dt.date(2024, 1, 1)
+    day_idx = np.tile(np.repeat(np.arange(days), len(metrics))[:per_account], accounts)
+    n = len(day_idx)
+    schema = landed_schema(Kind.DAILY_METRICS)
+    data = {
+        "network": pa.array(["facebook"] * n),
+        "account_id": pa.array(np.repeat([f"acc{i:04d}" for i in range(accounts)], per_account)),
+        "stream": pa.array(["page_insights"] * n),
+        "day": pa.array([start + dt.timedelta(days=int(d)) for d in day_idx], pa.date32()),
+        "metric": pa.array(np.tile(np.array(metrics * days)[:per_account], accounts)),
+        "source_metric": pa.array(np.tile(np.array(metrics * days)[:per_account], accounts)),
+        "value": pa.array(rng.integers(0, 5000, n).astype("float64")),
+        "payload": pa.array(['{"v":1}'] * n),
+        "run_id": pa.array(["bench"] * n),
+        "extracted_at": pa.array([dt.datetime(2026, 1, 1, tzinfo=dt.UTC)] * n, pa.timestamp("us", tz="UTC")),
+    }
+    table = pa.table(data).cast(schema)
+    return table, start, start + dt.timedelta(days=days + 1)
+
+
+def baseline(table: pa.Table, path: Path) -> float:
+    """DuckDB's own Arrow ingest: INSERT INTO t SELECT * FROM arrow_table."""
+    con = duckdb.connect(str(path))
+    warehouse.ensure_schema(con)
+    t = time.perf_counter()
+    con.register("arrow_rows", table)
+    con.execute("INSERT INTO raw.daily_metrics SELECT * FROM arrow_rows")
+    elapsed = time.perf_counter() - t
+    con.close()
+    return elapsed
+
+
+def ours_single(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt.date) -> float:
+    """Our loader for one landed part holding all rows (one account slice per run, the common case)."""
+    run_dir = work / "landing1"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    single = table.set_column(table.schema.get_field_index("account_id"), "account_id",
+                              pa.array(["acc"] * table.num_rows))
+    pq.write_table(single, run_dir / "page_insights.daily_metrics.parquet")
+    data = {"network": "facebook", "account_id": "acc", "run_id": "bench", "warnings": [],
+            "parts": [{"stream": "page_insights", "kind": "daily_metrics", "file": "page_insights.daily_metrics.parquet",
+                       "rows": single.num_rows, "start": start.isoformat(), "end": end.isoformat()}]}
+    con = duckdb.connect(str(path))
+    warehouse.ensure_schema(con)
+    t = time.perf_counter()
+    results = warehouse.load_manifests(con, [Manifest(run_dir / MANIFEST, data)], "bench")
+    elapsed = time.perf_counter() - t
+    con.close()
+    assert results[0]["rows_loaded"] == table.num_rows, results
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    table, start, end = make_table(args.rows)
+    base_times, our_times = [], []
+    for i in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            base_times.append(baseline(table, work / f"base{i}.duckdb"))
+            our_times.append(ours_single(table, work / f"ours{i}.duckdb", work, start, end))
+    base, our = statistics.median(base_times), statistics.median(our_times)
+    rows = table.num_rows
+    print(f"rows:                         {rows:,}")
+    print(f"baseline (DuckDB Arrow ingest): {rows / base:,.0f} rows/s  (median of {args.repeat}: {base:.3f} s)")
+    print(f"ours (Parquet, DELETE+INSERT):  {rows / our:,.0f} rows/s  (median of {args.repeat}: {our:.3f} s)")
+    print(f"ratio ours/baseline:            {base / our:.2f}  (target >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""`make airflow`: Airflow standalone on 127.0.0.1, with the sandbox APIs when no credentials are set.
+
+Prints where to log in. Ctrl-C stops Airflow and every process it started (standalone spawns a
+scheduler, a dag-processor, a triggerer and the api-server; signalling only the parent leaves them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from socialmetrics.cli import NETWORK_CONNS
+
+STARTUP_TIMEOUT_S = 180
+
+
+def main() -> int:
+    """Run until interrupted."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)  # standalone starts its components as `airflow` from PATH
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
+    env.setdefault("AIRFLOW__API__PORT", "8080")
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
+    env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
+    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    servers = {}
+    if not any(f"AIRFLOW_CONN_{n}_DEFAULT" in env for n in NETWORK_CONNS):
+        from socialmetrics.sandbox.server import airflow_conn_env, start_all
+
+        servers = start_all()
+        env.update(airflow_conn_env(servers))
+        print("No credentials set: the DAG reads the built-in sandbox APIs "
+              f"({', '.join(s.base_url for s in servers.values())}) while this runs.")
+    # Backfills stay queued while a DAG is paused, and `airflow dags test` (make demo) registers it paused.
+    unpause = subprocess.run([str(Path(bin_dir) / "airflow"), "dags", "unpause", "social_metrics"], env=env,
+                             capture_output=True, text=True, check=False)
+    if unpause.returncode == 0:
+        print("DAG social_metrics is unpaused (nightly runs and backfills start).")
+    log_path = home / "standalone.log"
+    log = log_path.open("ab")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://{env['AIRFLOW__API__HOST']}:{env['AIRFLOW__API__PORT']}"
+    password_file = home / "simple_auth_manager_passwords.json.generated"
+    print(f"Starting Airflow (about a minute; log: {log_path}) ...", flush=True)
+    announced = False
+    started = time.monotonic()
+    try:
+        while not stopping and proc.poll() is None:
+            if not announced and _up(url) and password_file.exists():
+                users = json.loads(password_file.read_text())
+                logins = ", ".join(f"user '{u}', password '{p}'" for u, p in users.items())
+                print(f"\nAirflow UI: {url}  ({logins}; stored in {password_file})")
+                print("DAG social_metrics runs nightly at 03:00 Europe/Berlin. For history: Trigger > "
+                      "Backfill, pick a date range. Ctrl-C stops everything.", flush=True)
+                announced = True
+            if not announced and time.monotonic() - started > STARTUP_TIMEOUT_S:
+                print(f"Airflow did not come up within {STARTUP_TIMEOUT_S} s; see {log_path}", file=sys.stderr)
+                break
+            time.sleep(1)
+    finally:
+        _stop_group(proc)
+        for server in servers.values():
+            server.stop()
+        log.close()
+    return 0 if stopping else (proc.returncode or 1)
+
+
+def _up(url: str) -> bool:
+    import requests
+
+    try:
+        return requests.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the whole process group, then SIGKILL what is left after 30 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    print("Airflow stopped.")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""`airflow dags test social_metrics <date>` with nothing but the documented environment.
+
+Given only AIRFLOW_HOME (migrated), the dags folder, SOCIALMETRICS_CONFIG, SOCIALMETRICS_WAREHOUSE
+and AIRFLOW_CONN_* pointing at the sandbox, the DAG runs, publishes exactly the served numbers, gives
+the same tables when run again, and an expired token fails the run with a message naming the
+connection while the token appears in no log, landing file or table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from socialmetrics.sandbox import company
+from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
+from socialmetrics.sandbox.server import SandboxServer
+
+REPO = Path(__file__).resolve().parent.parent
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+pytestmark = pytest.mark.airflow
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    home = tmp_path_factory.mktemp("airflow")
+    work = tmp_path_factory.mktemp("work")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
+        "SOCIALMETRICS_WAREHOUSE": str(work / "warehouse.duckdb"),
+    })
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, cwd=work)
+    env["_WORK"] = str(work)
+    return env
+
+
+def dags_test(env: dict[str, str], day: dt.date, token: str, sandbox: SandboxServer) -> subprocess.CompletedProcess:
+    conn = {"conn_type": "http", "host": sandbox.base_url, "password": token}
+    run_env = env | {"AIRFLOW_CONN_FACEBOOK_DEFAULT": json.dumps(conn)}
+    return subprocess.run([AIRFLOW, "dags", "test", "social_metrics", day.isoformat()], env=run_env,
+                          capture_output=True, text=True, cwd=env["_WORK"], timeout=600)
+
+
+def marts(env: dict[str, str]) -> dict[str, list[tuple]]:
+    con = duckdb.connect(env["SOCIALMETRICS_WAREHOUSE"], read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("marts.reach_daily", "marts.engagement_daily")}
+    finally:
+        con.close()
+
+
+def test_dags_test_publishes_the_served_numbers_and_is_repeatable(airflow_env) -> None:
+    day = dt.datetime.now(ZoneInfo("Europe/Berlin")).date() - dt.timedelta(days=2)
+    with SandboxServer(FacebookSandbox()) as sandbox:
+        first = dags_test(airflow_env, day, SANDBOX_TOKEN, sandbox)
+        assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+        tables = marts(airflow_env)
+        second = dags_test(airflow_env, day, SANDBOX_TOKEN, sandbox)
+        assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert marts(airflow_env) == tables
+    reach = {row[2]: row for row in tables["marts.reach_daily"]}
+    assert day in reach and len(reach) >= 1
+    v = company.facebook_day(day)
+    assert reach[day][3:6] == (v["page_media_view"], v["page_total_media_view_unique"], v["page_follows"])
+
+
+def test_an_expired_token_fails_the_run_naming_the_connection_and_leaks_nowhere(airflow_env) -> None:
+    token = "EAAG-expired-" + hashlib.sha256(b"e2e").hexdigest()[:24]
+    day = dt.datetime.now(ZoneInfo("Europe/Berlin")).date() - dt.timedelta(days=3)
+    app = FacebookSandbox()
+    app.valid_tokens.add(token)
+    app.expired_tokens.add(token)
+    with SandboxServer(app) as sandbox:
+        result = dags_test(airflow_env, day, token, sandbox)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 or "failed" in output.lower()
+    home = Path(airflow_env["AIRFLOW_HOME"])
+    logs = "\n".join(p.read_text(errors="replace") for p in (home / "logs").rglob("*") if p.is_file())
+    assert "facebook_default" in logs + output and "190" in logs + output
+    assert token not in output
+    assert token not in logs
+    work = Path(airflow_env["_WORK"])
+    for path in list(work.rglob("*")) + list(home.rglob("*")):
+        if path.is_file() and path.stat().st_size < 200_000_000:
+            assert token.encode() not in path.read_bytes(), path
