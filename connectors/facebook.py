@@ -102,6 +102,13 @@ class FacebookErrorPolicy(ErrorPolicy):
             return Verdict(Action.FAIL, text, code="reduce_data")
         if code in TRANSIENT_CODES or response.status_code >= 500:
             return Verdict(Action.RETRY, text, code=str(code))
+        if code == 100 and sub == 33:
+            return Verdict(
+                Action.FAIL,
+                f"{text}. Check the account id in the config and that the token in the connection is a Page "
+                f"token of that page (it needs the pages_read_engagement and read_insights permissions)",
+                code="unknown_object",
+            )
         if code == 100 and "metric" in str(error.get("message", "")).lower():
             return Verdict(Action.FAIL, text, code="invalid_metric")
         return Verdict(Action.FAIL, text, code=str(code))

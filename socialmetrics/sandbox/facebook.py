@@ -74,8 +74,11 @@ def _parse_time(value: str | None) -> dt.datetime | None:
 class FacebookSandbox:
     """Request handling of the fake Graph API (transport-free, so tests can call it directly)."""
 
+    sandbox_token = SANDBOX_TOKEN
+
     def __init__(self, *, page_id: str = company.FACEBOOK_PAGE_ID, today: dt.date | None = None) -> None:
         self.page_id = page_id
+        self.account_ids = [page_id]
         self._today = today
         self.valid_tokens: set[str] = {SANDBOX_TOKEN}
         self.expired_tokens: set[str] = set()

@@ -8,7 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
+from importlib.metadata import entry_points
+
+SANDBOX_GROUP = "socialmetrics.sandboxes"
 
 
 class App(Protocol):
@@ -75,16 +77,21 @@ class SandboxServer:
         self.stop()
 
 
+def sandbox_apps() -> dict[str, type]:
+    """Network -> fake API class, for every sandbox registered under `socialmetrics.sandboxes`."""
+    return {ep.name: ep.load() for ep in entry_points(group=SANDBOX_GROUP)}
+
+
 def start_all() -> dict[str, SandboxServer]:
-    """Every network's sandbox, started."""
-    return {"facebook": SandboxServer(FacebookSandbox()).start()}
+    """Every registered network's sandbox, started."""
+    return {network: SandboxServer(cls()).start() for network, cls in sandbox_apps().items()}
 
 
 def airflow_conn_env(servers: dict[str, SandboxServer]) -> dict[str, str]:
     """AIRFLOW_CONN_* variables pointing each network's default connection at its sandbox."""
-    tokens = {"facebook": SANDBOX_TOKEN}
     env = {}
     for network, server in servers.items():
-        conn = {"conn_type": "http", "host": server.base_url, "password": tokens[network]}
+        token = getattr(server.app, "sandbox_token", "sandbox")
+        conn = {"conn_type": "http", "host": server.base_url, "password": token}
         env[f"AIRFLOW_CONN_{network.upper()}_DEFAULT"] = json.dumps(conn)
     return env
