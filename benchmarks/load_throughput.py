@@ -70,12 +70,26 @@ def ours_single(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt
     """Our loader for one landed part holding all rows (one account slice per run, the common case)."""
     run_dir = work / "landing1"
     run_dir.mkdir(parents=True, exist_ok=True)
-    single = table.set_column(table.schema.get_field_index("account_id"), "account_id",
-                              pa.array(["acc"] * table.num_rows))
+    single = table.set_column(
+        table.schema.get_field_index("account_id"), "account_id", pa.array(["acc"] * table.num_rows)
+    )
     pq.write_table(single, run_dir / "page_insights.daily_metrics.parquet")
-    data = {"network": "facebook", "account_id": "acc", "run_id": "bench", "warnings": [],
-            "parts": [{"stream": "page_insights", "kind": "daily_metrics", "file": "page_insights.daily_metrics.parquet",
-                       "rows": single.num_rows, "start": start.isoformat(), "end": end.isoformat()}]}
+    data = {
+        "network": "facebook",
+        "account_id": "acc",
+        "run_id": "bench",
+        "warnings": [],
+        "parts": [
+            {
+                "stream": "page_insights",
+                "kind": "daily_metrics",
+                "file": "page_insights.daily_metrics.parquet",
+                "rows": single.num_rows,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            }
+        ],
+    }
     con = duckdb.connect(str(path))
     warehouse.ensure_schema(con)
     t = time.perf_counter()

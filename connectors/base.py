@@ -174,7 +174,7 @@ class Page:
 
 
 @dataclass
-class Warning_:
+class ConnectorWarning:
     """Something a run should report without failing (a dropped metric, a clamped window)."""
 
     stream: str
@@ -222,6 +222,6 @@ class Connector(Protocol):
         ...
 
     @property
-    def warnings(self) -> list[Warning_]:
+    def warnings(self) -> list[ConnectorWarning]:
         """Warnings collected while fetching."""
         ...

@@ -30,12 +30,12 @@ import requests
 from connectors.base import (
     Account,
     ApiError,
+    ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
     Page,
     Stream,
-    Warning_,
     Window,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
@@ -200,15 +200,13 @@ class FacebookConnector:
         self.credentials = credentials
         self.version = str(credentials.extra.get("api_version") or DEFAULT_API_VERSION)
         self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/" + self.version
-        self.http = http or HttpClient(
-            FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token]
-        )
+        self.http = http or HttpClient(FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
         self.today = today or dt.datetime.now(dt.UTC).date()
         self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
-        self._warnings: list[Warning_] = []
+        self._warnings: list[ConnectorWarning] = []
 
     @property
-    def warnings(self) -> list[Warning_]:
+    def warnings(self) -> list[ConnectorWarning]:
         """Warnings collected while fetching."""
         return self._warnings
 
@@ -277,7 +275,7 @@ class FacebookConnector:
             )
             log.warning(message)
             if not any(w.code == "invalid_metric" and metrics[0] in w.message for w in self._warnings):
-                self._warnings.append(Warning_("page_insights", "invalid_metric", message))
+                self._warnings.append(ConnectorWarning("page_insights", "invalid_metric", message))
             return
         mid = len(metrics) // 2
         yield from self._insights_chunk(chunk, metrics[:mid])
@@ -334,13 +332,16 @@ class FacebookConnector:
                     raise MalformedResponseError(
                         f"Facebook insights {name}: value {value!r} at {point.get('end_time')} is not a number"
                     )
-                yield Kind.DAILY_METRICS, {
-                    "day": end_time_to_day(point.get("end_time")),
-                    "metric": PAGE_METRIC_MAP.get(name),
-                    "source_metric": name,
-                    "value": number,
-                    "payload": json.dumps({"name": name, **point}, sort_keys=True),
-                }
+                yield (
+                    Kind.DAILY_METRICS,
+                    {
+                        "day": end_time_to_day(point.get("end_time")),
+                        "metric": PAGE_METRIC_MAP.get(name),
+                        "source_metric": name,
+                        "value": number,
+                        "payload": json.dumps({"name": name, **point}, sort_keys=True),
+                    },
+                )
 
     def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
         as_of = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
@@ -349,13 +350,16 @@ class FacebookConnector:
             if not post_id:
                 raise MalformedResponseError("Facebook published_posts: a post without 'id'")
             published = parse_time(post.get("created_time"))
-            yield Kind.POSTS, {
-                "post_id": post_id,
-                "published_at": published,
-                "permalink": post.get("permalink_url"),
-                "text": post.get("message"),
-                "payload": json.dumps(post, sort_keys=True),
-            }
+            yield (
+                Kind.POSTS,
+                {
+                    "post_id": post_id,
+                    "published_at": published,
+                    "permalink": post.get("permalink_url"),
+                    "text": post.get("message"),
+                    "payload": json.dumps(post, sort_keys=True),
+                },
+            )
             totals = {
                 "reactions": ((post.get("reactions") or {}).get("summary") or {}).get("total_count"),
                 "comments": ((post.get("comments") or {}).get("summary") or {}).get("total_count"),
@@ -363,12 +367,15 @@ class FacebookConnector:
                 "shares": (post.get("shares") or {}).get("count", 0),
             }
             for metric, value in totals.items():
-                yield Kind.POST_METRICS, {
-                    "post_id": post_id,
-                    "published_at": published,
-                    "as_of": as_of,
-                    "metric": metric,
-                    "source_metric": metric,
-                    "value": None if value is None else float(value),
-                    "payload": "{}",
-                }
+                yield (
+                    Kind.POST_METRICS,
+                    {
+                        "post_id": post_id,
+                        "published_at": published,
+                        "as_of": as_of,
+                        "metric": metric,
+                        "source_metric": metric,
+                        "value": None if value is None else float(value),
+                        "payload": "{}",
+                    },
+                )

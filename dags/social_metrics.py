@@ -36,8 +36,15 @@ def _fail_fast(exc: Exception) -> Exception:
     from socialmetrics.pipeline import ExtractFailedError
     from socialmetrics.quality import QualityGateError
 
-    fatal = (AuthError, MalformedResponseError, UnknownNetworkError, ConfigError, MissingConnectionError,
-             QualityGateError, ExtractFailedError)
+    fatal = (
+        AuthError,
+        MalformedResponseError,
+        UnknownNetworkError,
+        ConfigError,
+        MissingConnectionError,
+        QualityGateError,
+        ExtractFailedError,
+    )
     return AirflowFailException(str(exc)) if isinstance(exc, fatal) else exc
 
 
@@ -83,7 +90,9 @@ def social_metrics() -> None:
         w = run_window(logical, load_config(config_path), backfill=backfill)
         return w.to_json()
 
-    @task(retries=2, map_index_template="{{ task.op_kwargs['account']['network'] }}/{{ task.op_kwargs['account']['id'] }}")
+    @task(
+        retries=2, map_index_template="{{ task.op_kwargs['account']['network'] }}/{{ task.op_kwargs['account']['id'] }}"
+    )
     def extract(account: dict[str, Any], days: dict[str, str]) -> dict[str, Any]:
         """Fetch one account's raw pages into the landing zone (no warehouse access)."""
         from connectors.base import Window

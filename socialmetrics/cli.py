@@ -38,13 +38,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not any(f"AIRFLOW_CONN_{n}_DEFAULT" in env for n in NETWORK_CONNS):
         servers = start_all()
         env.update(airflow_conn_env(servers))
-        print(f"No credentials set: using the built-in sandbox APIs ({', '.join(s.base_url for s in servers.values())}).")
+        print(
+            f"No credentials set: using the built-in sandbox APIs ({', '.join(s.base_url for s in servers.values())})."
+        )
     print(f"Running DAG social_metrics for {day} (company: {cfg.company}) ...", flush=True)
     started = time.monotonic()
     try:
         proc = subprocess.run(
             [str(Path(sys.executable).parent / "airflow"), "dags", "test", "social_metrics", day],
-            env=env, capture_output=not args.verbose, text=True, check=False,
+            env=env,
+            capture_output=not args.verbose,
+            text=True,
+            check=False,
         )
     finally:
         for server in servers.values():
@@ -101,8 +106,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
     accounts = {(a["network"], a["id"]): a for a in plan(settings.config_path())}
     for manifest in landing.read_manifests(settings.landing_root(), args.run_id):
-        acc = account_from_dict(accounts.get((manifest.network, manifest.account_id))
-                                or {"network": manifest.network, "id": manifest.account_id})
+        acc = account_from_dict(
+            accounts.get((manifest.network, manifest.account_id))
+            or {"network": manifest.network, "id": manifest.account_id}
+        )
         cls = registry.get(manifest.network)
         connector = cls(acc, Credentials(acc.connection_id, "replay"))
         landing.replay(connector, manifest)

@@ -33,7 +33,6 @@ from connectors.base import (
     Kind,
     MalformedResponseError,
     Page,
-    Stream,
     Window,
 )
 from connectors.http import scrub
@@ -152,10 +151,17 @@ def write_parts(
             name = f"{stream.name}.{kind.value}.parquet"
             pq.write_table(table, target / name)
             if outside:
-                log.warning("%s %s: %d records outside %s..%s ignored", connector.network, stream.name,
-                            outside, window.start, window.end)
-            parts.append({"stream": stream.name, "kind": kind.value, "file": name, "rows": table.num_rows,
-                          **window.to_json()})
+                log.warning(
+                    "%s %s: %d records outside %s..%s ignored",
+                    connector.network,
+                    stream.name,
+                    outside,
+                    window.start,
+                    window.end,
+                )
+            parts.append(
+                {"stream": stream.name, "kind": kind.value, "file": name, "rows": table.num_rows, **window.to_json()}
+            )
     return parts
 
 
@@ -174,7 +180,7 @@ def land(
     tmp = final.with_name(final.name + f".tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "pages").mkdir(parents=True)
-    secrets = [s for s in secrets if s]
+    secret_values: list[str] = [s for s in secrets if s]
     started = dt.datetime.now(dt.UTC)
     try:
         counts: dict[str, int] = {}
@@ -187,8 +193,8 @@ def land(
             for page in connector.fetch(stream, windows[stream.name]):
                 n += 1
                 text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
-                clean = scrub(text, secrets)
-                if any(s in clean for s in secrets):
+                clean = scrub(text, secret_values)
+                if any(s in clean for s in secret_values):
                     raise SecretLeakError("a secret survived scrubbing; the page was not written")
                 (stream_dir / f"{n:05d}.json").write_text(clean, encoding="utf-8")
             counts[stream.name] = n
@@ -210,7 +216,7 @@ def land(
             "warnings": [w.__dict__ for w in connector.warnings],
             **(extra or {}),
         }
-        (tmp / MANIFEST).write_text(scrub(json.dumps(manifest, indent=2, default=str), secrets), encoding="utf-8")
+        (tmp / MANIFEST).write_text(scrub(json.dumps(manifest, indent=2, default=str), secret_values), encoding="utf-8")
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)

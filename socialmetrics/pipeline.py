@@ -29,9 +29,7 @@ class ExtractFailedError(RuntimeError):
     """One or more accounts could not be extracted this run."""
 
 
-def run_window(
-    logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None
-) -> Window:
+def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None) -> Window:
     """The days a run covers (see module docstring)."""
     now = now or dt.datetime.now(dt.UTC)
     day = logical_date.astimezone(cfg.tz).date()
@@ -113,8 +111,14 @@ def extract(
         extra={"notes": notes},
     )
     rows = {f"{p['stream']}.{p['kind']}": p["rows"] for p in manifest.data["parts"]}
-    log.info("landed %s/%s: %s (%s requests) in %s", account.network, account.id, rows,
-             manifest.data.get("requests"), manifest.path.parent)
+    log.info(
+        "landed %s/%s: %s (%s requests) in %s",
+        account.network,
+        account.id,
+        rows,
+        manifest.data.get("requests"),
+        manifest.path.parent,
+    )
     return {"network": account.network, "account_id": account.id, "rows": rows, "path": str(manifest.path)}
 
 
@@ -134,8 +138,16 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         key = f"{r['network']}/{r['account_id']}"
         lo, hi = windows.get(key, (r["window_start"], r["window_end"]))
         windows[key] = (min(lo, r["window_start"]), max(hi, r["window_end"]))
-        log.info("loaded %s %s.%s %s..%s: %d rows (replaced %d)", key, r["stream"], r["kind"],
-                 r["window_start"], r["window_end"], r["rows_loaded"], r["rows_replaced"])
+        log.info(
+            "loaded %s %s.%s %s..%s: %d rows (replaced %d)",
+            key,
+            r["stream"],
+            r["kind"],
+            r["window_start"],
+            r["window_end"],
+            r["rows_loaded"],
+            r["rows_replaced"],
+        )
     return windows
 
 
@@ -152,9 +164,7 @@ def check(
         con.close()
 
 
-def run_transform(
-    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path
-) -> dict[str, int]:
+def run_transform(run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path) -> dict[str, int]:
     """Rebuild core and marts over the days this run loaded."""
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -204,8 +214,10 @@ def summary(warehouse_path: Path) -> str:
             """
         ).fetchall()
         lines.append("Last day per network:")
-        lines.append(f"  {'network':<10} {'day':<10} {'impressions':>11} {'reach':>8} {'followers':>9} "
-                     f"{'engagements':>11} {'eng. rate':>9}")
+        lines.append(
+            f"  {'network':<10} {'day':<10} {'impressions':>11} {'reach':>8} {'followers':>9} "
+            f"{'engagements':>11} {'eng. rate':>9}"
+        )
 
         def fmt(v: Any, pct: bool = False) -> str:
             if v is None:
@@ -213,8 +225,10 @@ def summary(warehouse_path: Path) -> str:
             return f"{v:.2%}" if pct else f"{int(v):,}"
 
         for net, day, imp, reach, fol, eng, rate in rows:
-            lines.append(f"  {net:<10} {day!s:<10} {fmt(imp):>11} {fmt(reach):>8} {fmt(fol):>9} "
-                         f"{fmt(eng):>11} {fmt(rate, True):>9}")
+            lines.append(
+                f"  {net:<10} {day!s:<10} {fmt(imp):>11} {fmt(reach):>8} {fmt(fol):>9} "
+                f"{fmt(eng):>11} {fmt(rate, True):>9}"
+            )
         return "\n".join(lines)
     finally:
         con.close()

@@ -47,7 +47,6 @@ class CheckResult:
 
 def _gx_validate(suite_name: str, df: pd.DataFrame, expectations: list[Any]) -> list[CheckResult]:
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -62,6 +61,8 @@ def _gx_validate(suite_name: str, df: pd.DataFrame, expectations: list[Any]) -> 
     results = []
     for res in validation.results:
         cfg = res.expectation_config
+        if cfg is None:
+            continue
         kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
         result = res.result or {}
         results.append(
@@ -84,7 +85,10 @@ def daily_metrics_suite(expected_accounts: list[str], start: dt.date, end: dt.da
 
     block = {"severity": BLOCKING}
     return [
-        *[gxe.ExpectColumnValuesToNotBeNull(column=c, meta=block) for c in ("network", "account_id", "day", "source_metric")],
+        *[
+            gxe.ExpectColumnValuesToNotBeNull(column=c, meta=block)
+            for c in ("network", "account_id", "day", "source_metric")
+        ],
         gxe.ExpectCompoundColumnsToBeUnique(
             column_list=["network", "account_id", "stream", "day", "source_metric"], meta=block
         ),
@@ -120,8 +124,17 @@ def check_run(
     for r in results:
         con.execute(
             "INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, r.suite, r.expectation, r.severity, r.success, json.dumps(r.observed_value, default=str),
-             r.unexpected_count, r.details, now],
+            [
+                run_id,
+                r.suite,
+                r.expectation,
+                r.severity,
+                r.success,
+                json.dumps(r.observed_value, default=str),
+                r.unexpected_count,
+                r.details,
+                now,
+            ],
         )
     con.execute("COMMIT")
     failed = [r for r in results if not r.success]

@@ -35,17 +35,29 @@ def main() -> int:
 
         servers = start_all()
         env.update(airflow_conn_env(servers))
-        print("No credentials set: the DAG reads the built-in sandbox APIs "
-              f"({', '.join(s.base_url for s in servers.values())}) while this runs.")
+        print(
+            "No credentials set: the DAG reads the built-in sandbox APIs "
+            f"({', '.join(s.base_url for s in servers.values())}) while this runs."
+        )
     # Backfills stay queued while a DAG is paused, and `airflow dags test` (make demo) registers it paused.
-    unpause = subprocess.run([str(Path(bin_dir) / "airflow"), "dags", "unpause", "social_metrics"], env=env,
-                             capture_output=True, text=True, check=False)
+    unpause = subprocess.run(
+        [str(Path(bin_dir) / "airflow"), "dags", "unpause", "social_metrics"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if unpause.returncode == 0:
         print("DAG social_metrics is unpaused (nightly runs and backfills start).")
     log_path = home / "standalone.log"
     log = log_path.open("ab")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "airflow"), "standalone"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -65,8 +77,11 @@ def main() -> int:
                 users = json.loads(password_file.read_text())
                 logins = ", ".join(f"user '{u}', password '{p}'" for u, p in users.items())
                 print(f"\nAirflow UI: {url}  ({logins}; stored in {password_file})")
-                print("DAG social_metrics runs nightly at 03:00 Europe/Berlin. For history: Trigger > "
-                      "Backfill, pick a date range. Ctrl-C stops everything.", flush=True)
+                print(
+                    "DAG social_metrics runs nightly at 03:00 Europe/Berlin. For history: Trigger > "
+                    "Backfill, pick a date range. Ctrl-C stops everything.",
+                    flush=True,
+                )
                 announced = True
             if not announced and time.monotonic() - started > STARTUP_TIMEOUT_S:
                 print(f"Airflow did not come up within {STARTUP_TIMEOUT_S} s; see {log_path}", file=sys.stderr)

@@ -100,12 +100,12 @@ def _window_predicate(kind: Kind) -> str:
     if landed_schema(kind).field(col).type == pa.date32():
         return f"{col} >= $start AND {col} < $end"
     # timestamps: the window is in UTC calendar days
-    return f"{col} >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' AND {col} < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC'"
+    return (
+        f"{col} >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' AND {col} < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC'"
+    )
 
 
-def load_manifests(
-    con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest], run_id: str
-) -> list[dict[str, Any]]:
+def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest], run_id: str) -> list[dict[str, Any]]:
     """Replace each landed part's window in raw.* with its records, all in one transaction.
 
     DELETE of the (network, account, stream, window) slice plus INSERT ... SELECT from Parquet:
@@ -127,15 +127,15 @@ def load_manifests(
                     "start": window.start,
                     "end": window.end,
                 }
-                where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+                where = (
+                    f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+                )
                 replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
                 con.execute(
                     f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
                     params | {"file": str(file)},
                 )
-                loaded = con.execute(
-                    f"SELECT count(*) FROM {table} WHERE {where}", params
-                ).fetchone()
+                loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()
                 row = {
                     "run_id": run_id,
                     "network": manifest.network,
@@ -161,8 +161,15 @@ def load_manifests(
             for warning in manifest.data.get("warnings", []):
                 con.execute(
                     "INSERT INTO meta.connector_warnings VALUES ($run, $n, $a, $s, $c, $m, $t)",
-                    {"run": run_id, "n": manifest.network, "a": manifest.account_id, "s": warning["stream"],
-                     "c": warning["code"], "m": warning["message"], "t": now},
+                    {
+                        "run": run_id,
+                        "n": manifest.network,
+                        "a": manifest.account_id,
+                        "s": warning["stream"],
+                        "c": warning["code"],
+                        "m": warning["message"],
+                        "t": now,
+                    },
                 )
         con.execute("COMMIT")
     except BaseException:

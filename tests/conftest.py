@@ -64,8 +64,9 @@ class Harness:
 
     def http(self, conn_id: str = "facebook_default") -> HttpClient:
         """An HTTP client that records its waits instead of sleeping."""
-        return HttpClient(FacebookErrorPolicy(), conn_id=conn_id, secrets=[self.token],
-                          sleep=self.sleeps.append, timeout=self.timeout)
+        return HttpClient(
+            FacebookErrorPolicy(), conn_id=conn_id, secrets=[self.token], sleep=self.sleeps.append, timeout=self.timeout
+        )
 
     def run(self, logical_day: dt.date, *, run_id: str | None = None, backfill: bool = False) -> dict[str, Any]:
         """One DAG run: window, extract every account, load, check, transform, finish."""
@@ -73,8 +74,15 @@ class Harness:
         logical = dt.datetime.combine(logical_day, dt.time(3, 0), dt.UTC)
         window = pipeline.run_window(logical, self.cfg, backfill=backfill, now=NOW)
         for acc in pipeline.plan(self.config_path):
-            pipeline.extract(pipeline.account_from_dict(acc), window, run_id, credentials=self.credentials,
-                             landing_root=self.landing, today=TODAY, http=self.http(acc["conn_id"]))
+            pipeline.extract(
+                pipeline.account_from_dict(acc),
+                window,
+                run_id,
+                credentials=self.credentials,
+                landing_root=self.landing,
+                today=TODAY,
+                http=self.http(acc["conn_id"]),
+            )
         loaded = pipeline.load(run_id, warehouse_path=self.warehouse, landing_root=self.landing)
         pipeline.check(run_id, loaded, self.cfg, warehouse_path=self.warehouse)
         written = pipeline.run_transform(run_id, loaded, warehouse_path=self.warehouse)

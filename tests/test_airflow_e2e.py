@@ -34,13 +34,15 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("airflow")
     work = tmp_path_factory.mktemp("work")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
-        "SOCIALMETRICS_WAREHOUSE": str(work / "warehouse.duckdb"),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
+            "SOCIALMETRICS_WAREHOUSE": str(work / "warehouse.duckdb"),
+        }
+    )
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, cwd=work)
     env["_WORK"] = str(work)
     return env
@@ -49,15 +51,23 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
 def dags_test(env: dict[str, str], day: dt.date, token: str, sandbox: SandboxServer) -> subprocess.CompletedProcess:
     conn = {"conn_type": "http", "host": sandbox.base_url, "password": token}
     run_env = env | {"AIRFLOW_CONN_FACEBOOK_DEFAULT": json.dumps(conn)}
-    return subprocess.run([AIRFLOW, "dags", "test", "social_metrics", day.isoformat()], env=run_env,
-                          capture_output=True, text=True, cwd=env["_WORK"], timeout=600)
+    return subprocess.run(
+        [AIRFLOW, "dags", "test", "social_metrics", day.isoformat()],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        cwd=env["_WORK"],
+        timeout=600,
+    )
 
 
 def marts(env: dict[str, str]) -> dict[str, list[tuple]]:
     con = duckdb.connect(env["SOCIALMETRICS_WAREHOUSE"], read_only=True)
     try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-                for t in ("marts.reach_daily", "marts.engagement_daily")}
+        return {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("marts.reach_daily", "marts.engagement_daily")
+        }
     finally:
         con.close()
 

@@ -49,8 +49,10 @@ def test_a_token_in_the_config_is_refused(tmp_path) -> None:
 
 
 def test_a_wrong_date_and_reversed_campaign_are_explained(tmp_path) -> None:
-    text = ("company: A\naccounts:\n  - {network: facebook, id: 1}\ncampaigns:\n"
-            "  - {name: Ostern, start: 2026-04-10, end: 2026-04-01}\n  - {name: X, start: 2026-13-01, end: 2026-12-01}\n")
+    text = (
+        "company: A\naccounts:\n  - {network: facebook, id: 1}\ncampaigns:\n"
+        "  - {name: Ostern, start: 2026-04-10, end: 2026-04-01}\n  - {name: X, start: 2026-13-01, end: 2026-12-01}\n"
+    )
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text))
     assert "ends (2026-04-01) before it starts" in str(err.value)

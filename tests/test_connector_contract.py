@@ -74,8 +74,12 @@ def test_landing_is_deterministic(sandboxed, tmp_path) -> None:
     second = _land(network, app, server, tmp_path / "b", "r1")
     for (_, _, _, f1), (_, _, _, f2) in zip(first.parts(), second.parts(), strict=True):
         drop = ["extracted_at"]
-        assert pq.read_table(f1).drop_columns(drop).sort_by("payload").equals(
-            pq.read_table(f2).drop_columns(drop).sort_by("payload"))
+        assert (
+            pq.read_table(f1)
+            .drop_columns(drop)
+            .sort_by("payload")
+            .equals(pq.read_table(f2).drop_columns(drop).sort_by("payload"))
+        )
 
 
 def test_the_token_is_in_no_landed_file(sandboxed, tmp_path) -> None:
@@ -90,8 +94,9 @@ def test_the_token_is_in_no_landed_file(sandboxed, tmp_path) -> None:
 def test_an_unknown_account_fails_with_a_connector_error(sandboxed, tmp_path) -> None:
     network, app, server = sandboxed
     cls = registry.get(network)
-    connector = cls(Account(network, "000000"), Credentials(f"{network}_default", app.sandbox_token, server.base_url),
-                    today=TODAY)
+    connector = cls(
+        Account(network, "000000"), Credentials(f"{network}_default", app.sandbox_token, server.base_url), today=TODAY
+    )
     with pytest.raises(ConnectorError) as err:
         landing.land(connector, {s.name: WINDOW for s in cls.streams}, root=tmp_path, run_id="r1")
     assert "000000" in str(err.value)

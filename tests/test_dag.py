@@ -62,6 +62,7 @@ def test_the_dag_file_parses_in_under_a_second() -> None:
 
 
 def test_ruff_airflow_rules_are_clean() -> None:
-    out = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "AIR", str(REPO / "dags")],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--select", "AIR", str(REPO / "dags")], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout

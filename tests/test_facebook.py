@@ -20,15 +20,22 @@ PAGE = company.FACEBOOK_PAGE_ID
 def make(server, *, metrics=None, sleeps=None) -> FacebookConnector:
     options = {"metrics": metrics} if metrics else {}
     creds = Credentials("facebook_default", SANDBOX_TOKEN, server.base_url)
-    http = HttpClient(FacebookErrorPolicy(), conn_id="facebook_default", secrets=[SANDBOX_TOKEN],
-                      sleep=(sleeps if sleeps is not None else []).append)
+    http = HttpClient(
+        FacebookErrorPolicy(),
+        conn_id="facebook_default",
+        secrets=[SANDBOX_TOKEN],
+        sleep=(sleeps if sleeps is not None else []).append,
+    )
     return FacebookConnector(Account("facebook", PAGE, options=options), creds, http, today=TODAY)
 
 
-@pytest.mark.parametrize(("end_time", "day"), [
-    ("2026-01-02T08:00:00+0000", dt.date(2026, 1, 1)),  # winter: midnight PST
-    ("2026-07-02T07:00:00+0000", dt.date(2026, 7, 1)),  # summer: midnight PDT
-])
+@pytest.mark.parametrize(
+    ("end_time", "day"),
+    [
+        ("2026-01-02T08:00:00+0000", dt.date(2026, 1, 1)),  # winter: midnight PST
+        ("2026-07-02T07:00:00+0000", dt.date(2026, 7, 1)),  # summer: midnight PDT
+    ],
+)
 def test_end_time_marks_the_end_of_the_day_it_counts(end_time: str, day: dt.date) -> None:
     assert end_time_to_day(end_time) == day
 
@@ -66,8 +73,11 @@ def test_a_removed_metric_is_dropped_with_a_warning_and_the_rest_loads(fb_sandbo
 
 
 def test_request_less_data_halves_the_window(fb_sandbox) -> None:
-    fb_sandbox.app.faults.append(Fault("insights", 400, {"error": {"code": 1, "error_subcode": 99,
-                                                                 "message": "Please reduce the amount of data"}}))
+    fb_sandbox.app.faults.append(
+        Fault(
+            "insights", 400, {"error": {"code": 1, "error_subcode": 99, "message": "Please reduce the amount of data"}}
+        )
+    )
     conn = make(fb_sandbox)
     stream = conn.streams[0]
     pages = list(conn.fetch(stream, Window(dt.date(2026, 11, 1), dt.date(2026, 11, 11))))
@@ -96,10 +106,25 @@ def test_an_absent_message_is_null_not_empty(fb_sandbox) -> None:
 
 
 def test_a_long_rate_limit_fails_and_says_when_to_retry(fb_sandbox) -> None:
-    usage = {PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 1, "total_time": 1,
-                     "estimated_time_to_regain_access": 45}]}
-    fb_sandbox.app.faults.append(Fault("insights", 400, {"error": {"code": 32, "message": "Page request limit reached"}},
-                                       {"X-Business-Use-Case-Usage": json.dumps(usage)}))
+    usage = {
+        PAGE: [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 1,
+                "total_time": 1,
+                "estimated_time_to_regain_access": 45,
+            }
+        ]
+    }
+    fb_sandbox.app.faults.append(
+        Fault(
+            "insights",
+            400,
+            {"error": {"code": 32, "message": "Page request limit reached"}},
+            {"X-Business-Use-Case-Usage": json.dumps(usage)},
+        )
+    )
     conn = make(fb_sandbox)
     from connectors.base import RateLimitError
 

@@ -10,8 +10,10 @@ from socialmetrics.sandbox.server import SandboxServer
 
 
 def test_scrub_removes_tokens_from_urls_json_and_headers() -> None:
-    text = ('https://graph.facebook.com/v25.0/1/published_posts?access_token=EAAB123&after=x '
-            '{"access_token": "EAAB456"} Authorization: Bearer abc.def-ghi client_secret=s3cr3t')
+    text = (
+        "https://graph.facebook.com/v25.0/1/published_posts?access_token=EAAB123&after=x "
+        '{"access_token": "EAAB456"} Authorization: Bearer abc.def-ghi client_secret=s3cr3t'
+    )
     out = scrub(text)
     for secret in ("EAAB123", "EAAB456", "abc.def-ghi", "s3cr3t"):
         assert secret not in out
@@ -20,7 +22,9 @@ def test_scrub_removes_tokens_from_urls_json_and_headers() -> None:
 
 def test_scrub_removes_known_secret_values_anywhere() -> None:
     assert scrub("token is tok-123456 here", ["tok-123456"]) == "token is *** here"
-    assert scrub_obj({"paging": {"next": "http://x/?a=1&access_token=zz9"}}) == {"paging": {"next": "http://x/?a=1&access_token=***"}}
+    assert scrub_obj({"paging": {"next": "http://x/?a=1&access_token=zz9"}}) == {
+        "paging": {"next": "http://x/?a=1&access_token=***"}
+    }
 
 
 class LoopApp:

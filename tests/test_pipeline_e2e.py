@@ -20,8 +20,15 @@ RAW_TABLES = ("raw.daily_metrics", "raw.posts", "raw.post_metrics")
 
 def expected_reach(day: dt.date) -> tuple:
     v = company.facebook_day(day)
-    return ("facebook", PAGE, day, v["page_media_view"], v["page_total_media_view_unique"], v["page_follows"],
-            v["page_daily_follows_unique"] - v["page_daily_unfollows_unique"])
+    return (
+        "facebook",
+        PAGE,
+        day,
+        v["page_media_view"],
+        v["page_total_media_view_unique"],
+        v["page_follows"],
+        v["page_daily_follows_unique"] - v["page_daily_unfollows_unique"],
+    )
 
 
 def expected_engagement(day: dt.date) -> tuple:
@@ -83,28 +90,56 @@ def test_backfill_run_covers_exactly_its_day(harness: Harness) -> None:
 
 
 def test_429_with_retry_after_is_survived_with_the_same_data(harness: Harness, tmp_path) -> None:
-    harness.sandbox.app.faults.append(Fault("insights", 429, {"error": {"message": "slow down", "code": 4}},
-                                            {"Retry-After": "7"}, times=2))
+    harness.sandbox.app.faults.append(
+        Fault("insights", 429, {"error": {"message": "slow down", "code": 4}}, {"Retry-After": "7"}, times=2)
+    )
     harness.run(dt.date(2026, 11, 19))
     assert harness.sleeps == [7.0, 7.0]
     assert harness.query("SELECT * FROM marts.reach_daily ORDER BY day")[-1] == expected_reach(dt.date(2026, 11, 19))
 
 
 def test_rate_limit_code_4_waits_for_the_business_use_case_estimate(harness: Harness) -> None:
-    usage = {PAGE: [{"type": "pages", "call_count": 100, "total_cputime": 40, "total_time": 40,
-                     "estimated_time_to_regain_access": 2}]}
-    harness.sandbox.app.faults.append(Fault(
-        "insights", 400, {"error": {"message": "(#4) Application request limit reached", "type": "OAuthException",
-                                    "code": 4, "fbtrace_id": "x"}},
-        {"X-Business-Use-Case-Usage": json.dumps(usage)}, times=1))
+    usage = {
+        PAGE: [
+            {
+                "type": "pages",
+                "call_count": 100,
+                "total_cputime": 40,
+                "total_time": 40,
+                "estimated_time_to_regain_access": 2,
+            }
+        ]
+    }
+    harness.sandbox.app.faults.append(
+        Fault(
+            "insights",
+            400,
+            {
+                "error": {
+                    "message": "(#4) Application request limit reached",
+                    "type": "OAuthException",
+                    "code": 4,
+                    "fbtrace_id": "x",
+                }
+            },
+            {"X-Business-Use-Case-Usage": json.dumps(usage)},
+            times=1,
+        )
+    )
     harness.run(dt.date(2026, 11, 19))
     assert harness.sleeps == [120.0]  # 2 minutes, as the header says
     assert harness.query("SELECT count(*) FROM marts.reach_daily") == [(29,)]
 
 
 def test_a_burst_of_5xx_is_survived(harness: Harness) -> None:
-    harness.sandbox.app.faults.extend([Fault("insights", 502, b"<html>Bad Gateway</html>", times=2),
-                                       Fault("published_posts", 503, {"error": {"code": 2, "message": "Service temporarily unavailable"}}, times=2)])
+    harness.sandbox.app.faults.extend(
+        [
+            Fault("insights", 502, b"<html>Bad Gateway</html>", times=2),
+            Fault(
+                "published_posts", 503, {"error": {"code": 2, "message": "Service temporarily unavailable"}}, times=2
+            ),
+        ]
+    )
     harness.run(dt.date(2026, 11, 19))
     assert len(harness.sleeps) == 4
     assert harness.query("SELECT * FROM marts.reach_daily ORDER BY day")[-1] == expected_reach(dt.date(2026, 11, 19))
@@ -121,7 +156,9 @@ def test_a_timeout_is_survived(harness: Harness) -> None:
 def test_too_many_5xx_fail_with_a_clear_message_and_keep_the_loaded_data(harness: Harness) -> None:
     harness.run(dt.date(2026, 11, 19), run_id="good")
     before = harness.table_hash("marts.reach_daily")
-    harness.sandbox.app.faults.append(Fault("insights", 500, {"error": {"code": 1, "message": "An unknown error"}}, times=99))
+    harness.sandbox.app.faults.append(
+        Fault("insights", 500, {"error": {"code": 1, "message": "An unknown error"}}, times=99)
+    )
     with pytest.raises(ApiError, match="gave up after 6 attempts.*Nothing already loaded was changed"):
         harness.run(dt.date(2026, 11, 19), run_id="bad")
     assert harness.table_hash("marts.reach_daily") == before
@@ -163,8 +200,15 @@ def test_a_malformed_page_fails_clearly_and_loads_nothing(harness: Harness) -> N
 
 
 def test_a_non_numeric_value_fails_clearly(harness: Harness) -> None:
-    body = {"data": [{"name": "page_media_view", "period": "day",
-                      "values": [{"value": "lots", "end_time": "2026-11-20T08:00:00+0000"}]}]}
+    body = {
+        "data": [
+            {
+                "name": "page_media_view",
+                "period": "day",
+                "values": [{"value": "lots", "end_time": "2026-11-20T08:00:00+0000"}],
+            }
+        ]
+    }
     harness.sandbox.app.faults.append(Fault("insights", 200, body, times=1))
     with pytest.raises(MalformedResponseError, match="'lots'.*is not a number"):
         harness.run(dt.date(2026, 11, 19))
@@ -175,14 +219,26 @@ def test_failed_account_does_not_block_the_others(harness: Harness, config_file)
     published and `finish` names the failed account."""
     from socialmetrics import pipeline
 
-    text = config_file.read_text().replace("campaigns:", '  - network: facebook\n    id: "999"\n    name: Other\ncampaigns:')
+    text = config_file.read_text().replace(
+        "campaigns:", '  - network: facebook\n    id: "999"\n    name: Other\ncampaigns:'
+    )
     config_file.write_text(text)
-    window = pipeline.run_window(dt.datetime(2026, 11, 19, 3, tzinfo=dt.UTC), harness.cfg, backfill=True,
-                                 now=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC))
+    window = pipeline.run_window(
+        dt.datetime(2026, 11, 19, 3, tzinfo=dt.UTC),
+        harness.cfg,
+        backfill=True,
+        now=dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC),
+    )
     for acc in pipeline.plan(config_file):
         try:
-            pipeline.extract(pipeline.account_from_dict(acc), window, "r1", credentials=harness.credentials,
-                             landing_root=harness.landing, http=harness.http())
+            pipeline.extract(
+                pipeline.account_from_dict(acc),
+                window,
+                "r1",
+                credentials=harness.credentials,
+                landing_root=harness.landing,
+                http=harness.http(),
+            )
         except ApiError:
             logging.getLogger("test").info("extract failed as expected for %s", acc["id"])
     loaded = pipeline.load("r1", warehouse_path=harness.warehouse, landing_root=harness.landing)

@@ -37,8 +37,9 @@ def test_history_older_than_the_api_keeps_is_clamped_with_a_note() -> None:
     from connectors.base import Window
     from connectors.facebook import FacebookConnector
 
-    windows, notes = stream_windows(FacebookConnector, Window(dt.date(2023, 1, 1), dt.date(2025, 1, 1)),
-                                    dt.date(2026, 11, 27))
+    windows, notes = stream_windows(
+        FacebookConnector, Window(dt.date(2023, 1, 1), dt.date(2025, 1, 1)), dt.date(2026, 11, 27)
+    )
     assert windows["page_insights"].start == dt.date(2024, 11, 27)
     assert "keeps 730 days" in notes[0]
     assert windows["posts"].start == dt.date(2023, 1, 1)

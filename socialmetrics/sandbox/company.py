@@ -77,7 +77,9 @@ def facebook_day(day: dt.date) -> dict[str, object]:
         "page_follows": followers_on(day),
         "page_daily_follows_unique": follows,
         "page_daily_unfollows_unique": unfollows,
-        "page_actions_post_reactions_total": {"like": like, "love": love, "wow": wow} if wow else {"like": like, "love": love},
+        "page_actions_post_reactions_total": {"like": like, "love": love, "wow": wow}
+        if wow
+        else {"like": like, "love": love},
         "page_views_total": round(reach * r.uniform(0.06, 0.10)),
     }
 
@@ -113,7 +115,7 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
     """The posts the page published on a day, with their lifetime totals."""
     r = rng("facebook-posts", day)
     count = (1 if r.random() < 0.6 else 0) + (1 if CAMPAIGN.active(day, "facebook") and r.random() < 0.5 else 0)
-    posts = []
+    posts: list[dict[str, object]] = []
     for i in range(count):
         hour, minute = r.randint(7, 19), r.randint(0, 59)
         created = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
@@ -121,7 +123,7 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
         reactions = r.randint(5, 80)
         comments = r.randint(0, 15)
         shares = r.choice((0, 0, 1, 2, 3, 5, 8))
-        post = {
+        post: dict[str, object] = {
             "id": f"{FACEBOOK_PAGE_ID}_{day:%Y%m%d}{i:02d}",
             "created_time": created.strftime("%Y-%m-%dT%H:%M:%S+0000"),
             "permalink_url": f"https://www.facebook.com/{FACEBOOK_PAGE_ID}/posts/{day:%Y%m%d}{i:02d}",

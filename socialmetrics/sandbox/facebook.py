@@ -30,10 +30,22 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
 VALID_METRICS = set(company.facebook_day(company.HISTORY_START))
 REMOVED_METRICS = {
-    "page_impressions", "page_impressions_unique", "page_impressions_paid", "page_impressions_viral",
-    "page_impressions_nonviral", "page_fans", "page_fans_locale", "page_fans_city", "page_fans_country",
-    "page_fan_adds", "page_fan_adds_unique", "page_fan_removes", "page_fan_removes_unique",
-    "post_impressions", "post_impressions_unique", "page_posts_impressions",
+    "page_impressions",
+    "page_impressions_unique",
+    "page_impressions_paid",
+    "page_impressions_viral",
+    "page_impressions_nonviral",
+    "page_fans",
+    "page_fans_locale",
+    "page_fans_city",
+    "page_fans_country",
+    "page_fan_adds",
+    "page_fan_adds_unique",
+    "page_fan_removes",
+    "page_fan_removes_unique",
+    "post_impressions",
+    "post_impressions_unique",
+    "page_posts_impressions",
 }
 MAX_RANGE_S = 90 * 86400
 PATH_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[0-9_]+)(?:/(?P<edge>[a-z_]+))?/?$")
@@ -97,8 +109,17 @@ class FacebookSandbox:
         headers = {
             "X-App-Usage": json.dumps({"call_count": 2, "total_cputime": 1, "total_time": 1}),
             "X-Business-Use-Case-Usage": json.dumps(
-                {self.page_id: [{"type": "pages", "call_count": 1, "total_cputime": 1, "total_time": 1,
-                                 "estimated_time_to_regain_access": 0}]}
+                {
+                    self.page_id: [
+                        {
+                            "type": "pages",
+                            "call_count": 1,
+                            "total_cputime": 1,
+                            "total_time": 1,
+                            "estimated_time_to_regain_access": 0,
+                        }
+                    ]
+                }
             ),
         }
         for fault in self.faults:
@@ -113,8 +134,14 @@ class FacebookSandbox:
         if not token:
             return 400, headers, graph_error(104, "An access token is required to request this resource.")
         if token in self.expired_tokens:
-            return 400, headers, graph_error(
-                190, "Error validating access token: Session has expired on Friday, 20-Nov-26 09:00:00 PST.", subcode=463
+            return (
+                400,
+                headers,
+                graph_error(
+                    190,
+                    "Error validating access token: Session has expired on Friday, 20-Nov-26 09:00:00 PST.",
+                    subcode=463,
+                ),
             )
         if token not in self.valid_tokens:
             return 400, headers, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
@@ -123,9 +150,16 @@ class FacebookSandbox:
             return 400, headers, graph_error(2500, "Unknown path components: " + path)
         node, edge = match.group("node"), match.group("edge")
         if node.split("_")[0] != self.page_id:
-            return 400, headers, graph_error(
-                100, f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
-                "missing permissions, or does not support this operation.", subcode=33, kind="GraphMethodException"
+            return (
+                400,
+                headers,
+                graph_error(
+                    100,
+                    f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
+                    "missing permissions, or does not support this operation.",
+                    subcode=33,
+                    kind="GraphMethodException",
+                ),
             )
         if edge == "insights":
             return self._insights(query, headers, path)
@@ -149,8 +183,10 @@ class FacebookSandbox:
             until = until or dt.datetime.combine(self.today, dt.time(), dt.UTC)
             since = since or until - dt.timedelta(days=2)
         if (until - since).total_seconds() > MAX_RANGE_S:
-            return 400, headers, graph_error(
-                100, "(#100) There cannot be more than 90 days (7776000 s) between since and until"
+            return (
+                400,
+                headers,
+                graph_error(100, "(#100) There cannot be more than 90 days (7776000 s) between since and until"),
             )
         first, last = since.date(), until.date()  # days [since, until)
         days = []
@@ -163,21 +199,29 @@ class FacebookSandbox:
             values = []
             for d in days:
                 end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), PACIFIC).astimezone(dt.UTC)
-                values.append({"value": company.facebook_day(d)[metric], "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")})
-            data.append({
-                "name": metric,
-                "period": "day",
-                "values": values,
-                "title": metric.replace("_", " ").title(),
-                "description": f"Daily: {metric}",
-                "id": f"{self.page_id}/insights/{metric}/day",
-            })
+                values.append(
+                    {"value": company.facebook_day(d)[metric], "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")}
+                )
+            data.append(
+                {
+                    "name": metric,
+                    "period": "day",
+                    "values": values,
+                    "title": metric.replace("_", " ").title(),
+                    "description": f"Daily: {metric}",
+                    "id": f"{self.page_id}/insights/{metric}/day",
+                }
+            )
         span = until - since
         base = f"{self.base_url}/v25.0/{self.page_id}/insights"
         common = {"access_token": query["access_token"], "metric": ",".join(metrics), "period": "day"}
         paging = {
-            "previous": base + "?" + urlencode({**common, "since": int((since - span).timestamp()), "until": int(since.timestamp())}),
-            "next": base + "?" + urlencode({**common, "since": int(until.timestamp()), "until": int((until + span).timestamp())}),
+            "previous": base
+            + "?"
+            + urlencode({**common, "since": int((since - span).timestamp()), "until": int(since.timestamp())}),
+            "next": base
+            + "?"
+            + urlencode({**common, "since": int(until.timestamp()), "until": int((until + span).timestamp())}),
         }
         return 200, headers, {"data": data, "paging": paging}
 
@@ -201,7 +245,7 @@ class FacebookSandbox:
                 offset = int(base64.b64decode(query["after"]).decode())
             except ValueError:
                 return 400, headers, graph_error(100, "(#100) Invalid cursor")
-        page = posts[offset:offset + limit]
+        page = posts[offset : offset + limit]
         body: dict[str, Any] = {"data": page}
         if page:
             before = base64.b64encode(str(offset).encode()).decode()

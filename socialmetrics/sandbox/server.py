@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.metadata import entry_points
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
-
-from importlib.metadata import entry_points
 
 SANDBOX_GROUP = "socialmetrics.sandboxes"
 
