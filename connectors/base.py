@@ -8,6 +8,8 @@ constructor, fetches raw API pages for a window (`fetch`), and turns a landed pa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,6 +24,7 @@ class Kind(StrEnum):
     DAILY_METRICS = "daily_metrics"
     POSTS = "posts"
     POST_METRICS = "post_metrics"
+    COMMENTS = "comments"
 
 
 # The unified metric vocabulary of `raw.daily_metrics.metric` and `raw.post_metrics.metric`.
@@ -73,6 +76,18 @@ KIND_SCHEMAS: dict[Kind, pa.Schema] = {
             ("payload", pa.string()),
         ]
     ),
+    Kind.COMMENTS: pa.schema(
+        [
+            ("post_id", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),  # the post's, so comments follow its window
+            ("comment_id", pa.string()),
+            ("parent_id", pa.string()),
+            ("created_at", pa.timestamp("us", tz="UTC")),
+            ("author_hash", pa.string()),
+            ("text", pa.string()),
+            ("payload", pa.string()),
+        ]
+    ),
 }
 
 # Which column a kind's window applies to (a DATE, or a TIMESTAMP compared by its UTC date).
@@ -80,6 +95,7 @@ KIND_WINDOW_COLUMN: dict[Kind, str] = {
     Kind.DAILY_METRICS: "day",
     Kind.POSTS: "published_at",
     Kind.POST_METRICS: "published_at",
+    Kind.COMMENTS: "published_at",
 }
 
 # The key of a record inside one (network, account) slice.
@@ -87,7 +103,19 @@ KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
     Kind.DAILY_METRICS: ("day", "source_metric"),
     Kind.POSTS: ("post_id",),
     Kind.POST_METRICS: ("post_id", "as_of", "source_metric"),
+    Kind.COMMENTS: ("comment_id",),
 }
+
+
+def pseudonymize(author_id: str | None, key: bytes | None) -> str | None:
+    """A keyed hash (HMAC-SHA256, 128 bits as hex) of an author id; None without a key or an id.
+
+    The same person gets the same hash across runs and networks' comments of one installation, so
+    repeat commenters can be counted, while the name or id never reaches a file or table.
+    """
+    if not author_id or not key:
+        return None
+    return hmac.new(key, author_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

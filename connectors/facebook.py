@@ -37,6 +37,7 @@ from connectors.base import (
     Page,
     Stream,
     Window,
+    pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
 
@@ -49,6 +50,9 @@ HISTORY_DAYS = 2 * 365
 POSTS_PAGE_SIZE = 100
 PACIFIC = ZoneInfo("America/Los_Angeles")
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}
+# X-App-Usage gives percentages of a rolling one-hour window and no reset time: at 100 % wait a
+# few minutes for the window to move rather than retrying within seconds.
+APP_USAGE_WAIT_S = 300.0
 TRANSIENT_CODES = {1, 2}
 
 # Metrics valid since Meta's November 2025 removals, and how they map onto the unified model.
@@ -73,10 +77,25 @@ PAGE_METRIC_MAP = {
     "page_actions_post_reactions_total": "reactions",  # an object by reaction type; we sum it
     "page_views_total": "page_views",
 }
-POST_FIELDS = (
-    "id,message,created_time,permalink_url,shares,"
-    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+# Post insights (lifetime) and comments come with the posts through field expansion, so a page
+# of up to 100 posts is one request instead of one per post; comments beyond the first 100 of a
+# post are paged through the comment edge's own paging.next.
+DEFAULT_POST_METRICS = (
+    "post_media_view",  # replaced post_impressions in Nov 2025
+    "post_total_media_view_unique",  # replaced post_impressions_unique
+    "post_clicks",
+    "post_reactions_by_type_total",
 )
+POST_METRIC_MAP = {
+    "post_media_view": "impressions",
+    "post_total_media_view_unique": "reach",
+    "post_clicks": "clicks",
+    "post_reactions_by_type_total": None,  # kept raw; `reactions` comes from the reactions summary
+}
+POST_BASE_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count).limit(0)"
+COMMENT_FIELDS = "id,created_time,message,from,parent"
+COMMENTS_PER_PAGE = 100
+POSTS_LOOKBACK_DAYS = 90  # nightly runs refresh the numbers of posts up to 90 days old
 
 
 class FacebookErrorPolicy(ErrorPolicy):
@@ -133,7 +152,7 @@ def _error_body(response: requests.Response) -> dict[str, Any] | None:
 
 
 def _usage_wait_s(response: requests.Response) -> float | None:
-    """Seconds until access returns, from X-Business-Use-Case-Usage (minutes) or Retry-After."""
+    """Seconds until access returns: X-Business-Use-Case-Usage (minutes), X-App-Usage at 100 %, Retry-After."""
     waits: list[float] = []
     raw = response.headers.get("X-Business-Use-Case-Usage")
     if raw:
@@ -148,6 +167,14 @@ def _usage_wait_s(response: requests.Response) -> float | None:
             log.warning("ignoring unreadable X-Business-Use-Case-Usage header")
     if waits:
         return max(waits)
+    app_usage = response.headers.get("X-App-Usage")
+    if app_usage:
+        try:
+            usage_pct = max(float(v) for v in json.loads(app_usage).values())
+        except (ValueError, AttributeError, TypeError):
+            usage_pct = 0.0
+        if usage_pct >= 100:
+            return APP_USAGE_WAIT_S
     retry_after = response.headers.get("Retry-After")
     if retry_after:
         try:
@@ -180,7 +207,7 @@ class FacebookConnector:
     network: ClassVar[str] = "facebook"
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("posts", (Kind.POSTS, Kind.POST_METRICS)),
+        Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
     )
 
     def __init__(
@@ -190,6 +217,7 @@ class FacebookConnector:
         http: HttpClient | None = None,
         *,
         today: dt.date | None = None,
+        author_key: bytes | None = None,
     ) -> None:
         if not credentials.token:
             raise ApiError(
@@ -203,6 +231,9 @@ class FacebookConnector:
         self.http = http or HttpClient(FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
         self.today = today or dt.datetime.now(dt.UTC).date()
         self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
+        self.post_metrics: tuple[str, ...] | None = tuple(account.options.get("post_metrics") or DEFAULT_POST_METRICS)
+        self._post_metrics_checked = False
+        self.author_key = author_key
         self._warnings: list[ConnectorWarning] = []
 
     @property
@@ -269,29 +300,88 @@ class FacebookConnector:
     def _split_invalid(self, chunk: Window, metrics: list[str], exc: ApiError) -> Iterator[Page]:
         """One invalid metric fails the whole request: bisect to find it and keep the rest."""
         if len(metrics) == 1:
-            message = (
-                f"Facebook rejects metric '{metrics[0]}' for page {self.account.id} ({exc}); it was skipped. "
-                f"Remove it from `metrics` of this account in the config (Meta retires metrics often)."
-            )
-            log.warning(message)
-            if not any(w.code == "invalid_metric" and metrics[0] in w.message for w in self._warnings):
-                self._warnings.append(ConnectorWarning("page_insights", "invalid_metric", message))
+            self._warn_invalid("page_insights", metrics[0], "metrics", exc)
             return
         mid = len(metrics) // 2
         yield from self._insights_chunk(chunk, metrics[:mid])
         yield from self._insights_chunk(chunk, metrics[mid:])
 
-    def _fetch_posts(self, window: Window) -> Iterator[Page]:
-        url = f"{self.base}/{self.account.id}/published_posts"
+    def _warn_invalid(self, stream: str, metric: str, option: str, exc: Exception) -> None:
+        message = (
+            f"Facebook rejects metric '{metric}' for page {self.account.id} ({exc}); it was skipped and "
+            f"everything else loaded. Remove it from `{option}` of this account in the config (Meta retires "
+            f"metrics often)."
+        )
+        log.warning(message)
+        if not any(w.code == "invalid_metric" and f"'{metric}'" in w.message for w in self._warnings):
+            self._warnings.append(ConnectorWarning(stream, "invalid_metric", message))
+
+    def _post_fields(self, metrics: tuple[str, ...] | None) -> str:
+        fields = POST_BASE_FIELDS
+        if metrics:
+            fields += f",insights.metric({','.join(metrics)})"
+        return fields + f",comments.limit({COMMENTS_PER_PAGE}).summary(total_count){{{COMMENT_FIELDS}}}"
+
+    def _posts_request(self, window: Window, fields: str, limit: int = POSTS_PAGE_SIZE) -> tuple[str, dict[str, Any]]:
         start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
         end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
         params: dict[str, Any] = {
-            "fields": POST_FIELDS,
+            "fields": fields,
             "since": int(start.timestamp()),
             "until": int(end.timestamp()),
-            "limit": POSTS_PAGE_SIZE,
+            "limit": limit,
             **self._token_params(),
         }
+        return f"{self.base}/{self.account.id}/published_posts", params
+
+    def _valid_post_metrics(self, window: Window) -> tuple[str, ...] | None:
+        """Post metrics the API accepts: one invalid name fails the whole posts request, so on code
+        100 each metric is tried alone on one post of the window (a few requests, once a run)."""
+        if self._post_metrics_checked or not self.post_metrics:
+            return self.post_metrics
+        url, params = self._posts_request(window, self._post_fields(self.post_metrics), limit=1)
+        try:
+            self.http.get_json(url, params)
+            self._post_metrics_checked = True
+            return self.post_metrics
+        except ApiError as exc:
+            if exc.code != "invalid_metric":
+                raise
+            probe_url, probe_params = self._posts_request(window, "id", limit=1)
+            body, _ = self.http.get_json(probe_url, probe_params)
+            posts = body.get("data") if isinstance(body, dict) else None
+            if not posts:
+                return None
+            post_id = posts[0]["id"]
+            valid = []
+            for metric in self.post_metrics:
+                try:
+                    self.http.get_json(
+                        f"{self.base}/{post_id}/insights",
+                        {"metric": metric, "period": "lifetime", **self._token_params()},
+                    )
+                    valid.append(metric)
+                except ApiError as probe_exc:
+                    if probe_exc.code != "invalid_metric":
+                        raise
+                    self._warn_invalid("posts", metric, "post_metrics", exc)
+        self.post_metrics = tuple(valid) or None
+        self._post_metrics_checked = True
+        return self.post_metrics
+
+    def _hide_authors(self, comments: list[Any]) -> None:
+        """Replace commenters' names and ids by a keyed hash before anything is landed."""
+        for comment in comments:
+            if not isinstance(comment, dict):
+                continue
+            author = comment.pop("from", None)
+            author_id = (author or {}).get("id") or (author or {}).get("name")
+            comment["author_hash"] = pseudonymize(author_id, self.author_key)
+            comment.pop("message_tags", None)  # tags name people too
+
+    def _fetch_posts(self, window: Window) -> Iterator[Page]:
+        metrics = self._valid_post_metrics(window)
+        url, params = self._posts_request(window, self._post_fields(metrics))
 
         def next_request(body: Any, _url: str, _params: dict[str, Any] | None) -> tuple[str, None] | None:
             if not isinstance(body, dict):
@@ -304,7 +394,21 @@ class FacebookConnector:
                 raise MalformedResponseError(
                     f"Facebook published_posts for page {self.account.id}: the answer has no 'data' list."
                 )
+            overflow = []
+            for post in body["data"]:
+                comments = post.get("comments") if isinstance(post, dict) else None
+                if isinstance(comments, dict):
+                    self._hide_authors(comments.get("data") or [])
+                    nxt = (comments.get("paging") or {}).get("next")
+                    if nxt:
+                        overflow.append((post["id"], post.get("created_time"), nxt))
             yield self._page("posts", page_url, page_params, body)
+            for post_id, created, nxt in overflow:
+                for cbody, curl, _ in self.http.paginate(nxt, None, next_request):
+                    self._hide_authors(cbody.get("data") or [] if isinstance(cbody, dict) else [])
+                    page = self._page("posts", curl, None, cbody)
+                    page.request.update({"edge": "comments", "post_id": post_id, "created_time": created})
+                    yield page
 
     # -- parsing --------------------------------------------------------------------------------
 
@@ -321,17 +425,13 @@ class FacebookConnector:
             if not name or series.get("period") not in (None, "day"):
                 continue
             for point in series.get("values") or []:
-                value = point.get("value")
-                if isinstance(value, dict):  # e.g. reactions by type: {"like": 5, "love": 2}
-                    number: float | None = float(sum(v for v in value.values() if isinstance(v, int | float)))
-                elif isinstance(value, int | float) and not isinstance(value, bool):
-                    number = float(value)
-                elif value is None:
-                    number = None
-                else:
+                try:
+                    number = _number(name, point.get("value"))  # reactions come by type: {"like": 5, ...}
+                except MalformedResponseError:
                     raise MalformedResponseError(
-                        f"Facebook insights {name}: value {value!r} at {point.get('end_time')} is not a number"
-                    )
+                        f"Facebook insights {name}: value {point.get('value')!r} at {point.get('end_time')} "
+                        f"is not a number"
+                    ) from None
                 yield (
                     Kind.DAILY_METRICS,
                     {
@@ -344,12 +444,17 @@ class FacebookConnector:
                 )
 
     def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        if page.request.get("edge") == "comments":
+            published = parse_time(str(page.request.get("created_time")))
+            yield from self._parse_comments(page.request["post_id"], published, page.body.get("data") or [])
+            return
         as_of = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
         for post in page.body.get("data", []):
             post_id = post.get("id")
             if not post_id:
                 raise MalformedResponseError("Facebook published_posts: a post without 'id'")
             published = parse_time(post.get("created_time"))
+            comments = post.get("comments") or {}
             yield (
                 Kind.POSTS,
                 {
@@ -357,16 +462,20 @@ class FacebookConnector:
                     "published_at": published,
                     "permalink": post.get("permalink_url"),
                     "text": post.get("message"),
-                    "payload": json.dumps(post, sort_keys=True),
+                    "payload": json.dumps({k: v for k, v in post.items() if k != "comments"}, sort_keys=True),
                 },
             )
-            totals = {
-                "reactions": ((post.get("reactions") or {}).get("summary") or {}).get("total_count"),
-                "comments": ((post.get("comments") or {}).get("summary") or {}).get("total_count"),
+            totals: dict[str, tuple[str | None, Any]] = {
+                "reactions": ("reactions", ((post.get("reactions") or {}).get("summary") or {}).get("total_count")),
+                "comments": ("comments", (comments.get("summary") or {}).get("total_count")),
                 # absent `shares` means none were counted
-                "shares": (post.get("shares") or {}).get("count", 0),
+                "shares": ("shares", (post.get("shares") or {}).get("count", 0)),
             }
-            for metric, value in totals.items():
+            for series in (post.get("insights") or {}).get("data") or []:
+                name = series.get("name")
+                values = series.get("values") or [{}]
+                totals[name] = (POST_METRIC_MAP.get(name), _number(name, values[-1].get("value")))
+            for source, (metric, value) in totals.items():
                 yield (
                     Kind.POST_METRICS,
                     {
@@ -374,8 +483,40 @@ class FacebookConnector:
                         "published_at": published,
                         "as_of": as_of,
                         "metric": metric,
-                        "source_metric": metric,
+                        "source_metric": source,
                         "value": None if value is None else float(value),
                         "payload": "{}",
                     },
                 )
+            yield from self._parse_comments(post_id, published, comments.get("data") or [])
+
+    def _parse_comments(
+        self, post_id: str, published: dt.datetime, comments: list[Any]
+    ) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        for comment in comments:
+            if not comment.get("id"):
+                raise MalformedResponseError(f"Facebook comments of post {post_id}: a comment without 'id'")
+            yield (
+                Kind.COMMENTS,
+                {
+                    "post_id": post_id,
+                    "published_at": published,
+                    "comment_id": comment["id"],
+                    "parent_id": (comment.get("parent") or {}).get("id"),
+                    "created_at": parse_time(comment.get("created_time")),
+                    "author_hash": comment.get("author_hash"),
+                    "text": comment.get("message"),
+                    "payload": json.dumps(comment, sort_keys=True),
+                },
+            )
+
+
+def _number(name: str, value: Any) -> float | None:
+    """A metric value as a number: objects by type (reactions) are summed."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return float(sum(v for v in value.values() if isinstance(v, int | float)))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise MalformedResponseError(f"Facebook {name}: value {value!r} is not a number")

@@ -80,7 +80,7 @@ def social_metrics() -> None:
             raise _fail_fast(exc) from None
 
     @task
-    def window() -> dict[str, str]:
+    def window() -> dict[str, Any]:
         """The days this run covers."""
         from socialmetrics.config import load_config
         from socialmetrics.pipeline import run_window
@@ -88,12 +88,12 @@ def social_metrics() -> None:
         config_path, _, _ = _settings()
         _, logical, backfill = _run_info()
         w = run_window(logical, load_config(config_path), backfill=backfill)
-        return w.to_json()
+        return {**w.to_json(), "backfill": backfill}
 
     @task(
         retries=2, map_index_template="{{ task.op_kwargs['account']['network'] }}/{{ task.op_kwargs['account']['id'] }}"
     )
-    def extract(account: dict[str, Any], days: dict[str, str]) -> dict[str, Any]:
+    def extract(account: dict[str, Any], days: dict[str, Any]) -> dict[str, Any]:
         """Fetch one account's raw pages into the landing zone (no warehouse access)."""
         from connectors.base import Window
         from socialmetrics.credentials import airflow_credentials
@@ -105,7 +105,12 @@ def social_metrics() -> None:
         w = Window(dt.date.fromisoformat(days["start"]), dt.date.fromisoformat(days["end"]))
         try:
             return extract_account(
-                account_from_dict(account), w, run_id, credentials=airflow_credentials, landing_root=landing_root
+                account_from_dict(account),
+                w,
+                run_id,
+                credentials=airflow_credentials,
+                landing_root=landing_root,
+                backfill=bool(days.get("backfill")),
             )
         except Exception as exc:
             raise _fail_fast(exc) from None

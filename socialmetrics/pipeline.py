@@ -57,13 +57,16 @@ def account_from_dict(data: dict[str, Any]) -> Account:
     return Account(data["network"], str(data["id"]), data.get("name"), data.get("conn_id"), data.get("options") or {})
 
 
-def stream_windows(connector_cls: Any, window: Window, today: dt.date) -> tuple[dict[str, Window], list[str]]:
-    """Each stream's window: the run's, widened by a stream's own lookback, clamped to the API's history."""
+def stream_windows(
+    connector_cls: Any, window: Window, today: dt.date, *, backfill: bool = False
+) -> tuple[dict[str, Window], list[str]]:
+    """Each stream's window: the run's, widened by a stream's own lookback (not for backfills, which
+    read exactly their window), clamped to the history the API keeps."""
     windows: dict[str, Window] = {}
     notes: list[str] = []
     for stream in connector_cls.streams:
         w = window
-        if stream.lookback_days is not None:
+        if stream.lookback_days is not None and not backfill:
             w = Window(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
         if stream.max_history_days is not None:
             earliest = today - dt.timedelta(days=stream.max_history_days)
@@ -93,13 +96,16 @@ def extract(
     landing_root: Path,
     today: dt.date | None = None,
     http: HttpClient | None = None,
+    backfill: bool = False,
 ) -> dict[str, Any]:
     """Fetch one account's streams and land them; returns the manifest's summary."""
+    from socialmetrics.privacy import author_key
+
     today = today or dt.datetime.now(dt.UTC).date()
     connector_cls = registry.get(account.network)
     creds = credentials(account.connection_id)
-    connector = connector_cls(account, creds, http, today=today)
-    windows, notes = stream_windows(connector_cls, window, today)
+    connector = connector_cls(account, creds, http, today=today, author_key=author_key())
+    windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
     manifest = landing.land(

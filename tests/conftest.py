@@ -82,6 +82,7 @@ class Harness:
                 landing_root=self.landing,
                 today=TODAY,
                 http=self.http(acc["conn_id"]),
+                backfill=backfill,
             )
         loaded = pipeline.load(run_id, warehouse_path=self.warehouse, landing_root=self.landing)
         pipeline.check(run_id, loaded, self.cfg, warehouse_path=self.warehouse)
@@ -116,9 +117,15 @@ def window_19() -> Window:
     return Window(dt.date(2026, 11, 19), dt.date(2026, 11, 20))
 
 
+AUTHOR_KEY = "test-author-key-0123456789abcdef"
+
+
 @pytest.fixture(autouse=True)
-def _capture_all_logs(caplog: pytest.LogCaptureFixture) -> None:
+def _isolated_environment(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Capture every log line (tests search them for secrets); keep key files and warehouses in tmp."""
     caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("SOCIALMETRICS_AUTHOR_KEY", AUTHOR_KEY)
+    monkeypatch.setenv("SOCIALMETRICS_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -50,13 +50,35 @@ def test_marts_hold_exactly_the_numbers_the_sandbox_served(harness: Harness) -> 
     assert engagement == [expected_engagement(d) for d in days]
 
 
-def test_posts_land_with_their_totals(harness: Harness) -> None:
+def served_posts(start: dt.date, end: dt.date) -> list[dict]:
+    return [p for d in range((end - start).days) for p in company.facebook_posts(start + dt.timedelta(days=d))]
+
+
+def test_nightly_runs_refresh_posts_of_the_last_90_days_with_their_numbers(harness: Harness) -> None:
+    """Given a nightly run for 19 Nov, then posts published from 22 Aug (90 days) land with their
+    summary totals and lifetime insights, exactly as served."""
     harness.run(dt.date(2026, 11, 19))
-    served = [p for d in range(29) for p in company.facebook_posts(dt.date(2026, 10, 22) + dt.timedelta(days=d))]
+    served = served_posts(dt.date(2026, 8, 22), dt.date(2026, 11, 20))
     rows = harness.query("SELECT post_id, text, permalink FROM raw.posts ORDER BY post_id")
     assert rows == sorted((p["id"], p.get("message"), p["permalink_url"]) for p in served)
-    shares = dict(harness.query("SELECT post_id, value FROM raw.post_metrics WHERE metric = 'shares'"))
-    assert shares == {p["id"]: float(p.get("shares", {}).get("count", 0)) for p in served}
+    metrics = harness.query("SELECT post_id, source_metric, metric, value FROM raw.post_metrics")
+    by_post = {(r[0], r[1]): (r[2], r[3]) for r in metrics}
+    for post in served:
+        insights = company.facebook_post_insights(post)
+        assert by_post[(post["id"], "shares")] == ("shares", float(post.get("shares", {}).get("count", 0)))
+        assert by_post[(post["id"], "reactions")] == ("reactions", post["reactions"]["summary"]["total_count"])
+        assert by_post[(post["id"], "post_media_view")] == ("impressions", insights["post_media_view"])
+        assert by_post[(post["id"], "post_clicks")] == ("clicks", insights["post_clicks"])
+        assert by_post[(post["id"], "post_reactions_by_type_total")] == (
+            None,
+            sum(insights["post_reactions_by_type_total"].values()),
+        )
+
+
+def test_a_backfill_reads_posts_of_exactly_its_day(harness: Harness) -> None:
+    harness.run(dt.date(2026, 9, 15), backfill=True)
+    served = served_posts(dt.date(2026, 9, 15), dt.date(2026, 9, 16))
+    assert harness.query("SELECT post_id FROM raw.posts ORDER BY 1") == sorted((p["id"],) for p in served)
 
 
 def test_rerunning_a_day_leaves_identical_tables(harness: Harness) -> None:

@@ -136,3 +136,51 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
             post["shares"] = {"count": shares}
         posts.append(post)
     return posts
+
+
+COMMENT_TEXTS = (
+    "Super lecker, wir kommen am Samstag vorbei!",
+    "Nicht schlecht, aber das Helle war letztes Jahr besser.",
+    "Wann habt ihr am Sonntag geöffnet?",
+    "Leider war der Service diesmal echt langsam 😕",
+    "Best beer in Franconia, greetings from Leeds!",
+    "Gibt es das Festbier auch in Flaschen?",
+    "Mega Stimmung beim Herbstfest 🍻",
+    "The tour was great, thanks!",
+)
+COMMENTER_NAMES = ("Anna Müller", "Jonas Becker", "Lea Schmitt", "Tom Weber", "Sarah O'Connor", "Mehmet Yılmaz")
+
+
+def facebook_post_insights(post: dict[str, object]) -> dict[str, object]:
+    """Lifetime insights of one post (value shapes as the Graph API gives them)."""
+    r = rng("facebook-post-insights", post["id"])
+    views = r.randint(400, 4000)
+    reach = round(views * r.uniform(0.55, 0.8))
+    reactions = int(post["reactions"]["summary"]["total_count"])  # type: ignore[index]
+    love = round(reactions * r.uniform(0.1, 0.3))
+    return {
+        "post_media_view": views,
+        "post_total_media_view_unique": reach,
+        "post_clicks": r.randint(5, 120),
+        "post_reactions_by_type_total": {"like": reactions - love, "love": love},
+    }
+
+
+def facebook_comments(post: dict[str, object]) -> list[dict[str, object]]:
+    """The comments on a post: as many as its comments total says, after the post was created."""
+    total = int(post["comments"]["summary"]["total_count"])  # type: ignore[index]
+    created = dt.datetime.strptime(str(post["created_time"]), "%Y-%m-%dT%H:%M:%S%z")
+    r = rng("facebook-comments", post["id"])
+    comments: list[dict[str, object]] = []
+    for i in range(total):
+        name = r.choice(COMMENTER_NAMES)
+        at = created + dt.timedelta(minutes=r.randint(3, 60 * 48))
+        comments.append(
+            {
+                "id": f"{post['id']}_{1000 + i}",
+                "created_time": at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "message": r.choice(COMMENT_TEXTS),
+                "from": {"name": name, "id": str(9_000_000 + COMMENTER_NAMES.index(name))},
+            }
+        )
+    return comments

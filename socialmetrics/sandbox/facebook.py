@@ -29,6 +29,7 @@ from socialmetrics.sandbox import company
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
 VALID_METRICS = set(company.facebook_day(company.HISTORY_START))
+VALID_POST_METRICS = {"post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"}
 REMOVED_METRICS = {
     "page_impressions",
     "page_impressions_unique",
@@ -49,6 +50,9 @@ REMOVED_METRICS = {
 }
 MAX_RANGE_S = 90 * 86400
 PATH_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[0-9_]+)(?:/(?P<edge>[a-z_]+))?/?$")
+INSIGHTS_FIELD_RE = re.compile(r"insights\.metric\(([^)]*)\)")
+COMMENTS_FIELD_RE = re.compile(r"comments((?:\.[a-z_]+\([^)]*\))*)(\{[^}]*\})?")
+INVALID_METRIC = "(#100) The value must be a valid insights metric"
 
 
 @dataclass
@@ -161,6 +165,11 @@ class FacebookSandbox:
                     kind="GraphMethodException",
                 ),
             )
+        is_post = "_" in node
+        if edge == "insights" and is_post:
+            return self._post_insights(node, query, headers)
+        if edge == "comments" and is_post:
+            return self._comments_edge(node, query, headers, path)
         if edge == "insights":
             return self._insights(query, headers, path)
         if edge == "published_posts":
@@ -173,7 +182,7 @@ class FacebookSandbox:
             return 400, headers, graph_error(3001, "No metric was specified to be fetched", subcode=1504028)
         for metric in metrics:
             if metric not in VALID_METRICS:
-                return 400, headers, graph_error(100, "(#100) The value must be a valid insights metric")
+                return 400, headers, graph_error(100, INVALID_METRIC)
         period = query.get("period", "day")
         if period != "day":
             return 400, headers, graph_error(100, f"(#100) Invalid period {period} for the requested metrics")
@@ -246,6 +255,25 @@ class FacebookSandbox:
             except ValueError:
                 return 400, headers, graph_error(100, "(#100) Invalid cursor")
         page = posts[offset : offset + limit]
+        fields = query.get("fields", "")
+        expanded = INSIGHTS_FIELD_RE.search(fields)
+        post_metrics = [m for m in (expanded.group(1).split(",") if expanded else []) if m]
+        if any(m not in VALID_POST_METRICS for m in post_metrics):
+            return 400, headers, graph_error(100, INVALID_METRIC)
+        comments_spec = next((m for m in COMMENTS_FIELD_RE.finditer(fields) if m.group(2)), None)
+        shaped = []
+        for post in page:
+            post = json.loads(json.dumps(post))
+            if post_metrics:
+                post["insights"] = {"data": self._insight_series(post, post_metrics)}
+            if comments_spec:
+                limit_m = re.search(r"\.limit\((\d+)\)", comments_spec.group(1) or "")
+                per_page = int(limit_m.group(1)) if limit_m else 25
+                comments = self._comment_page(post, 0, per_page, query["access_token"])
+                comments["summary"] = post["comments"]["summary"]
+                post["comments"] = comments
+            shaped.append(post)
+        page = shaped
         body: dict[str, Any] = {"data": page}
         if page:
             before = base64.b64encode(str(offset).encode()).decode()
@@ -255,3 +283,67 @@ class FacebookSandbox:
                 nxt = {k: v for k, v in query.items() if k != "after"} | {"after": after}
                 body["paging"]["next"] = f"{self.base_url}{path}?" + urlencode(nxt)
         return 200, headers, body
+
+    def _post(self, post_id: str) -> dict[str, Any] | None:
+        try:
+            day = dt.datetime.strptime(post_id.split("_")[1][:8], "%Y%m%d").date()
+        except (IndexError, ValueError):
+            return None
+        return next((p for p in company.facebook_posts(day) if p["id"] == post_id), None)
+
+    def _insight_series(self, post: dict[str, Any], metrics: list[str]) -> list[dict[str, Any]]:
+        post_id = post["id"]
+        values = company.facebook_post_insights(post)
+        return [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values[m]}],
+                "title": m.replace("_", " ").title(),
+                "description": f"Lifetime: {m}",
+                "id": f"{post_id}/insights/{m}/lifetime",
+            }
+            for m in metrics
+        ]
+
+    def _post_insights(
+        self, post_id: str, query: dict[str, str], headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], Any]:
+        post = self._post(post_id)
+        if post is None:
+            return 400, headers, graph_error(100, f"Object with ID '{post_id}' does not exist", subcode=33)
+        metrics = [m for m in (query.get("metric") or "").split(",") if m]
+        if not metrics or any(m not in VALID_POST_METRICS for m in metrics):
+            return 400, headers, graph_error(100, INVALID_METRIC)
+        return 200, headers, {"data": self._insight_series(post, metrics)}
+
+    def _comment_page(self, post: dict[str, Any], offset: int, limit: int, token: str) -> dict[str, Any]:
+        comments = company.facebook_comments(post)
+        page = comments[offset : offset + limit]
+        body: dict[str, Any] = {"data": page}
+        if page:
+            after = base64.b64encode(str(offset + len(page)).encode()).decode()
+            before = base64.b64encode(str(offset).encode()).decode()
+            body["paging"] = {"cursors": {"before": before, "after": after}}
+            if offset + len(page) < len(comments):
+                query = {
+                    "access_token": token,
+                    "fields": "id,created_time,message,from",
+                    "limit": limit,
+                    "after": after,
+                }
+                body["paging"]["next"] = f"{self.base_url}/v25.0/{post['id']}/comments?" + urlencode(query)
+        return body
+
+    def _comments_edge(
+        self, post_id: str, query: dict[str, str], headers: dict[str, str], path: str
+    ) -> tuple[int, dict[str, str], Any]:
+        post = self._post(post_id)
+        if post is None:
+            return 400, headers, graph_error(100, f"Object with ID '{post_id}' does not exist", subcode=33)
+        offset = int(base64.b64decode(query["after"]).decode()) if query.get("after") else 0
+        return (
+            200,
+            headers,
+            self._comment_page(post, offset, min(int(query.get("limit") or 25), 100), query["access_token"]),
+        )

@@ -1,0 +1,39 @@
+"""The key of the keyed hash that pseudonymises comment authors.
+
+From the environment variable SOCIALMETRICS_AUTHOR_KEY (any string of at least 16 characters; on
+several workers set the same value everywhere), else from a key file beside the warehouse
+(`author.key`, created once with 32 random bytes and mode 0600). Keep the key: a new key gives the
+same person a new hash. The key never reaches the warehouse, landing files or logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from socialmetrics import settings
+
+log = logging.getLogger(__name__)
+
+AUTHOR_KEY_ENV = "SOCIALMETRICS_AUTHOR_KEY"
+KEY_FILE = "author.key"
+MIN_KEY_CHARS = 16
+
+
+def author_key() -> bytes:
+    """The pseudonymisation key (see module docstring)."""
+    value = os.environ.get(AUTHOR_KEY_ENV)
+    if value:
+        if len(value) < MIN_KEY_CHARS:
+            raise ValueError(f"{AUTHOR_KEY_ENV} is shorter than {MIN_KEY_CHARS} characters; use a long random value")
+        return value.encode("utf-8")
+    path: Path = settings.warehouse_path().parent / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        log.info("created the comment-author pseudonymisation key %s (keep it; see README)", path)
+    return path.read_bytes()

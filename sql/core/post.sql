@@ -1,0 +1,58 @@
+-- table: core.post
+-- grain: one row per network, account and post, with its latest metrics snapshot
+-- window: published_at
+-- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
+-- reactions: the network's reaction total; NULL where the network does not give a number.
+WITH source AS (
+    SELECT network, account_id, post_id, published_at, permalink, text
+    FROM raw.posts
+    WHERE published_at >= $start AND published_at < $end
+),
+
+latest AS (
+    SELECT network, account_id, post_id, max(as_of) AS as_of
+    FROM raw.post_metrics
+    WHERE published_at >= $start AND published_at < $end
+    GROUP BY network, account_id, post_id
+),
+
+renamed AS (
+    SELECT
+        m.network,
+        m.account_id,
+        m.post_id,
+        m.as_of,
+        max(m.value) FILTER (WHERE m.metric = 'impressions') AS impressions,
+        max(m.value) FILTER (WHERE m.metric = 'reach') AS reach,
+        max(m.value) FILTER (WHERE m.metric = 'reactions') AS reactions,
+        max(m.value) FILTER (WHERE m.metric = 'comments') AS comments,
+        max(m.value) FILTER (WHERE m.metric = 'shares') AS shares,
+        max(m.value) FILTER (WHERE m.metric = 'clicks') AS clicks,
+        max(m.value) FILTER (WHERE m.metric = 'engagements') AS engagements
+    FROM raw.post_metrics AS m
+    INNER JOIN latest AS l USING (network, account_id, post_id, as_of)
+    GROUP BY m.network, m.account_id, m.post_id, m.as_of
+),
+
+final AS (
+    SELECT
+        s.network,
+        s.account_id,
+        s.post_id,
+        s.published_at,
+        s.permalink,
+        s.text,
+        CAST(round(r.impressions) AS BIGINT) AS impressions,
+        CAST(round(r.reach) AS BIGINT) AS reach,
+        CAST(round(r.reactions) AS BIGINT) AS reactions,
+        CAST(round(r.comments) AS BIGINT) AS comments,
+        CAST(round(r.shares) AS BIGINT) AS shares,
+        CAST(round(r.clicks) AS BIGINT) AS clicks,
+        CAST(round(coalesce(r.engagements, r.reactions + r.comments + r.shares + r.clicks)) AS BIGINT)
+            AS engagements,
+        r.as_of
+    FROM source AS s
+    LEFT JOIN renamed AS r USING (network, account_id, post_id)
+)
+
+SELECT * FROM final
