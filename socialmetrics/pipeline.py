@@ -17,7 +17,7 @@ from typing import Any
 from connectors import registry
 from connectors.base import Account, Credentials, Window
 from connectors.http import HttpClient
-from socialmetrics import landing, quality, transform, warehouse
+from socialmetrics import landing, quality, settings, transform, warehouse
 from socialmetrics.config import Config, load_config
 
 log = logging.getLogger(__name__)
@@ -158,14 +158,21 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
 
 
 def check(
-    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], cfg: Config, *, warehouse_path: Path
+    run_id: str,
+    windows: dict[str, tuple[dt.date, dt.date]],
+    cfg: Config,
+    *,
+    warehouse_path: Path,
+    today: dt.date | None = None,
 ) -> list[quality.CheckResult]:
-    """The quality gate over what this run loaded."""
+    """The quality gate over what this run loaded: every account that landed must have numbers."""
     expected = [f"{a.network}/{a.id}" for a in cfg.account_list() if f"{a.network}/{a.id}" in windows]
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
-        return quality.check_run(con, run_id, windows, expected)
+        return quality.check_run(
+            con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir()
+        )
     finally:
         con.close()
 

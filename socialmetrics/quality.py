@@ -1,10 +1,14 @@
 """The data-quality gate: Great Expectations on the run's slice, before anything is published.
 
-GX 1.x's SQL datasource returns no rows on DuckDB through duckdb-engine (GX issues #11579,
-#10738), so the run's slice is read into a pandas DataFrame and validated with an ephemeral GX
-context, called from our own task (airflow-provider-great-expectations pins a structlog that
-Airflow 3.3 cannot use). Expectations carry a severity in their meta: `blocking` stops the run
-before the transform, `warning` is recorded and lets it publish.
+Write, audit, publish: `check` computes the run's window of every core table from raw (the same
+sql/core files the transform will run, but into DataFrames, not tables) and validates them; only
+when no blocking expectation fails does `transform` publish them. GX 1.x's SQL datasource returns
+no rows on DuckDB through duckdb-engine (GX issues #11579, #10738), and
+airflow-provider-great-expectations pins a structlog that Airflow 3.3 cannot use, so the slices are
+pandas DataFrames validated by an ephemeral GX context called from our own task.
+
+Expectations carry a severity in their meta: `blocking` stops the run before the transform (the
+marts keep the previous numbers), `warning` is recorded and lets the run publish.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+
+from socialmetrics import transform
 
 log = logging.getLogger(__name__)
 # GX logs every internal registration at INFO and phones home unless told not to (no network here).
@@ -26,6 +33,12 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 BLOCKING = "blocking"
 WARNING = "warning"
+DOCS_SITE = "socialmetrics"
+COUNT_COLUMNS = ("impressions", "reach", "followers", "reactions", "comments", "shares", "clicks", "engagements")
+ANOMALY_METRICS = ("impressions", "reach", "engagements")
+STEADY_DAYS = 60  # a 0 after this many non-zero days is suspicious
+JUMP_FACTOR = 20.0  # a value this many times the trailing median is suspicious
+JUMP_BASELINE_DAYS = 28
 
 
 class QualityGateError(RuntimeError):
@@ -45,59 +58,244 @@ class CheckResult:
     details: str
 
 
-def _gx_validate(suite_name: str, df: pd.DataFrame, expectations: list[Any]) -> list[CheckResult]:
+@dataclass
+class Suite:
+    """A DataFrame and what must hold for it."""
+
+    name: str
+    frame: pd.DataFrame
+    expectations: list[Any]
+
+
+def _block() -> dict[str, str]:
+    return {"severity": BLOCKING}
+
+
+def _warn() -> dict[str, str]:
+    return {"severity": WARNING}
+
+
+def preview(con: duckdb.DuckDBPyConnection, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The rows the transform would write for `table` over [start, end), without writing them."""
+    model = next(m for m in transform.models() if m.table == table)
+    return con.execute(model.sql, {"start": start, "end": end}).df()
+
+
+def _count_expectations(frame: pd.DataFrame) -> list[Any]:
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, meta=_block())
+        for c in COUNT_COLUMNS
+        if c in frame.columns
+    ]
+
+
+def _anomalies(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, start: dt.date) -> pd.DataFrame:
+    """Per account, metric and day of the window: a 0 after a steady series, and the jump ratio."""
+    keys = ["network", "account_id", "day"]
+    cols = keys + list(ANOMALY_METRICS)
+    try:
+        history = con.execute(
+            f"SELECT {', '.join(cols)} FROM core.account_daily WHERE day >= ? AND day < ?",
+            [start - dt.timedelta(days=STEADY_DAYS + 1), start],
+        ).df()
+    except duckdb.CatalogException:  # first run: nothing published yet
+        history = pd.DataFrame(columns=cols)
+    frames = [f[cols].assign(day=pd.to_datetime(f["day"])) for f in (history, current) if not f.empty]
+    rows: list[dict[str, Any]] = []
+    if not frames:
+        return pd.DataFrame(columns=["network", "account_id", "day", "metric", "zero_after_steady", "jump_ratio"])
+    both = pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last").sort_values(keys)
+    in_window = both["day"] >= pd.Timestamp(start)
+    for metric in ANOMALY_METRICS:
+        values = both[metric].astype("float64")
+        grouped = values.groupby([both["network"], both["account_id"]])
+        steady_min = grouped.transform(lambda s: s.shift(1).rolling(STEADY_DAYS, min_periods=STEADY_DAYS).min())
+        baseline = grouped.transform(lambda s: s.shift(1).rolling(JUMP_BASELINE_DAYS, min_periods=14).median())
+        zero = (values == 0) & (steady_min > 0)
+        ratio = values / baseline.where(baseline > 0)
+        for idx in both.index[in_window.to_numpy()]:
+            rows.append(
+                {
+                    "network": both.at[idx, "network"],
+                    "account_id": both.at[idx, "account_id"],
+                    "day": both.at[idx, "day"],
+                    "metric": metric,
+                    "zero_after_steady": bool(zero.at[idx]),
+                    "jump_ratio": None if pd.isna(ratio.at[idx]) else float(ratio.at[idx]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def build_suites(
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    expected_accounts: list[str],
+    today: dt.date,
+) -> list[Suite]:
+    """The suites of one run: core tables of the window, the raw values behind them, anomalies."""
+    import great_expectations.expectations as gxe
+
+    suites = []
+    last_day = min(end - dt.timedelta(days=1), today)
+
+    daily = preview(con, "core.account_daily", start, end)
+    daily["account_key"] = daily["network"] + "/" + daily["account_id"]
+    daily["day"] = pd.to_datetime(daily["day"])
+    both = daily[["reach", "impressions"]].notna().all(axis=1)
+    daily["reach_minus_impressions"] = (daily["reach"] - daily["impressions"]).where(both)
+    daily["engagement_rate"] = (daily["engagements"] / daily["impressions"].where(daily["impressions"] > 0)).astype(
+        "float64"
+    )
+    suites.append(
+        Suite(
+            "core.account_daily",
+            daily,
+            [
+                *[gxe.ExpectColumnValuesToNotBeNull(column=c, meta=_block()) for c in ("network", "account_id", "day")],
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "day"], meta=_block()),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="day", min_value=pd.Timestamp(start), max_value=pd.Timestamp(last_day), meta=_block()
+                ),
+                gxe.ExpectColumnDistinctValuesToContainSet(
+                    column="account_key", value_set=expected_accounts, meta=_block()
+                ),
+                *_count_expectations(daily),
+                gxe.ExpectColumnValuesToBeBetween(column="reach_minus_impressions", max_value=0, meta=_block()),
+                gxe.ExpectColumnValuesToBeBetween(column="engagement_rate", min_value=0, max_value=1, meta=_warn()),
+            ],
+        )
+    )
+
+    raw = con.execute(
+        "SELECT network, account_id, stream, day, source_metric, value, value = round(value) AS is_integer "
+        "FROM raw.daily_metrics WHERE day >= $start AND day < $end",
+        {"start": start, "end": end},
+    ).df()
+    suites.append(
+        Suite(
+            "raw.daily_metrics",
+            raw,
+            [
+                gxe.ExpectCompoundColumnsToBeUnique(
+                    column_list=["network", "account_id", "stream", "day", "source_metric"], meta=_block()
+                ),
+                gxe.ExpectColumnValuesToBeInSet(column="is_integer", value_set=[True], meta=_block()),
+            ],
+        )
+    )
+
+    posts = preview(con, "core.post", start, end)
+    posts["published_at"] = pd.to_datetime(posts["published_at"], utc=True)
+    both = posts[["reach", "impressions"]].notna().all(axis=1)
+    posts["reach_minus_impressions"] = (posts["reach"] - posts["impressions"]).where(both)
+    now = pd.Timestamp(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC))
+    suites.append(
+        Suite(
+            "core.post",
+            posts,
+            [
+                gxe.ExpectColumnValuesToNotBeNull(column="post_id", meta=_block()),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "post_id"], meta=_block()),
+                gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=now, meta=_block()),
+                *_count_expectations(posts),
+                gxe.ExpectColumnValuesToBeBetween(column="reach_minus_impressions", max_value=0, meta=_block()),
+            ],
+        )
+    )
+
+    comments = preview(con, "core.comment", start, end)
+    suites.append(
+        Suite(
+            "core.comment",
+            comments,
+            [
+                gxe.ExpectColumnValuesToNotBeNull(column="comment_id", meta=_block()),
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "comment_id"], meta=_block()),
+            ],
+        )
+    )
+
+    anomalies = _anomalies(con, daily, start)
+    suites.append(
+        Suite(
+            "anomalies",
+            anomalies,
+            [
+                gxe.ExpectColumnValuesToBeInSet(column="zero_after_steady", value_set=[False], meta=_warn()),
+                gxe.ExpectColumnValuesToBeBetween(column="jump_ratio", max_value=JUMP_FACTOR, meta=_warn()),
+            ],
+        )
+    )
+    return suites
+
+
+def run_suites(suites: list[Suite], docs_dir: Path | None) -> list[CheckResult]:
+    """Validate every suite with one ephemeral GX context; build Data Docs into `docs_dir`."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas(f"{suite_name}_source")
-    asset = source.add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("slice").get_batch(batch_parameters={"dataframe": df})
-    suite = gx.ExpectationSuite(name=suite_name)
-    for exp in expectations:
-        suite.add_expectation(exp)
-    validation = batch.validate(suite)
-    results = []
-    for res in validation.results:
-        cfg = res.expectation_config
-        if cfg is None:
-            continue
-        kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
-        result = res.result or {}
-        results.append(
-            CheckResult(
-                suite=suite_name,
-                expectation=f"{cfg.type}({json.dumps(kwargs, default=str, sort_keys=True)})",
-                severity=(cfg.meta or {}).get("severity", BLOCKING),
-                success=bool(res.success),
-                observed_value=result.get("observed_value"),
-                unexpected_count=int(result.get("unexpected_count") or 0),
-                details=json.dumps(result.get("partial_unexpected_list", [])[:5], default=str),
-            )
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            site_name=DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
         )
+    source = context.data_sources.add_pandas("socialmetrics")
+    results: list[CheckResult] = []
+    for suite_def in suites:
+        asset = source.add_dataframe_asset(suite_def.name.replace(".", "_"))
+        batch_def = asset.add_batch_definition_whole_dataframe("run_slice")
+        suite = context.suites.add(gx.ExpectationSuite(name=suite_def.name))
+        for exp in suite_def.expectations:
+            suite.add_expectation(exp)
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"validate {suite_def.name}", data=batch_def, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(name=f"check {suite_def.name}", validation_definitions=[validation])
+        )
+        outcome = checkpoint.run(batch_parameters={"dataframe": suite_def.frame})
+        for run_result in outcome.run_results.values():
+            for res in run_result.results:
+                cfg = res.expectation_config
+                if cfg is None:
+                    continue
+                kwargs = {k: v for k, v in cfg.kwargs.items() if k != "batch_id"}
+                result = res.result or {}
+                results.append(
+                    CheckResult(
+                        suite=suite_def.name,
+                        expectation=f"{cfg.type}({json.dumps(kwargs, default=str, sort_keys=True)})",
+                        severity=(cfg.meta or {}).get("severity", BLOCKING),
+                        success=bool(res.success),
+                        observed_value=result.get("observed_value"),
+                        unexpected_count=int(result.get("unexpected_count") or 0),
+                        details=_examples(suite_def.frame, result),
+                    )
+                )
+    if docs_dir is not None:
+        context.build_data_docs(site_names=[DOCS_SITE])
     return results
 
 
-def daily_metrics_suite(expected_accounts: list[str], start: dt.date, end: dt.date) -> list[Any]:
-    """Expectations for raw.daily_metrics of the run's window."""
-    import great_expectations.expectations as gxe
-
-    block = {"severity": BLOCKING}
-    return [
-        *[
-            gxe.ExpectColumnValuesToNotBeNull(column=c, meta=block)
-            for c in ("network", "account_id", "day", "source_metric")
-        ],
-        gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["network", "account_id", "stream", "day", "source_metric"], meta=block
-        ),
-        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0, meta=block),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="day", min_value=pd.Timestamp(start), max_value=pd.Timestamp(end - dt.timedelta(days=1)), meta=block
-        ),
-        gxe.ExpectColumnDistinctValuesToContainSet(column="account_key", value_set=expected_accounts, meta=block),
-    ]
+def _examples(frame: pd.DataFrame, result: dict[str, Any]) -> str:
+    """A few offending rows (with their keys), so the log says which account and day."""
+    index = result.get("partial_unexpected_index_list") or []
+    keys = [c for c in ("network", "account_id", "day", "post_id", "comment_id", "metric") if c in frame.columns]
+    if index and keys:
+        rows = frame.loc[[i for i in index[:3] if i in frame.index], keys]
+        return json.dumps(rows.to_dict("records"), default=str)
+    return json.dumps((result.get("partial_unexpected_list") or [])[:3], default=str)
 
 
 def check_run(
@@ -105,45 +303,43 @@ def check_run(
     run_id: str,
     windows: dict[str, tuple[dt.date, dt.date]],
     expected_accounts: list[str],
+    *,
+    today: dt.date | None = None,
+    docs_dir: Path | None = None,
 ) -> list[CheckResult]:
-    """Validate the slice this run loaded; record results; raise QualityGateError on blocking failures."""
-    results: list[CheckResult] = []
-    if windows:
-        start = min(w[0] for w in windows.values())
-        end = max(w[1] for w in windows.values())
-        df = con.execute(
-            "SELECT network, account_id, network || '/' || account_id AS account_key, stream, "
-            "CAST(day AS TIMESTAMP) AS day, source_metric, value FROM raw.daily_metrics "
-            "WHERE network || '/' || account_id IN (SELECT unnest($keys)) AND day >= $start AND day < $end",
-            {"keys": list(windows), "start": start, "end": end},
-        ).df()
-        results += _gx_validate("raw_daily_metrics", df, daily_metrics_suite(expected_accounts, start, end))
+    """Validate the run's slice; record results; raise QualityGateError on blocking failures."""
+    if not windows:
+        return []
+    today = today or dt.datetime.now(dt.UTC).date()
+    start = min(w[0] for w in windows.values())
+    end = max(w[1] for w in windows.values())
+    suites = build_suites(con, start, end, expected_accounts, today)
+    results = run_suites(suites, docs_dir)
     now = dt.datetime.now(dt.UTC)
     con.execute("BEGIN TRANSACTION")
     con.execute("DELETE FROM meta.quality_results WHERE run_id = ?", [run_id])
     for r in results:
         con.execute(
             "INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                r.suite,
-                r.expectation,
-                r.severity,
-                r.success,
-                json.dumps(r.observed_value, default=str),
-                r.unexpected_count,
-                r.details,
-                now,
-            ],
-        )
+            [run_id, r.suite, r.expectation, r.severity, r.success, json.dumps(r.observed_value, default=str),
+             r.unexpected_count, r.details, now],
+        )  # fmt: skip
     con.execute("COMMIT")
     failed = [r for r in results if not r.success]
-    for r in results:
-        log.info("%s %-8s %s %s", "PASS" if r.success else "FAIL", r.severity, r.suite, r.expectation)
+    log.info(
+        "data quality for %s..%s: %d checks, %d passed, %d blocking failures, %d warnings",
+        start, end, len(results), len(results) - len(failed),
+        sum(r.severity == BLOCKING for r in failed), sum(r.severity == WARNING for r in failed),
+    )  # fmt: skip
+    for r in failed:
+        log.warning("%s %s %s: %d unexpected, e.g. %s", r.severity.upper(), r.suite, r.expectation,
+                    r.unexpected_count, r.details)  # fmt: skip
+    if docs_dir is not None:
+        log.info("Data Docs: %s", docs_dir / "index.html")
     blocking = [r for r in failed if r.severity == BLOCKING]
     if blocking:
         lines = "\n".join(
-            f"  - {r.suite}: {r.expectation} (unexpected: {r.unexpected_count}, e.g. {r.details})" for r in blocking
+            f"  - {r.suite}: {r.expectation} ({r.unexpected_count} unexpected, e.g. {r.details})" for r in blocking
         )
         raise QualityGateError(
             f"{len(blocking)} blocking data-quality check(s) failed; nothing was published and the marts still "

@@ -8,6 +8,7 @@ from pathlib import Path
 CONFIG_ENV = "SOCIALMETRICS_CONFIG"
 WAREHOUSE_ENV = "SOCIALMETRICS_WAREHOUSE"
 LANDING_ENV = "SOCIALMETRICS_LANDING"
+QUALITY_DOCS_ENV = "SOCIALMETRICS_QUALITY_DOCS"
 DEFAULT_CONFIG = "config/socialmetrics.yml"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,3 +31,11 @@ def landing_root() -> Path:
     if explicit:
         return Path(explicit).expanduser().absolute()
     return warehouse_path().parent / "landing"
+
+
+def quality_docs_dir() -> Path:
+    """Great Expectations Data Docs (HTML): $SOCIALMETRICS_QUALITY_DOCS, or `quality_docs/` beside the warehouse."""
+    explicit = os.environ.get(QUALITY_DOCS_ENV)
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    return warehouse_path().parent / "quality_docs"

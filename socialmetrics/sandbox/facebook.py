@@ -19,6 +19,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -65,6 +66,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
     delay_s: float = 0.0
+    mutate: Callable[[Any], Any] | None = None  # set: answer normally, then change the body (bad data)
 
 
 def graph_error(code: int, message: str, *, subcode: int | None = None, kind: str = "OAuthException") -> dict[str, Any]:
@@ -131,9 +133,15 @@ class FacebookSandbox:
                 fault.times -= 1
                 if fault.delay_s:
                     time.sleep(fault.delay_s)
+                if fault.mutate is not None:
+                    status, real_headers, body = self._answer(path, query, headers)
+                    return status, real_headers, fault.mutate(json.loads(json.dumps(body)))
                 if fault.status == 0:  # a delay only
                     break
                 return fault.status, {**headers, **fault.headers}, fault.body
+        return self._answer(path, query, headers)
+
+    def _answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         token = query.get("access_token")
         if not token:
             return 400, headers, graph_error(104, "An access token is required to request this resource.")
