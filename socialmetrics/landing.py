@@ -12,6 +12,7 @@ never sees half an extract. `replay` rebuilds the Parquet files from the pages w
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -90,6 +91,10 @@ class Manifest:
             window = Window(dt.date.fromisoformat(part["start"]), dt.date.fromisoformat(part["end"]))
             yield part["stream"], Kind(part["kind"]), window, self.path.parent / part["file"]
 
+    def part_options(self) -> Iterable[dict[str, Any]]:
+        """The raw part entries (replace mode, content hash), in the order of `parts()`."""
+        yield from self.data["parts"]
+
 
 def read_manifests(root: Path, run_id: str) -> list[Manifest]:
     """Every account manifest landed for a run."""
@@ -123,45 +128,56 @@ def _records_table(
     return pa.Table.from_pydict(columns, schema=schema), outside
 
 
+ALL_TIME = Window(dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+
+
 def write_parts(
     connector: Connector, pages_dir: Path, target: Path, windows: dict[str, Window], provenance: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Parse every landed page into Parquet files; returns the manifest's `parts`."""
+    """Parse every landed page into Parquet files; returns the manifest's `parts`.
+
+    Pages whose request names a `partition` (Xing: one per file) form parts of their own, replaced
+    whole on load (`replace: partition`) instead of by date window.
+    """
     parts: list[dict[str, Any]] = []
     for stream in connector.streams:
         if stream.name not in windows:
             continue
-        window = windows[stream.name]
-        by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
+        groups: dict[str | None, list[tuple[Path, Page]]] = {}
         for page_file in sorted((pages_dir / stream.name).glob("*.json")):
             raw = json.loads(page_file.read_text(encoding="utf-8"))
             page = Page(stream.name, raw["request"], raw["body"])
-            try:
-                for kind, rec in connector.parse(stream, page):
-                    by_kind[kind].append(rec)
-            except (KeyError, TypeError, AttributeError, ValueError) as exc:
-                if isinstance(exc, MalformedResponseError):
+            groups.setdefault(page.request.get("partition"), []).append((page_file, page))
+        if not groups:
+            groups[None] = []
+        for partition, pages in groups.items():
+            window = windows[stream.name] if partition is None else ALL_TIME
+            by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
+            for page_file, page in pages:
+                try:
+                    for kind, rec in connector.parse(stream, page):
+                        by_kind[kind].append(rec)
+                except MalformedResponseError:
                     raise
-                raise MalformedResponseError(
-                    f"{connector.network} {stream.name}: page {page_file.name} does not have the documented "
-                    f"shape ({type(exc).__name__}: {exc}); it is kept in {page_file} for inspection."
-                ) from None
-        for kind, records in by_kind.items():
-            table, outside = _records_table(kind, records, provenance | {"stream": stream.name}, window)
-            name = f"{stream.name}.{kind.value}.parquet"
-            pq.write_table(table, target / name)
-            if outside:
-                log.warning(
-                    "%s %s: %d records outside %s..%s ignored",
-                    connector.network,
-                    stream.name,
-                    outside,
-                    window.start,
-                    window.end,
-                )
-            parts.append(
-                {"stream": stream.name, "kind": kind.value, "file": name, "rows": table.num_rows, **window.to_json()}
-            )
+                except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                    raise MalformedResponseError(
+                        f"{connector.network} {stream.name}: page {page_file.name} does not have the documented "
+                        f"shape ({type(exc).__name__}: {exc}); it is kept in {page_file} for inspection."
+                    ) from None
+            slice_name = stream.name if partition is None else f"{stream.name}:{partition}"
+            for kind, records in by_kind.items():
+                table, outside = _records_table(kind, records, provenance | {"stream": slice_name}, window)
+                suffix = "" if partition is None else "." + hashlib.sha256(partition.encode()).hexdigest()[:12]
+                name = f"{stream.name}{suffix}.{kind.value}.parquet"
+                pq.write_table(table, target / name)
+                if outside:
+                    log.warning("%s %s: %d records outside %s..%s ignored", connector.network, stream.name,
+                                outside, window.start, window.end)  # fmt: skip
+                part = {"stream": slice_name, "kind": kind.value, "file": name, "rows": table.num_rows,
+                        **window.to_json()}  # fmt: skip
+                if partition is not None:
+                    part.update({"replace": "partition", "sha256": pages[0][1].request.get("sha256")})
+                parts.append(part)
     return parts
 
 
@@ -230,7 +246,7 @@ def replay(connector: Connector, manifest: Manifest) -> Manifest:
     """Rebuild a landed run's Parquet files from its pages, without calling the API."""
     windows = {}
     for stream, _kind, window, _file in manifest.parts():
-        windows[stream] = window
+        windows[stream.split(":", 1)[0]] = window
     provenance = {
         "network": manifest.network,
         "account_id": manifest.account_id,

@@ -44,12 +44,16 @@ def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: d
 def plan(config_path: Path) -> list[dict[str, Any]]:
     """The accounts to extract, as plain dicts (what the DAG maps over)."""
     cfg = load_config(config_path)
+    planned = []
     for acc in cfg.account_list():
         registry.get(acc.network)  # unknown networks fail here, before any extract
-    return [
-        {"network": a.network, "id": a.id, "name": a.name, "conn_id": a.connection_id, "options": dict(a.options)}
-        for a in cfg.account_list()
-    ]
+        options = dict(acc.options)
+        if options.get("import_dir"):  # relative to the config file
+            options["import_dir"] = str((Path(config_path).parent / options["import_dir"]).resolve())
+        planned.append(
+            {"network": acc.network, "id": acc.id, "name": acc.name, "conn_id": acc.connection_id, "options": options}
+        )
+    return planned
 
 
 def account_from_dict(data: dict[str, Any]) -> Account:
@@ -103,7 +107,10 @@ def extract(
 
     today = today or dt.datetime.now(dt.UTC).date()
     connector_cls = registry.get(account.network)
-    creds = credentials(account.connection_id)
+    if getattr(connector_cls, "needs_credentials", True):
+        creds = credentials(account.connection_id)
+    else:  # file imports (Xing) have no API and no token
+        creds = Credentials(account.connection_id, None)
     connector = connector_cls(account, creds, http, today=today, author_key=author_key())
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
@@ -116,6 +123,9 @@ def extract(
         secrets=[creds.token],
         extra={"notes": notes},
     )
+    for warning in manifest.data.get("warnings", []):
+        log.warning("%s/%s %s [%s]: %s", account.network, account.id, warning["stream"], warning["code"],
+                    warning["message"])  # fmt: skip
     rows = {f"{p['stream']}.{p['kind']}": p["rows"] for p in manifest.data["parts"]}
     log.info(
         "landed %s/%s: %s (%s requests) in %s",
@@ -170,9 +180,7 @@ def check(
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
-        return quality.check_run(
-            con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir()
-        )
+        return quality.check_run(con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir())
     finally:
         con.close()
 

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from connectors.base import KIND_WINDOW_COLUMN, Kind
+from connectors.base import KIND_WINDOW_COLUMN, Kind, Window
 from socialmetrics.landing import Manifest, landed_schema
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,9 @@ META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.quality_results (
         run_id VARCHAR, suite VARCHAR, expectation VARCHAR, severity VARCHAR, success BOOLEAN,
         observed_value VARCHAR, unexpected_count BIGINT, details VARCHAR, checked_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.imports (
+        network VARCHAR, account_id VARCHAR, stream VARCHAR, kind VARCHAR, sha256 VARCHAR, rows_loaded BIGINT,
+        run_id VARCHAR, loaded_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS meta.transforms (
         run_id VARCHAR, tbl VARCHAR, window_start DATE, window_end DATE, rows_written BIGINT,
         full_rebuild BOOLEAN, finished_at TIMESTAMPTZ)""",
@@ -117,37 +120,13 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
     con.execute("BEGIN TRANSACTION")
     try:
         for manifest in manifests:
-            for stream, kind, window, file in manifest.parts():
-                table = raw_table(kind)
-                names = ", ".join(landed_schema(kind).names)
-                params = {
-                    "network": manifest.network,
-                    "account": manifest.account_id,
-                    "stream": stream,
-                    "start": window.start,
-                    "end": window.end,
-                }
-                where = (
-                    f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
-                )
-                replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
-                con.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
-                    params | {"file": str(file)},
-                )
-                loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()
-                row = {
-                    "run_id": run_id,
-                    "network": manifest.network,
-                    "account_id": manifest.account_id,
-                    "stream": stream,
-                    "kind": kind.value,
-                    "window_start": window.start,
-                    "window_end": window.end,
-                    "rows_loaded": int(loaded[0]) if loaded else 0,
-                    "rows_replaced": int(replaced[0]) if replaced else 0,
-                    "loaded_at": now,
-                }
+            for (stream, kind, window, file), options in zip(manifest.parts(), manifest.part_options(), strict=True):
+                if options.get("replace") == "partition":
+                    row = _replace_partition(con, manifest, stream, kind, file, options.get("sha256"), run_id, now)
+                    if row is None:
+                        continue
+                else:
+                    row = _replace_window(con, manifest, stream, kind, window, file, run_id, now)
                 results.append(row)
                 con.execute(
                     "INSERT INTO meta.loads VALUES ($run_id, $network, $account_id, $stream, $kind, "
@@ -176,3 +155,102 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
         con.execute("ROLLBACK")
         raise
     return results
+
+
+def _replace_window(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    stream: str,
+    kind: Kind,
+    window: Window,
+    file: Path,
+    run_id: str,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """DELETE the (network, account, stream, window) slice and INSERT the landed rows inside it."""
+    table = raw_table(kind)
+    names = ", ".join(landed_schema(kind).names)
+    params = {
+        "network": manifest.network,
+        "account": manifest.account_id,
+        "stream": stream,
+        "start": window.start,
+        "end": window.end,
+    }
+    where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+    replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+    con.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
+        params | {"file": str(file)},
+    )
+    loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()
+    return _load_row(run_id, manifest, stream, kind, window, loaded, replaced, now)
+
+
+def _replace_partition(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    stream: str,
+    kind: Kind,
+    file: Path,
+    sha256: str | None,
+    run_id: str,
+    now: dt.datetime,
+) -> dict[str, Any] | None:
+    """Replace a whole partition (one imported file) unless the same content was loaded before.
+
+    Returns None when nothing changed; otherwise the load row, whose window spans the days the old
+    and the new content cover (so the transform rebuilds both)."""
+    table = raw_table(kind)
+    names = ", ".join(landed_schema(kind).names)
+    key = {"network": manifest.network, "account": manifest.account_id, "stream": stream}
+    same = con.execute(
+        "SELECT sha256 FROM meta.imports WHERE network = $network AND account_id = $account AND stream = $stream "
+        "AND kind = $kind ORDER BY loaded_at DESC LIMIT 1",
+        key | {"kind": kind.value},
+    ).fetchone()
+    if same is not None and sha256 is not None and same[0] == sha256:
+        return None
+    col = KIND_WINDOW_COLUMN[kind]
+    day = f"CAST({col} AS DATE)"
+    where = "network = $network AND account_id = $account AND stream = $stream"
+    old = con.execute(f"SELECT min({day}), max({day}) FROM {table} WHERE {where}", key).fetchone()
+    new = con.execute(f"SELECT min({day}), max({day}) FROM read_parquet($file)", {"file": str(file)}).fetchone()
+    days = [d for pair in (old, new) if pair for d in pair if d is not None]
+    replaced = con.execute(f"DELETE FROM {table} WHERE {where}", key).fetchone()
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file)", {"file": str(file)})
+    loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", key).fetchone()
+    con.execute(
+        "INSERT INTO meta.imports VALUES ($network, $account, $stream, $kind, $sha, $rows, $run, $at)",
+        key | {"kind": kind.value, "sha": sha256, "rows": loaded[0] if loaded else 0, "run": run_id, "at": now},
+    )
+    window = (
+        Window(min(days), max(days) + dt.timedelta(days=1))
+        if days
+        else Window(now.date(), now.date() + dt.timedelta(days=1))
+    )
+    return _load_row(run_id, manifest, stream, kind, window, loaded, replaced, now)
+
+
+def _load_row(
+    run_id: str,
+    manifest: Manifest,
+    stream: str,
+    kind: Kind,
+    window: Window,
+    loaded: tuple[Any, ...] | None,
+    replaced: tuple[Any, ...] | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "network": manifest.network,
+        "account_id": manifest.account_id,
+        "stream": stream,
+        "kind": kind.value,
+        "window_start": window.start,
+        "window_end": window.end,
+        "rows_loaded": int(loaded[0]) if loaded else 0,
+        "rows_replaced": int(replaced[0]) if replaced else 0,
+        "loaded_at": now,
+    }

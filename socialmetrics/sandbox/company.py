@@ -184,3 +184,32 @@ def facebook_comments(post: dict[str, object]) -> list[dict[str, object]]:
             }
         )
     return comments
+
+
+XING_PAGE_ID = "brauerei-sonnenhang"
+XING_POSTS = (
+    "https://www.xing.com/pages/brauerei-sonnenhang/posts/4711001",
+    "Wir suchen eine Brauerin / einen Brauer (m/w/d) ab Januar",
+    "https://www.xing.com/pages/brauerei-sonnenhang/posts/4711002",
+)
+
+
+def xing_month_csv(year: int, month: int) -> str:
+    """What an admin copies from the Xing company page for one month, in the template's format."""
+    lines = ["Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen"]
+    day = dt.date(year, month, 1)
+    followers = 1180 + (day - dt.date(2026, 1, 1)).days // 3
+    while day.month == month:
+        r = rng("xing", day)
+        followers += r.randint(0, 2)
+        views = round(310 * WEEKDAY_FACTOR[day.weekday()] * r.lognormvariate(0, 0.2))
+        lines.append(
+            f"{day:%d.%m.%Y};{followers:,};;{views:,};{r.randint(2, 25)};{r.randint(1, 14)};"
+            f"{r.randint(0, 3)};{r.randint(0, 2)}".replace(",", ".")
+        )
+        if day.day in (6, 16, 26):
+            post = XING_POSTS[(day.day // 10) % len(XING_POSTS)]
+            lines.append(f"{day:%d.%m.%Y};;{post};{r.randint(800, 2400):,};{r.randint(10, 90)};"
+                         f"{r.randint(5, 40)};{r.randint(0, 8)};{r.randint(0, 6)}".replace(",", "."))
+        day += dt.timedelta(days=1)
+    return "\n".join(lines) + "\n"

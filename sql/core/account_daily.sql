@@ -6,12 +6,17 @@
 -- the connectors assign. A metric a network does not report stays NULL, never 0.
 -- follower_gain: the network's own daily net gain; else follows - unfollows; else the day-over-day
 -- change of the follower total (only between consecutive days).
+-- Where two slices give the same metric for a day (two Xing files), the latest import wins; within
+-- one import, the slice (file) whose name sorts last.
 WITH source AS (
     SELECT network, account_id, day, metric, value
     FROM raw.daily_metrics
     WHERE metric IS NOT NULL
       AND day >= $start - INTERVAL 1 DAY
       AND day < $end
+    QUALIFY row_number() OVER (
+        PARTITION BY network, account_id, day, metric ORDER BY extracted_at DESC, stream DESC
+    ) = 1
 ),
 
 renamed AS (

@@ -7,6 +7,7 @@ WITH source AS (
     SELECT network, account_id, post_id, published_at, permalink, text
     FROM raw.posts
     WHERE published_at >= $start AND published_at < $end
+    QUALIFY row_number() OVER (PARTITION BY network, account_id, post_id ORDER BY extracted_at DESC, stream DESC) = 1
 ),
 
 latest AS (
@@ -14,6 +15,15 @@ latest AS (
     FROM raw.post_metrics
     WHERE published_at >= $start AND published_at < $end
     GROUP BY network, account_id, post_id
+),
+
+snapshot AS (  -- one value per metric of the latest snapshot: the latest import wins
+    SELECT m.*
+    FROM raw.post_metrics AS m
+    INNER JOIN latest AS l USING (network, account_id, post_id, as_of)
+    QUALIFY row_number() OVER (
+        PARTITION BY m.network, m.account_id, m.post_id, m.source_metric ORDER BY m.extracted_at DESC, m.stream DESC
+    ) = 1
 ),
 
 renamed AS (
@@ -29,8 +39,7 @@ renamed AS (
         max(m.value) FILTER (WHERE m.metric = 'shares') AS shares,
         max(m.value) FILTER (WHERE m.metric = 'clicks') AS clicks,
         max(m.value) FILTER (WHERE m.metric = 'engagements') AS engagements
-    FROM raw.post_metrics AS m
-    INNER JOIN latest AS l USING (network, account_id, post_id, as_of)
+    FROM snapshot AS m
     GROUP BY m.network, m.account_id, m.post_id, m.as_of
 ),
 

@@ -1,0 +1,341 @@
+"""Xing company pages: no API since 1 April 2019, so admins copy the numbers into files.
+
+The file contract (README "Xing import"; empty template: config/xing-template.csv):
+- CSV separated by `;`, UTF-8 with or without BOM; or an XLSX file with the same header.
+- Header (German, case-insensitive; English synonyms accepted):
+  Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen
+- Numbers may use a thousands dot and a decimal comma (`1.234`); counts must be whole numbers.
+  Dates are dd.mm.yyyy (ISO yyyy-mm-dd accepted). An empty cell means "not reported" (NULL).
+- A row with an empty `Beitrag` is a page-level day (follower count and page totals); a row with a
+  post URL or title holds that post's numbers as of that date.
+
+Each file is one partition: the same file twice changes nothing, a corrected file (same name, new
+content) replaces what its predecessor loaded. A bad file is rejected whole, with a report naming
+file, line, column and problem in German and English; the other files still load.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from connectors.base import Account, ApiError, ConnectorWarning, Credentials, Kind, Page, Stream, Window
+
+SUFFIXES = (".csv", ".xlsx")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+COLUMNS = {  # canonical name -> accepted header spellings (lower case)
+    "datum": ("datum", "date", "tag", "day"),
+    "follower": ("follower", "followers", "abonnenten"),
+    "beitrag": ("beitrag", "post", "beitrags-url", "url", "titel", "title"),
+    "impressionen": ("impressionen", "impressions", "aufrufe", "views"),
+    "klicks": ("klicks", "clicks"),
+    "reaktionen": ("reaktionen", "reactions", "likes", "gefällt mir"),
+    "kommentare": ("kommentare", "comments"),
+    "teilungen": ("teilungen", "shares", "geteilt"),
+}
+LABEL = {  # canonical -> the header word used in messages
+    "datum": "Datum", "follower": "Follower", "beitrag": "Beitrag", "impressionen": "Impressionen",
+    "klicks": "Klicks", "reaktionen": "Reaktionen", "kommentare": "Kommentare", "teilungen": "Teilungen",
+}  # fmt: skip
+METRIC = {  # canonical -> unified metric
+    "follower": "followers",
+    "impressionen": "impressions",
+    "klicks": "clicks",
+    "reaktionen": "reactions",
+    "kommentare": "comments",
+    "teilungen": "shares",
+}
+NUMBER_RE = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+EARLIEST = dt.date(2003, 1, 1)  # Xing (then openBC) started in 2003
+TEMPLATE_HEADER = "Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen"
+
+
+class XingFileError(ValueError):
+    """A file breaks the contract; the message is German and English and names line and column."""
+
+    def __init__(self, file: str, de: str, en: str, line: int | None = None, column: str | None = None) -> None:
+        where_de = ", ".join(p for p in (f"Zeile {line}" if line else "", f"Spalte {column}" if column else "") if p)
+        where_en = ", ".join(p for p in (f"line {line}" if line else "", f"column {column}" if column else "") if p)
+        self.file, self.line, self.column = file, line, column
+        self.german = f"{file}: " + (f"{where_de}: " if where_de else "") + de
+        self.english = f"{file}: " + (f"{where_en}: " if where_en else "") + en
+        super().__init__(f"{self.german} / {self.english}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One valid line of an import file."""
+
+    line: int
+    day: dt.date
+    post: str | None
+    values: dict[str, int | None]
+
+
+def _number(file: str, line: int, column: str, raw: str) -> int | None:
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    if text == "" or text in ("-", "–"):
+        return None
+    if not NUMBER_RE.match(text):
+        raise XingFileError(
+            file, f"'{raw}' ist keine Zahl", f"'{raw}' is not a number", line, LABEL.get(column, column)
+        )
+    integer, _, fraction = text.replace(".", "").partition(",")
+    if fraction and int(fraction) != 0:
+        raise XingFileError(
+            file, f"'{raw}' ist keine ganze Zahl", f"'{raw}' is not a whole number", line, LABEL.get(column, column)
+        )
+    value = int(integer)
+    if value < 0:
+        raise XingFileError(file, f"'{raw}' ist negativ", f"'{raw}' is negative", line, LABEL.get(column, column))
+    return value
+
+
+def _date(file: str, line: int, raw: str, today: dt.date) -> dt.date:
+    text = raw.strip()
+    day: dt.date | None = None
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            day = dt.datetime.strptime(text, fmt).date()
+            break
+        except ValueError:
+            continue
+    if day is None:
+        raise XingFileError(
+            file,
+            f"'{raw}' ist kein Datum (erwartet TT.MM.JJJJ, z. B. 31.01.2026)",
+            f"'{raw}' is not a date (expected dd.mm.yyyy, e.g. 31.01.2026)",
+            line,
+            "Datum",
+        )
+    if day > today or day < EARLIEST:
+        raise XingFileError(
+            file,
+            f"Datum {day:%d.%m.%Y} liegt in der Zukunft oder vor 2003",
+            f"date {day:%d.%m.%Y} is in the future or before 2003",
+            line,
+            "Datum",
+        )
+    return day
+
+
+def _table(name: str, content: bytes) -> list[list[str]]:
+    """Rows of cells (as text) of a CSV or XLSX file."""
+    if name.lower().endswith(".xlsx"):
+        try:
+            import openpyxl
+
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a broken archive
+            raise XingFileError(
+                name, "die XLSX-Datei ist beschädigt oder keine Excel-Datei",
+                "the XLSX file is damaged or not an Excel file",
+            ) from None  # fmt: skip
+        sheet = book.worksheets[0]
+        rows = []
+        for cells in sheet.iter_rows(values_only=True):
+            row = []
+            for cell in cells:
+                if isinstance(cell, dt.datetime):
+                    row.append(cell.date().isoformat())
+                elif isinstance(cell, dt.date):
+                    row.append(cell.isoformat())
+                elif isinstance(cell, float) and cell.is_integer():
+                    row.append(str(int(cell)))
+                elif isinstance(cell, float):
+                    row.append(str(cell).replace(".", ","))
+                else:
+                    row.append("" if cell is None else str(cell))
+            rows.append(row)
+        return rows
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise XingFileError(
+            name,
+            f"die Datei ist nicht UTF-8-kodiert (Byte {exc.start}); in Excel: Speichern unter > CSV UTF-8",
+            f"the file is not UTF-8 encoded (byte {exc.start}); in Excel: Save as > CSV UTF-8",
+        ) from None
+    if "\x00" in text:
+        raise XingFileError(name, "die Datei enthält Binärdaten", "the file contains binary data")
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True))
+    except csv.Error as exc:
+        raise XingFileError(name, f"CSV-Fehler: {exc}", f"CSV error: {exc}") from None
+
+
+def parse_file(name: str, content: bytes, today: dt.date) -> list[Row]:
+    """All rows of a file, or XingFileError for the first problem (nothing of a bad file is used)."""
+    if len(content) > MAX_FILE_BYTES:
+        raise XingFileError(name, "die Datei ist größer als 20 MB", "the file is larger than 20 MB")
+    table = [row for row in _table(name, content) if any(cell.strip() for cell in row)]
+    if not table:
+        raise XingFileError(name, "die Datei ist leer", "the file is empty")
+    header = [cell.strip().lower() for cell in table[0]]
+    if len(header) == 1 and ("," in header[0] or "\t" in header[0]):
+        raise XingFileError(
+            name, "Trennzeichen ist nicht ';' (Vorlage: config/xing-template.csv)",
+            "the separator is not ';' (template: config/xing-template.csv)", 1,
+        )  # fmt: skip
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        canonical = next((c for c, names in COLUMNS.items() if cell in names), None)
+        if canonical is None:
+            if cell == "":
+                continue
+            raise XingFileError(
+                name, f"unbekannte Spalte '{table[0][index]}' (erlaubt: {TEMPLATE_HEADER})",
+                f"unknown column '{table[0][index]}' (allowed: {TEMPLATE_HEADER})", 1,
+            )  # fmt: skip
+        if canonical in positions:
+            raise XingFileError(name, "Spalte doppelt", "column appears twice", 1, LABEL[canonical])
+        positions[canonical] = index
+    if "datum" not in positions:
+        raise XingFileError(name, "Spalte 'Datum' fehlt", "column 'Datum' (date) is missing", 1)
+    if len(positions) < 2:
+        raise XingFileError(name, "keine Kennzahl-Spalte", "no metric column", 1)
+    rows: list[Row] = []
+    seen: dict[tuple[dt.date, str | None], int] = {}
+    for offset, cells in enumerate(table[1:], start=2):
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            raise XingFileError(
+                name,
+                f"{len(cells)} Felder statt {len(header)}",
+                f"{len(cells)} fields instead of {len(header)}",
+                offset,
+            )
+
+        def value_of(column: str, cells: list[str] = cells) -> str:
+            index = positions.get(column)
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        day = _date(name, offset, value_of("datum"), today)
+        post = value_of("beitrag").strip() or None
+        values = {c: _number(name, offset, c, value_of(c)) for c in METRIC if c in positions}
+        key = (day, post)
+        if key in seen:
+            what_de = f"Beitrag '{post}'" if post else "die Seite"
+            what_en = f"post '{post}'" if post else "the page"
+            raise XingFileError(
+                name, f"{what_de} am {day:%d.%m.%Y} steht schon in Zeile {seen[key]}",
+                f"{what_en} on {day:%d.%m.%Y} is already in line {seen[key]}", offset,
+            )  # fmt: skip
+        seen[key] = offset
+        rows.append(Row(offset, day, post, values))
+    if not rows:
+        raise XingFileError(name, "die Datei hat nur die Kopfzeile", "the file has only the header line")
+    return rows
+
+
+def post_id(post: str) -> str:
+    """A stable id for a post given by URL or title."""
+    match = re.search(r"xing\.com/.*?(\d{5,})", post)
+    if match:
+        return f"xing-{match.group(1)}"
+    return "xing-" + hashlib.sha256(post.strip().lower().encode("utf-8")).hexdigest()[:16]
+
+
+class XingConnector:
+    """Imports the files dropped into an account's `import_dir`."""
+
+    network: ClassVar[str] = "xing"
+    needs_credentials: ClassVar[bool] = False
+    streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials | None = None,
+        http: Any = None,
+        *,
+        today: dt.date | None = None,
+        author_key: bytes | None = None,
+    ) -> None:
+        folder = account.options.get("import_dir")
+        if not folder:
+            raise ApiError(
+                f"xing account {account.id}: set `import_dir` in the config to the folder the Xing files are "
+                f"dropped into (Xing has no API since 2019)"
+            )
+        self.account = account
+        self.folder = Path(folder)
+        self.today = today or dt.datetime.now(dt.UTC).date()
+        self._warnings: list[ConnectorWarning] = []
+        if not self.folder.is_dir():
+            raise ApiError(
+                f"xing account {account.id}: import_dir {self.folder} does not exist; create it and drop the "
+                f"exported files there"
+            )
+
+    @property
+    def warnings(self) -> list[ConnectorWarning]:
+        """Rejected files."""
+        return self._warnings
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Every valid file of the folder as one page; a bad file becomes a warning, not a page.
+
+        Files are not windowed by date: each file is a partition replaced whole when it changes."""
+        for path in sorted(p for p in self.folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()):
+            if path.name.startswith((".", "~$")):  # editor lock and hidden files
+                continue
+            content = path.read_bytes()
+            digest = hashlib.sha256(content).hexdigest()
+            try:
+                parse_file(path.name, content, self.today)
+            except XingFileError as exc:
+                self._warnings.append(ConnectorWarning("files", "rejected_file", str(exc)))
+                continue
+            request = {
+                "file": path.name,
+                "partition": path.name,
+                "sha256": digest,
+                "fetched_on": self.today.isoformat(),
+            }
+            yield Page("files", request, {"content_base64": base64.b64encode(content).decode("ascii")})
+
+    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        """Records of one accepted file."""
+        name = page.request["file"]
+        content = base64.b64decode(page.body["content_base64"])
+        today = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
+        rows = parse_file(name, content, today)
+        first_seen: dict[str, dt.date] = {}
+        for row in rows:
+            if row.post:
+                first_seen[row.post] = min(first_seen.get(row.post, row.day), row.day)
+        for row in rows:
+            payload = json.dumps({"file": name, "line": row.line}, sort_keys=True)
+            if row.post is None:
+                for column, value in row.values.items():
+                    yield Kind.DAILY_METRICS, {
+                        "day": row.day, "metric": METRIC[column], "source_metric": LABEL[column],
+                        "value": None if value is None else float(value), "payload": payload,
+                    }  # fmt: skip
+                continue
+            pid = post_id(row.post)
+            # Xing shows no publishing time: a post counts from the first date it appears in a file.
+            published = dt.datetime.combine(first_seen[row.post], dt.time(), dt.UTC)
+            if row.day == first_seen[row.post]:
+                is_url = row.post.startswith(("http://", "https://"))
+                yield Kind.POSTS, {
+                    "post_id": pid, "published_at": published, "permalink": row.post if is_url else None,
+                    "text": None if is_url else row.post, "payload": payload,
+                }  # fmt: skip
+            for column, value in row.values.items():
+                if column == "follower":
+                    continue
+                yield Kind.POST_METRICS, {
+                    "post_id": pid, "published_at": published, "as_of": row.day, "metric": METRIC[column],
+                    "source_metric": LABEL[column], "value": None if value is None else float(value),
+                    "payload": payload,
+                }  # fmt: skip

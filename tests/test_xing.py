@@ -1,0 +1,194 @@
+"""Xing import: the template round-trips into the marts, files are idempotent, bad files are
+rejected whole with a bilingual report while the good ones load."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from connectors.xing import XingFileError, parse_file, post_id
+from socialmetrics import pipeline
+from socialmetrics.sandbox.company import xing_month_csv
+from tests.conftest import NOW, REPO, TODAY, Harness
+
+ACCOUNT = "brauerei-sonnenhang"
+
+
+@pytest.fixture
+def xing(harness: Harness, tmp_path: Path) -> Harness:
+    """The harness with a config holding only the Xing account and an empty import folder."""
+    (tmp_path / "imports").mkdir()
+    harness.config_path.write_text(
+        f"company: Test\naccounts:\n  - network: xing\n    id: {ACCOUNT}\n    import_dir: imports\n", encoding="utf-8"
+    )
+    return harness
+
+
+def drop(h: Harness, name: str, content: str | bytes) -> Path:
+    path = h.config_path.parent / "imports" / name
+    path.write_bytes(content.encode("utf-8-sig") if isinstance(content, str) else content)
+    return path
+
+
+def rows_of(content: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content), delimiter=";"))
+
+
+def num(text: str) -> int | None:
+    return int(text.replace(".", "")) if text else None
+
+
+def test_the_shipped_template_is_the_documented_header() -> None:
+    header = (REPO / "config" / "xing-template.csv").read_text(encoding="utf-8").strip()
+    assert header == "Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen"
+
+
+def test_a_month_of_numbers_round_trips_exactly_into_the_marts(xing: Harness) -> None:
+    content = xing_month_csv(2026, 10)
+    drop(xing, "oktober.csv", content)
+    xing.run(TODAY - dt.timedelta(days=1))
+    page = [r for r in rows_of(content) if not r["Beitrag"]]
+    reach = xing.query("SELECT day, impressions, reach, followers FROM marts.reach_daily ORDER BY day")
+    assert reach == [
+        (dt.datetime.strptime(r["Datum"], "%d.%m.%Y").date(), num(r["Impressionen"]), None, num(r["Follower"]))
+        for r in page
+    ]
+    engagement = xing.query(
+        "SELECT reactions, comments, shares, clicks, engagements FROM marts.engagement_daily ORDER BY day"
+    )
+    expected = []
+    for r in page:
+        parts = [num(r[c]) for c in ("Reaktionen", "Kommentare", "Teilungen", "Klicks")]
+        expected.append((*parts, sum(parts)))
+    assert engagement == expected
+    posts = xing.query("SELECT post_id, impressions, clicks, as_of FROM marts.post_performance ORDER BY as_of")
+    served = [r for r in rows_of(content) if r["Beitrag"]]
+    latest = {}
+    for r in served:
+        latest[post_id(r["Beitrag"])] = (num(r["Impressionen"]), num(r["Klicks"]), r["Datum"])
+    assert {p[0]: (p[1], p[2], f"{p[3]:%d.%m.%Y}") for p in posts} == latest
+
+
+def test_an_xlsx_with_the_same_header_loads_the_same_numbers(xing: Harness) -> None:
+    import openpyxl
+
+    content = xing_month_csv(2026, 9)
+    book = openpyxl.Workbook()
+    for row in csv.reader(io.StringIO(content), delimiter=";"):
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    drop(xing, "september.xlsx", buffer.getvalue())
+    xing.run(TODAY - dt.timedelta(days=1))
+    page = [r for r in rows_of(content) if not r["Beitrag"]]
+    assert xing.query("SELECT impressions, followers FROM marts.reach_daily ORDER BY day") == [
+        (num(r["Impressionen"]), num(r["Follower"])) for r in page
+    ]
+
+
+def test_the_same_file_twice_changes_nothing(xing: Harness) -> None:
+    drop(xing, "oktober.csv", xing_month_csv(2026, 10))
+    xing.run(TODAY - dt.timedelta(days=1), run_id="first")
+    before = {t: xing.table_hash(t) for t in ("raw.daily_metrics", "marts.reach_daily", "marts.post_performance")}
+    xing.run(TODAY - dt.timedelta(days=1), run_id="second")
+    after = {t: xing.table_hash(t) for t in ("raw.daily_metrics", "marts.reach_daily", "marts.post_performance")}
+    assert before == after
+    assert xing.query("SELECT count(*) FROM meta.loads WHERE run_id = 'second'") == [(0,)]
+
+
+def test_a_corrected_file_replaces_what_its_predecessor_loaded(xing: Harness) -> None:
+    original = xing_month_csv(2026, 10)
+    drop(xing, "oktober.csv", original)
+    xing.run(TODAY - dt.timedelta(days=1), run_id="first")
+    lines = original.splitlines()
+    first_day = lines[1].split(";")
+    first_day[3] = "9.999"  # the admin fixes 1 Oct's impressions ...
+    corrected = [lines[0], ";".join(first_day)] + [line for line in lines[2:] if not line.startswith("31.10.")]
+    drop(xing, "oktober.csv", "\n".join(corrected) + "\n")  # ... and drops 31 Oct
+    xing.run(TODAY - dt.timedelta(days=1), run_id="second")
+    days = dict(xing.query("SELECT day, impressions FROM marts.reach_daily"))
+    assert days[dt.date(2026, 10, 1)] == 9999
+    assert dt.date(2026, 10, 31) not in days and len(days) == 30
+
+
+BAD_FILES = [
+    ("comma.csv", "Datum,Follower,Impressionen\n01.10.2026,1,2\n", "Trennzeichen ist nicht ';'", "separator"),
+    ("kilo.csv", "Datum;Impressionen\n01.10.2026;5\n02.10.2026;12,5k\n",
+     "Zeile 3, Spalte Impressionen: '12,5k' ist keine Zahl", "line 3, column Impressionen: '12,5k' is not a number"),
+    ("date.csv", "Datum;Follower\n31.02.2026;5\n", "Zeile 2, Spalte Datum: '31.02.2026' ist kein Datum",
+     "is not a date"),
+    ("future.csv", "Datum;Follower\n01.01.2099;5\n", "in der Zukunft", "in the future"),
+    ("nodate.csv", "Follower;Impressionen\n5;6\n", "Spalte 'Datum' fehlt", "column 'Datum' (date) is missing"),
+    ("unknown.csv", "Datum;Likes pro Tag\n01.10.2026;5\n", "unbekannte Spalte 'Likes pro Tag'", "unknown column"),
+    ("dup.csv", "Datum;Follower\n01.10.2026;5\n01.10.2026;6\n", "steht schon in Zeile 2", "already in line 2"),
+    ("fraction.csv", "Datum;Klicks\n01.10.2026;2,5\n", "'2,5' ist keine ganze Zahl", "is not a whole number"),
+    ("negative.csv", "Datum;Klicks\n01.10.2026;-3\n", "'-3' ist negativ", "is negative"),
+    ("empty.csv", "", "die Datei ist leer", "the file is empty"),
+    ("header.csv", "Datum;Follower\n", "nur die Kopfzeile", "only the header line"),
+    ("latin1.csv", "Datum;Beitrag;Klicks\n01.10.2026;Bräu;3\n".encode("latin-1"), "nicht UTF-8-kodiert", "not UTF-8"),
+    ("broken.xlsx", b"PK\x03\x04 not really a workbook", "XLSX-Datei ist beschädigt", "damaged"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "german", "english"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_a_bad_file_is_rejected_whole_with_its_report_and_the_good_file_still_loads(
+    xing: Harness, caplog, name: str, content: str | bytes, german: str, english: str
+) -> None:
+    drop(xing, "gut.csv", xing_month_csv(2026, 10))
+    drop(xing, name, content if isinstance(content, bytes) else content.encode("utf-8"))
+    xing.run(TODAY - dt.timedelta(days=1))
+    reports = xing.query("SELECT code, message FROM meta.connector_warnings")
+    assert len(reports) == 1 and reports[0][0] == "rejected_file"
+    assert reports[0][1].startswith(name) and german in reports[0][1] and english in reports[0][1]
+    assert german in caplog.text
+    assert xing.query("SELECT DISTINCT stream FROM raw.daily_metrics") == [("files:gut.csv",)]
+    assert xing.query("SELECT count(*) FROM marts.reach_daily") == [(31,)]
+
+
+def test_a_missing_import_folder_is_explained(xing: Harness) -> None:
+    shutil.rmtree(xing.config_path.parent / "imports")
+    with pytest.raises(Exception, match="import_dir .* does not exist; create it"):
+        xing.run(TODAY - dt.timedelta(days=1))
+
+
+def test_the_demo_company_has_a_xing_sample_in_the_template_format() -> None:
+    cfg_accounts = pipeline.plan(REPO / "config" / "socialmetrics.yml")
+    folder = Path(next(a for a in cfg_accounts if a["network"] == "xing")["options"]["import_dir"])
+    files = list(folder.glob("*.csv"))
+    assert files and all(parse_file(f.name, f.read_bytes(), NOW.date()) for f in files)
+
+
+VALID = xing_month_csv(2026, 10).encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400))
+def test_random_bytes_never_crash_the_parser(content: bytes) -> None:
+    try:
+        rows = parse_file("x.csv", content, TODAY)
+    except XingFileError:
+        return
+    assert rows  # accepted only as a whole, never partly
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(VALID) - 1), st.binary(min_size=1, max_size=4), st.sampled_from([".csv", ".xlsx"]))
+def test_a_damaged_valid_file_is_accepted_whole_or_rejected_with_a_report(pos: int, junk: bytes, suffix: str) -> None:
+    content = VALID[:pos] + junk + VALID[pos + 1 :]
+    try:
+        rows = parse_file("x" + suffix, content, TODAY)
+    except XingFileError as exc:
+        assert exc.german and exc.english and str(exc).startswith("x" + suffix)
+        return
+    text = content.decode("utf-8-sig")
+    lines = re.split(r"\r\n|\n|\r", text)  # CSV's line breaks (str.splitlines also breaks on \x0b etc.)
+    data_lines = [line for line in lines[1:] if line.replace(";", "").strip()]
+    assert len(rows) == len(data_lines)  # every line became a row: nothing was silently dropped
