@@ -5,6 +5,7 @@ Every file is a SELECT whose header names its table, grain and window column:
     -- table: marts.reach_daily
     -- grain: one row per network, account and day
     -- window: day            (or `none` for a table rebuilt whole)
+    -- window: week_start by week   (the window is widened to whole weeks; `by month` likewise)
 
 The runner deletes the window's rows and inserts the query's rows for it, for every file, in one
 transaction: the marts change together or not at all. A table whose columns no longer match its
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,7 @@ class SqlModel:
     grain: str
     window_column: str | None
     sql: str
+    granularity: str = "day"
 
     @classmethod
     def from_file(cls, path: Path) -> SqlModel:
@@ -52,9 +55,26 @@ class SqlModel:
         for key in ("table", "grain", "window"):
             if key not in header:
                 raise SqlFileError(f"{path}: header line '-- {key}: ...' is missing")
-        window = header["window"].split()[0]
+        words = header["window"].split()
+        window = words[0]
+        granularity = words[2] if len(words) >= 3 and words[1] == "by" else "day"
+        if granularity not in ("day", "week", "month"):
+            raise SqlFileError(f"{path}: window granularity must be day, week or month, not {granularity!r}")
         body = text.strip().rstrip(";")
-        return cls(path, header["table"], header["grain"], None if window == "none" else window, body)
+        return cls(path, header["table"], header["grain"], None if window == "none" else window, body, granularity)
+
+
+def widen(start: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.date]:
+    """[start, end) widened to whole weeks (Monday) or months."""
+    if granularity == "week":
+        lo = start - dt.timedelta(days=start.weekday())
+        last = end - dt.timedelta(days=1)
+        return lo, last - dt.timedelta(days=last.weekday()) + dt.timedelta(days=7)
+    if granularity == "month":
+        lo = start.replace(day=1)
+        last = end - dt.timedelta(days=1)
+        return lo, (last.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start, end
 
 
 def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
@@ -67,6 +87,11 @@ def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
                 raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
             found.append(model)
     return found
+
+
+def _params(sql: str, values: dict[str, object]) -> dict[str, object]:
+    """Only the named parameters a query uses (DuckDB rejects unused ones)."""
+    return {k: v for k, v in values.items() if re.search(rf"\${k}\b", sql)}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]] | None:
@@ -86,13 +111,20 @@ def run(
     *,
     run_id: str = "manual",
     sql_dir: Path = SQL_DIR,
+    tz: str = "Europe/Berlin",
+    after_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Rebuild [start, end) of every model in one transaction; returns rows written per table."""
+    """Rebuild [start, end) of every model in one transaction; returns rows written per table.
+
+    `after_sql` runs inside the same transaction after the SQL models (the Python analyses), so
+    everything publishes together or not at all."""
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         for model in models(sql_dir):
-            written[model.table] = _run_model(con, model, start, end, run_id)
+            written[model.table] = _run_model(con, model, start, end, run_id, tz)
+        if after_sql is not None:
+            written.update(after_sql(con))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -100,8 +132,12 @@ def run(
     return written
 
 
-def _run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, end: dt.date, run_id: str) -> int:
-    expected = con.execute(f"DESCRIBE SELECT * FROM ({model.sql})", {"start": start, "end": end}).fetchall()
+def _run_model(
+    con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, end: dt.date, run_id: str, tz: str
+) -> int:
+    start, end = widen(start, end, model.granularity)
+    base = _params(model.sql, {"start": start, "end": end, "tz": tz})
+    expected = con.execute(f"DESCRIBE SELECT * FROM ({model.sql})", base).fetchall()
     expected_cols = [(r[0], r[1]) for r in expected]
     current = _columns(con, model.table)
     full = False
@@ -115,7 +151,9 @@ def _run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, 
         con.execute(f"CREATE TABLE {model.table} ({cols})")
         full = model.window_column is not None
     lo, hi = ALL_TIME if full else (start, end)
-    params = {"start": lo, "end": hi}
+    params = base | {"start": lo, "end": hi}
+    if model.window_column is None:
+        params = base
     if model.window_column:
         where = f"{model.window_column} >= $start AND {model.window_column} < $end"
         con.execute(f"DELETE FROM {model.table} WHERE {where}", params)

@@ -35,7 +35,9 @@ def expected_engagement(day: dt.date) -> tuple:
     v = company.facebook_day(day)
     reactions = sum(v["page_actions_post_reactions_total"].values())
     eng, imp = v["page_post_engagements"], v["page_media_view"]
-    return ("facebook", PAGE, day, reactions, None, None, None, eng, imp, pytest.approx(eng / imp))
+    reach = v["page_total_media_view_unique"]
+    return ("facebook", PAGE, day, reactions, None, None, None, eng, imp, reach, pytest.approx(eng / imp),
+            pytest.approx(eng / reach))  # fmt: skip
 
 
 def test_marts_hold_exactly_the_numbers_the_sandbox_served(harness: Harness) -> None:

@@ -2,7 +2,8 @@
 -- grain: one row per network, account and day
 -- window: day
 -- params: $start (DATE, inclusive), $end (DATE, exclusive)
--- engagement_rate = engagements / impressions; NULL when impressions are 0 or unknown.
+-- engagement_rate = engagements / impressions; engagement_rate_by_reach = engagements / reach;
+-- NULL when the denominator is 0 or unknown.
 WITH source AS (
     SELECT * FROM core.account_daily WHERE day >= $start AND day < $end
 ),
@@ -18,7 +19,9 @@ final AS (
         clicks,
         engagements,
         impressions,
-        CAST(engagements AS DOUBLE) / nullif(impressions, 0) AS engagement_rate
+        reach,
+        CAST(engagements AS DOUBLE) / nullif(impressions, 0) AS engagement_rate,
+        CAST(engagements AS DOUBLE) / nullif(reach, 0) AS engagement_rate_by_reach
     FROM source
 )
 

@@ -1,0 +1,49 @@
+-- table: marts.network_comparison
+-- grain: one row per network, account and ISO week
+-- window: none (each account's median spans its whole history)
+-- params: none
+-- Networks of different size compare fairly: every figure is indexed against the account's own
+-- median week (100 = a typical week for that account). Weeks with fewer than 7 reported days are
+-- left out (a half week would look like a drop).
+WITH source AS (
+    SELECT
+        network,
+        account_id,
+        CAST(date_trunc('week', day) AS DATE) AS week_start,
+        sum(impressions) AS impressions,
+        sum(engagements) AS engagements,
+        CAST(sum(engagements) AS DOUBLE) / nullif(sum(impressions), 0) AS engagement_rate
+    FROM core.account_daily
+    GROUP BY network, account_id, week_start
+    HAVING count(*) = 7
+),
+
+medians AS (
+    SELECT
+        network,
+        account_id,
+        median(impressions) AS median_impressions,
+        median(engagements) AS median_engagements,
+        median(engagement_rate) AS median_engagement_rate,
+        count(*) AS weeks
+    FROM source
+    GROUP BY network, account_id
+),
+
+final AS (
+    SELECT
+        s.network,
+        s.account_id,
+        s.week_start,
+        s.impressions,
+        s.engagements,
+        s.engagement_rate,
+        100.0 * s.impressions / nullif(m.median_impressions, 0) AS impressions_index,
+        100.0 * s.engagements / nullif(m.median_engagements, 0) AS engagements_index,
+        100.0 * s.engagement_rate / nullif(m.median_engagement_rate, 0) AS engagement_rate_index,
+        m.weeks AS weeks_in_median
+    FROM source AS s
+    INNER JOIN medians AS m USING (network, account_id)
+)
+
+SELECT * FROM final

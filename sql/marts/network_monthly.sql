@@ -1,0 +1,65 @@
+-- table: marts.network_monthly
+-- grain: one row per network, account and calendar month, plus network 'all' / account 'all'
+--        rows for the company as a whole
+-- window: month_start by month
+-- params: $start, $end (DATE): widened by the runner to whole months
+-- Rates are ratios of sums: engagement_rate = engagements / impressions, engagement_rate_by_reach =
+-- engagements / reach_daily_sum. reach_daily_sum adds daily unique reach, so it counts a person
+-- once per day, not once per month. follower_growth_pct = follower_gain / followers at the start.
+-- NULL where a network does not report a number (sum() of only NULLs is NULL).
+WITH source AS (
+    SELECT *, CAST(date_trunc('month', day) AS DATE) AS month_start
+    FROM core.account_daily
+    WHERE day >= $start AND day < $end
+),
+
+per_account AS (
+    SELECT
+        network,
+        account_id,
+        month_start,
+        count(*) AS days_reported,
+        sum(impressions) AS impressions,
+        sum(reach) AS reach_daily_sum,
+        sum(reactions) AS reactions,
+        sum(comments) AS comments,
+        sum(shares) AS shares,
+        sum(clicks) AS clicks,
+        sum(engagements) AS engagements,
+        arg_min(followers - coalesce(follower_gain, 0), day) FILTER (WHERE followers IS NOT NULL) AS followers_start,
+        arg_max(followers, day) FILTER (WHERE followers IS NOT NULL) AS followers_end,
+        sum(follower_gain) AS follower_gain
+    FROM source
+    GROUP BY network, account_id, month_start
+),
+
+company AS (
+    SELECT
+        'all' AS network,
+        'all' AS account_id,
+        month_start,
+        max(days_reported) AS days_reported,
+        sum(impressions) AS impressions,
+        sum(reach_daily_sum) AS reach_daily_sum,
+        sum(reactions) AS reactions,
+        sum(comments) AS comments,
+        sum(shares) AS shares,
+        sum(clicks) AS clicks,
+        sum(engagements) AS engagements,
+        sum(followers_start) AS followers_start,
+        sum(followers_end) AS followers_end,
+        sum(follower_gain) AS follower_gain
+    FROM per_account
+    GROUP BY month_start
+),
+
+final AS (
+    SELECT
+        *,
+        CAST(engagements AS DOUBLE) / nullif(impressions, 0) AS engagement_rate,
+        CAST(engagements AS DOUBLE) / nullif(reach_daily_sum, 0) AS engagement_rate_by_reach,
+        100.0 * follower_gain / nullif(followers_start, 0) AS follower_growth_pct
+    FROM (SELECT * FROM per_account UNION ALL SELECT * FROM company)
+)
+
+SELECT * FROM final
