@@ -47,8 +47,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy connectors socialmetrics
 
-bench: install
+bench: install  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python benchmarks/load_throughput.py
+	$(BIN)/python benchmarks/incremental_transform.py
+	$(BIN)/python benchmarks/campaign_simulation.py
 
 clean:
 	rm -rf $(VENV) .airflow data

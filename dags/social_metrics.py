@@ -142,12 +142,13 @@ def social_metrics() -> None:
     @task(pool=DUCKDB_POOL)
     def transform(loaded: dict[str, list[str]], _checked: int) -> dict[str, int]:
         """Rebuild core and marts over the loaded days, in one transaction."""
+        from socialmetrics.config import load_config
         from socialmetrics.pipeline import run_transform
 
-        _, warehouse, _ = _settings()
+        config_path, warehouse, _ = _settings()
         run_id, _, _ = _run_info()
         windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
-        return run_transform(run_id, windows, warehouse_path=warehouse)
+        return run_transform(run_id, windows, warehouse_path=warehouse, cfg=load_config(config_path))
 
     @task(trigger_rule="all_done", retries=0)
     def finish() -> None:

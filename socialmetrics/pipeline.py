@@ -185,17 +185,29 @@ def check(
         con.close()
 
 
-def run_transform(run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path) -> dict[str, int]:
-    """Rebuild core and marts over the days this run loaded."""
+def run_transform(
+    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path, cfg: Config | None = None
+) -> dict[str, int]:
+    """Rebuild core and marts over the days this run loaded, then the campaign analyses, together."""
+    from socialmetrics import analysis
+
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
         return {}
     start = min(w[0] for w in windows.values())
     end = max(w[1] for w in windows.values())
+    campaigns = list(cfg.campaigns) if cfg is not None else []
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
-        return transform.run(con, start, end, run_id=run_id)
+        return transform.run(
+            con,
+            start,
+            end,
+            run_id=run_id,
+            tz=cfg.timezone if cfg is not None else "Europe/Berlin",
+            after_sql=lambda c: analysis.publish(c, campaigns),
+        )
     finally:
         con.close()
 

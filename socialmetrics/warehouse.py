@@ -224,11 +224,9 @@ def _replace_partition(
         "INSERT INTO meta.imports VALUES ($network, $account, $stream, $kind, $sha, $rows, $run, $at)",
         key | {"kind": kind.value, "sha": sha256, "rows": loaded[0] if loaded else 0, "run": run_id, "at": now},
     )
-    window = (
-        Window(min(days), max(days) + dt.timedelta(days=1))
-        if days
-        else Window(now.date(), now.date() + dt.timedelta(days=1))
-    )
+    if not days:  # an empty part (a file without posts) before and after: nothing to rebuild
+        return None
+    window = Window(min(days), max(days) + dt.timedelta(days=1))
     return _load_row(run_id, manifest, stream, kind, window, loaded, replaced, now)
 
 

@@ -88,7 +88,7 @@ class Harness:
             )
         loaded = pipeline.load(run_id, warehouse_path=self.warehouse, landing_root=self.landing)
         pipeline.check(run_id, loaded, self.cfg, warehouse_path=self.warehouse, today=TODAY)
-        written = pipeline.run_transform(run_id, loaded, warehouse_path=self.warehouse)
+        written = pipeline.run_transform(run_id, loaded, warehouse_path=self.warehouse, cfg=self.cfg)
         pipeline.finish(run_id, self.cfg, landing_root=self.landing)
         return {"window": window, "loaded": loaded, "written": written}
 

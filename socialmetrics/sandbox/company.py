@@ -209,7 +209,9 @@ def xing_month_csv(year: int, month: int) -> str:
         )
         if day.day in (6, 16, 26):
             post = XING_POSTS[(day.day // 10) % len(XING_POSTS)]
-            lines.append(f"{day:%d.%m.%Y};;{post};{r.randint(800, 2400):,};{r.randint(10, 90)};"
-                         f"{r.randint(5, 40)};{r.randint(0, 8)};{r.randint(0, 6)}".replace(",", "."))
+            lines.append(
+                f"{day:%d.%m.%Y};;{post};{r.randint(800, 2400):,};{r.randint(10, 90)};"
+                f"{r.randint(5, 40)};{r.randint(0, 8)};{r.randint(0, 6)}".replace(",", ".")
+            )
         day += dt.timedelta(days=1)
     return "\n".join(lines) + "\n"

@@ -1,10 +1,12 @@
 -- table: marts.best_posting_time
--- grain: one row per network, weekday and hour (company time zone) with enough posts to say so
+-- grain: one row per network, dimension ('weekday' 1-7 ISO, or 'hour' 0-23 in the company time
+--        zone) and slot, for slots with enough posts to say something
 -- window: none
 -- params: $tz (the company's time zone from the config)
--- Only slots with at least 5 posts on networks with at least 30 posts are shown. engagement_rate
--- is a ratio of sums over the slot's posts; rate_index compares it with the network's overall
--- rate (100 = as good as the average post).
+-- A slot needs at least 5 posts and its network at least 30. engagement_rate is a ratio of sums over
+-- the slot's posts; rate_index compares it with the network's overall rate (100 = an average post);
+-- is_best marks the best slot per network and dimension. Weekday and hour are separate dimensions:
+-- a small company has too few posts for every weekday-hour pair.
 WITH source AS (
     SELECT
         network,
@@ -17,37 +19,36 @@ WITH source AS (
 ),
 
 networks AS (
-    SELECT network, count(*) AS posts, sum(engagements) / nullif(sum(impressions), 0) AS rate
+    SELECT network, sum(engagements) / nullif(sum(impressions), 0) AS rate
     FROM source
     GROUP BY network
     HAVING count(*) >= 30
 ),
 
 slots AS (
-    SELECT
-        network,
-        weekday,
-        hour,
-        count(*) AS posts,
-        sum(impressions) AS impressions,
-        sum(engagements) AS engagements
-    FROM source
-    GROUP BY network, weekday, hour
-    HAVING count(*) >= 5
+    SELECT network, 'weekday' AS dimension, weekday AS slot, count(*) AS posts,
+           sum(impressions) AS impressions, sum(engagements) AS engagements
+    FROM source GROUP BY network, weekday HAVING count(*) >= 5
+    UNION ALL
+    SELECT network, 'hour' AS dimension, hour AS slot, count(*) AS posts,
+           sum(impressions) AS impressions, sum(engagements) AS engagements
+    FROM source GROUP BY network, hour HAVING count(*) >= 5
 ),
 
-final AS (
+rated AS (
     SELECT
-        s.network,
-        s.weekday,
-        s.hour,
-        s.posts,
-        s.impressions,
-        s.engagements,
+        s.*,
         CAST(s.engagements AS DOUBLE) / nullif(s.impressions, 0) AS engagement_rate,
         100.0 * (CAST(s.engagements AS DOUBLE) / nullif(s.impressions, 0)) / nullif(n.rate, 0) AS rate_index
     FROM slots AS s
     INNER JOIN networks AS n USING (network)
+),
+
+final AS (
+    SELECT
+        *,
+        row_number() OVER (PARTITION BY network, dimension ORDER BY engagement_rate DESC, slot) = 1 AS is_best
+    FROM rated
 )
 
 SELECT * FROM final
