@@ -38,7 +38,7 @@ def config_file(tmp_path: Path) -> Path:
     """The sandbox company's config with its Facebook page (Xing tests bring their own files)."""
     path = tmp_path / "socialmetrics.yml"
     text = (REPO / "config" / "socialmetrics.yml").read_text(encoding="utf-8")
-    start, end = text.index("  - network: xing"), text.index("campaigns:")
+    start, end = text.index("  - network: linkedin"), text.index("campaigns:")
     path.write_text(text[:start] + text[end:], encoding="utf-8")  # the Facebook page only
     return path
 

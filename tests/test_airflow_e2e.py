@@ -22,7 +22,7 @@ import pytest
 
 from socialmetrics.sandbox import company
 from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
-from socialmetrics.sandbox.server import SandboxServer
+from socialmetrics.sandbox.server import SandboxServer, airflow_conn_env, start_all
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -49,16 +49,16 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
 
 
 def dags_test(env: dict[str, str], day: dt.date, token: str, sandbox: SandboxServer) -> subprocess.CompletedProcess:
+    """Facebook on `sandbox` with `token`; every other network on its own fresh sandbox."""
     conn = {"conn_type": "http", "host": sandbox.base_url, "password": token}
-    run_env = env | {"AIRFLOW_CONN_FACEBOOK_DEFAULT": json.dumps(conn)}
-    return subprocess.run(
-        [AIRFLOW, "dags", "test", "social_metrics", day.isoformat()],
-        env=run_env,
-        capture_output=True,
-        text=True,
-        cwd=env["_WORK"],
-        timeout=600,
-    )
+    others = {n: s for n, s in start_all().items() if n != "facebook"}
+    run_env = env | airflow_conn_env(others) | {"AIRFLOW_CONN_FACEBOOK_DEFAULT": json.dumps(conn)}
+    try:
+        return subprocess.run([AIRFLOW, "dags", "test", "social_metrics", day.isoformat()], env=run_env,
+                              capture_output=True, text=True, cwd=env["_WORK"], timeout=600)  # fmt: skip
+    finally:
+        for server in others.values():
+            server.stop()
 
 
 def marts(env: dict[str, str]) -> dict[str, list[tuple]]:

@@ -215,3 +215,83 @@ def xing_month_csv(year: int, month: int) -> str:
             )
         day += dt.timedelta(days=1)
     return "\n".join(lines) + "\n"
+
+
+LINKEDIN_ORG_ID = "80486001"
+
+
+def linkedin_day(day: dt.date) -> dict[str, int]:
+    """The organization page's true daily share statistics, follower gains and page views."""
+    r = rng("linkedin", day)
+    base = 520 * WEEKDAY_FACTOR[day.weekday()] * (1.25 if day.weekday() < 5 else 0.6) * _trend(day)
+    impressions = round(base * r.lognormvariate(0, 0.15))
+    return {
+        "impressionCount": impressions,
+        "uniqueImpressionsCount": round(impressions * r.uniform(0.6, 0.8)),
+        "clickCount": r.randint(3, 40),
+        "likeCount": r.randint(2, 30),
+        "commentCount": r.randint(0, 5),
+        "shareCount": r.randint(0, 4),
+        "organicFollowerGain": r.randint(0, 6),
+        "paidFollowerGain": r.choice((0, 0, 0, 1)),
+        "pageViews": r.randint(10, 90),
+    }
+
+
+def linkedin_posts(day: dt.date) -> list[dict[str, object]]:
+    """Posts of the organization on a day (Posts API shape), with lifetime totals and comments."""
+    r = rng("linkedin-posts", day)
+    if day.weekday() >= 5 or r.random() > 0.35:
+        return []
+    created = dt.datetime.combine(day, dt.time(r.randint(7, 16), r.randint(0, 59)), dt.UTC)
+    ms = int(created.timestamp() * 1000)
+    urn = f"urn:li:share:{7_100_000_000 + (day - HISTORY_START).days}"
+    post_impressions = r.randint(300, 3000)
+    return [
+        {
+            "id": urn,
+            "author": f"urn:li:organization:{LINKEDIN_ORG_ID}",
+            "commentary": r.choice(
+                (
+                    "Wir stellen ein: Brauer/in (m/w/d) #karriere",
+                    "Neues aus der Brauerei",
+                    "Nachhaltig brauen: unsere Solaranlage ist online",
+                    "Danke an unser Team!",
+                )
+            ),
+            "createdAt": ms,
+            "publishedAt": ms,
+            "lastModifiedAt": ms,
+            "lifecycleState": "PUBLISHED",
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "isReshareDisabledByAuthor": False,
+            "_stats": {
+                "impressionCount": post_impressions,
+                "uniqueImpressionsCount": round(post_impressions * r.uniform(0.5, 0.8)),
+                "clickCount": r.randint(5, 80),
+                "likeCount": r.randint(3, 60),
+                "commentCount": r.randint(0, 6),
+                "shareCount": r.randint(0, 5),
+                "engagement": 0.0,
+            },
+            "_comments": [
+                {
+                    "actor": f"urn:li:person:{r.choice(('aB3xY', 'Zq81k', 'Pp0Lm'))}",
+                    "message": {
+                        "text": r.choice(
+                            ("Toll!", "Glückwunsch zum Jubiläum", "Is the job still open?", "Klingt spannend")
+                        )
+                    },
+                    "created": {"time": ms + 3_600_000 * (i + 1)},
+                    "id": str(6_900_000_000 + (day - HISTORY_START).days * 10 + i),
+                    "$URN": f"urn:li:comment:({urn},{6_900_000_000 + (day - HISTORY_START).days * 10 + i})",
+                }
+                for i in range(r.randint(0, 3))
+            ],
+        }
+    ]

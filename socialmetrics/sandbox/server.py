@@ -39,8 +39,11 @@ class SandboxServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 parts = urlsplit(self.path)
-                query = dict(parse_qsl(parts.query, keep_blank_values=True))
-                status, headers, body = app.handle(parts.path, query)
+                if hasattr(app, "handle_request"):  # APIs that read the raw query and headers (Rest.li)
+                    status, headers, body = app.handle_request(parts.path, parts.query, dict(self.headers))
+                else:
+                    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                    status, headers, body = app.handle(parts.path, query)
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 content_type = "text/html" if isinstance(body, bytes) else "application/json; charset=UTF-8"
