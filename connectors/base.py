@@ -253,3 +253,34 @@ class Connector(Protocol):
     def warnings(self) -> list[ConnectorWarning]:
         """Warnings collected while fetching."""
         ...
+
+
+class TokenConnector:
+    """What every token-based (HTTP) connector shares: the account, a connection with a token, the
+    clock, the pseudonymisation key, and the warnings collected while fetching."""
+
+    token_name: ClassVar[str] = "access token"
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        *,
+        today: dt.date | None = None,
+        author_key: bytes | None = None,
+    ) -> None:
+        if not credentials.token:
+            raise ApiError(
+                f"Airflow connection '{credentials.conn_id}' has no token: put the {self.token_name} into the "
+                f"connection's password field."
+            )
+        self.account = account
+        self.credentials = credentials
+        self.today = today or dt.datetime.now(dt.UTC).date()
+        self.author_key = author_key
+        self._warnings: list[ConnectorWarning] = []
+
+    @property
+    def warnings(self) -> list[ConnectorWarning]:
+        """Warnings collected while fetching."""
+        return self._warnings

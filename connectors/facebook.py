@@ -36,6 +36,7 @@ from connectors.base import (
     MalformedResponseError,
     Page,
     Stream,
+    TokenConnector,
     Window,
     pseudonymize,
 )
@@ -201,9 +202,10 @@ def parse_time(value: str) -> dt.datetime:
         raise MalformedResponseError(f"Facebook: created_time {value!r} is not an ISO timestamp") from None
 
 
-class FacebookConnector:
+class FacebookConnector(TokenConnector):
     """Facebook Page insights and posts."""
 
+    token_name = "Page access token"
     network: ClassVar[str] = "facebook"
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
@@ -219,27 +221,13 @@ class FacebookConnector:
         today: dt.date | None = None,
         author_key: bytes | None = None,
     ) -> None:
-        if not credentials.token:
-            raise ApiError(
-                f"Airflow connection '{credentials.conn_id}' has no token: put the Page access token "
-                f"into the connection's password field."
-            )
-        self.account = account
-        self.credentials = credentials
+        super().__init__(account, credentials, today=today, author_key=author_key)
         self.version = str(credentials.extra.get("api_version") or DEFAULT_API_VERSION)
         self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/" + self.version
         self.http = http or HttpClient(FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
-        self.today = today or dt.datetime.now(dt.UTC).date()
         self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
         self.post_metrics: tuple[str, ...] | None = tuple(account.options.get("post_metrics") or DEFAULT_POST_METRICS)
         self._post_metrics_checked = False
-        self.author_key = author_key
-        self._warnings: list[ConnectorWarning] = []
-
-    @property
-    def warnings(self) -> list[ConnectorWarning]:
-        """Warnings collected while fetching."""
-        return self._warnings
 
     # -- fetching -------------------------------------------------------------------------------
 

@@ -32,13 +32,12 @@ import requests
 
 from connectors.base import (
     Account,
-    ApiError,
-    ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
     Page,
     Stream,
+    TokenConnector,
     Window,
     pseudonymize,
 )
@@ -131,9 +130,10 @@ class LinkedInErrorPolicy(ErrorPolicy):
         return f"{verdict.message}. Connection: '{conn_id}'. This error is never retried."
 
 
-class LinkedInConnector:
+class LinkedInConnector(TokenConnector):
     """A LinkedIn organization page: statistics by day, follower total, posts and comments."""
 
+    token_name = "LinkedIn access token"
     network: ClassVar[str] = "linkedin"
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("share_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
@@ -152,13 +152,7 @@ class LinkedInConnector:
         today: dt.date | None = None,
         author_key: bytes | None = None,
     ) -> None:
-        if not credentials.token:
-            raise ApiError(
-                f"Airflow connection '{credentials.conn_id}' has no token: put the LinkedIn access token into "
-                f"the connection's password field."
-            )
-        self.account = account
-        self.credentials = credentials
+        super().__init__(account, credentials, today=today, author_key=author_key)
         self.version = str(credentials.extra.get("api_version") or DEFAULT_VERSION)
         self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/rest"
         self.urn = f"urn:li:organization:{account.id}"
@@ -172,14 +166,6 @@ class LinkedInConnector:
         )
         self.http.policy = LinkedInErrorPolicy(self.version)
         self.http.session.headers.update(headers)
-        self.today = today or dt.datetime.now(dt.UTC).date()
-        self.author_key = author_key
-        self._warnings: list[ConnectorWarning] = []
-
-    @property
-    def warnings(self) -> list[ConnectorWarning]:
-        """Warnings collected while fetching."""
-        return self._warnings
 
     def _get(self, path: str, query: str) -> Any:
         # Rest.li 2.0 needs the query string as built (literal parentheses): no params encoding.

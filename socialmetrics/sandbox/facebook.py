@@ -19,13 +19,12 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from socialmetrics.sandbox import company
+from socialmetrics.sandbox.faults import Fault
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
@@ -54,19 +53,6 @@ PATH_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[0-9_]+)(?:/(?P<edge>[a-z_]+))?
 INSIGHTS_FIELD_RE = re.compile(r"insights\.metric\(([^)]*)\)")
 COMMENTS_FIELD_RE = re.compile(r"comments((?:\.[a-z_]+\([^)]*\))*)(\{[^}]*\})?")
 INVALID_METRIC = "(#100) The value must be a valid insights metric"
-
-
-@dataclass
-class Fault:
-    """An injected answer: for the next `times` requests whose path contains `match`."""
-
-    match: str
-    status: int = 500
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-    delay_s: float = 0.0
-    mutate: Callable[[Any], Any] | None = None  # set: answer normally, then change the body (bad data)
 
 
 def graph_error(code: int, message: str, *, subcode: int | None = None, kind: str = "OAuthException") -> dict[str, Any]:

@@ -11,30 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from socialmetrics.sandbox import company
+from socialmetrics.sandbox.faults import Fault
 
 SANDBOX_TOKEN = "sandbox-linkedin-token"
 ACTIVE_VERSIONS = {f"{y}{m:02d}" for y in (2025, 2026) for m in range(1, 13)} - {"202501", "202502", "202503",
                                                                                "202504", "202505"}  # fmt: skip
 INTERVAL_RE = re.compile(r"^\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:(DAY|MONTH)\)$")
 LIST_RE = re.compile(r"^List\(([^()]*)\)$")
-
-
-@dataclass
-class Fault:
-    """An injected answer for the next `times` requests whose path contains `match`."""
-
-    match: str
-    status: int = 500
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-    mutate: Callable[[Any], Any] | None = None
 
 
 def error(status: int, message: str, **extra: Any) -> dict[str, Any]:
