@@ -207,9 +207,24 @@ def run_transform(
             run_id=run_id,
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
             after_sql=lambda c: analysis.publish(c, campaigns),
+            family_windows=_family_windows(con, run_id),
         )
     finally:
         con.close()
+
+
+def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] | None]:
+    """The days this run loaded daily numbers for, and the window of the posts it loaded: a nightly
+    run refreshes 90 days of posts but only `lookback_days` of daily numbers."""
+    rows = con.execute(
+        "SELECT kind = 'daily_metrics' AS daily, min(window_start), max(window_end) FROM meta.loads "
+        "WHERE run_id = ? GROUP BY ALL",
+        [run_id],
+    ).fetchall()
+    found: dict[str, tuple[dt.date, dt.date] | None] = {"day": None, "post": None}
+    for daily, lo, hi in rows:
+        found["day" if daily else "post"] = (lo, hi)
+    return found
 
 
 def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:

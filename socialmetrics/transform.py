@@ -47,6 +47,11 @@ class SqlModel:
     sql: str
     granularity: str = "day"
 
+    @property
+    def family(self) -> str:
+        """'post' for models windowed by a publishing time, else 'day'."""
+        return "post" if self.window_column and "published_at" in self.window_column else "day"
+
     @classmethod
     def from_file(cls, path: Path) -> SqlModel:
         """Parse a file's header."""
@@ -113,16 +118,27 @@ def run(
     sql_dir: Path = SQL_DIR,
     tz: str = "Europe/Berlin",
     after_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
+    family_windows: dict[str, tuple[dt.date, dt.date] | None] | None = None,
 ) -> dict[str, int]:
     """Rebuild [start, end) of every model in one transaction; returns rows written per table.
 
-    `after_sql` runs inside the same transaction after the SQL models (the Python analyses), so
-    everything publishes together or not at all."""
+    `family_windows` narrows that per model family: daily models (window on a day, week or month)
+    rebuild the days the run loaded daily numbers for, post models (window on a publishing time) the
+    posts' window; a family the run loaded nothing for is left as it is. `after_sql` runs inside the
+    same transaction after the SQL models (the Python analyses), so everything publishes together."""
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         for model in models(sql_dir):
-            written[model.table] = _run_model(con, model, start, end, run_id, tz)
+            window: tuple[dt.date, dt.date] | None = (start, end)
+            if family_windows is not None and model.window_column is not None:
+                window = family_windows.get(model.family)
+            if window is None:
+                if _columns(con, model.table) is not None:
+                    log.info("%s: nothing of its kind was loaded; unchanged", model.table)
+                    continue
+                window = ALL_TIME
+            written[model.table] = _run_model(con, model, window[0], window[1], run_id, tz)
         if after_sql is not None:
             written.update(after_sql(con))
         con.execute("COMMIT")

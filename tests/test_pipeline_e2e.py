@@ -292,3 +292,17 @@ def test_a_landed_run_replays_without_the_api(harness: Harness) -> None:
     loaded = pipeline.load("r1", warehouse_path=harness.warehouse, landing_root=harness.landing)
     pipeline.run_transform("r1", loaded, warehouse_path=harness.warehouse)
     assert before == {t: harness.table_hash(t) for t in MART_TABLES + RAW_TABLES}
+
+
+def test_a_nightly_run_rebuilds_daily_marts_for_its_lookback_and_post_marts_for_90_days(harness: Harness) -> None:
+    harness.run(dt.date(2026, 11, 19), run_id="first")
+    harness.run(dt.date(2026, 11, 19), run_id="nightly")
+    windows = dict(
+        (t, (lo, hi))
+        for t, lo, hi in harness.query(
+            "SELECT tbl, window_start, window_end FROM meta.transforms WHERE run_id = 'nightly'"
+        )
+    )
+    assert windows["core.account_daily"] == (dt.date(2026, 10, 22), dt.date(2026, 11, 20))  # 28-day lookback
+    assert windows["core.post"] == (dt.date(2026, 8, 22), dt.date(2026, 11, 20))  # posts up to 90 days old
+    assert windows["marts.network_weekly"] == (dt.date(2026, 10, 19), dt.date(2026, 11, 23))  # whole weeks
