@@ -8,13 +8,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from socialmetrics import settings
 from socialmetrics.config import ConfigError, load_config
 
-NETWORK_CONNS = ("FACEBOOK", "LINKEDIN", "X")
+
+def stop_on_signals() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, for commands that run until stopped."""
+    event = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: event.set())
+    signal.signal(signal.SIGTERM, lambda *_: event.set())
+    return event
 
 
 def _last_complete_day(tz: str) -> dt.date:
@@ -25,7 +32,7 @@ def _last_complete_day(tz: str) -> dt.date:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Start the sandbox APIs where no credentials are set, run the DAG for the last complete day."""
-    from socialmetrics.sandbox.server import airflow_conn_env, start_all
+    from socialmetrics.sandbox.server import start_unless_credentials
 
     try:
         cfg = load_config(settings.config_path())
@@ -34,10 +41,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     day = args.date or _last_complete_day(cfg.timezone).isoformat()
     env = dict(os.environ)
-    servers = {}
-    if not any(f"AIRFLOW_CONN_{n}_DEFAULT" in env for n in NETWORK_CONNS):
-        servers = start_all()
-        env.update(airflow_conn_env(servers))
+    servers = start_unless_credentials(env)
+    if servers:
         print(
             f"No credentials set: using the built-in sandbox APIs ({', '.join(s.base_url for s in servers.values())})."
         )
@@ -82,15 +87,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     servers = start_all()
     for key, value in airflow_conn_env(servers).items():
         print(f"export {key}='{value}'", flush=True)
-    stop = False
-
-    def _stop(*_: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while not stop:
+    stop = stop_on_signals()
+    while not stop.is_set():
         time.sleep(0.2)
     for server in servers.values():
         server.stop()

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from socialmetrics.cli import NETWORK_CONNS
+from socialmetrics.cli import stop_on_signals
+from socialmetrics.sandbox.server import start_unless_credentials
 
 STARTUP_TIMEOUT_S = 180
 
@@ -29,12 +30,8 @@ def main() -> int:
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
     env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
-    servers = {}
-    if not any(f"AIRFLOW_CONN_{n}_DEFAULT" in env for n in NETWORK_CONNS):
-        from socialmetrics.sandbox.server import airflow_conn_env, start_all
-
-        servers = start_all()
-        env.update(airflow_conn_env(servers))
+    servers = start_unless_credentials(env)
+    if servers:
         print(
             "No credentials set: the DAG reads the built-in sandbox APIs "
             f"({', '.join(s.base_url for s in servers.values())}) while this runs."
@@ -58,21 +55,14 @@ def main() -> int:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    stop = stop_on_signals()
     url = f"http://{env['AIRFLOW__API__HOST']}:{env['AIRFLOW__API__PORT']}"
     password_file = home / "simple_auth_manager_passwords.json.generated"
     print(f"Starting Airflow (about a minute; log: {log_path}) ...", flush=True)
     announced = False
     started = time.monotonic()
     try:
-        while not stopping and proc.poll() is None:
+        while not stop.is_set() and proc.poll() is None:
             if not announced and _up(url) and password_file.exists():
                 users = json.loads(password_file.read_text())
                 logins = ", ".join(f"user '{u}', password '{p}'" for u, p in users.items())
@@ -92,7 +82,7 @@ def main() -> int:
         for server in servers.values():
             server.stop()
         log.close()
-    return 0 if stopping else (proc.returncode or 1)
+    return 0 if stop.is_set() else (proc.returncode or 1)
 
 
 def _up(url: str) -> bool:

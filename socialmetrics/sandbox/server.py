@@ -97,3 +97,16 @@ def airflow_conn_env(servers: dict[str, SandboxServer]) -> dict[str, str]:
         conn = {"conn_type": "http", "host": server.base_url, "password": token}
         env[f"AIRFLOW_CONN_{network.upper()}_DEFAULT"] = json.dumps(conn)
     return env
+
+
+def start_unless_credentials(env: dict[str, str]) -> dict[str, SandboxServer]:
+    """When no sandboxed network has a connection in `env`, start every sandbox and point `env` at them.
+
+    Returns the servers started (none when credentials are set: real accounts are never mixed with
+    fake ones)."""
+    networks = sandbox_apps()
+    if any(f"AIRFLOW_CONN_{n.upper()}_DEFAULT" in env for n in networks):
+        return {}
+    servers = start_all()
+    env.update(airflow_conn_env(servers))
+    return servers
