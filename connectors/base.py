@@ -153,6 +153,9 @@ class Window:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
+ALL_TIME = Window(dt.date(1970, 1, 1), dt.date(2100, 1, 1))  # a slice replaced whole, or a full rebuild
+
+
 @dataclass(frozen=True)
 class Stream:
     """One kind of data a connector fetches."""

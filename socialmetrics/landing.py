@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from connectors.base import (
+    ALL_TIME,
     KIND_PRIMARY_KEY,
     KIND_SCHEMAS,
     KIND_WINDOW_COLUMN,
@@ -126,9 +127,6 @@ def _records_table(
         for name in schema.names:
             columns[name].append(provenance[name] if name in provenance else rec.get(name))
     return pa.Table.from_pydict(columns, schema=schema), outside
-
-
-ALL_TIME = Window(dt.date(1970, 1, 1), dt.date(2100, 1, 1))
 
 
 def write_parts(

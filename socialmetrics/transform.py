@@ -23,12 +23,13 @@ from pathlib import Path
 
 import duckdb
 
+from connectors.base import ALL_TIME as BASE_ALL_TIME
 from socialmetrics.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
 
 LAYERS = ("core", "marts")
-ALL_TIME = (dt.date(1970, 1, 1), dt.date(2100, 1, 1))
+ALL_TIME = (BASE_ALL_TIME.start, BASE_ALL_TIME.end)
 HEADER_RE = re.compile(r"^--\s*(table|grain|window|params):\s*(.+?)\s*$", re.MULTILINE)
 
 
