@@ -24,6 +24,7 @@ class Kind(StrEnum):
     DAILY_METRICS = "daily_metrics"
     POSTS = "posts"
     POST_METRICS = "post_metrics"
+    POST_SNAPSHOTS = "post_snapshots"  # lifetime post metrics kept per snapshot day (networks without daily series)
     COMMENTS = "comments"
 
 
@@ -76,6 +77,17 @@ KIND_SCHEMAS: dict[Kind, pa.Schema] = {
             ("payload", pa.string()),
         ]
     ),
+    Kind.POST_SNAPSHOTS: pa.schema(
+        [
+            ("post_id", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("as_of", pa.date32()),  # the company day the lifetime values were read at the end of
+            ("metric", pa.string()),
+            ("source_metric", pa.string()),
+            ("value", pa.float64()),
+            ("payload", pa.string()),
+        ]
+    ),
     Kind.COMMENTS: pa.schema(
         [
             ("post_id", pa.string()),
@@ -95,6 +107,7 @@ KIND_WINDOW_COLUMN: dict[Kind, str] = {
     Kind.DAILY_METRICS: "day",
     Kind.POSTS: "published_at",
     Kind.POST_METRICS: "published_at",
+    Kind.POST_SNAPSHOTS: "as_of",
     Kind.COMMENTS: "published_at",
 }
 
@@ -103,6 +116,7 @@ KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
     Kind.DAILY_METRICS: ("day", "source_metric"),
     Kind.POSTS: ("post_id",),
     Kind.POST_METRICS: ("post_id", "as_of", "source_metric"),
+    Kind.POST_SNAPSHOTS: ("post_id", "as_of", "source_metric"),
     Kind.COMMENTS: ("comment_id",),
 }
 
@@ -164,6 +178,11 @@ class Stream:
     kinds: tuple[Kind, ...]
     lookback_days: int | None = None  # None: the run's lookback from the config
     max_history_days: int | None = None  # how far back the API keeps data
+    # Nightly runs read at most this many days back, whatever the run's lookback (X bills every read).
+    max_lookback_days: int | None = None
+    # A snapshot of "now" (a follower total, lifetime post numbers): kept for the day that just ended,
+    # taken only by the run covering that day; backfills and late re-runs cannot take it.
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,6 +254,19 @@ class ApiError(ConnectorError):
 
 class MalformedResponseError(ConnectorError):
     """The API answered with something that is not the documented shape."""
+
+
+class UnknownAccountError(ConnectorError):
+    """The configured account does not exist on the network (a typo in the config): never retried."""
+
+
+class BudgetExceededError(ConnectorError):
+    """The run would read more (and cost more) than the account's read budget allows: a clear stop."""
+
+
+class StreamUnavailable(ConnectorError):  # noqa: N818 (a signal, not a failure of the run)
+    """This stream cannot be read with this token or access level; the run goes on without it and
+    leaves what earlier runs loaded for it untouched (the message becomes a connector warning)."""
 
 
 @runtime_checkable

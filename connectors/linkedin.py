@@ -139,7 +139,7 @@ class LinkedInConnector(TokenConnector):
         Stream("share_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
         Stream("follower_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
         Stream("page_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("network_size", (Kind.DAILY_METRICS,)),
+        Stream("network_size", (Kind.DAILY_METRICS,), snapshot=True),
         Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
     )
 

@@ -32,9 +32,11 @@ from connectors.base import (
     KIND_SCHEMAS,
     KIND_WINDOW_COLUMN,
     Connector,
+    ConnectorWarning,
     Kind,
     MalformedResponseError,
     Page,
+    StreamUnavailable,
     Window,
 )
 from connectors.http import scrub
@@ -196,6 +198,7 @@ def land(
     (tmp / "pages").mkdir(parents=True)
     secret_values: list[str] = [s for s in secrets if s]
     started = dt.datetime.now(dt.UTC)
+    windows = dict(windows)
     try:
         counts: dict[str, int] = {}
         for stream in connector.streams:
@@ -204,13 +207,20 @@ def land(
             stream_dir = tmp / "pages" / stream.name
             stream_dir.mkdir(parents=True)
             n = 0
-            for page in connector.fetch(stream, windows[stream.name]):
-                n += 1
-                text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
-                clean = scrub(text, secret_values)
-                if any(s in clean for s in secret_values):
-                    raise SecretLeakError("a secret survived scrubbing; the page was not written")
-                (stream_dir / f"{n:05d}.json").write_text(clean, encoding="utf-8")
+            try:
+                for page in connector.fetch(stream, windows[stream.name]):
+                    n += 1
+                    text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
+                    clean = scrub(text, secret_values)
+                    if any(s in clean for s in secret_values):
+                        raise SecretLeakError("a secret survived scrubbing; the page was not written")
+                    (stream_dir / f"{n:05d}.json").write_text(clean, encoding="utf-8")
+            except StreamUnavailable as exc:
+                # No part for this stream: what earlier runs loaded for it stays as it is.
+                shutil.rmtree(stream_dir)
+                del windows[stream.name]
+                connector.warnings.append(ConnectorWarning(stream.name, exc.code or "unavailable", str(exc)))
+                continue
             counts[stream.name] = n
         provenance = {
             "network": connector.network,
@@ -226,6 +236,7 @@ def land(
             "extracted_at": started.isoformat(),
             "pages": counts,
             "requests": getattr(getattr(connector, "http", None), "requests_made", None),
+            "usage": getattr(connector, "usage", None),
             "parts": parts,
             "warnings": [w.__dict__ for w in connector.warnings],
             **(extra or {}),
@@ -238,6 +249,26 @@ def land(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Manifest(final / MANIFEST, json.loads((final / MANIFEST).read_text(encoding="utf-8")))
+
+
+USAGE_DIR = "_usage"
+
+
+def write_usage(root: Path, run_id: str, network: str, account_id: str, usage: dict[str, Any]) -> Path:
+    """Keep what an extract read (and what it cost) beside the landing, even when it failed."""
+    folder = root / USAGE_DIR / run_key(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{network}__{run_key(account_id)}.json"
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps({"network": network, "account_id": account_id, **usage}, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_usage(root: Path, run_id: str) -> list[dict[str, Any]]:
+    """Every usage record of a run."""
+    folder = root / USAGE_DIR / run_key(run_id)
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
 
 def replay(connector: Connector, manifest: Manifest) -> Manifest:

@@ -64,14 +64,27 @@ def account_from_dict(data: dict[str, Any]) -> Account:
 def stream_windows(
     connector_cls: Any, window: Window, today: dt.date, *, backfill: bool = False
 ) -> tuple[dict[str, Window], list[str]]:
-    """Each stream's window: the run's, widened by a stream's own lookback (not for backfills, which
-    read exactly their window), clamped to the history the API keeps."""
+    """Each stream's window: the run's, widened by a stream's own lookback or narrowed to its
+    `max_lookback_days` (not for backfills, which read exactly their window), clamped to the history
+    the API keeps. A snapshot stream covers only the day that just ended, and only in the run that
+    covers it: a backfill or a late re-run would label today's numbers with an old day."""
     windows: dict[str, Window] = {}
     notes: list[str] = []
     for stream in connector_cls.streams:
         w = window
+        if stream.snapshot:
+            if backfill or window.end != today:
+                notes.append(
+                    f"{connector_cls.network} {stream.name}: a snapshot of today's totals can only be kept for "
+                    f"yesterday's run; this run covers {window.start}..{window.end} and skips it"
+                )
+                continue
+            windows[stream.name] = Window(window.end - dt.timedelta(days=1), window.end)
+            continue
         if stream.lookback_days is not None and not backfill:
             w = Window(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
+        if stream.max_lookback_days is not None and not backfill:
+            w = w.clamp_start(w.end - dt.timedelta(days=stream.max_lookback_days)) or w
         if stream.max_history_days is not None:
             earliest = today - dt.timedelta(days=stream.max_history_days)
             clamped = w.clamp_start(earliest)
@@ -115,14 +128,23 @@ def extract(
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
-    manifest = landing.land(
-        connector,
-        windows,
-        root=landing_root,
-        run_id=run_id,
-        secrets=[creds.token],
-        extra={"notes": notes},
-    )
+    outcome = "landed"
+    try:
+        manifest = landing.land(
+            connector,
+            windows,
+            root=landing_root,
+            run_id=run_id,
+            secrets=[creds.token],
+            extra={"notes": notes},
+        )
+    except BaseException as exc:
+        outcome = f"stopped: {getattr(exc, 'code', None) or type(exc).__name__}"
+        raise
+    finally:  # billed reads are recorded even when the extract stopped (a budget stop spent some)
+        usage = getattr(connector, "usage", None)
+        if usage:
+            landing.write_usage(landing_root, run_id, account.network, account.id, usage | {"outcome": outcome})
     for warning in manifest.data.get("warnings", []):
         log.warning("%s/%s %s [%s]: %s", account.network, account.id, warning["stream"], warning["code"],
                     warning["message"])  # fmt: skip
@@ -141,12 +163,14 @@ def extract(
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
     manifests = landing.read_manifests(landing_root, run_id)
-    if not manifests:
+    usage = landing.read_usage(landing_root, run_id)
+    if not manifests and not usage:
         log.warning("run %s landed nothing; the warehouse is unchanged", run_id)
         return {}
     con = warehouse.connect(warehouse_path)
     try:
         rows = warehouse.load_manifests(con, manifests, run_id)
+        warehouse.record_usage(con, run_id, usage)
     finally:
         con.close()
     windows: dict[str, tuple[dt.date, dt.date]] = {}
@@ -180,7 +204,9 @@ def check(
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
-        return quality.check_run(con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir())
+        return quality.check_run(
+            con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir(), tz=cfg.timezone
+        )
     finally:
         con.close()
 
@@ -217,14 +243,32 @@ def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] 
     """The days this run loaded daily numbers for, and the window of the posts it loaded: a nightly
     run refreshes 90 days of posts but only `lookback_days` of daily numbers."""
     rows = con.execute(
-        "SELECT kind = 'daily_metrics' AS daily, min(window_start), max(window_end) FROM meta.loads "
-        "WHERE run_id = ? GROUP BY ALL",
+        "SELECT network, kind, min(window_start), max(window_end) FROM meta.loads WHERE run_id = ? GROUP BY ALL",
         [run_id],
     ).fetchall()
     found: dict[str, tuple[dt.date, dt.date] | None] = {"day": None, "post": None}
-    for daily, lo, hi in rows:
-        found["day" if daily else "post"] = (lo, hi)
+
+    def widen(family: str, lo: dt.date, hi: dt.date) -> None:
+        cur = found[family]
+        found[family] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
+
+    for network, kind, lo, hi in rows:
+        if kind in ("daily_metrics", "post_snapshots"):
+            widen("day", lo, hi)
+            continue
+        widen("post", lo, hi)
+        # X has no daily series: its days are derived from the posts' numbers (core.account_daily),
+        # so loading posts changes the days they were published on.
+        if kind == "post_metrics" and _derives_daily_from_posts(network):
+            widen("day", lo, hi)
     return found
+
+
+def _derives_daily_from_posts(network: str) -> bool:
+    try:
+        return bool(getattr(registry.get(network), "derives_daily_from_posts", False))
+    except registry.UnknownNetworkError:
+        return False
 
 
 def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:

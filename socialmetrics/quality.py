@@ -75,10 +75,12 @@ def _warn() -> dict[str, str]:
     return {"severity": WARNING}
 
 
-def preview(con: duckdb.DuckDBPyConnection, table: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+def preview(
+    con: duckdb.DuckDBPyConnection, table: str, start: dt.date, end: dt.date, tz: str = transform.DEFAULT_TZ
+) -> pd.DataFrame:
     """The rows the transform would write for `table` over [start, end), without writing them."""
     model = next(m for m in transform.models() if m.table == table)
-    return con.execute(model.sql, {"start": start, "end": end}).df()
+    return con.execute(model.sql, transform.model_params(model.sql, start, end, tz)).df()
 
 
 def _count_expectations(frame: pd.DataFrame) -> list[Any]:
@@ -144,6 +146,7 @@ def build_suites(
     end: dt.date,
     expected_accounts: list[str],
     today: dt.date,
+    tz: str = transform.DEFAULT_TZ,
 ) -> list[Suite]:
     """The suites of one run: core tables of the window, the raw values behind them, anomalies."""
     import great_expectations.expectations as gxe
@@ -151,7 +154,7 @@ def build_suites(
     suites = []
     last_day = min(end - dt.timedelta(days=1), today)
 
-    daily = preview(con, "core.account_daily", start, end)
+    daily = preview(con, "core.account_daily", start, end, tz)
     daily["account_key"] = daily["network"] + "/" + daily["account_id"]
     daily["day"] = pd.to_datetime(daily["day"])
     daily["engagement_rate"] = (daily["engagements"] / daily["impressions"].where(daily["impressions"] > 0)).astype(
@@ -195,7 +198,7 @@ def build_suites(
         )
     )
 
-    posts = preview(con, "core.post", start, end)
+    posts = preview(con, "core.post", start, end, tz)
     posts["published_at"] = pd.to_datetime(posts["published_at"], utc=True)
     now = pd.Timestamp(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC))
     suites.append(
@@ -212,7 +215,7 @@ def build_suites(
         )
     )
 
-    comments = preview(con, "core.comment", start, end)
+    comments = preview(con, "core.comment", start, end, tz)
     suites.append(
         Suite(
             "core.comment",
@@ -311,6 +314,7 @@ def check_run(
     *,
     today: dt.date | None = None,
     docs_dir: Path | None = None,
+    tz: str = transform.DEFAULT_TZ,
 ) -> list[CheckResult]:
     """Validate the run's slice; record results; raise QualityGateError on blocking failures."""
     if not windows:
@@ -318,7 +322,7 @@ def check_run(
     today = today or dt.datetime.now(dt.UTC).date()
     start = min(w[0] for w in windows.values())
     end = max(w[1] for w in windows.values())
-    suites = build_suites(con, start, end, expected_accounts, today)
+    suites = build_suites(con, start, end, expected_accounts, today, tz)
     results = run_suites(suites, docs_dir)
     now = dt.datetime.now(dt.UTC)
     con.execute("BEGIN TRANSACTION")

@@ -29,6 +29,7 @@ from socialmetrics.settings import SQL_DIR
 log = logging.getLogger(__name__)
 
 LAYERS = ("core", "marts")
+DEFAULT_TZ = "Europe/Berlin"
 ALL_TIME = (BASE_ALL_TIME.start, BASE_ALL_TIME.end)
 HEADER_RE = re.compile(r"^--\s*(table|grain|window|params):\s*(.+?)\s*$", re.MULTILINE)
 
@@ -149,11 +150,23 @@ def run(
     return written
 
 
+def derived_networks() -> list[str]:
+    """Networks whose days are derived from their posts' numbers (no daily series: X)."""
+    from connectors import registry
+
+    return sorted(n for n, cls in registry.available().items() if getattr(cls, "derives_daily_from_posts", False))
+
+
+def model_params(sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ) -> dict[str, object]:
+    """The named parameters a model's SQL uses: its window, the company time zone, derived networks."""
+    return _params(sql, {"start": start, "end": end, "tz": tz, "derived_networks": derived_networks()})
+
+
 def _run_model(
     con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, end: dt.date, run_id: str, tz: str
 ) -> int:
     start, end = widen(start, end, model.granularity)
-    base = _params(model.sql, {"start": start, "end": end, "tz": tz})
+    base = model_params(model.sql, start, end, tz)
     expected = con.execute(f"DESCRIBE SELECT * FROM ({model.sql})", base).fetchall()
     expected_cols = [(r[0], r[1]) for r in expected]
     current = _columns(con, model.table)
@@ -173,9 +186,10 @@ def _run_model(
         params = base
     if model.window_column:
         where = f"{model.window_column} >= $start AND {model.window_column} < $end"
-        con.execute(f"DELETE FROM {model.table} WHERE {where}", params)
+        bounds = {"start": lo, "end": hi}
+        con.execute(f"DELETE FROM {model.table} WHERE {where}", bounds)
         con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql}) WHERE {where}", params)
-        count = con.execute(f"SELECT count(*) FROM {model.table} WHERE {where}", params).fetchone()
+        count = con.execute(f"SELECT count(*) FROM {model.table} WHERE {where}", bounds).fetchone()
     else:
         con.execute(f"DELETE FROM {model.table}")
         con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql})", params)

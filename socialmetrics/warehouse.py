@@ -37,6 +37,9 @@ META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.imports (
         network VARCHAR, account_id VARCHAR, stream VARCHAR, kind VARCHAR, sha256 VARCHAR, rows_loaded BIGINT,
         run_id VARCHAR, loaded_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.api_reads (
+        run_id VARCHAR, network VARCHAR, account_id VARCHAR, resource VARCHAR, reads BIGINT, cost_usd DOUBLE,
+        budget BIGINT, estimated_reads BIGINT, outcome VARCHAR, recorded_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS meta.transforms (
         run_id VARCHAR, tbl VARCHAR, window_start DATE, window_end DATE, rows_written BIGINT,
         full_rebuild BOOLEAN, finished_at TIMESTAMPTZ)""",
@@ -155,6 +158,30 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
         con.execute("ROLLBACK")
         raise
     return results
+
+
+def record_usage(con: duckdb.DuckDBPyConnection, run_id: str, usage: Iterable[dict[str, Any]]) -> None:
+    """Replace the run's rows of meta.api_reads: reads (billed resources) per account and resource."""
+    ensure_schema(con)
+    now = dt.datetime.now(dt.UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for u in usage:
+            con.execute(
+                "DELETE FROM meta.api_reads WHERE run_id = ? AND network = ? AND account_id = ?",
+                [run_id, u["network"], u["account_id"]],
+            )
+            for resource, reads in sorted((u.get("reads") or {}).items()):
+                con.execute(
+                    "INSERT INTO meta.api_reads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, u["network"], u["account_id"], resource, int(reads),
+                     float((u.get("cost_usd") or {}).get(resource, 0.0)), u.get("budget"),
+                     u.get("estimated_reads"), u.get("outcome"), now],
+                )  # fmt: skip
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _replace_window(

@@ -12,6 +12,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 COMPANY = "Brauerei Sonnenhang GmbH"
 FACEBOOK_PAGE_ID = "104857600000001"
@@ -295,3 +296,85 @@ def linkedin_posts(day: dt.date) -> list[dict[str, object]]:
             ],
         }
     ]
+
+
+X_USER_ID = "1480000000000000001"
+X_USERNAME = "sonnenhang_bier"
+X_CREATED_AT = dt.datetime(2019, 3, 14, 9, 0, tzinfo=dt.UTC)
+X_POST_TEXTS = (
+    "Frisch angestochen: unser {beer} 🍺",
+    "Heute ab 17 Uhr Biergarten offen!",
+    "Wer kommt am Samstag zur Brauereiführung? Noch {n} Plätze frei.",
+    "Neu im Shop: {beer} im 6er-Träger",
+    "Danke für {n} Jahre Treue, Franken! #brauerei",
+)
+X_REPLY_TEXTS = (
+    "Mega, bin dabei! 🍻",
+    "@sonnenhang_bier Wann gibt es das {beer} wieder in Flaschen?",
+    "Leider war das {beer} letzte Woche ausverkauft 😕",
+    "Bestes Bier der Region, danke @sonnenhang_bier",
+    "@lisa_m schau mal, da müssen wir hin!",
+    "Nicht schlecht, aber das Helle war schon mal besser.",
+)
+
+
+def x_posts(day: dt.date) -> list[dict[str, Any]]:
+    """The X posts of a day (id, created_at, text) and their final lifetime totals."""
+    if day < X_CREATED_AT.date():
+        return []
+    r = rng("x-posts", day)
+    count = (1 if r.random() < 0.55 else 0) + (1 if r.random() < 0.12 else 0)
+    posts = []
+    for i in range(count):
+        created = dt.datetime.combine(day, dt.time(r.randint(8, 19), r.randint(0, 59)), dt.UTC)
+        impressions = r.randint(150, 2500)
+        posts.append(
+            {
+                "id": str(1_860_000_000_000_000_000 + (day - dt.date(2024, 1, 1)).days * 100 + i),
+                "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "text": r.choice(X_POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40)),
+                "_final": {
+                    "impression_count": impressions,
+                    "like_count": r.randint(2, 60),
+                    "retweet_count": r.randint(0, 12),
+                    "quote_count": r.choice((0, 0, 0, 1, 2)),
+                    "bookmark_count": r.randint(0, 8),
+                    "url_link_clicks": r.randint(0, 30),
+                    "user_profile_clicks": r.randint(0, 15),
+                },
+                "_replies": r.randint(0, 4),
+            }
+        )
+    return posts
+
+
+def x_share(published: dt.date, as_of: dt.date) -> float:
+    """How much of a post's final totals it has at the end of `as_of` (half on its first day)."""
+    age = (as_of - published).days
+    return 0.0 if age < 0 else 1.0 - 0.5 ** (age + 1)
+
+
+def x_replies(post: dict[str, Any]) -> list[dict[str, Any]]:
+    """Replies to a post: spread over its first three days, from hashed-looking commenters."""
+    r = rng("x-replies", post["id"])
+    created = dt.datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
+    replies = []
+    for i in range(post["_replies"]):
+        at = created + dt.timedelta(hours=r.randint(1, 70))
+        replies.append(
+            {
+                "id": str(int(post["id"]) * 10 + i + 1),
+                "conversation_id": post["id"],
+                "author_id": str(900_000_000 + r.randint(1, 40)),
+                "in_reply_to_user_id": X_USER_ID,
+                "created_at": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "text": r.choice(X_REPLY_TEXTS).format(beer=r.choice(BEERS)),
+                "referenced_tweets": [{"type": "replied_to", "id": post["id"]}],
+            }
+        )
+    return replies
+
+
+def x_followers_on(day: dt.date) -> int:
+    """X followers at the end of a day."""
+    return 800 + (day - dt.date(2024, 1, 1)).days // 3 + rng("x-followers", day).randint(0, 2)

@@ -94,7 +94,10 @@ def airflow_conn_env(servers: dict[str, SandboxServer]) -> dict[str, str]:
     env = {}
     for network, server in servers.items():
         token = getattr(server.app, "sandbox_token", "sandbox")
-        conn = {"conn_type": "http", "host": server.base_url, "password": token}
+        conn: dict[str, Any] = {"conn_type": "http", "host": server.base_url, "password": token}
+        extra = getattr(server.app, "sandbox_conn_extra", None)
+        if extra:
+            conn["extra"] = extra
         env[f"AIRFLOW_CONN_{network.upper()}_DEFAULT"] = json.dumps(conn)
     return env
 

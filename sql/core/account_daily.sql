@@ -1,14 +1,19 @@
 -- table: core.account_daily
 -- grain: one row per network, account and day
 -- window: day
--- params: $start (DATE, inclusive), $end (DATE, exclusive)
+-- params: $start (DATE, inclusive), $end (DATE, exclusive), $tz (company time zone),
+--         $derived_networks (networks without a daily series: X)
 -- The unified daily model across networks: raw.daily_metrics pivoted on the unified metric names
 -- the connectors assign. A metric a network does not report stays NULL, never 0.
 -- follower_gain: the network's own daily net gain; else follows - unfollows; else the day-over-day
 -- change of the follower total (only between consecutive days).
 -- Where two slices give the same metric for a day (two Xing files), the latest import wins; within
 -- one import, the slice (file) whose name sorts last.
-WITH source AS (
+-- Networks without a daily series (X) get their days from the posts' lifetime numbers: a post's
+-- first observation counts on the day it was published, every later nightly snapshot adds the
+-- difference to the previous one on the snapshot's day. Posts only a backfill has read count their
+-- lifetime numbers (as read) on their publishing day. Reach stays NULL: X has none.
+WITH reported AS (
     SELECT network, account_id, day, metric, value
     FROM raw.daily_metrics
     WHERE metric IS NOT NULL
@@ -17,6 +22,47 @@ WITH source AS (
     QUALIFY row_number() OVER (
         PARTITION BY network, account_id, day, metric ORDER BY extracted_at DESC, stream DESC
     ) = 1
+),
+
+snapshots AS (  -- lifetime numbers per post and snapshot day; the latest extract of each
+    SELECT network, account_id, post_id, published_at, as_of, metric, value
+    FROM raw.post_snapshots
+    WHERE metric IS NOT NULL AND list_contains($derived_networks, network)
+    QUALIFY row_number() OVER (
+        PARTITION BY network, account_id, post_id, as_of, metric ORDER BY extracted_at DESC, stream DESC
+    ) = 1
+),
+
+backfilled AS (  -- posts never snapshotted: their latest lifetime numbers
+    SELECT m.network, m.account_id, m.post_id, m.published_at, m.as_of, m.metric, m.value
+    FROM raw.post_metrics AS m
+    ANTI JOIN (SELECT DISTINCT network, account_id, post_id FROM snapshots) AS s USING (network, account_id, post_id)
+    WHERE m.metric IS NOT NULL AND list_contains($derived_networks, m.network)
+    QUALIFY row_number() OVER (
+        PARTITION BY m.network, m.account_id, m.post_id, m.metric ORDER BY m.as_of DESC, m.extracted_at DESC
+    ) = 1
+),
+
+increments AS (
+    SELECT
+        network,
+        account_id,
+        metric,
+        CASE
+            WHEN lag(as_of) OVER w IS NULL THEN CAST(timezone($tz, published_at) AS DATE) ELSE as_of
+        END AS day,
+        value - coalesce(lag(value) OVER w, 0) AS value
+    FROM (SELECT * FROM snapshots UNION ALL SELECT * FROM backfilled)
+    WINDOW w AS (PARTITION BY network, account_id, post_id, metric ORDER BY as_of)
+),
+
+source AS (
+    SELECT network, account_id, day, metric, value FROM reported
+    UNION ALL
+    SELECT network, account_id, day, metric, sum(value) AS value
+    FROM increments
+    WHERE day >= $start - INTERVAL 1 DAY AND day < $end
+    GROUP BY network, account_id, day, metric
 ),
 
 renamed AS (

@@ -1,0 +1,547 @@
+"""X (formerly Twitter) accounts through the X API v2, reading as little as possible.
+
+API facts (docs.x.com: "Fundamentals / Rate limits", "Users lookup", "User Posts timeline",
+"Search Posts", "Fields", "Metrics", "Pricing"):
+- GET /2/users/{id}?user.fields=public_metrics,created_at: followers_count, following_count and
+  tweet_count (newer answers may spell it post_count). A user that does not exist is a 200 with an
+  `errors` list (title "Not Found Error") and no `data`.
+- GET /2/users/{id}/tweets: newest first, `max_results` 5..100, `pagination_token` from
+  `meta.next_token`, `start_time`/`end_time` in RFC 3339; only the most recent 3,200 posts (800 with
+  exclude=replies). An empty page is `{"meta": {"result_count": 0}}` without `data`.
+- public_metrics: impression_count, like_count, reply_count, retweet_count (or repost_count),
+  quote_count, bookmark_count. non_public_metrics / organic_metrics (url_link_clicks,
+  user_profile_clicks) need a user-context token and exist only for posts under 30 days old.
+- GET /2/tweets/search/recent: the last 7 days only, `max_results` 10..100, `next_token`; replies
+  are found with `conversation_id:<root id>` (queries up to 512 characters).
+- Every answer carries x-rate-limit-limit / -remaining / -reset (epoch seconds); a 429 says when to
+  come back in x-rate-limit-reset.
+- 401: the token is invalid or revoked. 403 with `"reason": "client-not-enrolled"`: the app is not
+  attached to a project with access (or has no credits); 403 "Unsupported Authentication": the
+  endpoint or field needs a user-context token.
+- Pay-per-use billing (2026): every resource returned is a billed read (posts $0.005, users $0.010);
+  the same resource twice within a UTC day is charged once. Hence the read budget below.
+
+X has no daily account series. Each nightly run keeps a snapshot of the lifetime numbers of the
+posts of the last 7 days (and of the follower total); core.account_daily derives the days from the
+differences between snapshots (see README, "X").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import requests
+
+from connectors.base import (
+    Account,
+    ApiError,
+    AuthError,
+    BudgetExceededError,
+    Credentials,
+    Kind,
+    MalformedResponseError,
+    Page,
+    RateLimitError,
+    Stream,
+    StreamUnavailable,
+    TokenConnector,
+    UnknownAccountError,
+    Window,
+    pseudonymize,
+)
+from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds, scrub_obj
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.x.com"
+DEFAULT_READ_BUDGET = 300  # reads per run: a small account's nightly run needs about 10
+PRICE_USD = {"posts": 0.005, "users": 0.010}  # per resource read, pay-per-use (docs.x.com "Pricing")
+POSTS_REFRESH_DAYS = 7  # nightly runs re-read (and snapshot) the posts of the last 7 days
+SEARCH_DAYS = 6  # recent search reaches 7 days back; replies to posts of the last 6 days are complete
+NON_PUBLIC_DAYS = 29  # non-public and organic metrics exist for posts under 30 days old
+TIMELINE_MIN, SEARCH_MIN, PAGE_MAX = 5, 10, 100
+MAX_QUERY_CHARS = 512
+RATE_WINDOW_S = 15 * 60
+ESTIMATE_SAFETY = 1.5  # the estimate assumes a busier window than the account's average
+MENTION_RE = re.compile(r"@\w{1,15}")
+
+
+class XErrorPolicy(ErrorPolicy):
+    """Reads X's error answers (RFC 7807 problem bodies)."""
+
+    network = "x"
+
+    def classify(self, response: requests.Response) -> Verdict:
+        """Map an answer to an action."""
+        status = response.status_code
+        if status < 400:
+            return Verdict(Action.OK)
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        detail = str(body.get("detail") or body.get("title") or "")[:300]
+        if status == 429:
+            return Verdict(Action.RATE_LIMITED, "X answered 429 Too Many Requests", reset_wait_s(response))
+        if status == 401:
+            return Verdict(Action.AUTH, f"X answered 401 Unauthorized ({detail})", code="401")
+        if status == 403:
+            reason = str(body.get("reason") or "")
+            if reason == "client-not-enrolled":
+                return Verdict(
+                    Action.AUTH,
+                    "X answered 403 client-not-enrolled: the app behind this token is not attached to a project "
+                    "with API access, or its pay-per-use credits are used up. In the X Developer Console attach "
+                    "the app to a project and check its credits, then store the app's token again",
+                    code="client-not-enrolled",
+                )
+            if "unsupported-authentication" in str(body.get("type", "")):
+                return Verdict(
+                    Action.AUTH,
+                    f"X answered 403 Unsupported Authentication ({detail}): this needs a user-context token "
+                    f"(OAuth 2.0 with the account's own login), not an app-only bearer token",
+                    code="unsupported-authentication",
+                )
+            return Verdict(Action.AUTH, f"X answered 403 Forbidden ({detail})", code="403")
+        if status in (500, 502, 503, 504):
+            return Verdict(Action.RETRY, f"X answered {status}", retry_after_seconds(response))
+        return Verdict(Action.FAIL, f"X answered {status}: {detail or response.text[:200]}", code=str(status))
+
+    def auth_message(self, verdict: Verdict, conn_id: str) -> str:
+        """Plain words on what to do, naming the connection."""
+        if verdict.code == "401":
+            return (
+                f"{verdict.message}. The token in Airflow connection '{conn_id}' is invalid, revoked or expired "
+                f"(OAuth 2.0 user tokens live 2 hours unless refreshed). Create a new one in the X Developer "
+                f"Console and store it as the connection's password. This error is never retried."
+            )
+        return f"{verdict.message}. Connection: '{conn_id}'. This error is never retried."
+
+
+def reset_wait_s(response: requests.Response) -> float | None:
+    """Seconds until x-rate-limit-reset (epoch seconds), if the header is there."""
+    value = response.headers.get("x-rate-limit-reset")
+    if value is None:
+        return retry_after_seconds(response)
+    try:
+        return max(0.0, float(value) - time.time()) + 1.0
+    except ValueError:
+        return None
+
+
+def rfc3339(day: dt.date) -> str:
+    """Midnight UTC of a day, as X wants it."""
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def parse_time(value: Any) -> dt.datetime:
+    """X's created_at ("2026-11-18T09:12:00.000Z")."""
+    if not isinstance(value, str):
+        raise MalformedResponseError(f"X: created_at {value!r} is not a timestamp")
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.UTC)
+
+
+def metric(metrics: dict[str, Any], *names: str) -> float | None:
+    """The first of `names` present (X renamed retweet_count to repost_count, tweet_count to post_count)."""
+    for name in names:
+        value = metrics.get(name)
+        if value is not None:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise MalformedResponseError(f"X: metric {name} = {value!r} is not a number")
+            return float(value)
+    return None
+
+
+class XConnector(TokenConnector):
+    """An X account: follower snapshot, posts with lifetime numbers (snapshotted nightly), replies."""
+
+    token_name = "X API bearer token"
+    network: ClassVar[str] = "x"
+    derives_daily_from_posts: ClassVar[bool] = True
+    streams: ClassVar[tuple[Stream, ...]] = (
+        Stream("account", (Kind.DAILY_METRICS,), snapshot=True),
+        Stream(
+            "posts",
+            (Kind.POSTS, Kind.POST_METRICS),
+            lookback_days=POSTS_REFRESH_DAYS,
+            max_lookback_days=POSTS_REFRESH_DAYS,
+        ),
+        Stream("post_snapshots", (Kind.POST_SNAPSHOTS,), snapshot=True),
+        Stream(
+            "replies",
+            (Kind.COMMENTS,),
+            lookback_days=SEARCH_DAYS,
+            max_lookback_days=SEARCH_DAYS,
+            max_history_days=SEARCH_DAYS,
+        ),
+    )
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        http: HttpClient | None = None,
+        *,
+        today: dt.date | None = None,
+        author_key: bytes | None = None,
+    ) -> None:
+        super().__init__(account, credentials, today=today, author_key=author_key)
+        self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/2"
+        self.user_context = bool(credentials.extra.get("user_context"))
+        budget = account.options.get("read_budget", DEFAULT_READ_BUDGET)
+        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
+            raise ApiError(
+                f"x/{account.id}: read_budget must be a whole number of reads per run (got {budget!r}); "
+                f"see README 'X' for sizing it."
+            )
+        self.budget = budget
+        self.http = http or HttpClient(XErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
+        self.http.policy = XErrorPolicy()
+        # X's windows are 15 minutes: waiting for a whole one is still worth it, a longer wait is not.
+        self.http.max_rate_limit_wait_s = max(self.http.max_rate_limit_wait_s, RATE_WINDOW_S + 60)
+        self.http.session.headers.update({"Authorization": f"Bearer {credentials.token}"})
+        self.reads: dict[str, int] = {"posts": 0, "users": 0}
+        self.estimated_reads = 0
+        self._user: dict[str, Any] | None = None
+        self._reset_at: float | None = None
+        self._posts: dict[str, dict[str, Any]] = {}  # id -> post, from this run's timeline pages
+        self._timeline_pages: list[dict[str, Any]] = []
+
+    # -- reads, budget and rate limits ----------------------------------------------------------
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        """Reads (billed resources) used so far, their cost, the budget and the estimate."""
+        return {
+            "reads": dict(self.reads),
+            "cost_usd": {k: round(v * PRICE_USD[k], 4) for k, v in self.reads.items()},
+            "budget": self.budget,
+            "estimated_reads": self.estimated_reads,
+        }
+
+    @property
+    def reads_used(self) -> int:
+        """All billed reads of this run so far."""
+        return sum(self.reads.values())
+
+    def _cost(self, posts: int, users: int = 0) -> float:
+        return posts * PRICE_USD["posts"] + users * PRICE_USD["users"]
+
+    def _stop(self, why: str) -> BudgetExceededError:
+        return BudgetExceededError(
+            f"x/{self.account.id}: {why}. The read budget is {self.budget} reads per run; {self.reads_used} were "
+            f"used (about ${self._cost(self.reads['posts'], self.reads['users']):.2f}). Nothing of this account "
+            f"was loaded by this run and earlier data is unchanged. Raise `read_budget` for this account in the "
+            f"config, or backfill fewer days per run.",
+            code="budget",
+        )
+
+    def _page_size(self, minimum: int, what: str) -> int:
+        left = self.budget - self.reads_used
+        if left < minimum:
+            raise self._stop(f"reading more {what} needs at least {minimum} reads, only {left} are left")
+        return min(PAGE_MAX, left)
+
+    def _get(self, path: str, params: dict[str, Any]) -> Any:
+        if self._reset_at is not None:  # the last answer said this window's calls are used up
+            wait = self._reset_at - time.time()
+            self._reset_at = None
+            if wait > self.http.max_rate_limit_wait_s:
+                resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+                raise RateLimitError(
+                    f"X rate limit for {path} is used up until {resume} ({wait / 60:.0f} minutes). Nothing was "
+                    f"lost: clear this task to retry after that."
+                )
+            if wait > 0:
+                log.warning("X rate limit used up; waiting %.0f s for its reset", wait)
+                self.http.waited_s += wait
+                self.http.sleep(wait)
+        body, response = self.http.get_json(f"{self.base}/{path}", params)
+        remaining = response.headers.get("x-rate-limit-remaining")
+        if remaining is not None and remaining.strip() == "0":
+            reset_in = reset_wait_s(response)
+            self._reset_at = time.time() + reset_in if reset_in is not None else None
+        if not isinstance(body, dict):
+            raise MalformedResponseError(f"X {path}: the answer is not a JSON object (got {str(body)[:120]!r})")
+        return body
+
+    def _page(self, stream: str, path: str, params: dict[str, Any], body: Any, **extra: Any) -> Page:
+        request = {"path": path, "params": params, "fetched_on": self.today.isoformat(), **extra}
+        return Page(stream, scrub_obj(request, [self.credentials.token]), scrub_obj(body, [self.credentials.token]))
+
+    # -- the account --------------------------------------------------------------------------------
+
+    def user(self) -> dict[str, Any]:
+        """The account (one billed user read per run), with its public counts."""
+        if self._user is not None:
+            return self._user
+        account_id = self.account.id
+        if account_id.isdigit():
+            path = f"users/{account_id}"
+        else:  # a username in the config: resolved by the same single read
+            path = f"users/by/username/{account_id.lstrip('@')}"
+        params = {"user.fields": "public_metrics,created_at,username"}
+        body = self._get(path, params)
+        data = body.get("data")
+        if not isinstance(data, dict):
+            errors = body.get("errors") or []
+            detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
+            raise UnknownAccountError(
+                f"X has no account '{account_id}' ({detail}). Put the numeric user id (or the @username) of the "
+                f"company's X account into the config.",
+                code="unknown-account",
+            )
+        self.reads["users"] += 1
+        if not isinstance(data.get("public_metrics"), dict):
+            raise MalformedResponseError(f"X {path}: the user has no public_metrics")
+        self._user = data
+        self._user_page = self._page("account", path, params, body)
+        return data
+
+    def _posts_per_day(self) -> float:
+        user = self.user()
+        total = metric(user["public_metrics"], "tweet_count", "post_count") or 0.0
+        created = parse_time(user["created_at"]).date() if user.get("created_at") else self.today
+        return total / max(1, (self.today - created).days)
+
+    # -- fetching --------------------------------------------------------------------------------
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield raw pages of a stream for a window."""
+        if stream.name == "account":
+            self.user()
+            yield self._user_page
+        elif stream.name == "posts":
+            yield from self._fetch_posts(window)
+        elif stream.name == "post_snapshots":
+            # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
+            for page in self._timeline_pages:
+                yield self._page("post_snapshots", page["path"], page["params"], page["body"],
+                                 as_of=window.start.isoformat(), username=page["username"])  # fmt: skip
+        elif stream.name == "replies":
+            yield from self._fetch_replies(window)
+
+    def _slices(self, window: Window) -> list[tuple[Window, bool]]:
+        """The window split where non-public metrics stop existing (posts under 30 days old)."""
+        if not self.user_context:
+            return [(window, False)]
+        recent = self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
+        if window.end <= recent:
+            return [(window, False)]
+        if window.start >= recent:
+            return [(window, True)]
+        return [(Window(window.start, recent), False), (Window(recent, window.end), True)]
+
+    def _fetch_posts(self, window: Window) -> Iterator[Page]:
+        user = self.user()
+        rate = self._posts_per_day()
+        estimate = math.ceil(rate * window.days * ESTIMATE_SAFETY) + 1
+        self.estimated_reads = self.reads_used + estimate
+        log.info(
+            "X budget for %s: about %d reads (~$%.2f) for posts of %s..%s (the account averages %.1f posts a day); "
+            "budget %d reads, %d used so far",
+            self.account.id, self.estimated_reads, self._cost(self.estimated_reads - self.reads["users"],
+                                                              self.reads["users"]),
+            window.start, window.end, rate, self.budget, self.reads_used,
+        )  # fmt: skip
+        if self.estimated_reads > self.budget:
+            raise self._stop(
+                f"this run would need about {self.estimated_reads} reads for posts of {window.start}..{window.end}, "
+                f"more than the budget; no post was read"
+            )
+        path = f"users/{user['id']}/tweets"
+        for part, non_public in self._slices(window):
+            fields = "created_at,public_metrics" + (",non_public_metrics,organic_metrics" if non_public else "")
+            token: str | None = None
+            seen: set[str] = set()
+            while True:
+                params: dict[str, Any] = {
+                    "tweet.fields": fields,
+                    "exclude": "retweets,replies",
+                    "start_time": rfc3339(part.start),
+                    "end_time": rfc3339(part.end),
+                    "max_results": self._page_size(TIMELINE_MIN, "posts"),
+                }
+                if token:
+                    params["pagination_token"] = token
+                body = self._get(path, params)
+                data = body.get("data", [])
+                meta = body.get("meta")
+                if not isinstance(data, list) or not isinstance(meta, dict):
+                    raise MalformedResponseError(f"X {path}: no 'data' list or 'meta' (got {str(body)[:99]!r})")
+                self.reads["posts"] += len(data)
+                for post in data:
+                    if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
+                        raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
+                    self._posts[str(post["id"])] = post
+                page = {"path": path, "params": params, "body": body, "username": user.get("username")}
+                self._timeline_pages.append(page)
+                yield self._page("posts", path, params, body, username=user.get("username"))
+                token = meta.get("next_token")
+                if not token:
+                    break
+                if token in seen:
+                    raise MalformedResponseError(f"X {path}: next_token repeats itself; stopping")
+                seen.add(token)
+
+    def _fetch_replies(self, window: Window) -> Iterator[Page]:
+        start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
+        end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
+        roots = [
+            p for p in self._posts.values()
+            if start <= parse_time(p.get("created_at")) < end and (metric(p["public_metrics"], "reply_count") or 0) > 0
+        ]  # fmt: skip
+        if not roots:
+            return
+        needed = int(sum(metric(p["public_metrics"], "reply_count") or 0 for p in roots))
+        self.estimated_reads += needed
+        log.info("X budget for %s: %d replies to %d posts (~$%.2f); %d of %d reads used so far",
+                 self.account.id, needed, len(roots), self._cost(needed), self.reads_used, self.budget)  # fmt: skip
+        if self.reads_used + needed > self.budget:
+            raise self._stop(f"the {needed} replies to posts of {window.start}..{window.end} would not fit")
+        # conversation_id:<root> clauses, as many as fit into one query
+        batches: list[list[dict[str, Any]]] = [[]]
+        for post in roots:
+            trial = batches[-1] + [post]
+            if batches[-1] and len(self._query(trial)) > MAX_QUERY_CHARS:
+                batches.append([post])
+            else:
+                batches[-1] = trial
+        for batch in batches:
+            roots_published = {str(p["id"]): p["created_at"] for p in batch}
+            token: str | None = None
+            seen: set[str] = set()
+            while True:
+                params: dict[str, Any] = {
+                    "query": self._query(batch),
+                    "start_time": rfc3339(window.start),  # within the 7 days search reaches (SEARCH_DAYS)
+                    "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets",
+                    "max_results": self._page_size(SEARCH_MIN, "replies"),
+                }
+                if token:
+                    params["next_token"] = token
+                try:
+                    body = self._get("tweets/search/recent", params)
+                except AuthError as exc:
+                    if exc.code in ("client-not-enrolled", "403", "unsupported-authentication"):
+                        raise StreamUnavailable(
+                            f"replies are not read: recent search is not available with this token ({exc}). The "
+                            f"numbers were loaded; replies loaded earlier are kept.",
+                            code="replies-unavailable",
+                        ) from None
+                    raise
+                data = body.get("data", [])
+                if not isinstance(data, list):
+                    raise MalformedResponseError(f"X search: 'data' is not a list (got {str(data)[:120]!r})")
+                self.reads["posts"] += len(data)
+                body = dict(body)
+                body["data"] = [self._pseudonymised(r) for r in data]
+                yield self._page("replies", "tweets/search/recent", params, body, roots=roots_published)
+                token = (body.get("meta") or {}).get("next_token")
+                if not token:
+                    break
+                if token in seen:
+                    raise MalformedResponseError("X search: next_token repeats itself; stopping")
+                seen.add(token)
+
+    @staticmethod
+    def _query(posts: list[dict[str, Any]]) -> str:
+        clauses = " OR ".join(f"conversation_id:{p['id']}" for p in posts)
+        return f"({clauses}) is:reply" if len(posts) > 1 else f"{clauses} is:reply"
+
+    def _pseudonymised(self, reply: Any) -> dict[str, Any]:
+        """Replace the author by a keyed hash and other people's @handles in the text, before landing."""
+        if not isinstance(reply, dict):
+            raise MalformedResponseError(f"X search: a reply is not an object: {str(reply)[:120]}")
+        reply = dict(reply)
+        author = reply.pop("author_id", None)
+        reply.pop("in_reply_to_user_id", None)
+        reply.pop("entities", None)
+        reply["author_hash"] = pseudonymize(str(author) if author else None, self.author_key)
+        own = "@" + str((self._user or {}).get("username") or "").lower()
+        text = reply.get("text")
+        if isinstance(text, str):
+            reply["text"] = MENTION_RE.sub(lambda m: m.group(0) if m.group(0).lower() == own else "@…", text)
+        return reply
+
+    # -- parsing --------------------------------------------------------------------------------
+
+    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        """Records of one landed page."""
+        fetched_on = dt.date.fromisoformat(page.request["fetched_on"])
+        if stream.name == "account":
+            day = fetched_on - dt.timedelta(days=1)  # totals now = at the end of the day that just ended
+            counts = page.body["data"]["public_metrics"]
+            for source, unified in (("followers_count", "followers"), ("following_count", None),
+                                    ("tweet_count", None), ("post_count", None), ("listed_count", None)):  # fmt: skip
+                if source in counts:
+                    value = metric(counts, source)
+                    yield Kind.DAILY_METRICS, {"day": day, "metric": unified, "source_metric": source, "value": value,
+                                               "payload": json.dumps(page.body["data"], sort_keys=True)}  # fmt: skip
+        elif stream.name in ("posts", "post_snapshots"):
+            snapshot = stream.name == "post_snapshots"
+            kind = Kind.POST_SNAPSHOTS if snapshot else Kind.POST_METRICS
+            as_of = dt.date.fromisoformat(page.request["as_of"]) if snapshot else fetched_on
+            username = page.request.get("username") or "i"
+            for post in page.body.get("data", []):
+                published = parse_time(post.get("created_at"))
+                if not snapshot:
+                    yield Kind.POSTS, {
+                        "post_id": str(post["id"]), "published_at": published,
+                        "permalink": f"https://x.com/{username}/status/{post['id']}", "text": post.get("text"),
+                        "payload": json.dumps(post, sort_keys=True),
+                    }  # fmt: skip
+                for unified, source, value in post_metrics(post):
+                    record = {"post_id": str(post["id"]), "published_at": published, "as_of": as_of}
+                    yield kind, record | {"metric": unified, "source_metric": source, "value": value, "payload": "{}"}
+        elif stream.name == "replies":
+            roots = page.request["roots"]
+            for reply in page.body.get("data", []):
+                root = str(reply.get("conversation_id"))
+                if root not in roots:
+                    continue
+                parent = next((r.get("id") for r in reply.get("referenced_tweets") or []
+                               if r.get("type") == "replied_to"), None)  # fmt: skip
+                yield Kind.COMMENTS, {
+                    "post_id": root, "published_at": parse_time(roots[root]), "comment_id": str(reply["id"]),
+                    "parent_id": None if parent in (None, root) else str(parent),
+                    "created_at": parse_time(reply.get("created_at")), "author_hash": reply.get("author_hash"),
+                    "text": reply.get("text"), "payload": json.dumps(reply, sort_keys=True),
+                }  # fmt: skip
+
+
+def post_metrics(post: dict[str, Any]) -> list[tuple[str | None, str, float]]:
+    """(unified metric, X metric, value) of one post; clicks only where X gives them (never guessed)."""
+    public = post.get("public_metrics")
+    if not isinstance(public, dict):
+        raise MalformedResponseError(f"X post {post.get('id')}: public_metrics missing")
+    likes = metric(public, "like_count") or 0.0
+    replies = metric(public, "reply_count") or 0.0
+    reposts = metric(public, "retweet_count", "repost_count") or 0.0
+    quotes = metric(public, "quote_count") or 0.0
+    bookmarks = metric(public, "bookmark_count") or 0.0
+    out: list[tuple[str | None, str, float]] = [
+        ("reactions", "like_count", likes),
+        ("comments", "reply_count", replies),
+        ("shares", "retweet_count+quote_count", reposts + quotes),
+        (None, "bookmark_count", bookmarks),
+    ]
+    impressions = metric(public, "impression_count")
+    if impressions is not None:
+        out.append(("impressions", "impression_count", impressions))
+    private = post.get("non_public_metrics") or post.get("organic_metrics")
+    clicks = None
+    if isinstance(private, dict) and ("url_link_clicks" in private or "user_profile_clicks" in private):
+        clicks = (metric(private, "url_link_clicks") or 0.0) + (metric(private, "user_profile_clicks") or 0.0)
+        out.append(("clicks", "url_link_clicks+user_profile_clicks", clicks))
+    out.append(("engagements", "likes+replies+reposts+quotes+bookmarks+clicks",
+                likes + replies + reposts + quotes + bookmarks + (clicks or 0.0)))  # fmt: skip
+    return out
