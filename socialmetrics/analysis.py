@@ -199,12 +199,56 @@ def campaign_posts(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> pd.D
     return pd.DataFrame(rows, columns=columns)
 
 
+def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.DataFrame:
+    """What people said under each campaign's posts: per campaign and network, the comment count, the
+    shares of positive, neutral and negative comments, net sentiment and the three most frequent topics."""
+    con.register("campaign_posts_frame", posts[["campaign", "network", "account_id", "post_id"]])
+    try:
+        return con.execute(
+            """
+            WITH c AS (
+                SELECT p.campaign, k.network, k.sentiment, k.topics
+                FROM campaign_posts_frame AS p
+                JOIN core.comment AS k USING (network, account_id, post_id)
+            ),
+            counted AS (
+                SELECT campaign, network, count(*) AS comments,
+                    count(*) FILTER (WHERE sentiment IS NOT NULL) AS classified,
+                    count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+                    count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+                    count(*) FILTER (WHERE sentiment = 'negative') AS negative
+                FROM c GROUP BY campaign, network
+            ),
+            topics AS (
+                SELECT *, row_number() OVER (PARTITION BY campaign, network ORDER BY n DESC, topic) AS rn
+                FROM (
+                    SELECT campaign, network, topic, count(*) AS n
+                    FROM (SELECT campaign, network, unnest(topics) AS topic FROM c)
+                    GROUP BY campaign, network, topic
+                )
+            )
+            SELECT k.campaign, k.network, k.comments, k.classified,
+                k.positive / nullif(k.classified, 0) AS positive_share,
+                k.neutral / nullif(k.classified, 0) AS neutral_share,
+                k.negative / nullif(k.classified, 0) AS negative_share,
+                (k.positive - k.negative) / nullif(k.classified, 0) AS net_sentiment,
+                (SELECT string_agg(t.topic, ', ' ORDER BY t.n DESC, t.topic) FROM topics AS t
+                 WHERE t.campaign = k.campaign AND t.network = k.network AND t.rn <= 3) AS top_topics
+            FROM counted AS k ORDER BY k.campaign, k.network
+            """
+        ).df()
+    finally:
+        con.unregister("campaign_posts_frame")
+
+
 def publish(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> dict[str, int]:
     """Rebuild marts.campaign_impact and marts.campaign_posts (inside the caller's transaction)."""
     written = {}
+    posts = campaign_posts(con, campaigns)
     for table, frame in (
         ("marts.campaign_impact", campaign_impact(con, campaigns)),
-        ("marts.campaign_posts", campaign_posts(con, campaigns)),
+        ("marts.campaign_posts", posts),
+        ("marts.campaign_comment_sentiment", campaign_comment_sentiment(con, posts)),
     ):
         con.register("frame_to_publish", frame)
         con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame_to_publish")

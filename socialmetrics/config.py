@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -94,6 +94,32 @@ class CampaignConfig(BaseModel):
         return self
 
 
+class ReportConfig(BaseModel):
+    """The weekly report: its language and who gets it by e-mail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["de", "en"] = "de"
+    email_to: list[str] = Field(default_factory=list)
+    smtp_conn_id: str = Field(default="smtp_default", min_length=1)
+
+    @field_validator("email_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or any(c.isspace() for c in address.strip()):
+                raise ValueError(f"'{address}' is not an e-mail address")
+        return [a.strip() for a in value]
+
+
+class CommentsConfig(BaseModel):
+    """What is kept of comments (GDPR): the text is deleted after `retention_months`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    retention_months: int | None = Field(default=24, ge=1, le=240)
+
+
 class Config(BaseModel):
     """The whole config file."""
 
@@ -104,6 +130,8 @@ class Config(BaseModel):
     lookback_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=0, le=365)
     accounts: list[AccountConfig] = Field(min_length=1)
     campaigns: list[CampaignConfig] = Field(default_factory=list)
+    comments: CommentsConfig = Field(default_factory=CommentsConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
 
     @field_validator("timezone")
     @classmethod

@@ -212,10 +212,17 @@ def check(
 
 
 def run_transform(
-    run_id: str, windows: dict[str, tuple[dt.date, dt.date]], *, warehouse_path: Path, cfg: Config | None = None
+    run_id: str,
+    windows: dict[str, tuple[dt.date, dt.date]],
+    *,
+    warehouse_path: Path,
+    cfg: Config | None = None,
+    landing_root: Path | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, int]:
-    """Rebuild core and marts over the days this run loaded, then the campaign analyses, together."""
-    from socialmetrics import analysis
+    """Classify new comments, rebuild core and marts over the days this run loaded, then the campaign
+    analyses, together; then apply the comment-text retention."""
+    from socialmetrics import analysis, comment_analysis
 
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -226,15 +233,22 @@ def run_transform(
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
-        return transform.run(
+        written = transform.run(
             con,
             start,
             end,
             run_id=run_id,
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
             after_sql=lambda c: analysis.publish(c, campaigns),
+            before_sql=comment_analysis.update,
             family_windows=_family_windows(con, run_id),
         )
+        if cfg is not None:
+            comment_analysis.apply_retention(
+                con, cfg.comments.retention_months, today=today or dt.datetime.now(dt.UTC).date(),
+                landing_root=landing_root,
+            )  # fmt: skip
+        return written
     finally:
         con.close()
 

@@ -120,6 +120,7 @@ def run(
     sql_dir: Path = SQL_DIR,
     tz: str = "Europe/Berlin",
     after_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
+    before_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
     family_windows: dict[str, tuple[dt.date, dt.date] | None] | None = None,
 ) -> dict[str, int]:
     """Rebuild [start, end) of every model in one transaction; returns rows written per table.
@@ -131,6 +132,8 @@ def run(
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        if before_sql is not None:  # Python steps the core layer reads (the comment analysis)
+            written.update(before_sql(con))
         for model in models(sql_dir):
             window: tuple[dt.date, dt.date] | None = (start, end)
             if family_windows is not None and model.window_column is not None:

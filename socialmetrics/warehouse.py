@@ -99,6 +99,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} ({', '.join(cols)})")
     for ddl in META_DDL:
         con.execute(ddl)
+    from socialmetrics.comment_analysis import ensure_table
+
+    ensure_table(con)  # core.comment reads it
 
 
 def _window_predicate(kind: Kind) -> str:

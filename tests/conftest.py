@@ -88,7 +88,9 @@ class Harness:
             )
         loaded = pipeline.load(run_id, warehouse_path=self.warehouse, landing_root=self.landing)
         pipeline.check(run_id, loaded, self.cfg, warehouse_path=self.warehouse, today=TODAY)
-        written = pipeline.run_transform(run_id, loaded, warehouse_path=self.warehouse, cfg=self.cfg)
+        written = pipeline.run_transform(
+            run_id, loaded, warehouse_path=self.warehouse, cfg=self.cfg, landing_root=self.landing, today=TODAY
+        )
         pipeline.finish(run_id, self.cfg, landing_root=self.landing)
         return {"window": window, "loaded": loaded, "written": written}
 

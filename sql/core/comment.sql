@@ -3,28 +3,41 @@
 -- window: post_published_at
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): comments on posts published in the window
 -- author_hash is a keyed hash (socialmetrics/privacy.py); names never reach the warehouse.
--- language, sentiment and sentiment_score are filled by the comment analysis (NULL until then).
+-- language ('de', 'en', 'other'), sentiment ('positive', 'neutral', 'negative'), sentiment_score
+-- (-1..1) and topics come from core.comment_analysis, which the transform keeps up to date in Python
+-- (socialmetrics/comment_analysis.py) before this layer runs. text is NULL once the retention
+-- (config comments.retention_months) has deleted it; its analysis stays.
 WITH source AS (
     SELECT network, account_id, post_id, published_at, comment_id, parent_id, created_at, author_hash, text
     FROM raw.comments
     WHERE published_at >= $start AND published_at < $end
+    QUALIFY row_number() OVER (
+        PARTITION BY network, account_id, comment_id ORDER BY extracted_at DESC, stream DESC
+    ) = 1
+),
+
+analysis AS (
+    SELECT network, account_id, comment_id, language, sentiment, sentiment_score, topics
+    FROM core.comment_analysis
 ),
 
 final AS (
     SELECT
-        network,
-        account_id,
-        post_id,
-        comment_id,
-        parent_id,
-        created_at,
-        author_hash,
-        text,
-        CAST(NULL AS VARCHAR) AS language,
-        CAST(NULL AS VARCHAR) AS sentiment,
-        CAST(NULL AS DOUBLE) AS sentiment_score,
-        published_at AS post_published_at
-    FROM source
+        s.network,
+        s.account_id,
+        s.post_id,
+        s.comment_id,
+        s.parent_id,
+        s.created_at,
+        s.author_hash,
+        s.text,
+        a.language,
+        a.sentiment,
+        a.sentiment_score,
+        a.topics,
+        s.published_at AS post_published_at
+    FROM source AS s
+    LEFT JOIN analysis AS a USING (network, account_id, comment_id)
 )
 
 SELECT * FROM final

@@ -1,0 +1,158 @@
+"""Offline analysis of social-media comments: language, sentiment with a score, and topics.
+
+Nothing is downloaded: the lexicons and the labelled training set ship in `data/`, the model is trained from them
+on first use (about a second) and kept for the life of the process. See docs/comments.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+__all__ = [
+    "LANGUAGES",
+    "MODEL_VERSION",
+    "SENTIMENTS",
+    "CommentAnalysis",
+    "CommentAnalyzer",
+    "get_analyzer",
+]
+
+LANGUAGES = ("de", "en", "other")
+SENTIMENTS = ("positive", "neutral", "negative")
+# Bump when the rules change in a way the file hashes below would not show (they cover data and code anyway).
+MODEL_SERIES = "1"
+# Comments are scored in chunks of this size so a huge batch does not build one huge feature matrix.
+BATCH = 4096
+
+_PACKAGE = Path(__file__).resolve().parent
+_VERSIONED_FILES = ("text.py", "lexicon.py", "language.py", "topics.py", "model.py", "__init__.py")
+
+
+def _model_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((_PACKAGE / "data").glob("*.csv")) + [_PACKAGE / name for name in _VERSIONED_FILES]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes().replace(b"\r\n", b"\n"))
+    for dist in ("scikit-learn", "py3langid"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=missing".encode())
+    return f"{MODEL_SERIES}.{digest.hexdigest()[:12]}"
+
+
+MODEL_VERSION: str = _model_version()
+
+
+@dataclass(frozen=True)
+class CommentAnalysis:
+    """Result for one comment: language, sentiment label, score in [-1, 1] (positive > 0) and topics."""
+
+    language: str
+    sentiment: str
+    score: float
+    topics: tuple[str, ...]
+
+
+EMPTY = CommentAnalysis("other", "neutral", 0.0, ())
+
+
+class _Engine:
+    """The trained pieces; built once per process by `_engine()`."""
+
+    def __init__(self) -> None:
+        from socialmetrics.comments.language import LanguageDetector
+        from socialmetrics.comments.lexicon import SentimentLexicon
+        from socialmetrics.comments.model import SentimentModel, load_examples, model_text
+        from socialmetrics.comments.text import tokenize
+        from socialmetrics.comments.topics import TopicMatcher
+
+        self.lexicon = SentimentLexicon()
+        self.detector = LanguageDetector(self.lexicon.language_words)
+        self.topics = TopicMatcher()
+        self.stopwords = frozenset(self.detector.stopwords | self.lexicon.vocabulary | self.topics.vocabulary)
+        examples = load_examples()
+        texts, lexicon, languages = [], [], []
+        for example in examples:
+            tokens = tokenize(example.text)
+            # Train on the detected language, the same input the model sees when it scores new comments.
+            lang = self.detector.detect(example.text, tokens)
+            result = self.lexicon.score(tokens, lang)
+            texts.append(model_text(tokens, result))
+            lexicon.append(result)
+            languages.append(lang)
+        self.model = SentimentModel().fit(texts, lexicon, languages, [e.sentiment for e in examples])
+
+    def analyze(self, texts: Sequence[str | None]) -> list[CommentAnalysis]:
+        from socialmetrics.comments.model import decide, model_text
+        from socialmetrics.comments.text import tokenize
+
+        results: list[CommentAnalysis] = [EMPTY] * len(texts)
+        for start in range(0, len(texts), BATCH):
+            rows, model_texts, lexicon, languages, topics = [], [], [], [], []
+            for row in range(start, min(start + BATCH, len(texts))):
+                text = texts[row]
+                # pandas hands over NaN for a missing text: anything that is not a string counts as empty.
+                if not isinstance(text, str) or not text.strip():
+                    continue
+                tokens = tokenize(text)
+                lang = self.detector.detect(text, tokens)
+                result = self.lexicon.score(tokens, lang)
+                rows.append(row)
+                model_texts.append(model_text(tokens, result))
+                lexicon.append(result)
+                languages.append(lang)
+                topics.append(self.topics.match(tokens, lang, self.stopwords, self.model.salience))
+            if not rows:
+                continue
+            proba = self.model.predict_proba(model_texts, lexicon, languages)
+            for i, (row, (label, score)) in enumerate(zip(rows, decide(proba, lexicon), strict=True)):
+                results[row] = CommentAnalysis(languages[i], label, round(score, 4), topics[i])
+        return results
+
+
+_ENGINE: _Engine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        with _ENGINE_LOCK:
+            if _ENGINE is None:
+                _ENGINE = _Engine()
+    return _ENGINE
+
+
+class CommentAnalyzer:
+    """Classifies comments; the model is trained on the first call and shared by every analyzer in the process."""
+
+    def analyze(self, texts: Sequence[str | None]) -> list[CommentAnalysis]:
+        """One result per text, in order; None or blank text gives ('other', 'neutral', 0.0, ())."""
+        if isinstance(texts, str):
+            raise TypeError("analyze() takes a sequence of comments; wrap a single comment in a list: analyze([text])")
+        if not any(isinstance(text, str) and text.strip() for text in texts):
+            return [EMPTY] * len(texts)
+        return _engine().analyze(texts)
+
+    def warm_up(self) -> None:
+        """Train the model and load the language model now instead of on the first comment."""
+        _engine().detector.warm_up()
+
+
+_ANALYZER: CommentAnalyzer | None = None
+
+
+def get_analyzer() -> CommentAnalyzer:
+    """The process-wide analyzer."""
+    global _ANALYZER
+    if _ANALYZER is None:
+        with _ENGINE_LOCK:
+            if _ANALYZER is None:
+                _ANALYZER = CommentAnalyzer()
+    return _ANALYZER

@@ -1,0 +1,69 @@
+-- table: marts.comment_sentiment
+-- grain: one row per network, account, post and week (Monday) in which comments were written
+-- window: none
+-- What people say about each post, week by week: how many comments, which share is positive,
+-- neutral or negative, the net sentiment (share positive - share negative, -1..1) and the three
+-- most frequent topics. Comments without text (deleted by the retention) still count with the
+-- analysis made while the text existed. Per campaign: marts.campaign_comment_sentiment.
+WITH source AS (
+    SELECT network, account_id, post_id, comment_id, CAST(date_trunc('week', created_at) AS DATE) AS week_start,
+        language, sentiment, topics
+    FROM core.comment
+    WHERE created_at IS NOT NULL
+),
+
+counted AS (
+    SELECT
+        network,
+        account_id,
+        post_id,
+        week_start,
+        count(*) AS comments,
+        count(*) FILTER (WHERE sentiment IS NOT NULL) AS classified,
+        count(*) FILTER (WHERE sentiment = 'positive') AS positive,
+        count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+        count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+        count(*) FILTER (WHERE language = 'de') AS comments_de,
+        count(*) FILTER (WHERE language = 'en') AS comments_en
+    FROM source
+    GROUP BY ALL
+),
+
+topic_counts AS (
+    SELECT network, account_id, post_id, week_start, topic, count(*) AS n
+    FROM (SELECT *, unnest(topics) AS topic FROM source)
+    GROUP BY ALL
+),
+
+ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY network, account_id, post_id, week_start ORDER BY n DESC, topic) AS rn
+    FROM topic_counts
+),
+
+top_topics AS (
+    SELECT network, account_id, post_id, week_start, string_agg(topic, ', ' ORDER BY n DESC, topic) AS top_topics
+    FROM ranked
+    WHERE rn <= 3
+    GROUP BY ALL
+),
+
+final AS (
+    SELECT
+        c.network,
+        c.account_id,
+        c.post_id,
+        c.week_start,
+        c.comments,
+        c.classified,
+        c.positive / nullif(c.classified, 0) AS positive_share,
+        c.neutral / nullif(c.classified, 0) AS neutral_share,
+        c.negative / nullif(c.classified, 0) AS negative_share,
+        (c.positive - c.negative) / nullif(c.classified, 0) AS net_sentiment,
+        c.comments_de,
+        c.comments_en,
+        t.top_topics
+    FROM counted AS c
+    LEFT JOIN top_topics AS t USING (network, account_id, post_id, week_start)
+)
+
+SELECT * FROM final

@@ -1,0 +1,149 @@
+"""Comments in the warehouse: classified by the pipeline, summarised per post and week and per
+campaign, re-classified only when needed, and their text deleted after the retention period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pytest
+
+from socialmetrics import comment_analysis
+from socialmetrics.comments import MODEL_VERSION, get_analyzer
+from socialmetrics.sandbox import company
+from tests.conftest import TODAY, Harness
+
+DAY = TODAY - dt.timedelta(days=1)
+
+
+def test_the_sandbox_companys_comments_are_classified_in_the_warehouse(harness: Harness) -> None:
+    harness.run(DAY)
+    rows = harness.query("SELECT text, language, sentiment, sentiment_score, topics FROM core.comment")
+    assert len(rows) > 20
+    expected = get_analyzer().analyze([r[0] for r in rows])
+    for (text, language, sentiment, score, topics), want in zip(rows, expected, strict=True):
+        assert (language, sentiment, topics) == (want.language, want.sentiment, list(want.topics))
+        assert score == pytest.approx(want.score)
+    by_text = {r[0]: (r[1], r[2]) for r in rows}
+    # what a person reading them would say
+    labelled = {
+        "Wann habt ihr am Sonntag geöffnet?": ("de", "neutral"),
+        "Leider war der Service diesmal echt langsam 😕": ("de", "negative"),
+        "Best beer in Franconia, greetings from Leeds!": ("en", "positive"),
+        "Mega Stimmung beim Herbstfest 🍻": ("de", "positive"),
+    }
+    for text, label in labelled.items():
+        if text in by_text:
+            assert by_text[text] == label, text
+    assert len(set(by_text) & set(labelled)) >= 3
+
+
+def test_comment_sentiment_mart_sums_up_each_post_and_week(harness: Harness) -> None:
+    harness.run(DAY)
+    comments = harness.query(
+        "SELECT network, account_id, post_id, CAST(date_trunc('week', created_at) AS DATE), sentiment, topics "
+        "FROM core.comment"
+    )
+    groups: dict[tuple, list] = {}
+    for net, acc, post, week, sentiment, topics in comments:
+        groups.setdefault((net, acc, post, week), []).append((sentiment, topics))
+    mart = {
+        tuple(r[:4]): r[4:]
+        for r in harness.query(
+            "SELECT network, account_id, post_id, week_start, comments, positive_share, neutral_share, "
+            "negative_share, net_sentiment, top_topics FROM marts.comment_sentiment"
+        )
+    }
+    assert set(mart) == set(groups)
+    for key, items in groups.items():
+        n = len(items)
+        count = Counter(s for s, _ in items)
+        topic_count = Counter(t for _, ts in items for t in ts)
+        top = sorted(topic_count.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        got = mart[key]
+        assert got[0] == n
+        assert got[1] == pytest.approx(count["positive"] / n)
+        assert got[2] == pytest.approx(count["neutral"] / n)
+        assert got[3] == pytest.approx(count["negative"] / n)
+        assert got[4] == pytest.approx((count["positive"] - count["negative"]) / n)
+        assert got[5] == (", ".join(t for t, _ in top) if top else None)
+
+
+def test_a_nightly_rerun_classifies_nothing_again_but_a_new_model_does(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.run(DAY)
+    first = harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis ORDER BY 1")
+    written = harness.run(DAY, run_id="again")["written"]
+    assert written["core.comment_analysis"] == 0
+    assert harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis ORDER BY 1") == first
+    import socialmetrics.comments as comments
+
+    monkeypatch.setattr(comments, "MODEL_VERSION", MODEL_VERSION + "-next")
+    written = harness.run(DAY, run_id="new-model")["written"]
+    assert written["core.comment_analysis"] == len(first)
+    versions = harness.query("SELECT DISTINCT model_version FROM core.comment_analysis")
+    assert versions == [(MODEL_VERSION + "-next",)]
+
+
+def test_retention_deletes_old_comment_text_but_keeps_its_analysis(harness: Harness) -> None:
+    harness.run(DAY)
+    (manifest,) = harness.landing.glob("facebook/*/*/manifest.json")
+    newest = harness.query("SELECT max(created_at) FROM raw.comments")[0][0]
+    before = harness.query("SELECT comment_id, sentiment FROM core.comment WHERE created_at < ? ORDER BY 1", [newest])
+    assert before
+    data = json.loads(manifest.read_text())
+    data["extracted_at"] = "2026-01-01T03:00:00+00:00"  # a landing run older than the retention
+    manifest.write_text(json.dumps(data))
+    con = __import__("duckdb").connect(str(harness.warehouse))
+    try:
+        # one month's retention on the day after the newest comment's month ends
+        later = (newest.date().replace(day=1) + dt.timedelta(days=62)).replace(day=1)
+        done = comment_analysis.apply_retention(con, 1, today=later, landing_root=harness.landing)
+    finally:
+        con.close()
+    assert done["raw.comments"] > 0 and done["landing runs"] == 1
+    assert not manifest.parent.exists()
+    assert harness.query("SELECT count(*) FROM raw.comments WHERE text IS NOT NULL OR payload IS NOT NULL") == [(0,)]
+    assert harness.query("SELECT count(*) FROM core.comment WHERE text IS NOT NULL") == [(0,)]
+    after = harness.query("SELECT comment_id, sentiment FROM core.comment WHERE created_at < ? ORDER BY 1", [newest])
+    assert after == before  # the tone stays in the marts after the words are gone
+    # a later run does not re-classify text-less comments into something else
+    harness.run(DAY, run_id="after-retention")
+    assert harness.query("SELECT count(*) FROM core.comment WHERE sentiment IS NULL") == [(0,)]
+
+
+def test_retention_cutoff_counts_calendar_months() -> None:
+    assert comment_analysis.months_before(dt.date(2026, 3, 31), 1) == dt.date(2026, 2, 28)
+    assert comment_analysis.months_before(dt.date(2026, 1, 15), 24) == dt.date(2024, 1, 15)
+    assert comment_analysis.months_before(dt.date(2026, 12, 31), 12) == dt.date(2025, 12, 31)
+
+
+def test_campaign_comment_sentiment(harness: Harness) -> None:
+    day = company.CAMPAIGN.start  # the first day with a #herbstfest post that people commented on
+    while not any("herbstfest" in str(p.get("message", "")).lower() and p["comments"]["summary"]["total_count"]
+                  for p in company.facebook_posts(day)):  # type: ignore[index]  # fmt: skip
+        day += dt.timedelta(days=1)
+    harness.run(day, backfill=True)
+    rows = harness.query(
+        "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment "
+        "FROM marts.campaign_comment_sentiment"
+    )
+    expected = harness.query(
+        "SELECT count(*) FROM core.comment c JOIN marts.campaign_posts p USING (network, account_id, post_id)"
+    )[0][0]
+    assert rows and rows[0][0] == company.CAMPAIGN.name and rows[0][1] == "facebook"
+    assert rows[0][2] == expected > 0
+    assert rows[0][3] == pytest.approx(1.0) and -1 <= rows[0][4] <= 1
+
+
+def test_no_commenter_name_is_stored_anywhere(harness: Harness) -> None:
+    harness.run(DAY)
+    everything = " ".join(
+        str(r) for t in ("raw.comments", "core.comment", "core.comment_analysis", "marts.comment_sentiment")
+        for r in harness.query(f"SELECT * FROM {t}")
+    )  # fmt: skip
+    landed = " ".join(p.read_text(encoding="utf-8") for p in harness.landing.rglob("*.json"))
+    for name in company.COMMENTER_NAMES:
+        assert name not in everything and name not in landed
