@@ -20,7 +20,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -43,6 +43,14 @@ test: install  ## run the test suite
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
 	$(BIN)/python -m socialmetrics.standalone
 
+# The weekly report needs a warehouse: without one, the demo builds it first.
+$(SOCIALMETRICS_WAREHOUSE): | airflow-db
+	$(BIN)/socialmetrics demo
+
+report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of the last complete week, sandbox company
+	@echo "Weekly report (other weeks/languages: make report REPORT_ARGS='--week 2026-W46 --language en'):"
+	@$(BIN)/socialmetrics report $(REPORT_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy connectors socialmetrics
@@ -51,6 +59,9 @@ bench: install  ## benchmarks: each prints ratios against a baseline measured in
 	$(BIN)/python benchmarks/load_throughput.py
 	$(BIN)/python benchmarks/incremental_transform.py
 	$(BIN)/python benchmarks/campaign_simulation.py
+	$(BIN)/python benchmarks/x_reads.py
+	$(BIN)/python benchmarks/comment_sentiment.py
+	$(BIN)/python benchmarks/comment_throughput.py
 
 clean:
 	rm -rf $(VENV) .airflow data

@@ -1,4 +1,4 @@
-"""`socialmetrics` command line: the demo, the summary, the sandbox, and replaying a landed run."""
+"""`socialmetrics` command line: the demo, the summary, the sandbox, replaying a landed run, the weekly report."""
 
 from __future__ import annotations
 
@@ -115,6 +115,31 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the weekly report (HTML and PDF) for the last complete ISO week or --week; print the paths."""
+    from socialmetrics.report import ReportError, build_weekly_report, resolve_week
+
+    try:
+        cfg = load_config(settings.config_path())
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    path = settings.warehouse_path()
+    try:
+        if args.language and args.language.lower() not in ("de", "en"):
+            raise ReportError(f"--language {args.language}: the report speaks de or en")
+        week = resolve_week(args.week, tz=cfg.timezone) if args.week else None
+        if not path.exists():
+            raise ReportError(f"no warehouse at {path}; run `make demo` first")
+        files = build_weekly_report(cfg, path, week, out_dir=args.out, language=args.language)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(files.html)
+    print(files.pdf if files.pdf else "(no PDF: it needs Chromium, see the warning above)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="socialmetrics", description=__doc__)
@@ -128,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     replay = sub.add_parser("replay", help="rebuild a landed run's records from its pages")
     replay.add_argument("run_id")
     replay.set_defaults(func=cmd_replay)
+    report = sub.add_parser("report", help="the weekly report (HTML and PDF) of the last complete ISO week")
+    report.add_argument("--week", help="the ISO week, e.g. 2026-W46 (default: the last complete week)")
+    report.add_argument("--language", help="de (default, or the config's report.language) or en")
+    report.add_argument("--out", type=Path, help="output folder (default: $SOCIALMETRICS_REPORTS or data/reports)")
+    report.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -1,16 +1,29 @@
-"""Where things live: the environment variables of the contract and their defaults."""
+"""Where things live: the environment variables of the contract and their defaults.
+
+One company (the default): `SOCIALMETRICS_CONFIG` and `SOCIALMETRICS_WAREHOUSE`. Several companies:
+`SOCIALMETRICS_CONFIG_DIR` holds one `<slug>.yml` per company, and each company's files live under
+`$SOCIALMETRICS_DATA_DIR/<slug>/`; `Company.environ()` gives the variables that point the functions
+below at one company (a task process works for one company only).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 CONFIG_ENV = "SOCIALMETRICS_CONFIG"
 WAREHOUSE_ENV = "SOCIALMETRICS_WAREHOUSE"
 LANDING_ENV = "SOCIALMETRICS_LANDING"
 QUALITY_DOCS_ENV = "SOCIALMETRICS_QUALITY_DOCS"
+REPORTS_ENV = "SOCIALMETRICS_REPORTS"
+CONFIG_DIR_ENV = "SOCIALMETRICS_CONFIG_DIR"
+DATA_DIR_ENV = "SOCIALMETRICS_DATA_DIR"
 DEFAULT_CONFIG = "config/socialmetrics.yml"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_DATA_DIR = "data"
+DUCKDB_POOL = "duckdb"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 
@@ -39,3 +52,103 @@ def quality_docs_dir() -> Path:
     if explicit:
         return Path(explicit).expanduser().absolute()
     return warehouse_path().parent / "quality_docs"
+
+
+def reports_dir() -> Path:
+    """Rendered reports: $SOCIALMETRICS_REPORTS, or `reports/` beside the warehouse."""
+    explicit = os.environ.get(REPORTS_ENV)
+    if explicit:
+        return Path(explicit).expanduser().absolute()
+    return warehouse_path().parent / "reports"
+
+
+def config_dir() -> Path | None:
+    """The folder of per-company configs ($SOCIALMETRICS_CONFIG_DIR); None (unset or empty) means one company."""
+    value = os.environ.get(CONFIG_DIR_ENV)
+    return Path(value).expanduser().absolute() if value else None
+
+
+def data_dir() -> Path:
+    """Where per-company folders live: $SOCIALMETRICS_DATA_DIR or data/."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR).expanduser().absolute()
+
+
+@dataclass(frozen=True)
+class Company:
+    """One company of a multi-company setup: its config file and its own warehouse, landing and pool."""
+
+    slug: str
+    config: Path
+    data_dir: Path
+    landing: Path
+    reports: Path
+
+    @property
+    def warehouse(self) -> Path:
+        """The company's DuckDB file."""
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def pool(self) -> str:
+        """The pool (1 slot) that serialises the writers of this company's DuckDB file."""
+        return f"{DUCKDB_POOL}__{self.slug}"
+
+    def environ(self) -> dict[str, str]:
+        """The SOCIALMETRICS_* variables that point this module's functions at the company's files."""
+        return {
+            CONFIG_ENV: str(self.config),
+            WAREHOUSE_ENV: str(self.warehouse),
+            LANDING_ENV: str(self.landing),
+            QUALITY_DOCS_ENV: str(self.data_dir / "quality_docs"),
+            REPORTS_ENV: str(self.reports),
+        }
+
+
+def company_slug(config_file: Path) -> str:
+    """`Acme GmbH.yml` -> `acme-gmbh`: lower case, runs of anything but a-z, 0-9, `_` and `-` become `-`."""
+    slug = re.sub(r"[^a-z0-9_-]+", "-", config_file.stem.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"{config_file}: the file name gives no company slug; name it like `acme.yml`")
+    return slug
+
+
+def companies(folder: Path | None = None) -> list[Company]:
+    """One Company per `*.yml` in the config folder (default $SOCIALMETRICS_CONFIG_DIR), sorted by slug.
+
+    Only lists the folder (no YAML is read: a broken config fails its own DAG's `plan` task, not
+    every company's DAG). Landing goes to `$SOCIALMETRICS_LANDING/<slug>` when that is set, else to
+    `<data dir>/<slug>/landing`; reports likewise under `$SOCIALMETRICS_REPORTS`."""
+    folder = folder or config_dir()
+    if folder is None:
+        return []
+    if not folder.is_dir():
+        raise ValueError(f"{CONFIG_DIR_ENV}={folder} is not a folder; point it at the folder of company configs")
+    landing_env, reports_env = os.environ.get(LANDING_ENV), os.environ.get(REPORTS_ENV)
+    found: dict[str, Company] = {}
+    for path in sorted(folder.glob("*.yml")):
+        slug = company_slug(path)
+        if slug in found:
+            raise ValueError(
+                f"{found[slug].config.name} and {path.name} in {folder} both give the company slug '{slug}'; "
+                "rename one of them"
+            )
+        home = data_dir() / slug
+        found[slug] = Company(
+            slug,
+            path.absolute(),
+            home,
+            Path(landing_env).expanduser().absolute() / slug if landing_env else home / "landing",
+            Path(reports_env).expanduser().absolute() / slug if reports_env else home / "reports",
+        )
+    if not found:
+        raise ValueError(f"{CONFIG_DIR_ENV}={folder} holds no *.yml company config; add one or unset the variable")
+    return [found[slug] for slug in sorted(found)]
+
+
+def duckdb_pools() -> dict[str, str]:
+    """Pool name -> description of every pool the DAG file uses in this setup (each gets 1 slot)."""
+    writer = "DuckDB has one writer process: every task writing {} runs here"
+    pools = {DUCKDB_POOL: writer.format("the warehouse")}
+    for company in companies():
+        pools[company.pool] = writer.format(company.warehouse)
+    return pools

@@ -1,0 +1,812 @@
+"""What the weekly report says, read from the warehouse: figures, series, posts, campaigns, quality.
+
+Everything here is plain data (no HTML, no language): `render` turns it into words and charts.
+Weeks are ISO weeks (Monday to Sunday) of the company's calendar days, like the marts' `day`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from socialmetrics.config import Config
+from socialmetrics.report.week import ReportError, Week
+
+log = logging.getLogger(__name__)
+
+TREND_WEEKS = 13
+AVERAGE_WEEKS = 4
+TOP_POSTS = 3
+MAX_ISSUES = 8
+SERIES_FIGURES = ("reach", "engagement_rate", "follower_gain", "comments", "tone")
+CAMPAIGN_METRICS = ("reach", "impressions", "engagements")
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """An account the report talks about (from the config, or found in the data)."""
+
+    network: str
+    account_id: str
+    name: str | None = None
+    conn_id: str | None = None
+    import_dir: str | None = None
+    configured: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(network, account_id)."""
+        return (self.network, self.account_id)
+
+
+@dataclass
+class WeekValues:
+    """One account's (or the company's) numbers for one week; None = not reported."""
+
+    days: int = 0
+    reach: float | None = None
+    reach_days: int = 0
+    impressions: float | None = None
+    impression_days: int = 0
+    engagements: float | None = None
+    rate_num: float | None = None
+    rate_den: float | None = None
+    rate_days: int = 0
+    follower_gain: float | None = None
+    gain_days: int = 0
+    followers_start: float | None = None
+    followers_end: float | None = None
+    comments: float | None = None
+    comment_days: int = 0
+    posts: int = 0
+    tone_comments: float | None = None
+    positive: float | None = None
+    neutral: float | None = None
+    negative: float | None = None
+    net: float | None = None
+
+    @property
+    def engagement_rate(self) -> float | None:
+        """Engagements / impressions over the days that have both."""
+        if self.rate_num is None or not self.rate_den:
+            return None
+        return self.rate_num / self.rate_den
+
+    @property
+    def growth(self) -> float | None:
+        """Follower gain / followers at the start of the week."""
+        if self.follower_gain is None or not self.followers_start:
+            return None
+        return self.follower_gain / self.followers_start
+
+    def value(self, figure: str) -> float | None:
+        """The figure's value (figure: reach, engagement_rate, follower_gain, comments, tone, ...)."""
+        if figure == "engagement_rate":
+            return self.engagement_rate
+        if figure == "tone":
+            return self.net
+        value: float | None = getattr(self, figure)
+        return value
+
+    def coverage(self, figure: str) -> float:
+        """How much data stands behind the figure (account-days; analysed comments for the tone)."""
+        return float(
+            {
+                "reach": self.reach_days,
+                "impressions": self.impression_days,
+                "engagements": self.rate_days,
+                "engagement_rate": self.rate_days,
+                "follower_gain": self.gain_days,
+                "comments": self.comment_days,
+                "tone": self.tone_comments or 0,
+            }.get(figure, self.days)
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A headline figure: this week against the previous week and the 4-week average."""
+
+    figure: str
+    kind: str  # count (relative change), rate (difference in points), delta (absolute difference), tone
+    value: float | None
+    previous: float | None
+    average: float | None
+    average_weeks: int
+    incomplete_previous: bool
+    incomplete_average: bool
+
+
+@dataclass(frozen=True)
+class Post:
+    """A post published in the week, with its lifetime numbers."""
+
+    network: str
+    account_id: str
+    post_id: str
+    published_at: dt.datetime
+    permalink: str | None
+    text: str | None
+    impressions: float | None
+    reach: float | None
+    reactions: float | None
+    comments: float | None
+    shares: float | None
+    clicks: float | None
+    engagements: float | None
+    engagement_rate: float | None
+    as_of: dt.date | None
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One row of marts.campaign_impact."""
+
+    network: str
+    metric: str
+    in_campaign: bool
+    observed: float | None
+    expected: float | None
+    lift_pct: float | None
+    ci_low_pct: float | None
+    ci_high_pct: float | None
+    p_value: float | None
+    verdict: str
+    min_detectable_lift_pct: float | None
+    reported: bool  # whether the network gives this metric at all
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign of the last 13 weeks with its impact rows."""
+
+    name: str
+    start: dt.date | None
+    end: dt.date | None
+    networks: tuple[str, ...]
+    rows: tuple[CampaignRow, ...]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """An account without numbers for some days of the week, and why."""
+
+    account: AccountRef
+    days: tuple[dt.date, ...]
+    reason: str  # a key of i18n.REASONS
+    run_id: str | None = None
+    loaded_at: dt.datetime | None = None
+    last_day: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A failed quality check or a connector warning, merged over the week's runs."""
+
+    kind: str  # quality | warning
+    title: str  # suite / network+account
+    name: str  # expectation / code
+    severity: str | None
+    detail: str
+    runs: int
+    affected: int | None = None  # rows the check found (quality)
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows for one company and week."""
+
+    company: str
+    timezone: str
+    week: Week
+    weeks: list[Week]
+    accounts: list[AccountRef]
+    per_account: dict[tuple[str, str], dict[Week, WeekValues]]
+    company_weeks: dict[Week, WeekValues]
+    headline: dict[str, Comparison]
+    reach_networks: list[str]
+    no_reach_networks: list[str]
+    posts: list[Post]
+    top_posts: list[Post]
+    bottom_posts: list[Post]
+    campaigns: list[Campaign]
+    tone_available: bool
+    topics: list[str]
+    missing: list[Missing]
+    not_reported: dict[tuple[str, str], list[str]]
+    issues: list[Issue]
+    issue_overflow: dict[str, int]
+    data_until: dt.date | None
+    generated_at: dt.datetime
+    week_runs: list[str] = field(default_factory=list)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or {})
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if number != number else number  # NaN from pandas-built tables means NULL
+
+
+def _sum(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def accounts_of(cfg: Config) -> list[AccountRef]:
+    """The configured accounts, in config order."""
+    return [
+        AccountRef(a.network, a.id, a.name, a.conn_id or f"{a.network}_default", a.import_dir) for a in cfg.accounts
+    ]
+
+
+def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: dt.date) -> ReportData:
+    """Read everything the report shows (the connection may be read-only)."""
+    for table in ("reach_daily", "engagement_daily", "post_performance"):
+        if not _table_exists(con, "marts", table):
+            raise ReportError("the warehouse has no marts yet; run `make demo` (or the DAG) first")
+    weeks = [week.shift(i) for i in range(-(TREND_WEEKS - 1), 1)]
+    first, last = weeks[0].start, week.end
+    tz = cfg.timezone
+    per_account = _weekly(con, first, last, tz)
+    accounts = accounts_of(cfg)
+    known = {a.key for a in accounts}
+    for key in sorted(per_account):
+        if key not in known:
+            accounts.append(AccountRef(key[0], key[1], configured=False))
+    tone_available = _table_exists(con, "marts", "comment_sentiment")
+    topics: list[str] = []
+    if tone_available:
+        tone_available, topics = _tone(con, per_account, first, last, week)
+    this_week = [v[week] for v in per_account.values() if week in v]
+    posts = _posts(con, week, tz)
+    if not any(v.days for v in this_week) and not posts:
+        span = con.execute("SELECT min(day), max(day) FROM marts.reach_daily").fetchone()
+        if not span or span[0] is None:
+            raise ReportError("the warehouse has no daily numbers yet; run `make demo` (or the DAG) first")
+        raise ReportError(
+            f"no data for week {week.label} ({week.start:%d.%m.%Y}-{week.end:%d.%m.%Y}): the warehouse has numbers "
+            f"from {span[0]:%d.%m.%Y} to {span[1]:%d.%m.%Y}. Pick a week in that range (--week YYYY-Www) or "
+            f"backfill this one."
+        )
+    company_weeks = {w: _company(w, per_account) for w in weeks}
+    headline = {f: _compare(f, week, company_weeks) for f in SERIES_FIGURES}
+    reach_networks = sorted({k[0] for k, v in per_account.items() if week in v and v[week].reach is not None})
+    with_days = {k[0] for k, v in per_account.items() if week in v and v[week].days}
+    no_reach = sorted(with_days - set(reach_networks))
+    ranked = sorted(
+        (p for p in posts if p.engagements is not None),
+        key=lambda p: (-(p.engagements or 0), -(p.engagement_rate or 0), p.post_id),
+    )
+    top = ranked[:TOP_POSTS]
+    bottom = [p for p in reversed(ranked) if p not in top][:TOP_POSTS]
+    week_runs = _week_runs(con, week)
+    issues, overflow = _issues(con, week_runs)
+    data_until = con.execute("SELECT max(day) FROM marts.reach_daily").fetchone()
+    return ReportData(
+        company=cfg.company,
+        timezone=tz,
+        week=week,
+        weeks=weeks,
+        accounts=accounts,
+        per_account=per_account,
+        company_weeks=company_weeks,
+        headline=headline,
+        reach_networks=reach_networks,
+        no_reach_networks=no_reach,
+        posts=posts,
+        top_posts=top,
+        bottom_posts=bottom,
+        campaigns=_campaigns(con, cfg, weeks[0].start, week.end),
+        tone_available=tone_available,
+        topics=topics,
+        missing=_missing(con, accounts, per_account, week, today),
+        not_reported=_not_reported(con, accounts, per_account, week),
+        issues=issues,
+        issue_overflow=overflow,
+        data_until=data_until[0] if data_until else None,
+        generated_at=dt.datetime.now(cfg.tz),
+        week_runs=week_runs,
+    )
+
+
+def _weekly(
+    con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, tz: str
+) -> dict[tuple[str, str], dict[Week, WeekValues]]:
+    """Per account and ISO week: sums and coverage from the daily marts, comments, posts."""
+    rows = _rows(
+        con,
+        """
+        WITH daily AS (
+            SELECT network, account_id, day, r.impressions, r.reach, r.followers, r.follower_gain,
+                   e.engagements, e.impressions AS rate_impressions, e.comments
+            FROM marts.reach_daily AS r
+            FULL OUTER JOIN marts.engagement_daily AS e USING (network, account_id, day)
+            WHERE day >= $first AND day <= $last
+        )
+        SELECT
+            network, account_id, CAST(date_trunc('week', day) AS DATE) AS week_start,
+            count(*) AS days,
+            sum(reach) AS reach, count(reach) AS reach_days,
+            sum(impressions) AS impressions, count(impressions) AS impression_days,
+            sum(engagements) AS engagements,
+            sum(engagements) FILTER (WHERE rate_impressions IS NOT NULL) AS rate_num,
+            sum(rate_impressions) FILTER (WHERE engagements IS NOT NULL) AS rate_den,
+            count(*) FILTER (WHERE engagements IS NOT NULL AND rate_impressions IS NOT NULL) AS rate_days,
+            sum(follower_gain) AS follower_gain, count(follower_gain) AS gain_days,
+            arg_min(followers - coalesce(follower_gain, 0), day) FILTER (WHERE followers IS NOT NULL)
+                AS followers_start,
+            arg_max(followers, day) FILTER (WHERE followers IS NOT NULL) AS followers_end,
+            sum(comments) AS comments, count(comments) AS comment_days
+        FROM daily
+        GROUP BY ALL
+        """,
+        {"first": first, "last": last},
+    )
+    result: dict[tuple[str, str], dict[Week, WeekValues]] = {}
+    for r in rows:
+        values = WeekValues(
+            days=int(r["days"]),
+            reach=_num(r["reach"]),
+            reach_days=int(r["reach_days"]),
+            impressions=_num(r["impressions"]),
+            impression_days=int(r["impression_days"]),
+            engagements=_num(r["engagements"]),
+            rate_num=_num(r["rate_num"]),
+            rate_den=_num(r["rate_den"]),
+            rate_days=int(r["rate_days"]),
+            follower_gain=_num(r["follower_gain"]),
+            gain_days=int(r["gain_days"]),
+            followers_start=_num(r["followers_start"]),
+            followers_end=_num(r["followers_end"]),
+            comments=_num(r["comments"]),
+            comment_days=int(r["comment_days"]),
+        )
+        result.setdefault((r["network"], r["account_id"]), {})[Week.of(r["week_start"])] = values
+    # Where the network gives no page-level comment count (Facebook), count the comments loaded.
+    if _table_exists(con, "core", "comment"):
+        with_texts = {
+            (r[0], r[1]) for r in con.execute("SELECT DISTINCT network, account_id FROM core.comment").fetchall()
+        }
+        counted = con.execute(
+            """
+            SELECT network, account_id, CAST(date_trunc('week', CAST(timezone($tz, created_at) AS DATE)) AS DATE),
+                   count(*)
+            FROM core.comment
+            WHERE CAST(timezone($tz, created_at) AS DATE) BETWEEN $first AND $last
+            GROUP BY ALL
+            """,
+            {"tz": tz, "first": first, "last": last},
+        ).fetchall()
+        by_week = {(n, a, Week.of(w)): c for n, a, w, c in counted}
+        for key, weeks in result.items():
+            if key not in with_texts:
+                continue
+            for wk, values in weeks.items():
+                if values.comment_days == 0:
+                    values.comments = float(by_week.get((key[0], key[1], wk), 0))
+                    values.comment_days = values.days
+    posts = con.execute(
+        """
+        SELECT network, account_id, CAST(date_trunc('week', CAST(timezone($tz, published_at) AS DATE)) AS DATE),
+               count(*)
+        FROM marts.post_performance
+        WHERE CAST(timezone($tz, published_at) AS DATE) BETWEEN $first AND $last
+        GROUP BY ALL
+        """,
+        {"tz": tz, "first": first, "last": last},
+    ).fetchall()
+    for network, account_id, week_start, count in posts:
+        result.setdefault((network, account_id), {}).setdefault(Week.of(week_start), WeekValues()).posts = int(count)
+    return result
+
+
+def _tone(
+    con: duckdb.DuckDBPyConnection,
+    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
+    first: dt.date,
+    last: dt.date,
+    week: Week,
+) -> tuple[bool, list[str]]:
+    """Weekly tone per account from marts.comment_sentiment, weighted by comments; the week's top topics."""
+    columns = {r[0] for r in con.execute("DESCRIBE marts.comment_sentiment").fetchall()}
+    # Shares are of the classified comments where the mart counts those; else of all comments.
+    weight = "coalesce(classified, comments)" if "classified" in columns else "comments"
+    try:
+        rows = _rows(
+            con,
+            f"""
+            SELECT network, account_id, CAST(week_start AS DATE) AS week_start, sum(comments) AS n,
+                   sum(positive_share * {weight}) / sum({weight}) AS positive,
+                   sum(neutral_share * {weight}) / sum({weight}) AS neutral,
+                   sum(negative_share * {weight}) / sum({weight}) AS negative,
+                   sum(net_sentiment * {weight}) / sum({weight}) AS net
+            FROM marts.comment_sentiment
+            WHERE CAST(week_start AS DATE) BETWEEN $first AND $last AND comments > 0 AND net_sentiment IS NOT NULL
+            GROUP BY ALL
+            """,
+            {"first": first, "last": last},
+        )
+        topics = con.execute(
+            """
+            SELECT trim(topic) AS topic, sum(comments) AS weight
+            FROM (SELECT unnest(string_split(top_topics, ',')) AS topic, comments
+                  FROM marts.comment_sentiment WHERE CAST(week_start AS DATE) = $start AND comments > 0)
+            WHERE trim(topic) <> ''
+            GROUP BY 1 ORDER BY weight DESC, topic LIMIT 5
+            """,
+            {"start": week.start},
+        ).fetchall()
+    except duckdb.Error as exc:
+        log.warning("marts.comment_sentiment cannot be read (%s); the report shows no comment tone", exc)
+        return False, []
+    for r in rows:
+        values = per_account.setdefault((r["network"], r["account_id"]), {}).setdefault(
+            Week.of(r["week_start"]), WeekValues()
+        )
+        values.tone_comments = _num(r["n"])
+        values.positive, values.neutral = _num(r["positive"]), _num(r["neutral"])
+        values.negative, values.net = _num(r["negative"]), _num(r["net"])
+    return True, [str(t[0]) for t in topics]
+
+
+def _company(week: Week, per_account: dict[tuple[str, str], dict[Week, WeekValues]]) -> WeekValues:
+    """The company's week: sums over accounts (rates as ratios of sums, tone weighted by comments)."""
+    parts = [v[week] for v in per_account.values() if week in v]
+    total = WeekValues(
+        days=max((p.days for p in parts), default=0),
+        reach=_sum([p.reach for p in parts]),
+        reach_days=sum(p.reach_days for p in parts),
+        impressions=_sum([p.impressions for p in parts]),
+        impression_days=sum(p.impression_days for p in parts),
+        engagements=_sum([p.engagements for p in parts]),
+        rate_num=_sum([p.rate_num for p in parts]),
+        rate_den=_sum([p.rate_den for p in parts]),
+        rate_days=sum(p.rate_days for p in parts),
+        follower_gain=_sum([p.follower_gain for p in parts]),
+        gain_days=sum(p.gain_days for p in parts),
+        followers_end=_sum([p.followers_end for p in parts]),
+        comments=_sum([p.comments for p in parts]),
+        comment_days=sum(p.comment_days for p in parts),
+        posts=sum(p.posts for p in parts),
+    )
+    # growth in % only when every account that gained followers also has its total
+    gainers = [p for p in parts if p.follower_gain is not None]
+    if gainers and all(p.followers_start for p in gainers):
+        total.followers_start = _sum([p.followers_start for p in gainers])
+    toned = [p for p in parts if p.tone_comments]
+    if toned:
+        n = sum(p.tone_comments or 0 for p in toned)
+        total.tone_comments = n
+        for attr in ("positive", "neutral", "negative", "net"):
+            weighted = [(getattr(p, attr), p.tone_comments or 0) for p in toned if getattr(p, attr) is not None]
+            if weighted:
+                setattr(total, attr, sum(v * c for v, c in weighted) / sum(c for _, c in weighted))
+    return total
+
+
+KINDS = {"reach": "count", "comments": "count", "engagement_rate": "rate", "follower_gain": "delta", "tone": "tone"}
+
+
+def _compare(figure: str, week: Week, company: dict[Week, WeekValues]) -> Comparison:
+    """This week against the previous week and the mean of the 4 weeks before."""
+    now = company[week]
+    previous = company.get(week.shift(-1))
+    before = [company[w] for w in (week.shift(-i) for i in range(1, AVERAGE_WEEKS + 1)) if w in company]
+    values = [(b.value(figure), b.coverage(figure)) for b in before if b.value(figure) is not None]
+    average = sum(v for v, _ in values) / len(values) if values else None  # type: ignore[misc]
+    average_cov = sum(c for _, c in values) / len(values) if values else 0.0
+    value = now.value(figure)
+    prev_value = previous.value(figure) if previous else None
+    comparable = figure != "tone"  # fewer comments to analyse is news, not missing data
+    return Comparison(
+        figure=figure,
+        kind=KINDS[figure],
+        value=value,
+        previous=prev_value,
+        average=average,
+        average_weeks=len(values),
+        incomplete_previous=bool(
+            comparable
+            and previous
+            and value is not None
+            and prev_value is not None
+            and now.coverage(figure) < previous.coverage(figure)
+        ),
+        incomplete_average=bool(
+            comparable and value is not None and values and now.coverage(figure) < average_cov - 1e-9
+        ),
+    )
+
+
+def _posts(con: duckdb.DuckDBPyConnection, week: Week, tz: str) -> list[Post]:
+    rows = _rows(
+        con,
+        """
+        SELECT network, account_id, post_id, published_at, permalink, text, impressions, reach, reactions,
+               comments, shares, clicks, engagements, engagement_rate, CAST(as_of AS DATE) AS as_of
+        FROM marts.post_performance
+        WHERE CAST(timezone($tz, published_at) AS DATE) BETWEEN $start AND $end
+        ORDER BY published_at, post_id
+        """,
+        {"tz": tz, "start": week.start, "end": week.end},
+    )
+    return [
+        Post(
+            network=r["network"],
+            account_id=r["account_id"],
+            post_id=r["post_id"],
+            published_at=r["published_at"],
+            permalink=r["permalink"],
+            text=r["text"],
+            **{
+                k: _num(r[k])
+                for k in (
+                    "impressions",
+                    "reach",
+                    "reactions",
+                    "comments",
+                    "shares",
+                    "clicks",
+                    "engagements",
+                    "engagement_rate",
+                )
+            },
+            as_of=r["as_of"],
+        )
+        for r in rows
+    ]
+
+
+def _campaigns(con: duckdb.DuckDBPyConnection, cfg: Config, first: dt.date, last: dt.date) -> list[Campaign]:
+    """Campaigns that overlap the 13 weeks up to this week and have rows in marts.campaign_impact."""
+    if not _table_exists(con, "marts", "campaign_impact"):
+        return []
+    rows = _rows(con, "SELECT * FROM marts.campaign_impact ORDER BY campaign, network, metric")
+    reported: set[tuple[str, str]] = set()
+    for network, reach, impressions in con.execute(
+        "SELECT network, count(reach), count(impressions) FROM marts.reach_daily GROUP BY network"
+    ).fetchall():
+        reported |= {(network, m) for m, n in (("reach", reach), ("impressions", impressions)) if n}
+    for network, engagements in con.execute(
+        "SELECT network, count(engagements) FROM marts.engagement_daily GROUP BY network"
+    ).fetchall():
+        if engagements:
+            reported.add((network, "engagements"))
+    configured = {c.name: c for c in cfg.campaigns}
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_name.setdefault(str(r["campaign"]), []).append(r)
+    campaigns = []
+    for name, group in by_name.items():
+        conf = configured.get(name)
+        start = conf.start if conf else _as_date(group[0].get("start"))
+        end = conf.end if conf else _as_date(group[0].get("end"))
+        if start is not None and end is not None and (start > last or end < first):
+            continue
+        order = {m: i for i, m in enumerate(CAMPAIGN_METRICS)}
+        campaign_rows = tuple(
+            sorted(
+                (
+                    CampaignRow(
+                        network=str(r["network"]),
+                        metric=str(r["metric"]),
+                        in_campaign=bool(r.get("in_campaign", True)),
+                        observed=_num(r.get("observed")),
+                        expected=_num(r.get("expected")),
+                        lift_pct=_num(r.get("lift_pct")),
+                        ci_low_pct=_num(r.get("ci_low_pct")),
+                        ci_high_pct=_num(r.get("ci_high_pct")),
+                        p_value=_num(r.get("p_value")),
+                        verdict=str(r.get("verdict") or "inconclusive"),
+                        min_detectable_lift_pct=_num(r.get("min_detectable_lift_pct")),
+                        reported=(str(r["network"]), str(r["metric"])) in reported,
+                    )
+                    for r in group
+                ),
+                key=lambda c: (not c.in_campaign, c.network, order.get(c.metric, 9), c.metric),
+            )
+        )
+        networks = tuple(conf.networks) if conf else tuple(sorted({c.network for c in campaign_rows if c.in_campaign}))
+        campaigns.append(Campaign(name, start, end, networks, campaign_rows))
+    return sorted(campaigns, key=lambda c: (c.start or dt.date.min, c.name), reverse=True)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _needs_credentials(network: str) -> bool:
+    from connectors import registry
+
+    try:
+        return bool(getattr(registry.get(network), "needs_credentials", True))
+    except Exception:  # an unknown or broken plugin: assume an API with a token
+        return True
+
+
+def _derives_daily_from_posts(network: str) -> bool:
+    from connectors import registry
+
+    try:
+        return bool(getattr(registry.get(network), "derives_daily_from_posts", False))
+    except Exception:  # an unknown or broken plugin: daily numbers come as daily metrics
+        return False
+
+
+def _missing(
+    con: duckdb.DuckDBPyConnection,
+    accounts: list[AccountRef],
+    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
+    week: Week,
+    today: dt.date,
+) -> list[Missing]:
+    """Configured accounts without numbers on some (past) days of the week, with the likeliest reason."""
+    present = {
+        (n, a, d)
+        for n, a, d in con.execute(
+            "SELECT network, account_id, day FROM marts.reach_daily WHERE day BETWEEN $start AND $end "
+            "UNION SELECT network, account_id, day FROM marts.engagement_daily WHERE day BETWEEN $start AND $end",
+            {"start": week.start, "end": week.end},
+        ).fetchall()
+    }
+    has_loads = _table_exists(con, "meta", "loads")
+    result = []
+    for acc in accounts:
+        if not acc.configured:
+            continue
+        days = tuple(d for d in week.days() if d < today and (acc.network, acc.account_id, d) not in present)
+        if not days:
+            continue
+        last_day_row = con.execute(
+            "SELECT max(day) FROM marts.reach_daily WHERE network = ? AND account_id = ?", [acc.network, acc.account_id]
+        ).fetchone()
+        last_day = last_day_row[0] if last_day_row else None
+        ever = (
+            has_loads
+            and (
+                con.execute(
+                    "SELECT count(*) FROM meta.loads WHERE network = ? AND account_id = ?", list(acc.key)
+                ).fetchone()
+                or (0,)
+            )[0]
+            > 0
+        )
+        if not _needs_credentials(acc.network):
+            result.append(Missing(acc, days, "file_import", last_day=last_day))
+            continue
+        if not ever:
+            result.append(Missing(acc, days, "never_loaded"))
+            continue
+        # The latest run that loaded anything for these days (any account): did it fetch this account, and
+        # did it fetch these days of it? (An extract that failed lands nothing; a network or its read budget
+        # may limit how far back a nightly run reads.)
+        kinds = ["daily_metrics"] + (
+            ["post_metrics", "post_snapshots"] if _derives_daily_from_posts(acc.network) else []
+        )
+        runs = _rows(
+            con,
+            """
+            SELECT run_id, max(loaded_at) AS loaded_at,
+                   bool_or(network = $network AND account_id = $account) AS fetched,
+                   bool_or(network = $network AND account_id = $account AND list_contains($kinds, kind)
+                           AND window_start <= $last AND window_end > $first) AS covered
+            FROM meta.loads
+            WHERE run_id IN (SELECT run_id FROM meta.loads WHERE window_start <= $last AND window_end > $first)
+            GROUP BY run_id ORDER BY loaded_at DESC, run_id DESC LIMIT 1
+            """,
+            {"network": acc.network, "account": acc.account_id, "first": min(days), "last": max(days), "kinds": kinds},
+        )
+        if not runs:
+            result.append(Missing(acc, days, "not_fetched", last_day=last_day))
+            continue
+        run = runs[0]
+        reason = "no_numbers" if run["covered"] else "not_covered" if run["fetched"] else "extract_failed"
+        result.append(Missing(acc, days, reason, run["run_id"], run["loaded_at"], last_day))
+    return result
+
+
+NOT_REPORTED_METRICS = ("reach", "impressions", "engagements", "followers_end", "follower_gain", "comments")
+
+
+def _not_reported(
+    con: duckdb.DuckDBPyConnection,
+    accounts: list[AccountRef],
+    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
+    week: Week,
+) -> dict[tuple[str, str], list[str]]:
+    """Per account with days in the week: the figures it has no value for (NULL on every day)."""
+    result: dict[tuple[str, str], list[str]] = {}
+    for acc in accounts:
+        values = per_account.get(acc.key, {}).get(week)
+        if values is None or not values.days:
+            continue
+        blank = [m for m in NOT_REPORTED_METRICS if getattr(values, m) is None]
+        if blank:
+            result[acc.key] = blank
+    return result
+
+
+def _week_runs(con: duckdb.DuckDBPyConnection, week: Week) -> list[str]:
+    """The runs that loaded anything for a day of the week (nightly lookbacks included), oldest first."""
+    if not _table_exists(con, "meta", "loads"):
+        return []
+    rows = con.execute(
+        "SELECT run_id FROM meta.loads WHERE window_start <= $end AND window_end > $start "
+        "GROUP BY run_id ORDER BY max(loaded_at), run_id",
+        {"start": week.start, "end": week.end},
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _issues(con: duckdb.DuckDBPyConnection, runs: list[str]) -> tuple[list[Issue], dict[str, int]]:
+    """Failed quality checks and connector warnings of the runs that loaded this week's numbers."""
+    if not runs:
+        return [], {}
+    issues: list[Issue] = []
+    overflow: dict[str, int] = {}
+    if _table_exists(con, "meta", "quality_results"):
+        rows = _rows(
+            con,
+            """
+            SELECT suite, expectation, severity, count(DISTINCT run_id) AS runs,
+                   arg_max(observed_value, checked_at) AS observed, arg_max(unexpected_count, checked_at) AS n,
+                   arg_max(details, checked_at) AS details
+            FROM meta.quality_results
+            WHERE NOT success AND list_contains($runs, run_id)
+            GROUP BY suite, expectation, severity
+            ORDER BY severity = 'blocking' DESC, runs DESC, suite, expectation
+            """,
+            {"runs": runs},
+        )
+        for r in rows[:MAX_ISSUES]:
+            detail = "; ".join(str(x) for x in (r["observed"], r["details"]) if x not in (None, ""))
+            affected = int(r["n"]) if r["n"] else None
+            issues.append(
+                Issue("quality", r["suite"], r["expectation"], r["severity"], detail[:240], int(r["runs"]), affected)
+            )
+        overflow["quality"] = max(0, len(rows) - MAX_ISSUES)
+    if _table_exists(con, "meta", "connector_warnings"):
+        rows = _rows(
+            con,
+            """
+            SELECT network, account_id, code, message, count(DISTINCT run_id) AS runs
+            FROM meta.connector_warnings
+            WHERE list_contains($runs, run_id)
+            GROUP BY network, account_id, code, message
+            ORDER BY runs DESC, network, account_id, code
+            """,
+            {"runs": runs},
+        )
+        for r in rows[:MAX_ISSUES]:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"{r['network']}/{r['account_id']}",
+                    r["code"],
+                    None,
+                    str(r["message"])[:240],
+                    int(r["runs"]),
+                )
+            )
+        overflow["warning"] = max(0, len(rows) - MAX_ISSUES)
+    return issues, overflow
