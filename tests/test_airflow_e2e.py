@@ -106,3 +106,18 @@ def test_an_expired_token_fails_the_run_naming_the_connection_and_leaks_nowhere(
     for path in list(work.rglob("*")) + list(home.rglob("*")):
         if path.is_file() and path.stat().st_size < 200_000_000:
             assert token.encode() not in path.read_bytes(), path
+
+
+def test_the_run_covering_sunday_writes_the_weekly_report(airflow_env) -> None:
+    """Monday's nightly run covers Sunday: its `report` task writes the week's HTML and PDF."""
+    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    sunday = today - dt.timedelta(days=today.isoweekday() % 7 or 7)
+    with SandboxServer(FacebookSandbox()) as sandbox:
+        result = dags_test(airflow_env, sunday, SANDBOX_TOKEN, sandbox)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    year, week, _ = sunday.isocalendar()
+    folder = Path(airflow_env["SOCIALMETRICS_WAREHOUSE"]).parent / "reports" / "brauerei-sonnenhang-gmbh"
+    html = folder / f"{year}-W{week:02d}.html"
+    assert html.exists() and (folder / f"{year}-W{week:02d}.pdf").read_bytes()[:5] == b"%PDF-"
+    text = html.read_text(encoding="utf-8")
+    assert "Brauerei Sonnenhang GmbH" in text and f"{week}/{year}" in text

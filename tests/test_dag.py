@@ -29,10 +29,12 @@ def test_no_import_errors(dagbag) -> None:
 
 def test_expected_tasks_and_wiring(dagbag) -> None:
     dag = dagbag.dags["social_metrics"]
-    assert set(dag.task_ids) == {"plan", "window", "extract", "load", "check", "transform", "finish"}
+    assert set(dag.task_ids) == {"plan", "window", "extract", "load", "check", "transform", "report", "finish"}
     assert dag.get_task("load").upstream_task_ids == {"extract"}
     assert dag.get_task("transform").upstream_task_ids == {"load", "check"}
-    assert {t.task_id for t in dag.leaves} == {"transform", "finish"}
+    assert {t.task_id for t in dag.leaves} == {"report", "finish"}
+    assert dag.get_task("report").upstream_task_ids == {"transform", "window"}
+    assert dag.get_task("report").pool == "duckdb"
 
 
 def test_every_warehouse_task_is_in_the_duckdb_pool(dagbag) -> None:
