@@ -31,9 +31,18 @@ def author_key() -> bytes:
         return value.encode("utf-8")
     path: Path = settings.warehouse_path().parent / KEY_FILE
     if not path.exists():
+        # Several extract tasks may start at once: write a complete key under a private name, then
+        # link it into place, which succeeds for exactly one of them; the others read that key.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))
-        log.info("created the comment-author pseudonymisation key %s (keep it; see README)", path)
+        try:
+            os.link(tmp, path)
+            log.info("created the comment-author pseudonymisation key %s (keep it; see README)", path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_bytes()

@@ -22,7 +22,7 @@ def test_the_sandbox_companys_comments_are_classified_in_the_warehouse(harness: 
     rows = harness.query("SELECT text, language, sentiment, sentiment_score, topics FROM core.comment")
     assert len(rows) > 20
     expected = get_analyzer().analyze([r[0] for r in rows])
-    for (text, language, sentiment, score, topics), want in zip(rows, expected, strict=True):
+    for (_text, language, sentiment, score, topics), want in zip(rows, expected, strict=True):
         assert (language, sentiment, topics) == (want.language, want.sentiment, list(want.topics))
         assert score == pytest.approx(want.score)
     by_text = {r[0]: (r[1], r[2]) for r in rows}

@@ -128,9 +128,10 @@ def test_nightly_run_puts_exact_lifetime_numbers_into_post_performance(xr: XRun)
     expected = []
     for p in sorted(posts, key=lambda p: p["id"]):
         v = lifetime(p, DAY)
+        link = f"https://x.com/{company.X_USERNAME}/status/{p['id']}"
         expected.append((p["id"], v["impression_count"], None, v["like_count"], replies_until(p, TODAY),
                          v["retweet_count"] + v["quote_count"], v["url_link_clicks"] + v["user_profile_clicks"],
-                         engagements(p, DAY, TODAY), f"https://x.com/{company.X_USERNAME}/status/{p['id']}"))  # fmt: skip
+                         engagements(p, DAY, TODAY), link))  # fmt: skip
     assert rows == expected
 
 
@@ -384,3 +385,13 @@ def test_backfill_windows_never_touch_snapshots_or_replies() -> None:
     assert nightly["posts"] == Window(TODAY - dt.timedelta(days=7), TODAY)
     assert nightly["post_snapshots"] == nightly["account"] == Window(DAY, TODAY)
     assert nightly["replies"] == Window(TODAY - dt.timedelta(days=6), TODAY)
+
+
+def test_backfill_of_a_day_without_posts_passes_the_quality_gate(xr: XRun) -> None:
+    """X has no daily series: a backfilled day without posts has no numbers, and that is not an error."""
+    day = dt.date(2026, 10, 2)
+    while company.x_posts(day):
+        day += dt.timedelta(days=1)
+    xr.run(day, backfill=True)
+    assert xr.query("SELECT count(*) FROM marts.reach_daily WHERE network = 'x' AND day = ?", [day]) == [(0,)]
+    assert xr.query("SELECT resource, reads FROM meta.api_reads ORDER BY 1") == [("posts", 0), ("users", 1)]
