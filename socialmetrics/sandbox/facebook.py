@@ -18,13 +18,12 @@ import datetime as dt
 import json
 import re
 import secrets
-import time
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault
+from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
@@ -114,18 +113,7 @@ class FacebookSandbox:
                 }
             ),
         }
-        for fault in self.faults:
-            if fault.times > 0 and fault.match in path:
-                fault.times -= 1
-                if fault.delay_s:
-                    time.sleep(fault.delay_s)
-                if fault.mutate is not None:
-                    status, real_headers, body = self._answer(path, query, headers)
-                    return status, real_headers, fault.mutate(json.loads(json.dumps(body)))
-                if fault.status == 0:  # a delay only
-                    break
-                return fault.status, {**headers, **fault.headers}, fault.body
-        return self._answer(path, query, headers)
+        return answer_with_faults(self.faults, path, lambda: self._answer(path, query, headers), headers)
 
     def _answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         token = query.get("access_token")

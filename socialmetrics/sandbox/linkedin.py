@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault
+from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 SANDBOX_TOKEN = "sandbox-linkedin-token"
 ACTIVE_VERSIONS = {f"{y}{m:02d}" for y in (2025, 2026) for m in range(1, 13)} - {"202501", "202502", "202503",
@@ -52,14 +52,7 @@ class LinkedInSandbox:
     def handle_request(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         """Answer one GET, with its raw query string and headers (as the real API sees them)."""
         self.requests.append((path, raw_query))
-        for fault in self.faults:
-            if fault.times > 0 and fault.match in path:
-                fault.times -= 1
-                if fault.mutate is not None:
-                    status, hdrs, body = self._answer(path, raw_query, headers)
-                    return status, hdrs, fault.mutate(body)
-                return fault.status, fault.headers, fault.body
-        return self._answer(path, raw_query, headers)
+        return answer_with_faults(self.faults, path, lambda: self._answer(path, raw_query, headers))
 
     def _answer(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         h = {k.lower(): v for k, v in headers.items()}

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault
+from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 SANDBOX_TOKEN = "sandbox-x-app-token"  # app-only bearer token: public metrics
 SANDBOX_USER_TOKEN = "sandbox-x-user-token"  # OAuth 2.0 user context: also non-public metrics
@@ -106,16 +106,7 @@ class XSandbox:
 
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         self.requests.append((path, query))
-        for fault in self.faults:
-            if fault.times > 0 and fault.match in path:
-                fault.times -= 1
-                if fault.delay_s:
-                    time.sleep(fault.delay_s)
-                if fault.mutate is not None:
-                    status, hdrs, body = self._answer(path, query, headers)
-                    return status, hdrs, fault.mutate(body)
-                return fault.status, fault.headers, fault.body
-        return self._answer(path, query, headers)
+        return answer_with_faults(self.faults, path, lambda: self._answer(path, query, headers))
 
     def _rate(self, endpoint: str) -> tuple[bool, dict[str, str]]:
         now = time.time() + self.clock_offset
