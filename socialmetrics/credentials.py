@@ -24,20 +24,26 @@ def base_url_of(host: str | None, port: int | None, conn_type: str | None, extra
     return f"{scheme}://{host}" + (f":{port}" if port else "")
 
 
-def airflow_credentials(conn_id: str) -> Credentials:
-    """Look a connection up through Airflow (environment AIRFLOW_CONN_*, metadata DB or secrets backend)."""
+def airflow_connection(conn_id: str, how_to_add: str | None = None) -> Any:
+    """An Airflow connection (environment AIRFLOW_CONN_*, metadata DB or secrets backend); a missing one
+    is a MissingConnectionError that says how to add it."""
     from airflow.sdk import BaseHook
 
     try:
-        conn = BaseHook.get_connection(conn_id)
+        return BaseHook.get_connection(conn_id)
     except Exception as exc:  # Airflow raises its own NotFound types depending on context
         if "not defined" in str(exc) or "NotFound" in type(exc).__name__ or "isn't defined" in str(exc):
-            raise MissingConnectionError(
-                f"Airflow connection '{conn_id}' is not defined. Add it in the UI (Admin > Connections) or with "
-                f"`airflow connections add {conn_id} --conn-type http --conn-password <token>`, or set "
-                f"AIRFLOW_CONN_{conn_id.upper()} in the environment."
-            ) from None
+            how_to_add = how_to_add or (
+                f"Add it in the UI (Admin > Connections) or with `airflow connections add {conn_id} --conn-type "
+                f"http --conn-password <token>`, or set AIRFLOW_CONN_{conn_id.upper()} in the environment."
+            )
+            raise MissingConnectionError(f"Airflow connection '{conn_id}' is not defined. {how_to_add}") from None
         raise
+
+
+def airflow_credentials(conn_id: str) -> Credentials:
+    """Look a connection up through Airflow (environment AIRFLOW_CONN_*, metadata DB or secrets backend)."""
+    conn = airflow_connection(conn_id)
     extra = conn.extra_dejson if conn.extra else {}
     return Credentials(
         conn_id=conn_id,

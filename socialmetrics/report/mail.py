@@ -35,18 +35,16 @@ class MailError(ReportError):
 
 
 def _connection(conn_id: str) -> Any:
-    from airflow.sdk import BaseHook
+    from socialmetrics.credentials import MissingConnectionError, airflow_connection
 
     try:
-        return BaseHook.get_connection(conn_id)
-    except Exception as exc:  # Airflow raises its own NotFound types depending on context
-        if "not defined" in str(exc) or "NotFound" in type(exc).__name__ or "isn't defined" in str(exc):
-            raise MailError(
-                f"Airflow connection '{conn_id}' is not defined. Add an SMTP connection (host, port, login, "
-                f"password; extra from_email) in the UI or as AIRFLOW_CONN_{conn_id.upper()}, or set "
-                f"report.smtp_conn_id in the config."
-            ) from None
-        raise
+        return airflow_connection(
+            conn_id,
+            f"Add an SMTP connection (host, port, login, password; extra from_email) in the UI or as "
+            f"AIRFLOW_CONN_{conn_id.upper()}, or set report.smtp_conn_id in the config.",
+        )
+    except MissingConnectionError as exc:
+        raise MailError(str(exc)) from None
 
 
 def build_message(
