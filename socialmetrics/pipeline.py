@@ -323,7 +323,7 @@ def summary(warehouse_path: Path) -> str:
         ).fetchall()
         for (name,) in tables:
             count = con.execute(f"SELECT count(*) FROM {name}").fetchone()
-            lines.append(f"  {name:<28} {count[0] if count else 0:>8}")
+            lines.append(f"  {name:<34} {count[0] if count else 0:>8}")
         rows = con.execute(
             """
             WITH last AS (SELECT network, max(day) AS day FROM marts.reach_daily GROUP BY network)

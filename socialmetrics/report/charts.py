@@ -138,7 +138,7 @@ def line_chart(
             ax.legend(
                 loc="lower left",
                 bbox_to_anchor=(0, 1.01),
-                ncol=min(len(series), 4),
+                ncol=min(len(series), 2 if len(series) > 3 else 3),  # four names do not fit one line
                 frameon=False,
                 handlelength=2.8,
                 borderaxespad=0,
