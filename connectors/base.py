@@ -256,6 +256,10 @@ class MalformedResponseError(ConnectorError):
     """The API answered with something that is not the documented shape."""
 
 
+class AccountOptionError(ConnectorError):
+    """An account option in the config has a wrong value (a typo): never retried."""
+
+
 class UnknownAccountError(ConnectorError):
     """The configured account does not exist on the network (a typo in the config): never retried."""
 

@@ -41,7 +41,7 @@ import requests
 
 from connectors.base import (
     Account,
-    ApiError,
+    AccountOptionError,
     AuthError,
     BudgetExceededError,
     Credentials,
@@ -198,7 +198,7 @@ class XConnector(TokenConnector):
         self.user_context = bool(credentials.extra.get("user_context"))
         budget = account.options.get("read_budget", DEFAULT_READ_BUDGET)
         if not isinstance(budget, int) or isinstance(budget, bool) or budget < 1:
-            raise ApiError(
+            raise AccountOptionError(
                 f"x/{account.id}: read_budget must be a whole number of reads per run (got {budget!r}); "
                 f"see README 'X' for sizing it."
             )
@@ -405,8 +405,8 @@ class XConnector(TokenConnector):
         self.estimated_reads += needed
         log.info("X budget for %s: %d replies to %d posts (~$%.2f); %d of %d reads used so far",
                  self.account.id, needed, len(roots), self._cost(needed), self.reads_used, self.budget)  # fmt: skip
-        if self.reads_used + needed > self.budget:
-            raise self._stop(f"the {needed} replies to posts of {window.start}..{window.end} would not fit")
+        if self.reads_used + needed > self.budget:  # the numbers and snapshots still land: only replies wait
+            raise self._replies_skipped(f"the {needed} replies to posts of {window.start}..{window.end} need more")
         # conversation_id:<root> clauses, as many as fit into one query
         batches: list[list[dict[str, Any]]] = [[]]
         for post in roots:
@@ -424,12 +424,14 @@ class XConnector(TokenConnector):
                     "query": self._query(batch),
                     "start_time": rfc3339(window.start),  # within the 7 days search reaches (SEARCH_DAYS)
                     "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets",
-                    "max_results": self._page_size(SEARCH_MIN, "replies"),
                 }
                 if token:
                     params["next_token"] = token
                 try:
+                    params["max_results"] = self._page_size(SEARCH_MIN, "replies")
                     body = self._get("tweets/search/recent", params)
+                except BudgetExceededError as exc:
+                    raise self._replies_skipped(str(exc)) from None
                 except AuthError as exc:
                     if exc.code in ("client-not-enrolled", "403", "unsupported-authentication"):
                         raise StreamUnavailable(
@@ -451,6 +453,14 @@ class XConnector(TokenConnector):
                 if token in seen:
                     raise MalformedResponseError("X search: next_token repeats itself; stopping")
                 seen.add(token)
+
+    def _replies_skipped(self, why: str) -> StreamUnavailable:
+        return StreamUnavailable(
+            f"replies are not read this run: {why}; the read budget is {self.budget} reads per run and "
+            f"{self.reads_used} were used. The numbers and snapshots were loaded, replies loaded earlier are kept. "
+            f"Raise `read_budget` for this account to read them.",
+            code="replies-over-budget",
+        )
 
     @staticmethod
     def _query(posts: list[dict[str, Any]]) -> str:

@@ -48,7 +48,13 @@ def _fail_fast(exc: Exception) -> Exception:
     """Predictable problems (expired token, missing connection, bad config) are not retried."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from connectors.base import AuthError, BudgetExceededError, MalformedResponseError, UnknownAccountError
+    from connectors.base import (
+        AccountOptionError,
+        AuthError,
+        BudgetExceededError,
+        MalformedResponseError,
+        UnknownAccountError,
+    )
     from connectors.registry import UnknownNetworkError
     from socialmetrics.config import ConfigError
     from socialmetrics.credentials import MissingConnectionError
@@ -57,6 +63,7 @@ def _fail_fast(exc: Exception) -> Exception:
     from socialmetrics.report import ReportError
 
     fatal = (
+        AccountOptionError,
         AuthError,
         BudgetExceededError,
         MalformedResponseError,
@@ -195,10 +202,10 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
             cfg = load_config(config_path)
             try:
                 files = build_weekly_report(cfg, warehouse, covered)
+                if cfg.report.email_to:
+                    send_report(files, cfg)  # MailError (no SMTP connection, refused login) is a ReportError
             except ReportError as exc:
                 raise _fail_fast(exc) from None
-            if cfg.report.email_to:
-                send_report(files, cfg)
             return str(files.pdf or files.html)
 
         @task(trigger_rule="all_done", retries=0)

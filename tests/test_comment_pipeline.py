@@ -42,7 +42,8 @@ def test_the_sandbox_companys_comments_are_classified_in_the_warehouse(harness: 
 def test_comment_sentiment_mart_sums_up_each_post_and_week(harness: Harness) -> None:
     harness.run(DAY)
     comments = harness.query(
-        "SELECT network, account_id, post_id, CAST(date_trunc('week', created_at) AS DATE), sentiment, topics "
+        "SELECT network, account_id, post_id, CAST(date_trunc('week', timezone('Europe/Berlin', created_at)) AS DATE), "
+        "sentiment, topics "
         "FROM core.comment"
     )
     groups: dict[tuple, list] = {}

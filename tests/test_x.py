@@ -395,3 +395,31 @@ def test_backfill_of_a_day_without_posts_passes_the_quality_gate(xr: XRun) -> No
     xr.run(day, backfill=True)
     assert xr.query("SELECT count(*) FROM marts.reach_daily WHERE network = 'x' AND day = ?", [day]) == [(0,)]
     assert xr.query("SELECT resource, reads FROM meta.api_reads ORDER BY 1") == [("posts", 0), ("users", 1)]
+
+
+def test_replies_over_the_budget_wait_while_numbers_and_snapshots_land(tmp_path: Path, x_server: SandboxServer) -> None:
+    """Given a budget that covers the posts but not their replies, tonight's snapshot is still kept."""
+    xr = XRun(tmp_path, x_server, budget=10)
+    xr.run(DAY)
+    assert xr.query("SELECT count(*) FROM marts.post_performance WHERE network = 'x'")[0][0] == 6
+    assert xr.query("SELECT DISTINCT as_of FROM raw.post_snapshots") == [(DAY,)]
+    assert xr.query("SELECT count(*) FROM core.comment WHERE network = 'x'") == [(0,)]
+    (warning,) = xr.query("SELECT code, message FROM meta.connector_warnings WHERE network = 'x'")
+    assert warning[0] == "replies-over-budget" and "read_budget" in warning[1]
+    assert xr.app.resources_returned <= 10
+
+
+def test_a_count_that_went_down_is_a_zero_day_not_a_negative_one(xr: XRun) -> None:
+    """Given one like less at the second snapshot (an unlike), the day gets 0 reactions, and the gate passes."""
+    xr.run(DAY)
+    nov20, today2 = DAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=1)
+
+    def unlike(body: dict[str, Any]) -> dict[str, Any]:
+        for post in body.get("data", []):
+            post["public_metrics"]["like_count"] = 0
+        return body
+
+    xr.app.faults.append(Fault("/tweets", mutate=unlike))
+    xr.run(nov20, today=today2)
+    reactions = xr.query("SELECT reactions FROM marts.engagement_daily WHERE network = 'x' AND day = ?", [nov20])
+    assert reactions == [(0,)]

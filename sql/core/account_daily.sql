@@ -12,7 +12,8 @@
 -- Networks without a daily series (X) get their days from the posts' lifetime numbers: a post's
 -- first observation counts on the day it was published, every later nightly snapshot adds the
 -- difference to the previous one on the snapshot's day. Posts only a backfill has read count their
--- lifetime numbers (as read) on their publishing day. Reach stays NULL: X has none.
+-- lifetime numbers (as read) on their publishing day. Reach stays NULL: X has none. A number that
+-- went down between snapshots (an unlike, a deleted reply) counts 0 that day, never negative.
 WITH reported AS (
     SELECT network, account_id, day, metric, value
     FROM raw.daily_metrics
@@ -51,7 +52,7 @@ increments AS (
         CASE
             WHEN lag(as_of) OVER w IS NULL THEN CAST(timezone($tz, published_at) AS DATE) ELSE as_of
         END AS day,
-        value - coalesce(lag(value) OVER w, 0) AS value
+        greatest(value - coalesce(lag(value) OVER w, 0), 0) AS value  -- an unlike is not a negative day
     FROM (SELECT * FROM snapshots UNION ALL SELECT * FROM backfilled)
     WINDOW w AS (PARTITION BY network, account_id, post_id, metric ORDER BY as_of)
 ),

@@ -1,12 +1,14 @@
 -- table: marts.comment_sentiment
--- grain: one row per network, account, post and week (Monday) in which comments were written
+-- grain: one row per network, account, post and week (Monday, company time zone) of the comments
+-- params: $tz (the company's time zone)
 -- window: none
 -- What people say about each post, week by week: how many comments, which share is positive,
 -- neutral or negative, the net sentiment (share positive - share negative, -1..1) and the three
 -- most frequent topics. Comments without text (deleted by the retention) still count with the
 -- analysis made while the text existed. Per campaign: marts.campaign_comment_sentiment.
 WITH source AS (
-    SELECT network, account_id, post_id, comment_id, CAST(date_trunc('week', created_at) AS DATE) AS week_start,
+    SELECT network, account_id, post_id, comment_id,
+        CAST(date_trunc('week', timezone($tz, created_at)) AS DATE) AS week_start,
         language, sentiment, topics
     FROM core.comment
     WHERE created_at IS NOT NULL
