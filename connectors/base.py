@@ -323,3 +323,14 @@ class TokenConnector:
     def warnings(self) -> list[ConnectorWarning]:
         """Warnings collected while fetching."""
         return self._warnings
+
+    def _client(self, http: Any, policy: Any, headers: Mapping[str, str] | None = None) -> Any:
+        """The given HTTP client (tests pass one that records its waits) or a new one, reading this
+        network's errors with `policy` and sending `headers` on every request."""
+        from connectors.http import HttpClient
+
+        client = http or HttpClient(policy, conn_id=self.credentials.conn_id, secrets=[self.credentials.token])
+        client.policy = policy
+        if headers:
+            client.session.headers.update(headers)
+        return client

@@ -224,7 +224,7 @@ class FacebookConnector(TokenConnector):
         super().__init__(account, credentials, today=today, author_key=author_key)
         self.version = str(credentials.extra.get("api_version") or DEFAULT_API_VERSION)
         self.base = (credentials.base_url or DEFAULT_BASE_URL).rstrip("/") + "/" + self.version
-        self.http = http or HttpClient(FacebookErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
+        self.http: HttpClient = self._client(http, FacebookErrorPolicy())
         self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
         self.post_metrics: tuple[str, ...] | None = tuple(account.options.get("post_metrics") or DEFAULT_POST_METRICS)
         self._post_metrics_checked = False

@@ -161,11 +161,7 @@ class LinkedInConnector(TokenConnector):
             "LinkedIn-Version": self.version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
-        self.http = http or HttpClient(
-            LinkedInErrorPolicy(self.version), conn_id=credentials.conn_id, secrets=[credentials.token]
-        )
-        self.http.policy = LinkedInErrorPolicy(self.version)
-        self.http.session.headers.update(headers)
+        self.http: HttpClient = self._client(http, LinkedInErrorPolicy(self.version), headers)
 
     def _get(self, path: str, query: str) -> Any:
         # Rest.li 2.0 needs the query string as built (literal parentheses): no params encoding.

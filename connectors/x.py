@@ -203,11 +203,9 @@ class XConnector(TokenConnector):
                 f"see README 'X' for sizing it."
             )
         self.budget = budget
-        self.http = http or HttpClient(XErrorPolicy(), conn_id=credentials.conn_id, secrets=[credentials.token])
-        self.http.policy = XErrorPolicy()
+        self.http: HttpClient = self._client(http, XErrorPolicy(), {"Authorization": f"Bearer {credentials.token}"})
         # X's windows are 15 minutes: waiting for a whole one is still worth it, a longer wait is not.
         self.http.max_rate_limit_wait_s = max(self.http.max_rate_limit_wait_s, RATE_WINDOW_S + 60)
-        self.http.session.headers.update({"Authorization": f"Bearer {credentials.token}"})
         self.reads: dict[str, int] = {"posts": 0, "users": 0}
         self.estimated_reads = 0
         self._user: dict[str, Any] | None = None
