@@ -5,8 +5,9 @@ import time but listing the company configs' folder. A run covers the calendar d
 date (company time zone) plus the config's lookback; backfill runs cover exactly their day (see
 socialmetrics/pipeline.py).
 
-extract (mapped over accounts, HTTP only) -> load -> check -> transform -> finish
-Every task that touches the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
+plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, report, finish)
+The one task that touches the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
+`social_metrics_history` (no schedule) loads a range of days from its Trigger form the same way.
 
 One company (default): the DAG `social_metrics`, config `$SOCIALMETRICS_CONFIG`, warehouse
 `$SOCIALMETRICS_WAREHOUSE`, pool `duckdb`. Several companies: with `$SOCIALMETRICS_CONFIG_DIR` set,
@@ -20,10 +21,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from airflow.sdk import CronDataIntervalTimetable, dag, get_current_context, task
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
 DAG_ID = "social_metrics"
+HISTORY_DAG_ID = "social_metrics_history"
 DUCKDB_POOL = "duckdb"
+HISTORY_DOC = """### History: a year (or two) of every account in one run
+
+*Trigger* this DAG and fill in the form: first and last day (both included; empty = the last 365 days).
+Each account's extract reads the whole range in the largest requests its API allows (Facebook 90 days
+of insights a request, LinkedIn a quarter of daily statistics, X pages of 100 posts within the read
+budget of the form, its estimate logged first); `publish` then replaces exactly those days, like
+backfill runs of the same days would. Writers share the `duckdb` pool with the nightly DAG, so a history
+load can run while the schedule is active. From a shell: `socialmetrics history --from DATE --to DATE`.
+"""
 
 
 def _settings(company_env: dict[str, str] | None = None) -> tuple[Any, Any, Any]:
@@ -85,8 +96,50 @@ def _run_info() -> tuple[str, dt.datetime, bool]:
     return dag_run.run_id, logical, str(dag_run.run_type).lower().endswith("backfill")
 
 
+def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[str, Any]:
+    """Fetch one account's raw pages for its job's window into the landing zone (no warehouse access)."""
+    from socialmetrics.credentials import airflow_credentials
+    from socialmetrics.pipeline import account_from_dict, job_window
+    from socialmetrics.pipeline import extract as extract_account
+
+    _, _, landing_root = _settings(company_env)
+    run_id, _, _ = _run_info()
+    try:
+        return extract_account(
+            account_from_dict(job),
+            job_window(job),
+            run_id,
+            credentials=airflow_credentials,
+            landing_root=landing_root,
+            backfill=bool(job.get("backfill")),
+        )
+    except Exception as exc:
+        raise _fail_fast(exc) from None
+
+
+def _publish(company_env: dict[str, str] | None, *, nightly: bool) -> dict[str, Any]:
+    """Load, check, transform (and on Monday's nightly run the weekly report), then fail the run if an
+    account could not be extracted: the run's one writer task."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import publish, run_window
+
+    config_path, warehouse, landing_root = _settings(company_env)
+    run_id, logical, backfill = _run_info()
+    cfg = load_config(config_path)
+    report_day = None
+    if nightly and not backfill:  # the weekly report belongs to the nightly run covering Sunday
+        report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
+    try:
+        return publish(run_id, cfg, warehouse_path=warehouse, landing_root=landing_root, report_day=report_day)
+    except Exception as exc:
+        raise _fail_fast(exc) from None
+
+
+EXTRACT_LABEL = "{{ task.op_kwargs['job']['network'] }}/{{ task.op_kwargs['job']['id'] }}"
+
+
 def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, str] | None = None) -> Any:
-    """The DAG: `company_env` (a Company's environ()) points its tasks at one company's files."""
+    """The nightly DAG: `company_env` (a Company's environ()) points its tasks at one company's files."""
 
     @dag(
         dag_id=dag_id,
@@ -103,140 +156,124 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task
         def plan() -> list[dict[str, Any]]:
-            """Read and validate the config; one entry per account."""
-            from socialmetrics.pipeline import plan as plan_accounts
-
-            config_path, _, _ = _settings(company_env)
-            try:
-                return plan_accounts(config_path)
-            except Exception as exc:
-                raise _fail_fast(exc) from None
-
-        @task
-        def window() -> dict[str, Any]:
-            """The days this run covers."""
-            from socialmetrics.config import load_config
-            from socialmetrics.pipeline import run_window
+            """Read and validate the config; one job (account and days) per account."""
+            from socialmetrics.pipeline import plan_run
 
             config_path, _, _ = _settings(company_env)
             _, logical, backfill = _run_info()
-            w = run_window(logical, load_config(config_path), backfill=backfill)
-            return {**w.to_json(), "backfill": backfill}
-
-        @task(
-            retries=2,
-            map_index_template="{{ task.op_kwargs['account']['network'] }}/{{ task.op_kwargs['account']['id'] }}",
-        )
-        def extract(account: dict[str, Any], days: dict[str, Any]) -> dict[str, Any]:
-            """Fetch one account's raw pages into the landing zone (no warehouse access)."""
-            from connectors.base import Window
-            from socialmetrics.credentials import airflow_credentials
-            from socialmetrics.pipeline import account_from_dict
-            from socialmetrics.pipeline import extract as extract_account
-
-            _, _, landing_root = _settings(company_env)
-            run_id, _, _ = _run_info()
-            w = Window(dt.date.fromisoformat(days["start"]), dt.date.fromisoformat(days["end"]))
             try:
-                return extract_account(
-                    account_from_dict(account),
-                    w,
-                    run_id,
-                    credentials=airflow_credentials,
-                    landing_root=landing_root,
-                    backfill=bool(days.get("backfill")),
-                )
+                return plan_run(config_path, logical, backfill=backfill)
             except Exception as exc:
                 raise _fail_fast(exc) from None
+
+        @task(retries=2, map_index_template=EXTRACT_LABEL)
+        def extract(job: dict[str, Any]) -> dict[str, Any]:
+            """Fetch one account's raw pages into the landing zone (no warehouse access)."""
+            return _extract(job, company_env)
 
         @task(pool=pool, trigger_rule="all_done")
-        def load() -> dict[str, list[str]]:
-            """Replace the run's windows in raw.* with what landed (accounts that failed are left as they were)."""
-            from socialmetrics.pipeline import load as load_run
+        def publish() -> dict[str, Any]:
+            """Replace the run's windows in raw.*, check them, rebuild core and marts (accounts that failed
+            are left as they were; the run fails afterwards, naming them)."""
+            return _publish(company_env, nightly=True)
 
-            _, warehouse, landing_root = _settings(company_env)
-            run_id, _, _ = _run_info()
-            windows = load_run(run_id, warehouse_path=warehouse, landing_root=landing_root)
-            return {k: [v[0].isoformat(), v[1].isoformat()] for k, v in windows.items()}
-
-        @task(pool=pool)
-        def check(loaded: dict[str, list[str]]) -> int:
-            """Great Expectations on the loaded slice; blocking failures stop before publishing."""
-            from socialmetrics.config import load_config
-            from socialmetrics.pipeline import check as check_run
-
-            config_path, warehouse, _ = _settings(company_env)
-            run_id, _, _ = _run_info()
-            windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
-            try:
-                return len(check_run(run_id, windows, load_config(config_path), warehouse_path=warehouse))
-            except Exception as exc:
-                raise _fail_fast(exc) from None
-
-        @task(pool=pool)
-        def transform(loaded: dict[str, list[str]], _checked: int) -> dict[str, int]:
-            """Rebuild core and marts over the loaded days, in one transaction."""
-            from socialmetrics.config import load_config
-            from socialmetrics.pipeline import run_transform
-
-            config_path, warehouse, landing_root = _settings(company_env)
-            run_id, _, _ = _run_info()
-            windows = {k: (dt.date.fromisoformat(v[0]), dt.date.fromisoformat(v[1])) for k, v in loaded.items()}
-            return run_transform(
-                run_id, windows, warehouse_path=warehouse, cfg=load_config(config_path), landing_root=landing_root
-            )
-
-        @task(pool=pool)
-        def report(days: dict[str, Any], _published: dict[str, int]) -> str:
-            """Monday's nightly run (it covers Sunday) writes the week's report, HTML and PDF, and e-mails it
-            when the config names recipients; other runs skip this."""
-            from airflow.sdk.exceptions import AirflowSkipException
-
-            from socialmetrics.config import load_config
-            from socialmetrics.report import ReportError, build_weekly_report, report_due, send_report
-
-            covered = dt.date.fromisoformat(days["end"]) - dt.timedelta(days=1)
-            if days.get("backfill") or not report_due(covered):
-                raise AirflowSkipException(f"the weekly report is Monday's; this run covers {covered}")
-            config_path, warehouse, _ = _settings(company_env)
-            cfg = load_config(config_path)
-            try:
-                files = build_weekly_report(cfg, warehouse, covered)
-                if cfg.report.email_to:
-                    send_report(files, cfg)  # MailError (no SMTP connection, refused login) is a ReportError
-            except ReportError as exc:
-                raise _fail_fast(exc) from None
-            return str(files.pdf or files.html)
-
-        @task(trigger_rule="all_done", retries=0)
-        def finish() -> None:
-            """Fail the run if an account could not be extracted (the others were still published)."""
-            from socialmetrics.config import load_config
-            from socialmetrics.pipeline import finish as finish_run
-
-            config_path, _, landing_root = _settings(company_env)
-            run_id, _, _ = _run_info()
-            try:
-                finish_run(run_id, load_config(config_path), landing_root=landing_root)
-            except Exception as exc:
-                raise _fail_fast(exc) from None
-
-        # Leaves are report (after transform, which fails the run when the gate stops it; skipped but
-        # on Mondays) and finish (fails the run when an account could not be extracted): Airflow
-        # derives the run's state from its leaf tasks.
-        days = window()
-        extracted = extract.partial(days=days).expand(account=plan())
-        loaded = load()
-        extracted >> loaded
-        published = transform(loaded, check(loaded))
-        report(days, published)
-        loaded >> finish()
+        extract.expand(job=plan()) >> publish()
 
     return social_metrics()
+
+
+def build_history(
+    dag_id: str = HISTORY_DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, str] | None = None
+) -> Any:
+    """The history DAG: one run loads the days of its Trigger form (or `socialmetrics history`)."""
+
+    @dag(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+        catchup=False,
+        max_active_runs=1,  # history loads queue behind each other; nightly runs share the writer pool
+        max_active_tasks=8,
+        default_args={"retries": 1, "retry_delay": dt.timedelta(minutes=1)},
+        tags=["socialmetrics", "history"] + ([dag_id.removeprefix(f"{HISTORY_DAG_ID}__")] if company_env else []),
+        params={
+            "from": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                title="First day",
+                description="The first day to load (default: 365 days before the last complete day).",
+            ),
+            "to": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                title="Last day (included)",
+                description="The last day to load, included (default and at most: yesterday).",
+            ),
+            "x_read_budget": Param(
+                1000,
+                type=["null", "integer"],
+                minimum=1,
+                title="X read budget for this load",
+                description=(
+                    "Billed X reads this load may use per X account (about $0.005 each); the task log shows "
+                    "the estimate before any post is read. Empty: the account's read_budget."
+                ),
+            ),
+        },
+        doc_md=HISTORY_DOC,
+    )
+    def social_metrics_history() -> None:
+        """Load a range of days for every configured account in one run."""
+
+        @task
+        def plan() -> list[dict[str, Any]]:
+            """Validate the range; one job (account and all its days) per account."""
+            from socialmetrics.pipeline import plan_history
+
+            config_path, _, _ = _settings(company_env)
+            params = get_current_context()["params"]
+            try:
+                first, last = _history_range(params.get("from"), params.get("to"), config_path)
+                return plan_history(config_path, first, last, read_budget=params.get("x_read_budget"))
+            except Exception as exc:
+                raise _fail_fast(exc) from None
+
+        @task(retries=2, map_index_template=EXTRACT_LABEL)
+        def extract(job: dict[str, Any]) -> dict[str, Any]:
+            """Fetch one account's history in the largest requests its API allows (progress in the log)."""
+            return _extract(job, company_env)
+
+        @task(pool=pool, trigger_rule="all_done")
+        def publish() -> dict[str, Any]:
+            """Replace the loaded days in raw.*, check them, rebuild core and marts."""
+            return _publish(company_env, nightly=False)
+
+        extract.expand(job=plan()) >> publish()
+
+    return social_metrics_history()
+
+
+def _history_range(first: str | None, last: str | None, config_path: Any) -> tuple[dt.date, dt.date]:
+    """The form's days; empty fields mean the year up to yesterday."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import HistoryRangeError
+
+    cfg = load_config(config_path)
+    yesterday = dt.datetime.now(cfg.tz).date() - dt.timedelta(days=1)
+    try:
+        last_day = dt.date.fromisoformat(str(last)[:10]) if last else yesterday
+        first_day = dt.date.fromisoformat(str(first)[:10]) if first else last_day - dt.timedelta(days=364)
+    except ValueError as exc:
+        raise HistoryRangeError(f"history range {first!r}..{last!r}: {exc}; use YYYY-MM-DD") from None
+    return first_day, last_day
 
 
 if _company_list := _companies():
     for _company in _company_list:
         build(f"{DAG_ID}__{_company.slug}", _company.pool, _company.environ())
+        build_history(f"{HISTORY_DAG_ID}__{_company.slug}", _company.pool, _company.environ())
 else:
     build()
+    build_history()

@@ -115,6 +115,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    """Load a range of days through the running Airflow's history DAG and follow it (see socialmetrics.history)."""
+    from socialmetrics import history
+
+    return history.main(args.first, args.last, read_budget=args.x_read_budget, dag_id=args.dag_id)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-12-01") from None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the weekly report (HTML and PDF) for the last complete ISO week or --week; print the paths."""
     from socialmetrics.report import ReportError, build_weekly_report, resolve_week
@@ -153,6 +167,19 @@ def main(argv: list[str] | None = None) -> int:
     replay = sub.add_parser("replay", help="rebuild a landed run's records from its pages")
     replay.add_argument("run_id")
     replay.set_defaults(func=cmd_replay)
+    hist = sub.add_parser(
+        "history",
+        help="load a range of days (both included) through the running Airflow, as its Trigger form does",
+    )
+    hist.add_argument("--from", dest="first", type=_date, required=True, help="the first day, YYYY-MM-DD")
+    hist.add_argument("--to", dest="last", type=_date, required=True, help="the last day (included), YYYY-MM-DD")
+    hist.add_argument("--x-read-budget", type=int, help="billed X reads this load may use per X account")
+    hist.add_argument(
+        "--dag-id",
+        default="social_metrics_history",
+        help="the history DAG (several companies: social_metrics_history__<slug>)",
+    )
+    hist.set_defaults(func=cmd_history)
     report = sub.add_parser("report", help="the weekly report (HTML and PDF) of the last complete ISO week")
     report.add_argument("--week", help="the ISO week, e.g. 2026-W46 (default: the last complete week)")
     report.add_argument("--language", help="de (default, or the config's report.language) or en")

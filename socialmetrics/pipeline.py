@@ -29,6 +29,10 @@ class ExtractFailedError(RuntimeError):
     """One or more accounts could not be extracted this run."""
 
 
+class HistoryRangeError(ValueError):
+    """The days asked for a history load make no sense (first after last, in the future)."""
+
+
 def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None) -> Window:
     """The days a run covers (see module docstring)."""
     now = now or dt.datetime.now(dt.UTC)
@@ -42,7 +46,7 @@ def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: d
 
 
 def plan(config_path: Path) -> list[dict[str, Any]]:
-    """The accounts to extract, as plain dicts (what the DAG maps over)."""
+    """The accounts to extract, as plain dicts."""
     cfg = load_config(config_path)
     planned = []
     for acc in cfg.account_list():
@@ -54,6 +58,65 @@ def plan(config_path: Path) -> list[dict[str, Any]]:
             {"network": acc.network, "id": acc.id, "name": acc.name, "conn_id": acc.connection_id, "options": options}
         )
     return planned
+
+
+def plan_run(
+    config_path: Path, logical_date: dt.datetime, *, backfill: bool, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """One extract job per account for a nightly or backfill run (what the DAG maps over): the account
+    and the days it covers (see the module docstring)."""
+    window = run_window(logical_date, load_config(config_path), backfill=backfill, now=now)
+    return [{**acc, "window": window.to_json(), "backfill": backfill} for acc in plan(config_path)]
+
+
+def plan_history(
+    config_path: Path,
+    first: dt.date,
+    last: dt.date,
+    *,
+    read_budget: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One extract job per account for a history load of the days `first`..`last` (both included), read
+    as ONE window: each connector splits it into the largest requests its API allows (Facebook 90 days of
+    insights a request, LinkedIn a quarter of daily statistics, X pages of 100 posts), so a year costs
+    a handful of requests instead of a run per day. Like a backfill it reads exactly these days and takes
+    no snapshot. `read_budget` replaces the X accounts' per-run `read_budget` for this load (a year of
+    posts needs more reads than a night)."""
+    cfg = load_config(config_path)
+    now = now or dt.datetime.now(dt.UTC)
+    last_complete = now.astimezone(cfg.tz).date() - dt.timedelta(days=1)
+    if first > last:
+        raise HistoryRangeError(f"history from {first} to {last}: the first day is after the last; swap them")
+    if first > last_complete:
+        raise HistoryRangeError(
+            f"history from {first}: that day is not over yet in {cfg.timezone} (the last complete day is "
+            f"{last_complete}); pick days up to {last_complete}"
+        )
+    if last > last_complete:
+        log.info("history: %s is not over yet in %s; loading up to %s", last, cfg.timezone, last_complete)
+        last = last_complete
+    if read_budget is not None and (
+        isinstance(read_budget, bool) or not isinstance(read_budget, int) or read_budget < 1
+    ):
+        raise HistoryRangeError(f"x_read_budget must be a whole number of reads (got {read_budget!r})")
+    window = Window(first, last + dt.timedelta(days=1))
+    jobs = []
+    for acc in plan(config_path):
+        options = dict(acc["options"])
+        if read_budget is not None and acc["network"] == "x":
+            options["read_budget"] = read_budget
+        jobs.append({**acc, "options": options, "window": window.to_json(), "backfill": True})
+    log.info(
+        "history %s..%s (%d days) for %d accounts: %s",
+        window.start, last, window.days, len(jobs), ", ".join(f"{j['network']}/{j['id']}" for j in jobs),
+    )  # fmt: skip
+    return jobs
+
+
+def job_window(job: dict[str, Any]) -> Window:
+    """The window of a job made by `plan_run` or `plan_history`."""
+    return Window(dt.date.fromisoformat(job["window"]["start"]), dt.date.fromisoformat(job["window"]["end"]))
 
 
 def account_from_dict(data: dict[str, Any]) -> Account:
@@ -310,6 +373,43 @@ def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:
             f"no data landed for {names} in run {run_id}; the other accounts were loaded and published. "
             f"The extract task log of each says why (an expired token names the connection to renew)."
         )
+
+
+def publish(
+    run_id: str,
+    cfg: Config,
+    *,
+    warehouse_path: Path,
+    landing_root: Path,
+    report_day: dt.date | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The run's one writer step: load what landed, check it (a blocking failure stops here, the marts stay
+    as published), rebuild core and marts, write the weekly report when `report_day` ends a week, and last
+    fail the run if an account could not be extracted (the others are published by then). One task process
+    instead of five: each process costs seconds of start-up, the work itself a fraction of that."""
+    windows = load(run_id, warehouse_path=warehouse_path, landing_root=landing_root)
+    checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today)
+    written = run_transform(run_id, windows, warehouse_path=warehouse_path, cfg=cfg, landing_root=landing_root,
+                            today=today)  # fmt: skip
+    report = None
+    if report_day is not None:
+        from socialmetrics.report import build_weekly_report, report_due, send_report
+
+        if report_due(report_day):
+            files = build_weekly_report(cfg, warehouse_path, report_day)
+            if cfg.report.email_to:
+                send_report(files, cfg)  # MailError (no SMTP connection, refused login) is a ReportError
+            report = str(files.pdf or files.html)
+        else:
+            log.info("the weekly report is Monday's (the run covering Sunday); this run covers %s", report_day)
+    finish(run_id, cfg, landing_root=landing_root)
+    return {
+        "accounts": sorted(windows),
+        "checks": len(checked),
+        "tables": written,
+        "report": report,
+    }
 
 
 def summary(warehouse_path: Path) -> str:

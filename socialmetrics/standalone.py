@@ -18,6 +18,7 @@ from socialmetrics.cli import stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
 STARTUP_TIMEOUT_S = 180
+DAG_PATTERN = "social_metrics"  # the nightly DAG, the history DAG, and one of each per company
 
 
 def main() -> int:
@@ -28,7 +29,6 @@ def main() -> int:
     env.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
     env.setdefault("AIRFLOW__API__PORT", "8080")
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
-    env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
     home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
     servers = start_unless_credentials(env)
     if servers:
@@ -36,16 +36,15 @@ def main() -> int:
             "No credentials set: the DAG reads the built-in sandbox APIs "
             f"({', '.join(s.base_url for s in servers.values())}) while this runs."
         )
-    # Backfills stay queued while a DAG is paused, and `airflow dags test` (make demo) registers it paused.
-    unpause = subprocess.run(
-        [str(Path(bin_dir) / "airflow"), "dags", "unpause", "social_metrics"],
+    # Every task talks to the api-server's execution API: a run that starts before it listens fails and waits
+    # for its retry. So the DAGs stay paused (a DAG the demo registered, or an earlier session unpaused, is
+    # paused again) until the API answers; then they are unpaused through it.
+    subprocess.run(
+        [str(Path(bin_dir) / "airflow"), "dags", "pause", "--treat-dag-id-as-regex", "-y", f"^{DAG_PATTERN}"],
         env=env,
         capture_output=True,
-        text=True,
         check=False,
     )
-    if unpause.returncode == 0:
-        print("DAG social_metrics is unpaused (nightly runs and backfills start).")
     log_path = home / "standalone.log"
     log = log_path.open("ab")
     proc = subprocess.Popen(
@@ -63,13 +62,14 @@ def main() -> int:
     started = time.monotonic()
     try:
         while not stop.is_set() and proc.poll() is None:
-            if not announced and _up(url) and password_file.exists():
+            if not announced and _up(url) and password_file.exists() and _unpause(env):
                 users = json.loads(password_file.read_text())
                 logins = ", ".join(f"user '{u}', password '{p}'" for u, p in users.items())
                 print(f"\nAirflow UI: {url}  ({logins}; stored in {password_file})")
                 print(
-                    "DAG social_metrics runs nightly at 03:00 Europe/Berlin. For history: Trigger > "
-                    "Backfill, pick a date range. Ctrl-C stops everything.",
+                    "DAG social_metrics runs nightly at 03:00 Europe/Berlin. History (a year in minutes): "
+                    "DAG social_metrics_history > Trigger, pick the first and last day; or "
+                    "`.venv/bin/socialmetrics history --from DATE --to DATE`. Ctrl-C stops everything.",
                     flush=True,
                 )
                 announced = True
@@ -83,6 +83,26 @@ def main() -> int:
             server.stop()
         log.close()
     return 0 if stop.is_set() else (proc.returncode or 1)
+
+
+def _unpause(env: dict[str, str]) -> bool:
+    """Unpause every socialmetrics DAG through the API, once the DAG processor has registered them; False
+    while none is registered yet."""
+    from socialmetrics.history import AirflowApi, ApiLogin, HistoryError
+
+    try:
+        api = AirflowApi(ApiLogin.from_env(env))
+        dags = api.call("GET", "/api/v2/dags", params={"dag_id_pattern": DAG_PATTERN, "limit": 1000})["dags"]
+        names = [d["dag_id"] for d in dags if d["dag_id"].startswith(DAG_PATTERN)]
+        if not any(n == DAG_PATTERN or n.startswith(f"{DAG_PATTERN}__") for n in names):
+            return False  # the nightly DAG is not parsed yet
+        for name in names:
+            if next(d for d in dags if d["dag_id"] == name)["is_paused"]:
+                api.call("PATCH", f"/api/v2/dags/{name}", json={"is_paused": False})
+        print(f"Unpaused {', '.join(sorted(names))} (nightly runs, backfills and history loads start).")
+        return True
+    except HistoryError:
+        return False
 
 
 def _up(url: str) -> bool:

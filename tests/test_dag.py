@@ -24,24 +24,36 @@ def dagbag(tmp_path_factory):
 
 def test_no_import_errors(dagbag) -> None:
     assert dagbag.import_errors == {}
-    assert list(dagbag.dag_ids) == ["social_metrics"]
+    assert sorted(dagbag.dag_ids) == ["social_metrics", "social_metrics_history"]
 
 
-def test_expected_tasks_and_wiring(dagbag) -> None:
-    dag = dagbag.dags["social_metrics"]
-    assert set(dag.task_ids) == {"plan", "window", "extract", "load", "check", "transform", "report", "finish"}
-    assert dag.get_task("load").upstream_task_ids == {"extract"}
-    assert dag.get_task("transform").upstream_task_ids == {"load", "check"}
-    assert {t.task_id for t in dag.leaves} == {"report", "finish"}
-    assert dag.get_task("report").upstream_task_ids == {"transform", "window"}
-    assert dag.get_task("report").pool == "duckdb"
+@pytest.mark.parametrize("dag_id", ["social_metrics", "social_metrics_history"])
+def test_expected_tasks_and_wiring(dagbag, dag_id) -> None:
+    """Three tasks a run (plan, one extract per account, one writer): every task process costs seconds."""
+    dag = dagbag.dags[dag_id]
+    assert set(dag.task_ids) == {"plan", "extract", "publish"}
+    assert dag.get_task("extract").upstream_task_ids == {"plan"}
+    assert dag.get_task("publish").upstream_task_ids == {"extract"}
+    assert dag.get_task("publish").trigger_rule == "all_done"  # accounts that landed are published
+    assert {t.task_id for t in dag.leaves} == {"publish"}
 
 
-def test_every_warehouse_task_is_in_the_duckdb_pool(dagbag) -> None:
-    dag = dagbag.dags["social_metrics"]
-    for task_id in ("load", "check", "transform"):
-        assert dag.get_task(task_id).pool == "duckdb"
+@pytest.mark.parametrize("dag_id", ["social_metrics", "social_metrics_history"])
+def test_only_the_writer_is_in_the_duckdb_pool(dagbag, dag_id) -> None:
+    """Nightly and history runs share the one-slot pool, so their writers never overlap."""
+    dag = dagbag.dags[dag_id]
+    assert dag.get_task("publish").pool == "duckdb"
     assert dag.get_task("extract").pool != "duckdb"
+    assert dag.get_task("plan").pool != "duckdb"
+
+
+def test_history_dag_has_a_trigger_form_and_no_schedule(dagbag) -> None:
+    dag = dagbag.dags["social_metrics_history"]
+    assert type(dag.timetable).__name__ == "NullTimetable"  # started from its Trigger form only
+    assert dag.max_active_runs == 1
+    schema = {name: dag.params.get_param(name).schema for name in ("from", "to", "x_read_budget")}
+    assert schema["from"]["format"] == "date" and schema["to"]["format"] == "date"
+    assert schema["x_read_budget"]["minimum"] == 1
 
 
 def test_nightly_at_three_berlin(dagbag) -> None:
