@@ -322,40 +322,28 @@ class FacebookConnector(TokenConnector):
         }
         return f"{self.base}/{self.account.id}/published_posts", params
 
-    def _valid_post_metrics(self, window: Window) -> tuple[str, ...] | None:
-        """Post metrics the API accepts: one invalid name fails the whole posts request, so on code
-        100 each metric is tried alone on one post of the window (a few requests, once a run)."""
-        if self._post_metrics_checked or not self.post_metrics:
-            return self.post_metrics
-        url, params = self._posts_request(window, self._post_fields(self.post_metrics), limit=1)
-        try:
-            self.http.get_json(url, params)
-            self._post_metrics_checked = True
-            return self.post_metrics
-        except ApiError as exc:
-            if exc.code != "invalid_metric":
-                raise
-            probe_url, probe_params = self._posts_request(window, "id", limit=1)
-            body, _ = self.http.get_json(probe_url, probe_params)
-            posts = body.get("data") if isinstance(body, dict) else None
-            if not posts:
-                return None
-            post_id = posts[0]["id"]
-            valid = []
-            for metric in self.post_metrics:
-                try:
-                    self.http.get_json(
-                        f"{self.base}/{post_id}/insights",
-                        {"metric": metric, "period": "lifetime", **self._token_params()},
-                    )
-                    valid.append(metric)
-                except ApiError as probe_exc:
-                    if probe_exc.code != "invalid_metric":
-                        raise
-                    self._warn_invalid("posts", metric, "post_metrics", exc)
-        self.post_metrics = tuple(valid) or None
-        self._post_metrics_checked = True
-        return self.post_metrics
+    def _valid_post_metrics(self, window: Window, exc: ApiError) -> tuple[str, ...] | None:
+        """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
+        the whole request): each metric is tried alone on one post of the window (a few requests, once a run)."""
+        probe_url, probe_params = self._posts_request(window, "id", limit=1)
+        body, _ = self.http.get_json(probe_url, probe_params)
+        posts = body.get("data") if isinstance(body, dict) else None
+        if not posts:
+            return None
+        post_id = posts[0]["id"]
+        valid = []
+        for metric in self.post_metrics or ():
+            try:
+                self.http.get_json(
+                    f"{self.base}/{post_id}/insights",
+                    {"metric": metric, "period": "lifetime", **self._token_params()},
+                )
+                valid.append(metric)
+            except ApiError as probe_exc:
+                if probe_exc.code != "invalid_metric":
+                    raise
+                self._warn_invalid("posts", metric, "post_metrics", exc)
+        return tuple(valid) or None
 
     def _hide_authors(self, comments: list[Any]) -> None:
         """Replace commenters' names and ids by a keyed hash before anything is landed."""
@@ -368,7 +356,22 @@ class FacebookConnector(TokenConnector):
             comment.pop("message_tags", None)  # tags name people too
 
     def _fetch_posts(self, window: Window) -> Iterator[Page]:
-        metrics = self._valid_post_metrics(window)
+        # The first page is read with every configured post metric; only when Meta rejects one (code 100)
+        # are the valid ones probed, so a run without a retired metric spends no request on checking.
+        first = True
+        try:
+            for page in self._posts_pages(window, self.post_metrics):
+                first = False
+                yield page
+        except ApiError as exc:
+            if exc.code != "invalid_metric" or not first or self._post_metrics_checked or not self.post_metrics:
+                raise
+            self.post_metrics = self._valid_post_metrics(window, exc)
+            self._post_metrics_checked = True
+            yield from self._posts_pages(window, self.post_metrics)
+        self._post_metrics_checked = True
+
+    def _posts_pages(self, window: Window, metrics: tuple[str, ...] | None) -> Iterator[Page]:
         url, params = self._posts_request(window, self._post_fields(metrics))
 
         def next_request(body: Any, _url: str, _params: dict[str, Any] | None) -> tuple[str, None] | None:

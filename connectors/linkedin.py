@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.linkedin.com"
 DEFAULT_VERSION = "202511"
 HISTORY_DAYS = 365  # share, follower and page statistics reach back 12 months
-MAX_STATS_DAYS = 366  # one time-bound request may span the whole rolling 12 months the API keeps (docs: share-statistics)
+# One time-bound request may span the whole rolling 12 months the API keeps (Organization Share Statistics).
+MAX_STATS_DAYS = 366
 POSTS_PAGE_SIZE = 100  # the Posts API maximum
 SHARES_PER_STATS_REQUEST = 20
 POSTS_LOOKBACK_DAYS = 90

@@ -7,8 +7,10 @@ it, and `airflow api-server`, `scheduler`, `dag-processor`, `triggerer` and TWO 
 test (through the REST API only, with a JWT from /auth/token) unpauses social_metrics, triggers a
 run and creates a 7-day backfill, then every run succeeds; reach_daily holds exactly one row per
 network, account and backfilled day with the sandbox's numbers; the tasks of the `duckdb` pool
-never overlapped in time although both workers ran some of them; and stopping the processes leaves
-none behind.
+never overlapped in time although both workers ran some of them; `socialmetrics history` then loads a
+year through social_metrics_history (the Trigger form's REST call), exits 0, leaves exactly one row per
+account and day of the year and the backfilled days exactly as the backfill left them (a hash of their
+core and mart rows); and stopping the processes leaves none behind.
 
 Skips only when PostgreSQL or Redis cannot be reached and CI is not set (with CI=true it fails).
 `SOCIALMETRICS_E2E_WORKERS=1` runs it with one worker, to compare the backfill's wall time.
@@ -49,16 +51,18 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_DBS = range(8, 16)  # a free one of these is the broker's; 0-7 are left to other users of the machine
 TZ = ZoneInfo("Europe/Berlin")
 BACKFILL_DAYS = 7
+HISTORY_DAYS = 365  # a year through the history DAG, after the backfill
 NETWORKS = ("facebook", "linkedin", "xing")
 XING_IMPORTS = REPO / "config" / "xing-import"
 WORKERS = int(os.environ.get("SOCIALMETRICS_E2E_WORKERS", "2"))
 STARTUP_TIMEOUT_S = 120
 RUNS_TIMEOUT_S = 540
+
 STOP_GRACE_S = 30
 MARKER = "SOCIALMETRICS_E2E_MARKER"  # in the environment of every process this test starts
 COMPOSE_FILE = REPO / "docker-compose.yml"
 
-pytestmark = [pytest.mark.airflow, pytest.mark.services, pytest.mark.timeout(780)]
+pytestmark = [pytest.mark.airflow, pytest.mark.services, pytest.mark.timeout(1200)]
 
 
 def _services_or_skip() -> None:
@@ -374,6 +378,31 @@ def expected_reach(days: list[dt.date]) -> dict[tuple[str, str, dt.date], tuple[
     return rows
 
 
+def slice_fingerprint(d: Deployment, days: list[dt.date]) -> str:
+    """A content hash of every core and mart row of these days (posts and comments by their post's day),
+    provenance columns left out: what a user reads of the days."""
+    import hashlib
+
+    tables = {
+        "core.account_daily": "day", "marts.reach_daily": "day", "marts.engagement_daily": "day",
+        "core.post": "CAST(published_at AS DATE)", "marts.post_performance": "CAST(published_at AS DATE)",
+        "core.comment": "CAST(post_published_at AS DATE)",
+    }  # fmt: skip
+    con = duckdb.connect(d.env["SOCIALMETRICS_WAREHOUSE"], read_only=True)
+    try:
+        digest = hashlib.sha256()
+        for table, day in tables.items():
+            cols = [c for c, *_ in con.execute(f"DESCRIBE {table}").fetchall() if c not in ("run_id", "extracted_at")]
+            rows = con.execute(
+                f"SELECT {', '.join(cols)} FROM {table} WHERE {day} BETWEEN ? AND ? ORDER BY ALL", [days[0], days[-1]]
+            ).fetchall()
+            assert rows or table == "core.comment", f"{table} has no rows for {days[0]}..{days[-1]}"
+            digest.update(repr((table, rows)).encode())
+        return digest.hexdigest()
+    finally:
+        con.close()
+
+
 def wait_for_runs(d: Deployment, backfill_runs: int) -> list[dict[str, Any]]:
     """Every run of social_metrics once all have finished: the manual run, the backfill's runs and the
     scheduled run that unpausing creates for the latest interval (catchup=False); fails with task logs."""
@@ -454,13 +483,34 @@ def test_celery_workers_on_postgres_and_redis_run_and_backfill_with_serialised_w
           f"(created -> last run ended; all {len(runs)} runs done {time.monotonic() - started:.0f} s after the "
           "trigger)")  # fmt: skip
 
-    tis = d.api("GET", "/api/v2/dags/social_metrics/dagRuns/~/taskInstances", params={"pool": "duckdb", "limit": 500})
+    before_history = slice_fingerprint(d, days)
+
+    # A year of history through the UI path: `socialmetrics history` makes the Trigger form's REST call to
+    # social_metrics_history and follows the run; it exits 0 only when every part succeeded.
+    first_day, last_day = today - dt.timedelta(days=HISTORY_DAYS), today - dt.timedelta(days=1)
+    history_started = time.monotonic()
+    cli = subprocess.run(
+        [sys.executable, "-m", "socialmetrics.cli", "history", "--from", first_day.isoformat(), "--to",
+         last_day.isoformat()],
+        env=d.env, cwd=d.work, capture_output=True, text=True, timeout=RUNS_TIMEOUT_S,
+    )  # fmt: skip
+    history_s = time.monotonic() - history_started
+    assert cli.returncode == 0, f"{cli.stdout[-4000:]}\n{cli.stderr[-3000:]}"
+    assert "every part succeeded" in cli.stdout
+    assert "extract facebook/104857600000001: success" in cli.stdout  # progress per account, by name
+    print(f"history of {HISTORY_DAYS} days through the REST API: {history_s:.0f} s")
+    history_runs = d.api("GET", "/api/v2/dags/social_metrics_history/dagRuns")["dag_runs"]
+    assert [(r["run_type"], r["state"], r["conf"]["from"]) for r in history_runs] == [
+        ("manual", "success", first_day.isoformat())
+    ]
+
+    tis = d.api("GET", "/api/v2/dags/~/dagRuns/~/taskInstances", params={"pool": "duckdb", "limit": 500})
     writers = sorted(
         (dt.datetime.fromisoformat(t["start_date"]), dt.datetime.fromisoformat(t["end_date"]), t)
         for t in tis["task_instances"]
     )
-    assert {t["task_id"] for *_, t in writers} == {"load", "check", "transform", "report"}
-    assert len(writers) == 4 * len(runs)  # report reads the warehouse (and skips but on Mondays)
+    assert {t["task_id"] for *_, t in writers} == {"publish"}  # the one writer task of every run
+    assert len(writers) == len(runs) + 1  # the nightly DAG's runs and the history run
     for (_, end, a), (start, _, b) in zip(writers, writers[1:], strict=False):
         assert start >= end, f"{a['task_id']} of {a['dag_run_id']} overlapped {b['task_id']} of {b['dag_run_id']}"
     worker_logs = {n: d.log(f"worker{n}") for n in range(1, WORKERS + 1)}
@@ -490,3 +540,26 @@ def test_celery_workers_on_postgres_and_redis_run_and_backfill_with_serialised_w
     keys = [r[:3] for r in rows]
     assert len(keys) == len(set(keys))  # one row per network, account and day
     assert {r[:3]: r[3:] for r in rows} == expected_reach(days)
+    # The history load re-read the backfilled days: they are exactly as the daily backfill left them.
+    assert slice_fingerprint(d, days) == before_history
+    year = [first_day + dt.timedelta(days=i) for i in range(HISTORY_DAYS)]
+    con = duckdb.connect(d.env["SOCIALMETRICS_WAREHOUSE"], read_only=True)
+    try:
+        per_day = con.execute(
+            "SELECT network, account_id, count(*), count(DISTINCT day) FROM marts.reach_daily "
+            "WHERE day BETWEEN ? AND ? AND network IN ('facebook', 'linkedin') GROUP BY ALL ORDER BY ALL",
+            [year[0], year[-1]],
+        ).fetchall()
+        served = con.execute(
+            "SELECT network, account_id, day, impressions, reach, followers FROM marts.reach_daily "
+            "WHERE day = ANY(?) AND network IN ('facebook', 'linkedin') ORDER BY ALL",
+            [[year[0], year[100], year[-1]]],
+        ).fetchall()
+    finally:
+        con.close()
+    assert per_day == [  # exactly one row per account and day of the year
+        ("facebook", company.FACEBOOK_PAGE_ID, HISTORY_DAYS, HISTORY_DAYS),
+        ("linkedin", company.LINKEDIN_ORG_ID, HISTORY_DAYS, HISTORY_DAYS),
+    ]
+    want = expected_reach([year[0], year[100], year[-1]])
+    assert {r[:3]: r[3:] for r in served} == {k: v for k, v in want.items() if k[0] != "xing"}

@@ -6,6 +6,7 @@ and a DagBag in this process would share Airflow's module state with test_dag.py
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -18,17 +19,24 @@ import yaml
 from socialmetrics import settings
 
 REPO = Path(__file__).resolve().parent.parent
-TASK_IDS = ["check", "extract", "finish", "load", "plan", "report", "transform", "window"]
+TASK_IDS = ["extract", "plan", "publish"]
 pytestmark = pytest.mark.airflow
 
 # Prints, per DAG: its task ids, the pools of its tasks, and what its `plan` task really resolves
 # when called (the config it reads, and the settings it leaves in the task process's environment).
 DAGBAG_PROBE = """
-import json, os, sys
+import datetime as dt, json, os, sys, types
 from airflow.dag_processing.dagbag import DagBag
 from socialmetrics import settings
 bag = DagBag(dag_folder=sys.argv[1])
 out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
+# `plan` reads its run from the task context: give it a manual run of now, and the history form's defaults
+now = dt.datetime.now(dt.timezone.utc)
+run = types.SimpleNamespace(run_id="probe", run_after=now, run_type="manual")
+context = {"dag_run": run, "logical_date": now, "params": {"from": None, "to": None, "x_read_budget": None}}
+for module in list(sys.modules.values()):
+    if getattr(module, "__file__", None) and module.__file__.endswith("social_metrics.py"):
+        module.get_current_context = lambda: context
 for dag_id, dag in bag.dags.items():
     saved = dict(os.environ)
     accounts = dag.get_task("plan").python_callable()
@@ -39,7 +47,7 @@ for dag_id, dag in bag.dags.items():
     os.environ.update(saved)
     out["dags"][dag_id] = {
         "tasks": sorted(dag.task_ids),
-        "pools": {t: dag.get_task(t).pool for t in ("plan", "extract", "load", "check", "transform", "finish")},
+        "pools": {t: dag.get_task(t).pool for t in ("plan", "extract", "publish")},
         "paths": paths,
         "accounts": [(a["network"], a["id"], a["options"].get("import_dir")) for a in accounts],
     }
@@ -86,18 +94,19 @@ def test_a_config_folder_gives_one_dag_per_company_with_its_own_warehouse_and_po
     data = tmp_path / "data"
     bag = dagbag(tmp_path, SOCIALMETRICS_CONFIG_DIR=str(company_dir), SOCIALMETRICS_DATA_DIR=str(data))
     assert bag["errors"] == {}
-    assert sorted(bag["dags"]) == ["social_metrics__acme-gmbh", "social_metrics__sonnenhang"]
-    for slug, config in (("acme-gmbh", "Acme GmbH.yml"), ("sonnenhang", "sonnenhang.yml")):
-        dag = bag["dags"][f"social_metrics__{slug}"]
+    assert sorted(bag["dags"]) == [
+        "social_metrics__acme-gmbh",
+        "social_metrics__sonnenhang",
+        "social_metrics_history__acme-gmbh",
+        "social_metrics_history__sonnenhang",
+    ]
+    for (slug, config), kind in itertools.product(
+        (("acme-gmbh", "Acme GmbH.yml"), ("sonnenhang", "sonnenhang.yml")), ("social_metrics", "social_metrics_history")
+    ):
+        dag = bag["dags"][f"{kind}__{slug}"]
         assert dag["tasks"] == TASK_IDS
-        assert dag["pools"] == {
-            "plan": "default_pool",
-            "extract": "default_pool",
-            "load": f"duckdb__{slug}",
-            "check": f"duckdb__{slug}",
-            "transform": f"duckdb__{slug}",
-            "finish": "default_pool",
-        }
+        # the history DAG of a company writes through the same one-slot pool as its nightly DAG
+        assert dag["pools"] == {"plan": "default_pool", "extract": "default_pool", "publish": f"duckdb__{slug}"}
         assert dag["paths"] == {
             "config": str(company_dir / config),
             "warehouse": str(data / slug / "warehouse.duckdb"),
@@ -134,10 +143,11 @@ def test_without_a_config_folder_there_is_only_social_metrics_as_before(tmp_path
             env["SOCIALMETRICS_CONFIG_DIR"] = config_dir
         bag = dagbag(tmp_path, **env)
         assert bag["errors"] == {}
-        assert list(bag["dags"]) == ["social_metrics"]
+        assert sorted(bag["dags"]) == ["social_metrics", "social_metrics_history"]
         dag = bag["dags"]["social_metrics"]
         assert dag["tasks"] == TASK_IDS
-        assert {dag["pools"][t] for t in ("load", "check", "transform")} == {"duckdb"}
+        assert dag["pools"]["publish"] == "duckdb"
+        assert bag["dags"]["social_metrics_history"]["pools"]["publish"] == "duckdb"
         assert dag["paths"]["config"] == str(config)
         assert dag["paths"]["warehouse"] == str(warehouse)
         assert dag["paths"]["landing"] == str(warehouse.parent / "landing")
