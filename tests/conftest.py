@@ -105,7 +105,8 @@ class Harness:
     def table_hash(self, table: str, exclude: tuple[str, ...] = ("run_id", "extracted_at")) -> str:
         """A content hash of a table, ignoring per-run provenance columns."""
         cols = [r[0] for r in self.query(f"DESCRIBE {table}") if r[0] not in exclude]
-        rows = self.query(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL")
+        quoted = ", ".join(f'"{c}"' for c in cols)  # columns named like keywords (start, end) too
+        rows = self.query(f"SELECT {quoted} FROM {table} ORDER BY ALL")
         return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 

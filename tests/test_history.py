@@ -1,0 +1,268 @@
+"""History loads: one run over a range of days, read in the largest requests the APIs allow, leaving
+exactly the tables that daily backfills of the same days leave; and `socialmetrics history`, which
+starts and follows it through Airflow's REST API.
+
+The pipeline tests run the DAG's task functions without Airflow (the Harness); the scheduler-driven
+path through the REST API is tests/test_celery_e2e.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from socialmetrics import history, pipeline
+from tests.conftest import NOW, TODAY, Harness
+
+CORE_AND_MARTS = (
+    "core.account_daily",
+    "core.post",
+    "core.comment",
+    "marts.reach_daily",
+    "marts.engagement_daily",
+    "marts.post_performance",
+    "marts.network_weekly",
+    "marts.campaign_impact",
+)
+
+
+def load_history(h: Harness, first: dt.date, last: dt.date, run_id: str) -> dict[str, Any]:
+    """A history run as the history DAG makes it: plan_history's jobs, one extract each, one publish."""
+    jobs = pipeline.plan_history(h.config_path, first, last, now=NOW)
+    requests = 0
+    for job in jobs:
+        landed = pipeline.extract(
+            pipeline.account_from_dict(job),
+            pipeline.job_window(job),
+            run_id,
+            credentials=h.credentials,
+            landing_root=h.landing,
+            today=TODAY,
+            http=h.http(job["conn_id"]),
+            backfill=job["backfill"],
+        )
+        requests += json.loads(Path(landed["path"]).read_text())["requests"] or 0
+    published = pipeline.publish(run_id, h.cfg, warehouse_path=h.warehouse, landing_root=h.landing, today=TODAY)
+    return {"jobs": jobs, "requests": requests, "published": published}
+
+
+def fingerprint(h: Harness) -> dict[str, str]:
+    """What a user reads: every core and mart table, provenance left out."""
+    return {t: h.table_hash(t) for t in CORE_AND_MARTS}
+
+
+def fresh(h: Harness, tmp_path: Path, name: str) -> Harness:
+    """The same sandbox and config, another empty warehouse and landing zone."""
+    return Harness(h.sandbox, h.config_path, tmp_path / name / "warehouse.duckdb", tmp_path / name / "landing")
+
+
+def test_a_history_load_leaves_the_tables_of_daily_backfills_of_the_same_days(harness: Harness, tmp_path) -> None:
+    """Given 7 days loaded three ways into three warehouses (7 daily backfill runs; one history run;
+    two overlapping history runs with a daily backfill between them and a repeat of the first),
+    then every core and mart table is identical, row for row."""
+    days = [dt.date(2026, 11, 1) + dt.timedelta(days=i) for i in range(7)]
+    daily = fresh(harness, tmp_path, "daily")
+    for day in days:
+        daily.run(day, backfill=True)
+    once = fresh(harness, tmp_path, "once")
+    load_history(once, days[0], days[-1], "manual__history")
+    mixed = fresh(harness, tmp_path, "mixed")
+    load_history(mixed, days[0], days[4], "manual__h1")
+    mixed.run(days[3], backfill=True)
+    load_history(mixed, days[2], days[-1], "manual__h2")
+    load_history(mixed, days[0], days[4], "manual__h3")
+
+    reference = fingerprint(daily)
+    assert fingerprint(once) == reference
+    assert fingerprint(mixed) == reference
+    rows = once.query(
+        "SELECT count(*), count(DISTINCT day), min(day), max(day) FROM marts.reach_daily WHERE network = 'facebook'"
+    )
+    assert rows == [(7, 7, days[0], days[-1])]  # one row per account and day, no more, no less
+
+
+def test_a_year_costs_the_fewest_requests_the_api_limits_allow(harness: Harness) -> None:
+    """Facebook keeps 90 days of insights per request and 100 posts per page: a year is ceil(365/90)
+    insights requests plus one per 100 posts, where 365 daily runs make two requests a day or more."""
+    first, last = TODAY - dt.timedelta(days=365), TODAY - dt.timedelta(days=1)
+    loaded = load_history(harness, first, last, "manual__year")
+    posts = harness.query("SELECT count(*) FROM raw.posts WHERE network = 'facebook'")[0][0]
+    minimum = math.ceil(365 / 90) + math.ceil(posts / 100)
+    assert posts > 100
+    assert loaded["requests"] <= 1.1 * minimum
+    assert harness.query("SELECT count(DISTINCT day) FROM marts.reach_daily WHERE network = 'facebook'") == [(365,)]
+    assert loaded["published"]["accounts"] == ["facebook/104857600000001"]
+
+
+def test_the_history_range_is_checked_before_anything_is_read(harness: Harness) -> None:
+    with pytest.raises(pipeline.HistoryRangeError, match="the first day is after the last; swap them"):
+        pipeline.plan_history(harness.config_path, dt.date(2026, 5, 2), dt.date(2026, 5, 1), now=NOW)
+    with pytest.raises(pipeline.HistoryRangeError, match="not over yet .* pick days up to 2026-11-19"):
+        pipeline.plan_history(harness.config_path, TODAY, TODAY + dt.timedelta(days=3), now=NOW)
+    with pytest.raises(pipeline.HistoryRangeError, match="x_read_budget must be a whole number"):
+        pipeline.plan_history(harness.config_path, dt.date(2026, 5, 1), dt.date(2026, 5, 2), read_budget=0, now=NOW)
+
+
+def test_a_last_day_in_the_future_loads_up_to_yesterday_exactly(harness: Harness) -> None:
+    jobs = pipeline.plan_history(harness.config_path, dt.date(2026, 11, 1), dt.date(2026, 12, 31), now=NOW)
+    assert [(j["network"], j["window"], j["backfill"]) for j in jobs] == [
+        ("facebook", {"start": "2026-11-01", "end": "2026-11-20"}, True)  # 19 Nov included, today not
+    ]
+
+
+def test_the_x_read_budget_of_the_form_replaces_the_accounts_own_for_this_load(tmp_path: Path) -> None:
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "company: C\naccounts:\n  - network: x\n    id: '42'\n    read_budget: 300\n"
+        "  - network: facebook\n    id: '1'\n",
+        encoding="utf-8",
+    )
+    jobs = pipeline.plan_history(config, dt.date(2026, 1, 1), dt.date(2026, 6, 30), read_budget=1500, now=NOW)
+    assert {j["network"]: j["options"].get("read_budget") for j in jobs} == {"x": 1500, "facebook": None}
+    nightly = pipeline.plan_run(config, NOW - dt.timedelta(days=1), backfill=False, now=NOW)
+    assert {j["network"]: j["options"].get("read_budget") for j in nightly} == {"x": 300, "facebook": None}
+
+
+# -- socialmetrics history against a fake of Airflow's REST API ----------------------------------
+
+
+class FakeAirflow:
+    """Airflow 3's public API as far as `socialmetrics history` uses it: /auth/token, the DAG, its runs and
+    task instances and their logs. A triggered run goes through `states` one poll at a time."""
+
+    def __init__(self, final: dict[str, str], password: str = "pw") -> None:
+        self.password = password
+        self.final = final  # label -> final state of each task
+        self.calls: list[tuple[str, str, Any]] = []
+        self.polls = 0
+        self.paused = True
+
+    def task_instances(self) -> list[dict[str, Any]]:
+        done = self.polls >= 2
+        tis = []
+        for i, (label, state) in enumerate(self.final.items()):
+            task_id, _, account = label.partition(" ")
+            tis.append({
+                "task_id": task_id, "map_index": i if account else -1, "rendered_map_index": account or None,
+                "state": state if done else "running", "try_number": 1,
+            })  # fmt: skip
+        return tis
+
+    def answer(self, method: str, path: str, body: Any, headers: Any) -> tuple[int, Any]:
+        self.calls.append((method, path, body))
+        if path == "/auth/token":
+            ok = body == {"username": "admin", "password": self.password}
+            return (201, {"access_token": "jwt"}) if ok else (401, {"detail": "Invalid credentials"})
+        if headers.get("Authorization") != "Bearer jwt":
+            return 401, {"detail": "Not authenticated"}
+        if path == "/api/v2/dags/social_metrics_history" and method == "GET":
+            return 200, {"dag_id": "social_metrics_history", "is_paused": self.paused}
+        if path == "/api/v2/dags/social_metrics_history" and method == "PATCH":
+            self.paused = body["is_paused"]
+            return 200, {"is_paused": self.paused}
+        if path == "/api/v2/dags/social_metrics_history/dagRuns" and method == "POST":
+            return 200, {"dag_run_id": "manual__2026-12-06T10:00:00+00:00", "state": "queued", "conf": body["conf"]}
+        if path.endswith("/taskInstances"):
+            self.polls += 1
+            return 200, {"task_instances": self.task_instances()}
+        if "/logs/" in path:
+            return 200, {"content": [{"event": "ExtractFailedError: Airflow connection 'x_default' is not defined"}]}
+        if path.startswith("/api/v2/dags/social_metrics_history/dagRuns/"):
+            finished = self.polls >= 2
+            failed = any(s == "failed" for s in self.final.values())
+            return 200, {"state": ("failed" if failed else "success") if finished else "running"}
+        return 404, {"detail": f"no route {path}"}
+
+
+@pytest.fixture
+def fake_airflow() -> Iterator[tuple[FakeAirflow, str]]:
+    app = FakeAirflow({"plan": "success", "extract facebook/1": "success", "publish": "success"})
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            status, payload = app.answer(self.command, self.path.split("?")[0], body, self.headers)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = _serve  # noqa: N815 (http.server's names)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def run_cli(url: str, app: FakeAirflow, first: str = "2025-12-01", last: str = "2026-11-30") -> tuple[int, str]:
+    lines: list[str] = []
+    api = history.AirflowApi(history.ApiLogin(url, "admin", app.password))
+    code = history.run_history(
+        dt.date.fromisoformat(first), dt.date.fromisoformat(last), api=api, out=lines.append, poll_s=0.01
+    )
+    return code, "\n".join(lines)
+
+
+def test_history_cli_makes_the_trigger_forms_call_and_exits_0_when_every_part_succeeded(fake_airflow) -> None:
+    app, url = fake_airflow
+    code, out = run_cli(url, app)
+    assert code == 0, out
+    posts = [c for c in app.calls if c[0] == "POST" and c[1].endswith("/dagRuns")]
+    assert posts == [
+        ("POST", "/api/v2/dags/social_metrics_history/dagRuns",
+         {"logical_date": None, "conf": {"from": "2025-12-01", "to": "2026-11-30"}})
+    ]  # fmt: skip
+    assert app.paused is False  # runs of a paused DAG would stay queued
+    assert "extract facebook/1: success" in out and "every part succeeded" in out
+
+
+def test_history_cli_exits_1_naming_the_failed_part_with_its_log(fake_airflow) -> None:
+    app, url = fake_airflow
+    app.final = {"plan": "success", "extract x/42": "failed", "publish": "success"}
+    code, out = run_cli(url, app)
+    assert code == 1
+    assert "failed part(s): extract x/42" in out
+    assert "Airflow connection 'x_default' is not defined" in out  # the cause, from the task's log
+
+
+def test_history_cli_without_a_running_airflow_says_how_to_start_it(tmp_path: Path, capsys) -> None:
+    env = {"AIRFLOW_HOME": str(tmp_path), "AIRFLOW__API__PORT": "9"}  # nothing listens on the discard port
+    (tmp_path / "simple_auth_manager_passwords.json.generated").write_text('{"admin": "pw"}')
+    login = history.ApiLogin.from_env(env)
+    assert login == history.ApiLogin("http://127.0.0.1:9", "admin", "pw")
+    with pytest.raises(history.HistoryError, match=r"does not answer: start Airflow with `make airflow`"):
+        history.run_history(dt.date(2026, 1, 1), dt.date(2026, 1, 31), api=history.AirflowApi(login))
+
+
+def test_history_cli_without_a_login_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(history.HistoryError, match=r"no Airflow login found in .*simple_auth_manager_passwords"):
+        history.ApiLogin.from_env({"AIRFLOW_HOME": str(tmp_path)})
+
+
+def test_history_cli_refuses_a_reversed_range_and_a_wrong_date(capsys) -> None:
+    from socialmetrics.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["history", "--from", "01.12.2025", "--to", "2026-11-30"])
+    assert exit_info.value.code == 2
+    assert "'01.12.2025' is not a date; use YYYY-MM-DD" in capsys.readouterr().err
+    with pytest.raises(history.HistoryError, match="--from 2026-11-30 is after --to 2025-12-01; swap them"):
+        history.run_history(dt.date(2026, 11, 30), dt.date(2025, 12, 1), api=None)  # type: ignore[arg-type]
