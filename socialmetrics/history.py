@@ -111,7 +111,8 @@ class AirflowApi:
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json", **extra_headers}
             try:
-                r = self.session.request(method, f"{self.login.url}{path}", headers=headers, timeout=API_TIMEOUT_S, **kwargs)
+                url = f"{self.login.url}{path}"
+                r = self.session.request(method, url, headers=headers, timeout=API_TIMEOUT_S, **kwargs)
             except requests.RequestException as exc:
                 raise HistoryError(
                     f"Airflow's API at {self.login.url} stopped answering ({type(exc).__name__})"

@@ -201,15 +201,21 @@ def land(
     windows = dict(windows)
     try:
         counts: dict[str, int] = {}
-        for stream in connector.streams:
-            if stream.name not in windows:
-                continue
+        todo = [s for s in connector.streams if s.name in windows]
+        label = f"{connector.network}/{account.id}"
+        for number, stream in enumerate(todo, 1):
             stream_dir = tmp / "pages" / stream.name
             stream_dir.mkdir(parents=True)
             n = 0
+            w = windows[stream.name]
+            log.info("%s: reading %s for %s..%s (%d days; stream %d of %d)", label, stream.name, w.start, w.end,
+                     w.days, number, len(todo))  # fmt: skip
             try:
-                for page in connector.fetch(stream, windows[stream.name]):
+                for page in connector.fetch(stream, w):
                     n += 1
+                    # progress for long (history) windows: what was read so far, and which part is still to come
+                    log.info("%s %s: page %d landed, %s requests so far%s", label, stream.name, n,
+                             _requests(connector), _remaining(todo[number:]))  # fmt: skip
                     text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
                     clean = scrub(text, secret_values)
                     if any(s in clean for s in secret_values):
@@ -249,6 +255,14 @@ def land(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Manifest(final / MANIFEST, json.loads((final / MANIFEST).read_text(encoding="utf-8")))
+
+
+def _requests(connector: Connector) -> Any:
+    return getattr(getattr(connector, "http", None), "requests_made", "?")
+
+
+def _remaining(streams: list[Any]) -> str:
+    return f"; then {', '.join(s.name for s in streams)}" if streams else "; last stream"
 
 
 USAGE_DIR = "_usage"

@@ -1,0 +1,228 @@
+"""History in minutes: a year of the sandbox company through the UI path, against the other ways.
+
+Starts Airflow as `make airflow` does (standalone on SQLite, LocalExecutor, the sandbox APIs) in a fresh
+home, then measures in the same run:
+  1. the year through the UI path: `socialmetrics history` (the Trigger form's REST call to
+     social_metrics_history), wall time from the trigger to the run's end, and its API requests;
+  2. one run of the nightly DAG over the same year (`airflow dags test` with lookback 364 in a config copy);
+  3. the daily backfill: a backfill of BACKFILL_DAYS days of social_metrics (POST /api/v2/backfills, what the
+     Backfill dialog sends), extrapolated to the year;
+  4. the nightly run's task time: one triggered run of social_metrics, the sum of its task instances' durations.
+It prints each with its requests and the ratios the issue asks for: history / one run (target <= 3),
+history / daily backfill, and requests against the minimum the APIs' limits allow.
+
+Usage: python benchmarks/history_load.py [--days 365] [--backfill-days 7] [--keep DIR]
+Takes about 5-10 minutes on a 2-core machine. Nothing here is a test: it prints, it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from socialmetrics import landing  # noqa: E402
+from socialmetrics.history import AirflowApi, ApiLogin, run_history  # noqa: E402
+
+BIN = Path(sys.executable).parent
+TZ = ZoneInfo("Europe/Berlin")
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def requests_of(landing_root: Path, run_id: str) -> int:
+    """API requests the run's extracts made (from their manifests)."""
+    return sum(int(m.data.get("requests") or 0) for m in landing.read_manifests(landing_root, run_id))
+
+
+def wait_runs(api: AirflowApi, dag_id: str, count: int, timeout: float = 3600) -> list[dict[str, Any]]:
+    """The DAG's runs once `count` of them exist and all have finished."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 1000})["dag_runs"]
+        if len(runs) >= count and all(r["state"] in ("success", "failed") for r in runs):
+            return runs
+        time.sleep(2)
+    raise SystemExit(f"{dag_id}: runs did not finish in {timeout:.0f} s")
+
+
+def task_seconds(api: AirflowApi, dag_id: str, run_id: str) -> float:
+    """The summed durations of a run's task instances."""
+    from urllib.parse import quote
+
+    tis = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances")
+    return sum(float(t.get("duration") or 0) for t in tis["task_instances"])
+
+
+def main() -> int:
+    """Run the comparison and print it."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--backfill-days", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="sm-history-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    home = work / "airflow"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env |= {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Berlin",
+        "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
+        "SOCIALMETRICS_WAREHOUSE": str(work / "data" / "warehouse.duckdb"),
+        "SOCIALMETRICS_AUTHOR_KEY": "benchmark-author-key-0123456789ab",
+    }
+    landing_root = work / "data" / "landing"
+    today = dt.datetime.now(TZ).date()
+    last = today - dt.timedelta(days=1)
+    first = last - dt.timedelta(days=args.days - 1)
+    results: dict[str, Any] = {}
+
+    # 2. One nightly run over the year (lookback days-1), in its own Airflow home and warehouse.
+    one = work / "one-run"
+    one.mkdir(exist_ok=True)
+    config = (REPO / "config" / "socialmetrics.yml").read_text(encoding="utf-8")
+    config = config.replace("lookback_days: 28", f"lookback_days: {args.days - 1}")
+    config = config.replace("import_dir: xing-import", f"import_dir: {REPO / 'config' / 'xing-import'}")
+    (one / "socialmetrics.yml").write_text(config, encoding="utf-8")
+    one_env = env | {
+        "AIRFLOW_HOME": str(one / "airflow"),
+        "SOCIALMETRICS_CONFIG": str(one / "socialmetrics.yml"),
+        "SOCIALMETRICS_WAREHOUSE": str(one / "warehouse.duckdb"),
+    }
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=one_env, check=True, capture_output=True)
+    subprocess.run([str(BIN / "airflow"), "pools", "set", "duckdb", "1", "writer"], env=one_env, check=True,
+                   capture_output=True)  # fmt: skip
+    print(f"1/4 one nightly run over {first}..{last} (airflow dags test, lookback {args.days - 1}) ...", flush=True)
+    from socialmetrics.sandbox.server import start_unless_credentials
+
+    run_env = dict(one_env)
+    servers = start_unless_credentials(run_env)
+    started = time.monotonic()
+    out = subprocess.run([str(BIN / "airflow"), "dags", "test", "social_metrics", last.isoformat()], env=run_env,
+                         capture_output=True, text=True)  # fmt: skip
+    results["one run"] = time.monotonic() - started
+    for s in servers.values():
+        s.stop()
+    if out.returncode != 0:
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        return 1
+    results["one run requests"] = sum(
+        int(json.loads(p.read_text()).get("requests") or 0) for p in (one / "landing").rglob(landing.MANIFEST)
+    )
+
+    # Airflow as `make airflow` runs it.
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([str(BIN / "airflow"), "pools", "set", "duckdb", "1", "writer"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    print("    starting Airflow standalone (as make airflow) ...", flush=True)
+    log = (work / "standalone.out").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while b"Airflow UI:" not in (work / "standalone.out").read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                print((work / "standalone.out").read_text(errors="replace")[-3000:])
+                return 1
+            time.sleep(1)
+        api = AirflowApi(ApiLogin.from_env(env))
+        wait_runs(api, "social_metrics", 1)  # the run unpausing creates for the latest interval
+
+        # 4. The nightly run's task time.
+        print("2/4 one nightly run of social_metrics (task time) ...", flush=True)
+        run = api.call("POST", "/api/v2/dags/social_metrics/dagRuns", json={"logical_date": None, "conf": {}})
+        runs = wait_runs(api, "social_metrics", 2)
+        nightly = next(r for r in runs if r["dag_run_id"] == run["dag_run_id"])
+        results["nightly task time"] = task_seconds(api, "social_metrics", nightly["dag_run_id"])
+        results["nightly requests"] = requests_of(landing_root, nightly["dag_run_id"])
+
+        # 1. The year through the UI path.
+        print(f"3/4 history {first}..{last} through the REST API (socialmetrics history) ...", flush=True)
+        started = time.monotonic()
+        code = run_history(first, last, api=api, out=lambda line: None)
+        results["history"] = time.monotonic() - started
+        if code != 0:
+            print("the history load failed; see the Airflow UI / logs in", home)
+            return 1
+        hist = api.call("GET", "/api/v2/dags/social_metrics_history/dagRuns")["dag_runs"][0]
+        results["history requests"] = requests_of(landing_root, hist["dag_run_id"])
+        results["history task time"] = task_seconds(api, "social_metrics_history", hist["dag_run_id"])
+
+        # 3. The daily backfill of a slice, extrapolated.
+        days = args.backfill_days
+        b_first = first + dt.timedelta(days=30)
+        print(f"4/4 daily backfill of {days} days ({b_first}..) through POST /api/v2/backfills ...", flush=True)
+        before = len(api.call("GET", "/api/v2/dags/social_metrics/dagRuns", params={"limit": 1000})["dag_runs"])
+        started = time.monotonic()
+        api.call("POST", "/api/v2/backfills", json={
+            "dag_id": "social_metrics",
+            "from_date": dt.datetime.combine(b_first, dt.time(0, 0), TZ).isoformat(),
+            "to_date": dt.datetime.combine(b_first + dt.timedelta(days=days - 1), dt.time(23, 0), TZ).isoformat(),
+            "run_backwards": False, "dag_run_conf": {}, "reprocess_behavior": "none", "max_active_runs": 4,
+        })  # fmt: skip
+        runs = wait_runs(api, "social_metrics", before + days)
+        results["backfill"] = time.monotonic() - started
+        results["backfill requests"] = sum(
+            requests_of(landing_root, r["dag_run_id"]) for r in runs if r["run_type"] == "backfill"
+        )
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    per_day = results["backfill"] / args.backfill_days
+    year_by_days = per_day * args.days
+    requests_by_days = results["backfill requests"] / args.backfill_days * args.days
+    print()
+    print(f"History of {args.days} days, sandbox company, {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f} at the end):")  # fmt: skip
+    print(f"  through the UI path (history DAG)   {results['history']:7.0f} s  "
+          f"{results['history requests']:6d} requests  (task time {results['history task time']:.0f} s)")  # fmt: skip
+    print(f"  one nightly run over the year       {results['one run']:7.0f} s  "
+          f"{results['one run requests']:6d} requests  (X: only its last 7 days, the nightly refresh)")  # fmt: skip
+    print(f"  daily backfill, {args.backfill_days} days measured     {results['backfill']:7.0f} s  "
+          f"{results['backfill requests']:6d} requests  -> {year_by_days:.0f} s and {requests_by_days:.0f} requests a "
+          f"year ({per_day:.1f} s a day)")  # fmt: skip
+    print(f"  nightly run: task time {results['nightly task time']:.1f} s, {results['nightly requests']} requests")
+    print("Ratios:")
+    print(f"  history / one run over the year     {results['history'] / results['one run']:6.2f}  (target <= 3)")
+    print(f"  history / daily backfill of a year  {results['history'] / year_by_days:6.3f}")
+    print(f"  requests: history / one run         {results['history requests'] / results['one run requests']:6.2f}")
+    print(f"  requests: history / daily backfill  {results['history requests'] / requests_by_days:6.3f}")
+    print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in results.items()}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
