@@ -12,13 +12,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors import registry
 from connectors.base import Account, Credentials, Window
-from connectors.http import HttpClient
-from socialmetrics import landing, quality, settings, transform, warehouse
+from socialmetrics import landing, settings
 from socialmetrics.config import Config, load_config
+
+if TYPE_CHECKING:  # the warehouse side (duckdb, pandas, Great Expectations) is imported by the writer only:
+    # plan and extract task processes start seconds faster without it
+    from connectors.http import HttpClient
+    from socialmetrics import quality
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +229,8 @@ def extract(
 
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
+    from socialmetrics import warehouse
+
     manifests = landing.read_manifests(landing_root, run_id)
     usage = landing.read_usage(landing_root, run_id)
     if not manifests and not usage:
@@ -263,6 +269,8 @@ def check(
     today: dt.date | None = None,
 ) -> list[quality.CheckResult]:
     """The quality gate over what this run loaded: every account that landed must have numbers."""
+    from socialmetrics import quality, warehouse
+
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
@@ -300,7 +308,7 @@ def run_transform(
 ) -> dict[str, int]:
     """Classify new comments, rebuild core and marts over the days this run loaded, then the campaign
     analyses, together; then apply the comment-text retention."""
-    from socialmetrics import analysis, comment_analysis
+    from socialmetrics import analysis, comment_analysis, transform, warehouse
 
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -414,6 +422,8 @@ def publish(
 
 def summary(warehouse_path: Path) -> str:
     """A short text: rows per mart and the last day's reach and engagement per network."""
+    from socialmetrics import warehouse
+
     con = warehouse.connect(warehouse_path, read_only=True)
     try:
         lines = ["Rows per mart:"]
