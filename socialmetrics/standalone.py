@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from socialmetrics import airflow_preload
 from socialmetrics.cli import stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
@@ -29,7 +30,12 @@ def main() -> int:
     env.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
     env.setdefault("AIRFLOW__API__PORT", "8080")
     env.setdefault("AIRFLOW__CORE__PARALLELISM", "4")
+    # Task processes reach the API server's execution API at this address; Airflow's default assumes port 8080.
+    api_url = f"http://{env['AIRFLOW__API__HOST']}:{env['AIRFLOW__API__PORT']}"
+    env.setdefault("AIRFLOW__API__BASE_URL", api_url)
+    env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"{api_url}/execution/")
     home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    airflow_preload.install(home)  # the scheduler imports the task code once; each task forks from it warm
     servers = start_unless_credentials(env)
     if servers:
         print(
