@@ -226,9 +226,9 @@ CAMPAIGN_SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "inconclusive_history": (
         "Eine Wirkung von {campaign} auf {the_metric} ({network}) lässt sich nicht sicher belegen: zu wenig "
-        "Vorgeschichte (nötig sind rund 100 Tage lückenloser Zahlen vor dem Start).",
+        "Vorgeschichte (nötig sind mindestens 8 Wochen Zahlen vor dem Start).",
         "An effect of {campaign} on {the_metric} ({network}) cannot be shown with confidence: too little "
-        "history (it takes about 100 days of complete numbers before the start).",
+        "history (it takes at least 8 weeks of numbers before the start).",
     ),
     "no_evidence": (
         "Kein Hinweis auf eine Wirkung von {campaign} auf {the_metric} ({network}): {lift} "
