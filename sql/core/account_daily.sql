@@ -15,8 +15,9 @@
 -- lifetime numbers (as read) on their publishing day. Reach stays NULL: X has none. A number that
 -- went down between snapshots (an unlike, a deleted reply) counts 0 that day, never negative.
 -- Every day a load covered (meta.loads: the windows of its posts, snapshots and account numbers)
--- has a row for X: a covered day without a post and without a snapshot difference is a day on which
--- nothing happened, so its impressions, reactions, comments, shares and engagements are 0; clicks
+-- has a row for X: a covered day without a post and without a snapshot observation is a day on which
+-- nothing happened, so its impressions, reactions, comments, shares and engagements are 0 (a day with
+-- posts keeps exactly what they gave, NULL included); clicks
 -- (X gives them per post, for 30 days, with user context only), reach and followers (a nightly
 -- snapshot; backfills take none) stay NULL there: unknown, never guessed.
 WITH reported AS (
@@ -78,9 +79,10 @@ covered AS (  -- the days the loads of derived networks covered, per account
       AND window_end > $start
 ),
 
-quiet AS (  -- a covered day counts 0 where nothing was observed (max() keeps what was)
+quiet AS (  -- a covered day without any post or snapshot observation: nothing happened, 0
     SELECT c.network, c.account_id, c.day, m.metric, 0.0 AS value
     FROM covered AS c
+    ANTI JOIN (SELECT DISTINCT network, account_id, day FROM increments) AS i USING (network, account_id, day)
     CROSS JOIN (VALUES ('impressions'), ('reactions'), ('comments'), ('shares'), ('engagements')) AS m (metric)
 ),
 
