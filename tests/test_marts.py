@@ -205,20 +205,27 @@ def test_a_metric_the_network_does_not_report_has_a_row_with_the_reason() -> Non
     assert rows.loc["impressions", "baseline_days"] == 120 and pd.notna(rows.loc["impressions", "p_value"])
 
 
-def test_four_months_of_history_find_the_sandbox_campaign(harness: Harness, config_file) -> None:
-    """Given the sandbox page from 14 June (92 days before the 21-day Herbstfest campaign, +35 %), the
-    mart has lift, interval, p and detectable lift for every Facebook metric, with 35 % inside."""
-    config_file.write_text(config_file.read_text().replace("lookback_days: 28", "lookback_days: 158"))
+@pytest.mark.parametrize(("lookback", "first_day", "days_before"), [(122, dt.date(2026, 7, 20), 56),
+                                                                    (158, dt.date(2026, 6, 14), 92)])  # fmt: skip
+def test_8_or_13_weeks_before_the_sandbox_campaign_find_it(
+    harness: Harness, config_file, lookback: int, first_day: dt.date, days_before: int
+) -> None:
+    """Given the sandbox page from 20 July (56 days before the 21-day Herbstfest campaign, +35 %) or from
+    14 June (92 days), the mart has lift, interval, p and detectable lift for every Facebook metric, with
+    35 % inside the interval."""
+    config_file.write_text(config_file.read_text().replace("lookback_days: 28", f"lookback_days: {lookback}"))
     harness.run(dt.date(2026, 11, 19))
-    assert harness.query("SELECT min(day) FROM core.account_daily") == [(dt.date(2026, 6, 14),)]
+    assert harness.query("SELECT min(day) FROM core.account_daily") == [(first_day,)]
     rows = harness.query(
-        "SELECT metric, lift_pct, ci_low_pct, ci_high_pct, p_value, verdict, min_detectable_lift_pct, baseline_days "
-        "FROM marts.campaign_impact WHERE campaign = 'Herbstfest 2026' AND network = 'facebook' ORDER BY metric"
+        "SELECT metric, lift_pct, ci_low_pct, ci_high_pct, p_value, verdict, min_detectable_lift_pct, baseline_days, "
+        "reason FROM marts.campaign_impact WHERE campaign = 'Herbstfest 2026' AND network = 'facebook' ORDER BY metric"
     )
     assert [r[0] for r in rows] == ["engagements", "impressions", "reach"]
-    for metric, _lift, low, high, p, verdict, mde, baseline_days in rows:
-        assert verdict == "clear effect" and p < 0.05 and mde < 35 and baseline_days == 92, metric
+    for metric, _lift, low, high, p, verdict, mde, baseline_days, reason in rows:
+        assert verdict == "clear effect" and p < 0.05 and reason is None, metric
+        assert baseline_days == days_before == (company.CAMPAIGN.start - first_day).days
         assert low <= 100 * company.CAMPAIGN.lift <= high, (metric, low, high)
+        assert mde < (40 if days_before < 91 else 35), (metric, mde)
 
 
 def test_a_known_lift_on_a_noisy_small_count_series_is_inside_the_interval() -> None:
