@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
-from socialmetrics.analysis import estimate
+from socialmetrics.analysis import campaign_impact, estimate
+from socialmetrics.config import CampaignConfig
 from socialmetrics.sandbox import company
 from tests.conftest import TODAY, Harness
 
@@ -119,11 +122,110 @@ def test_the_sandbox_campaign_is_found_with_its_true_lift_and_the_control_is_qui
     assert posts[0][0] > 0
 
 
-def test_too_little_history_is_inconclusive() -> None:
-    values = np.full(70, 30.0)
-    weekdays = np.arange(70) % 7
-    impact = estimate(values, weekdays, 60, 7)
-    assert impact.verdict == "inconclusive" and impact.p_value is None and impact.placebo_windows < 20
+WEEKDAY = np.array([1.0, 1.05, 1.1, 1.05, 0.95, 0.8, 0.75])
+
+
+def page(seed: int, history: int, lift: float, level: float = 800, days: int = 21) -> tuple[np.ndarray, np.ndarray]:
+    """A page's daily counts: `history` days, then `days` campaign days lifted by `lift`; Poisson around
+    a weekly pattern with slow growth and day-to-day swings that persist (AR(1) on the log scale)."""
+    rng = np.random.default_rng(seed)
+    n = history + days
+    weekdays = np.arange(n) % 7
+    noise = np.zeros(n)
+    for t in range(1, n):
+        noise[t] = 0.5 * noise[t - 1] + rng.normal(0, 0.1)
+    mean = level * WEEKDAY[weekdays] * (1 + 0.1 * np.arange(n) / n) * np.exp(noise)
+    mean[history:] *= 1 + lift
+    return rng.poisson(mean).astype(float), weekdays
+
+
+def test_under_8_weeks_of_history_gives_no_numbers_and_says_why() -> None:
+    values, weekdays = page(1, 50, 0.4)
+    impact = estimate(values, weekdays, 50, 21)
+    assert impact.observed == values[50:].sum() and impact.baseline_days == 50
+    assert (impact.lift_pct, impact.ci_low_pct, impact.p_value, impact.min_detectable_lift_pct) == (None,) * 4
+    assert impact.verdict == "inconclusive" and "50 days" in impact.reason and "8 weeks" in impact.reason
+
+
+def test_8_weeks_of_history_give_lift_interval_p_and_detectable_lift() -> None:
+    """Given 8 weeks of a page with about 800 events a day and a 21-day campaign with +40 %, every number
+    is there and the interval holds the true lift."""
+    values, weekdays = page(11, 56, 0.4)
+    impact = estimate(values, weekdays, 56, 21)
+    assert impact.verdict in ("clear effect", "inconclusive") and impact.reason is None
+    assert impact.ci_low_pct <= 40 <= impact.ci_high_pct and 0 <= impact.p_value < 0.2
+    assert impact.expected == pytest.approx(impact.observed / (1 + impact.lift_pct / 100))
+    assert impact.min_detectable_lift_pct > 0 and impact.baseline_days == 56
+
+
+def test_13_weeks_of_history_call_a_40_pct_lift_a_clear_effect() -> None:
+    values, weekdays = page(11, 91, 0.4)
+    impact = estimate(values, weekdays, 91, 21)
+    assert impact.verdict == "clear effect" and impact.p_value < 0.05
+    assert impact.ci_low_pct <= 40 <= impact.ci_high_pct and impact.min_detectable_lift_pct < 40
+
+
+def test_less_history_gives_a_wider_interval() -> None:
+    """Over 15 pages alike, the median detectable lift shrinks as the history grows."""
+    widths = {}
+    for weeks in (8, 13, 26):
+        found = [estimate(*page(seed, 7 * weeks, 0.0), 7 * weeks, 21).min_detectable_lift_pct for seed in range(15)]
+        widths[weeks] = float(np.median(found))
+    assert widths[8] > widths[13] > widths[26]
+
+
+@pytest.mark.parametrize("weeks", [8, 13])
+def test_no_lift_after_8_or_13_weeks_is_no_clear_effect(weeks: int) -> None:
+    values, weekdays = page(23, 7 * weeks, 0.0)
+    impact = estimate(values, weekdays, 7 * weeks, 21)
+    assert impact.verdict != "clear effect" and impact.ci_low_pct <= 0 <= impact.ci_high_pct
+
+
+def test_campaign_days_without_numbers_are_left_out_and_named() -> None:
+    values, weekdays = page(11, 91, 0.4)
+    values[95:98] = np.nan
+    impact = estimate(values, weekdays, 91, 21)
+    assert impact.observed == np.nansum(values[91:]) and impact.ci_low_pct <= 40 <= impact.ci_high_pct
+    assert impact.reason == "3 of 21 campaign days have no numbers; estimated on the others"
+
+
+def test_a_metric_the_network_does_not_report_has_a_row_with_the_reason() -> None:
+    con = duckdb.connect()
+    values, _ = page(2, 120, 0.0)
+    days = [dt.date(2026, 5, 1) + dt.timedelta(days=i) for i in range(len(values))]
+    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE TABLE core.account_daily (network VARCHAR, account_id VARCHAR, day DATE, impressions "
+                "BIGINT, reach BIGINT, engagements BIGINT)")  # fmt: skip
+    con.executemany("INSERT INTO core.account_daily VALUES ('x', '1', ?, ?, NULL, ?)",
+                    [(d, int(v), int(v) // 20) for d, v in zip(days, values, strict=True)])  # fmt: skip
+    campaign = CampaignConfig(name="Spring", start=days[120], end=days[-1], networks=["x"])
+    rows = campaign_impact(con, [campaign]).set_index("metric")
+    assert rows.loc["reach", "reason"] == "x does not report reach" and pd.isna(rows.loc["reach", "lift_pct"])
+    assert rows.loc["impressions", "verdict"] in ("no evidence", "inconclusive")
+    assert rows.loc["impressions", "baseline_days"] == 120 and pd.notna(rows.loc["impressions", "p_value"])
+
+
+@pytest.mark.parametrize(("lookback", "first_day", "days_before"), [(122, dt.date(2026, 7, 20), 56),
+                                                                    (158, dt.date(2026, 6, 14), 92)])  # fmt: skip
+def test_8_or_13_weeks_before_the_sandbox_campaign_find_it(
+    harness: Harness, config_file, lookback: int, first_day: dt.date, days_before: int
+) -> None:
+    """Given the sandbox page from 20 July (56 days before the 21-day Herbstfest campaign, +35 %) or from
+    14 June (92 days), the mart has lift, interval, p and detectable lift for every Facebook metric, with
+    35 % inside the interval."""
+    config_file.write_text(config_file.read_text().replace("lookback_days: 28", f"lookback_days: {lookback}"))
+    harness.run(dt.date(2026, 11, 19))
+    assert harness.query("SELECT min(day) FROM core.account_daily") == [(first_day,)]
+    rows = harness.query(
+        "SELECT metric, lift_pct, ci_low_pct, ci_high_pct, p_value, verdict, min_detectable_lift_pct, baseline_days, "
+        "reason FROM marts.campaign_impact WHERE campaign = 'Herbstfest 2026' AND network = 'facebook' ORDER BY metric"
+    )
+    assert [r[0] for r in rows] == ["engagements", "impressions", "reach"]
+    for metric, _lift, low, high, p, verdict, mde, baseline_days, reason in rows:
+        assert verdict == "clear effect" and p < 0.05 and reason is None, metric
+        assert baseline_days == days_before == (company.CAMPAIGN.start - first_day).days
+        assert low <= 100 * company.CAMPAIGN.lift <= high, (metric, low, high)
+        assert mde < (40 if days_before < 91 else 35), (metric, mde)
 
 
 def test_a_known_lift_on_a_noisy_small_count_series_is_inside_the_interval() -> None:

@@ -334,6 +334,51 @@ def test_missing_data_names_the_account_the_days_and_the_reason(html_de: str) ->
     assert "für diese Tage liegt keine Import-Datei vor" in text and "(xing-import)" in text
 
 
+def _without_facebook_days(built: Built, tmp_path: Path, *days: str) -> duckdb.DuckDBPyConnection:
+    """A copy of the warehouse in which Facebook has no numbers on `days`, though run 15 Nov read them."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    for table in ("marts.reach_daily", "marts.engagement_daily"):
+        con.execute(
+            f"DELETE FROM {table} WHERE network = 'facebook' AND list_contains(?, CAST(day AS VARCHAR))", [list(days)]
+        )
+    return con
+
+
+def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(built: Built, tmp_path: Path) -> None:
+    """Given Facebook days the 15 Nov run read but the network gave no numbers for, the report names the run
+    and the days and says no reason was given: no guessed delay, no promise that a later run fixes it."""
+    _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14").close()
+    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
+                                pdf=False)  # fmt: skip
+    text = text_of(files.html.read_text(encoding="utf-8"))
+    assert "Facebook · Brauerei Sonnenhang fehlt: 13.11.2026–14.11.2026 (2 von 7 Tagen)" in text
+    assert "Lauf scheduled__2026-11-15 (geladen am " in text
+    assert (
+        ") hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie keine Zahlen und nannte keinen "
+        "Grund."
+    ) in text
+    assert "Verzögerung" not in text and "erneut" not in text
+
+
+def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -> None:
+    con = _without_facebook_days(built, tmp_path, "2026-11-14")
+    con.execute(
+        "INSERT INTO meta.connector_warnings VALUES ('scheduled__2026-11-15', 'facebook', ?, 'page_insights', "
+        "'empty-answer', 'Facebook answered no values for page_media_view on 2026-11-14.', now())",
+        [company.FACEBOOK_PAGE_ID],
+    )
+    con.close()
+    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
+                                pdf=False, language="en")  # fmt: skip
+    text = text_of(files.html.read_text(encoding="utf-8"))
+    assert (
+        "the network gave no numbers for them. The fetch noted: Facebook answered no values for page_media_view "
+        "on 2026-11-14."
+    ) in text
+
+
 def test_quality_failures_and_connector_warnings_of_the_weeks_runs_are_listed(html_de: str) -> None:
     text = text_of(html_de)
     assert "anomalies · Warnung impressions_within_20x_median" in text

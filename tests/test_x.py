@@ -387,14 +387,41 @@ def test_backfill_windows_never_touch_snapshots_or_replies() -> None:
     assert nightly["replies"] == Window(TODAY - dt.timedelta(days=6), TODAY)
 
 
-def test_backfill_of_a_day_without_posts_passes_the_quality_gate(xr: XRun) -> None:
-    """X has no daily series: a backfilled day without posts has no numbers, and that is not an error."""
+def test_backfilled_day_without_posts_has_a_zero_row_and_passes_the_quality_gate(xr: XRun) -> None:
+    """X has no daily series: on a backfilled day without posts nothing happened (0), while followers
+    (no snapshot) and clicks (X gives them per post only) are unknown (NULL); that is not an error."""
     day = dt.date(2026, 10, 2)
     while company.x_posts(day):
         day += dt.timedelta(days=1)
     xr.run(day, backfill=True)
-    assert xr.query("SELECT count(*) FROM marts.reach_daily WHERE network = 'x' AND day = ?", [day]) == [(0,)]
+    reach = xr.query("SELECT impressions, reach, followers, follower_gain FROM marts.reach_daily WHERE network = 'x'")
+    assert reach == [(0, None, None, None)]
+    engagement = xr.query(
+        "SELECT day, reactions, comments, shares, clicks, engagements FROM marts.engagement_daily WHERE network = 'x'"
+    )
+    assert engagement == [(day, 0, 0, 0, None, 0)]
     assert xr.query("SELECT resource, reads FROM meta.api_reads ORDER BY 1") == [("posts", 0), ("users", 1)]
+
+
+def test_every_backfilled_day_has_exactly_one_row(xr: XRun) -> None:
+    """Given daily backfills of 5 to 9 October (days with and without posts), core and both daily marts
+    have one row per day; a day's impressions are its posts' lifetime numbers, 0 without a post."""
+    days = [dt.date(2026, 10, 5) + dt.timedelta(days=i) for i in range(5)]
+    assert any(not company.x_posts(d) for d in days) and any(company.x_posts(d) for d in days)
+    for day in days:
+        xr.run(day, backfill=True)
+    for table in ("core.account_daily", "marts.reach_daily", "marts.engagement_daily"):
+        rows = xr.query(f"SELECT day, count(*) FROM {table} WHERE network = 'x' GROUP BY day ORDER BY day")
+        assert rows == [(d, 1) for d in days], table
+    got = dict(xr.query("SELECT day, impressions FROM marts.reach_daily WHERE network = 'x'"))
+    assert got == {d: sum(lifetime(p, DAY)["impression_count"] for p in company.x_posts(d)) for d in days}
+
+
+def test_nightly_run_has_a_row_for_every_day_of_its_posts_window(xr: XRun) -> None:
+    xr.run(DAY)
+    rows = xr.query("SELECT day, followers FROM marts.reach_daily WHERE network = 'x' ORDER BY day")
+    assert [r[0] for r in rows] == [TODAY - dt.timedelta(days=7 - i) for i in range(7)]
+    assert [r[1] is None for r in rows] == [True] * 6 + [False]  # followers only from the night's snapshot
 
 
 def test_replies_over_the_budget_wait_while_numbers_and_snapshots_land(tmp_path: Path, x_server: SandboxServer) -> None:

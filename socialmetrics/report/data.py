@@ -181,6 +181,7 @@ class Missing:
     run_id: str | None = None
     loaded_at: dt.datetime | None = None
     last_day: dt.date | None = None
+    detail: str | None = None  # what the run's fetch of this account recorded (meta.connector_warnings)
 
 
 @dataclass(frozen=True)
@@ -721,8 +722,23 @@ def _missing(
             continue
         run = runs[0]
         reason = "no_numbers" if run["covered"] else "not_covered" if run["fetched"] else "extract_failed"
-        result.append(Missing(acc, days, reason, run["run_id"], run["loaded_at"], last_day))
+        # Why the network gave nothing is known only if the fetch recorded it; never guessed.
+        detail = _fetch_notes(con, run["run_id"], acc) if reason == "no_numbers" else None
+        reason = "no_numbers_noted" if detail else reason
+        result.append(Missing(acc, days, reason, run["run_id"], run["loaded_at"], last_day, detail))
     return result
+
+
+def _fetch_notes(con: duckdb.DuckDBPyConnection, run_id: str, acc: AccountRef) -> str | None:
+    """The warnings a run's fetch of an account recorded, joined; None without any."""
+    if not _table_exists(con, "meta", "connector_warnings"):
+        return None
+    rows = con.execute(
+        "SELECT DISTINCT message FROM meta.connector_warnings WHERE run_id = ? AND network = ? AND account_id = ? "
+        "ORDER BY message",
+        [run_id, acc.network, acc.account_id],
+    ).fetchall()
+    return " ".join(str(r[0]) for r in rows) or None
 
 
 NOT_REPORTED_METRICS = ("reach", "impressions", "engagements", "followers_end", "follower_gain", "comments")

@@ -183,10 +183,16 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "last_data": ("Letzte Zahlen dieses Kontos: {day}.", "Latest numbers of this account: {day}."),
     "no_numbers": (
-        "Lauf {run} hat das Konto abgerufen, aber das Netzwerk lieferte für diese Tage keine Zahlen "
-        "(Verzögerung beim Netzwerk; der nächste Lauf liest sie erneut).",
-        "Run {run} fetched the account, but the network gave no numbers for these days (a delay at the "
-        "network; the next run reads them again).",
+        "Lauf {run} (geladen am {at}) hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie "
+        "keine Zahlen und nannte keinen Grund.",
+        "Run {run} (loaded on {at}) read these days of the account, but the network gave no numbers for them "
+        "and named no reason.",
+    ),
+    "no_numbers_noted": (
+        "Lauf {run} (geladen am {at}) hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie "
+        "keine Zahlen. Der Abruf vermerkte: {detail}",
+        "Run {run} (loaded on {at}) read these days of the account, but the network gave no numbers for them. "
+        "The fetch noted: {detail}",
     ),
     "not_covered": (
         "Lauf {run} (geladen am {at}) hat das Konto abgerufen, aber nicht diese Tage: das Netzwerk oder das "
@@ -226,9 +232,9 @@ CAMPAIGN_SENTENCES: dict[str, tuple[str, str]] = {
     ),
     "inconclusive_history": (
         "Eine Wirkung von {campaign} auf {the_metric} ({network}) lässt sich nicht sicher belegen: zu wenig "
-        "Vorgeschichte (nötig sind rund 100 Tage lückenloser Zahlen vor dem Start).",
+        "Vorgeschichte (nötig sind mindestens 8 Wochen Zahlen vor dem Start).",
         "An effect of {campaign} on {the_metric} ({network}) cannot be shown with confidence: too little "
-        "history (it takes about 100 days of complete numbers before the start).",
+        "history (it takes at least 8 weeks of numbers before the start).",
     ),
     "no_evidence": (
         "Kein Hinweis auf eine Wirkung von {campaign} auf {the_metric} ({network}): {lift} "

@@ -308,8 +308,9 @@ def missing_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
             folder=folder,
             run=m.run_id or "",
             at=i18n.date(m.loaded_at.date(), lang) if m.loaded_at else "",
+            detail=m.detail or "",
         )
-        if m.last_day and m.last_day < min(m.days) and m.reason != "no_numbers":
+        if m.last_day and m.last_day < min(m.days) and m.reason not in ("no_numbers", "no_numbers_noted"):
             reason += " " + i18n.text("last_data", lang, day=i18n.date(m.last_day, lang))
         rows.append(
             {

@@ -14,6 +14,12 @@
 -- difference to the previous one on the snapshot's day. Posts only a backfill has read count their
 -- lifetime numbers (as read) on their publishing day. Reach stays NULL: X has none. A number that
 -- went down between snapshots (an unlike, a deleted reply) counts 0 that day, never negative.
+-- Every day a load covered (meta.loads: the windows of its posts, snapshots and account numbers)
+-- has a row for X: a covered day without a post and without a snapshot observation is a day on which
+-- nothing happened, so its impressions, reactions, comments, shares and engagements are 0 (a day with
+-- posts keeps exactly what they gave, NULL included); clicks
+-- (X gives them per post, for 30 days, with user context only), reach and followers (a nightly
+-- snapshot; backfills take none) stay NULL there: unknown, never guessed.
 WITH reported AS (
     SELECT network, account_id, day, metric, value
     FROM raw.daily_metrics
@@ -57,6 +63,29 @@ increments AS (
     WINDOW w AS (PARTITION BY network, account_id, post_id, metric ORDER BY as_of)
 ),
 
+covered AS (  -- the days the loads of derived networks covered, per account
+    SELECT DISTINCT
+        network,
+        account_id,
+        CAST(unnest(generate_series(
+            CAST(greatest(window_start, $start) AS TIMESTAMP),
+            CAST(least(window_end, $end) AS TIMESTAMP) - INTERVAL 1 DAY,
+            INTERVAL 1 DAY
+        )) AS DATE) AS day
+    FROM meta.loads
+    WHERE list_contains($derived_networks, network)
+      AND kind IN ('daily_metrics', 'post_metrics', 'post_snapshots')
+      AND window_start < $end
+      AND window_end > $start
+),
+
+quiet AS (  -- a covered day without any post or snapshot observation: nothing happened, 0
+    SELECT c.network, c.account_id, c.day, m.metric, 0.0 AS value
+    FROM covered AS c
+    ANTI JOIN (SELECT DISTINCT network, account_id, day FROM increments) AS i USING (network, account_id, day)
+    CROSS JOIN (VALUES ('impressions'), ('reactions'), ('comments'), ('shares'), ('engagements')) AS m (metric)
+),
+
 source AS (
     SELECT network, account_id, day, metric, value FROM reported
     UNION ALL
@@ -64,6 +93,8 @@ source AS (
     FROM increments
     WHERE day >= $start - INTERVAL 1 DAY AND day < $end
     GROUP BY network, account_id, day, metric
+    UNION ALL
+    SELECT network, account_id, day, metric, value FROM quiet
 ),
 
 renamed AS (
