@@ -7,7 +7,8 @@ home, then measures in the same run:
   2. one run of the nightly DAG over the same year (`airflow dags test` with lookback 364 in a config copy);
   3. the daily backfill: a backfill of BACKFILL_DAYS days of social_metrics (POST /api/v2/backfills, what the
      Backfill dialog sends), extrapolated to the year;
-  4. the nightly run's task time: one triggered run of social_metrics, the sum of its task instances' durations.
+  4. the nightly run's task time: one triggered run of social_metrics, the sum of its task instances' durations,
+     with cold task processes (SOCIALMETRICS_WARM_TASKS=0: each imports the task code) and warm ones.
 It prints each with its requests and the ratios the issue asks for: history / one run (target <= 3),
 history / daily backfill, and requests against the minimum the APIs' limits allow.
 
@@ -18,6 +19,7 @@ Takes about 5-10 minutes on a 2-core machine. Nothing here is a test: it prints,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -63,6 +65,32 @@ def wait_runs(api: AirflowApi, dag_id: str, count: int, timeout: float = 3600) -
             return runs
         time.sleep(2)
     raise SystemExit(f"{dag_id}: runs did not finish in {timeout:.0f} s")
+
+
+def start_airflow(env: dict[str, str], work: Path) -> tuple[subprocess.Popen[bytes], AirflowApi]:
+    """`make airflow`'s standalone, once it says it is ready."""
+    out = work / "standalone.out"
+    out.write_bytes(b"")
+    with out.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while b"Airflow UI:" not in out.read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_airflow(proc)
+            raise SystemExit(out.read_text(errors="replace")[-3000:])
+        time.sleep(1)
+    return proc, AirflowApi(ApiLogin.from_env(env))
+
+
+def stop_airflow(proc: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a user stops `make airflow`."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def task_seconds(api: AirflowApi, dag_id: str, run_id: str) -> float:
@@ -136,32 +164,27 @@ def main() -> int:
         int(json.loads(p.read_text()).get("requests") or 0) for p in (one / "landing").rglob(landing.MANIFEST)
     )
 
-    # Airflow as `make airflow` runs it.
+    # Airflow as `make airflow` runs it: first with cold task processes (each imports the task code itself),
+    # for the nightly run's task time only; then warm (the scheduler imports it once), for everything.
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([str(BIN / "airflow"), "pools", "set", "duckdb", "1", "writer"], env=env, check=True,
                    capture_output=True)  # fmt: skip
-    print("    starting Airflow standalone (as make airflow) ...", flush=True)
-    log = (work / "standalone.out").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    for warm in (False, True):
+        print(f"2/4 one nightly run of social_metrics, {'warm' if warm else 'cold'} task processes ...", flush=True)
+        proc, api = start_airflow(env | {"SOCIALMETRICS_WARM_TASKS": "1" if warm else "0"}, work)
+        try:
+            before = len(api.call("GET", "/api/v2/dags/social_metrics/dagRuns", params={"limit": 1000})["dag_runs"])
+            wait_runs(api, "social_metrics", max(before, 1))  # the run unpausing creates for the latest interval
+            run = api.call("POST", "/api/v2/dags/social_metrics/dagRuns", json={"logical_date": None, "conf": {}})
+            runs = wait_runs(api, "social_metrics", max(before, 1) + 1)
+            nightly = next(r for r in runs if r["dag_run_id"] == run["dag_run_id"])
+            results[f"nightly task time {'warm' if warm else 'cold'}"] = task_seconds(api, "social_metrics",
+                                                                                   nightly["dag_run_id"])  # fmt: skip
+            results["nightly requests"] = requests_of(landing_root, nightly["dag_run_id"])
+        finally:
+            if not warm:
+                stop_airflow(proc)
     try:
-        deadline = time.monotonic() + 300
-        while b"Airflow UI:" not in (work / "standalone.out").read_bytes():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                print((work / "standalone.out").read_text(errors="replace")[-3000:])
-                return 1
-            time.sleep(1)
-        api = AirflowApi(ApiLogin.from_env(env))
-        wait_runs(api, "social_metrics", 1)  # the run unpausing creates for the latest interval
-
-        # 4. The nightly run's task time.
-        print("2/4 one nightly run of social_metrics (task time) ...", flush=True)
-        run = api.call("POST", "/api/v2/dags/social_metrics/dagRuns", json={"logical_date": None, "conf": {}})
-        runs = wait_runs(api, "social_metrics", 2)
-        nightly = next(r for r in runs if r["dag_run_id"] == run["dag_run_id"])
-        results["nightly task time"] = task_seconds(api, "social_metrics", nightly["dag_run_id"])
-        results["nightly requests"] = requests_of(landing_root, nightly["dag_run_id"])
-
         # 1. The year through the UI path.
         print(f"3/4 history {first}..{last} through the REST API (socialmetrics history) ...", flush=True)
         started = time.monotonic()
@@ -192,12 +215,7 @@ def main() -> int:
             requests_of(landing_root, r["dag_run_id"]) for r in runs if r["run_type"] == "backfill"
         )
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        stop_airflow(proc)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -214,7 +232,9 @@ def main() -> int:
     print(f"  daily backfill, {args.backfill_days} days measured     {results['backfill']:7.0f} s  "
           f"{results['backfill requests']:6d} requests  -> {year_by_days:.0f} s and {requests_by_days:.0f} requests a "
           f"year ({per_day:.1f} s a day)")  # fmt: skip
-    print(f"  nightly run: task time {results['nightly task time']:.1f} s, {results['nightly requests']} requests")
+    cold, warm = results["nightly task time cold"], results["nightly task time warm"]
+    print(f"  nightly run: task time {warm:.1f} s warm, {cold:.1f} s cold (ratio {warm / cold:.2f}), "
+          f"{results['nightly requests']} requests")  # fmt: skip
     print("Ratios:")
     print(f"  history / one run over the year     {results['history'] / results['one run']:6.2f}  (target <= 3)")
     print(f"  history / daily backfill of a year  {results['history'] / year_by_days:6.3f}")

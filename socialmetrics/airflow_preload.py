@@ -13,12 +13,14 @@ thread or file is opened before the fork.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+WARM_ENV = "SOCIALMETRICS_WARM_TASKS"
 FORKING_COMMANDS = ("scheduler", "celery")  # `airflow scheduler`, `airflow celery worker`
 LOCAL_SETTINGS = "airflow_local_settings.py"
 MARK = "# socialmetrics: warm task processes"
@@ -35,8 +37,9 @@ def forks_tasks(argv: list[str]) -> bool:
 
 
 def preload(argv: list[str] | None = None) -> bool:
-    """Import the task code when this process forks tasks; True when it did."""
-    if not forks_tasks(sys.argv if argv is None else argv):
+    """Import the task code when this process forks tasks; True when it did. `SOCIALMETRICS_WARM_TASKS=0`
+    turns it off (each task then imports what it needs itself)."""
+    if os.environ.get(WARM_ENV, "1") == "0" or not forks_tasks(sys.argv if argv is None else argv):
         return False
     started = time.perf_counter()
     import duckdb  # noqa: F401
