@@ -40,6 +40,7 @@ class LinkedInSandbox:
         self._today = today
         self.valid_tokens = {SANDBOX_TOKEN}
         self.expired_tokens: set[str] = set()
+        self.revoked_tokens: set[str] = set()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.base_url = "http://127.0.0.1"
@@ -59,8 +60,11 @@ class LinkedInSandbox:
         auth = h.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         if token in self.expired_tokens:
-            return 401, {}, error(401, "The token used in the request has expired", serviceErrorCode=65601,
+            return 401, {}, error(401, "The token used in the request has expired", serviceErrorCode=65602,
                                   code="EXPIRED_ACCESS_TOKEN")  # fmt: skip
+        if token in self.revoked_tokens:  # the body quoted in omniauth-linkedin-oauth2 issue #81
+            return 401, {}, error(401, "The token used in the request has been revoked by the user",
+                                  serviceErrorCode=65601, code="REVOKED_ACCESS_TOKEN")  # fmt: skip
         if token not in self.valid_tokens:
             return 401, {}, error(401, "Invalid access token", serviceErrorCode=65600, code="INVALID_ACCESS_TOKEN")
         version = h.get("linkedin-version")
