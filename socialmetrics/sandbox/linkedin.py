@@ -89,7 +89,7 @@ class LinkedInSandbox:
             post = self._post(urn)
             if post is None:
                 return 404, {}, error(404, f"Not found: {urn}")
-            comments = [dict(c) for c in post["_comments"]]
+            comments = [_real_shape(c, urn) for c in post["_comments"]]
             start, count = int(query.get("start", 0)), int(query.get("count", 10))
             page = comments[start : start + count]
             return 200, {}, {"elements": page, "paging": {"start": start, "count": count, "total": len(comments)}}
@@ -189,3 +189,34 @@ class LinkedInSandbox:
             total += v["organicFollowerGain"] + v["paidFollowerGain"]
             d += dt.timedelta(days=1)
         return total
+
+
+MENTIONED = ("Maria Muster", "urn:li:person:Mm77qX")
+
+
+def _real_shape(comment: dict[str, Any], post_urn: str) -> dict[str, Any]:
+    """A comment element as the Comments API sends it (compare ebx-linkedin-sdk's commentResponse.json):
+    the author in `actor`, `created` and `lastModified`; `agent` and `impersonator` (the person acting for
+    an organization); `object` (the activity); `message.attributes` with a mention's person URN; `content[]`."""
+    actor = comment["actor"]
+    created = comment["created"]["time"]
+    activity = f"urn:li:activity:{post_urn.rsplit(':', 1)[-1]}"
+    text = comment["message"]["text"]
+    attributes: list[dict[str, Any]] = []
+    if int(comment["id"]) % 3 == 1:  # every third comment mentions someone by name
+        name, person = MENTIONED
+        text = f"{name} {text}"
+        attributes = [{"start": 0, "length": len(name), "value": {"person": {"person": person}}}]
+    shaped: dict[str, Any] = {
+        **comment,
+        "agent": actor,
+        "commentUrn": comment["$URN"],
+        "object": activity,
+        "created": {"actor": actor, "impersonator": actor, "time": created},
+        "lastModified": {"actor": actor, "impersonator": actor, "time": created + 1},
+        "message": {"attributes": attributes, "text": text},
+    }
+    if int(comment["id"]) % 4 == 0:
+        shaped["content"] = [{"type": "IMAGE", "url": "https://media.licdn.com/dms/image/sandbox/0",
+                              "entity": {"digitalmediaAsset": "urn:li:digitalmediaAsset:SANDBOX"}}]  # fmt: skip
+    return shaped
