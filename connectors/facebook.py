@@ -350,6 +350,9 @@ class FacebookConnector(TokenConnector):
                 f"Facebook insights for page {self.account.id}, {chunk.start}..{chunk.end}: the answer has "
                 f"no 'data' list (got {str(body)[:120]!r})."
             )
+        for series in body["data"]:  # a value that is not a number fails here, before the allow-list drops it
+            for point in (series.get("values") or []) if isinstance(series, dict) else []:
+                _point_number(str(series.get("name")), point)
         landed = {"data": keep(body["data"], INSIGHT_FIELDS), "paging": keep(body.get("paging"), PAGING_FIELDS)}
         yield self._page("page_insights", url, params, landed)
 
@@ -510,13 +513,7 @@ class FacebookConnector(TokenConnector):
             if not name or series.get("period") not in (None, "day"):
                 continue
             for point in series.get("values") or []:
-                try:
-                    number = _number(name, point.get("value"))  # reactions come by type: {"like": 5, ...}
-                except MalformedResponseError:
-                    raise MalformedResponseError(
-                        f"Facebook insights {name}: value {point.get('value')!r} at {point.get('end_time')} "
-                        f"is not a number"
-                    ) from None
+                number = _point_number(name, point)
                 yield (
                     Kind.DAILY_METRICS,
                     {
@@ -594,6 +591,17 @@ class FacebookConnector(TokenConnector):
                     "payload": json.dumps(comment, sort_keys=True),
                 },
             )
+
+
+def _point_number(name: str, point: Any) -> float | None:
+    """One insights value as a number (reactions come by type: {"like": 5, ...}), or a clear error."""
+    point = point if isinstance(point, dict) else {"value": point}
+    try:
+        return _number(name, point.get("value"))
+    except MalformedResponseError:
+        raise MalformedResponseError(
+            f"Facebook insights {name}: value {point.get('value')!r} at {point.get('end_time')} is not a number"
+        ) from None
 
 
 def _number(name: str, value: Any) -> float | None:
