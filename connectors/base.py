@@ -268,6 +268,11 @@ class BudgetExceededError(ConnectorError):
     """The run would read more (and cost more) than the account's read budget allows: a clear stop."""
 
 
+class UsageCapError(BudgetExceededError):
+    """The network's paid usage is used up (X's monthly cap, depleted credits): retrying cannot help until
+    it resets or more is bought, so it fails at once and says which."""
+
+
 class StreamUnavailable(ConnectorError):  # noqa: N818 (a signal, not a failure of the run)
     """This stream cannot be read with this token or access level; the run goes on without it and
     leaves what earlier runs loaded for it untouched (the message becomes a connector warning)."""

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors.allowlist import NUMBERS, SCALAR, Spec, keep, redact_spans
 from connectors.base import (
     Account,
     ApiError,
@@ -97,6 +98,38 @@ POST_BASE_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summa
 COMMENT_FIELDS = "id,created_time,message,from,parent"
 COMMENTS_PER_PAGE = 100
 POSTS_LOOKBACK_DAYS = 90  # nightly runs refresh the numbers of posts up to 90 days old
+PERMISSION_CODES = {10} | set(range(200, 300))  # "(#10) requires pages_read_engagement", (#2xx) permissions
+
+# What is landed (connectors/allowlist.py). Real answers carry more: `from` (name and id of commenters
+# and of the page), `message_tags` (tagged people, with offsets into the text), `likes.data` and
+# `reactions.data` (who reacted), a comment's `parent.from`: the author becomes `author_hash`, tagged
+# people in a text become "@…", and every field not declared here is dropped before landing.
+PAGING_FIELDS: Spec = {"cursors": {"before": SCALAR, "after": SCALAR}, "next": SCALAR, "previous": SCALAR}
+INSIGHT_FIELDS: Spec = {
+    "name": SCALAR,
+    "period": SCALAR,
+    "title": SCALAR,
+    "description": SCALAR,
+    "id": SCALAR,
+    "values": {"value": NUMBERS, "end_time": SCALAR},  # a number, or numbers by type / city / age
+}
+COMMENT_FIELDS_KEPT: Spec = {
+    "id": SCALAR,
+    "created_time": SCALAR,
+    "message": SCALAR,
+    "parent": {"id": SCALAR},
+    "author_hash": SCALAR,
+}
+POST_FIELDS: Spec = {
+    "id": SCALAR,
+    "message": SCALAR,
+    "created_time": SCALAR,
+    "permalink_url": SCALAR,
+    "shares": {"count": SCALAR},
+    "reactions": {"summary": {"total_count": SCALAR}},
+    "insights": {"data": INSIGHT_FIELDS},
+    "comments": {"data": COMMENT_FIELDS_KEPT, "paging": PAGING_FIELDS, "summary": {"total_count": SCALAR}},
+}
 
 
 class FacebookErrorPolicy(ErrorPolicy):
@@ -113,28 +146,45 @@ class FacebookErrorPolicy(ErrorPolicy):
             return super().classify(response)
         code = error.get("code")
         sub = error.get("error_subcode")
-        text = f"Facebook error {code}" + (f"/{sub}" if sub else "") + f": {error.get('message', '')}"
+        message = str(error.get("message", ""))
+        text = f"Facebook error {code}" + (f"/{sub}" if sub else "") + f" ({error.get('type', '')}): {message}"
+        user_msg = " ".join(str(error[k]) for k in ("error_user_title", "error_user_msg") if error.get(k))
+        if user_msg and user_msg not in message:
+            text += f" - {user_msg}"
         if code == 190 or error.get("type") == "OAuthException" and code in (102, 463, 467):
             return Verdict(Action.AUTH, text, code="190")
         if code in RATE_LIMIT_CODES or response.status_code == 429:
-            return Verdict(Action.RATE_LIMITED, text, _usage_wait_s(response), code=str(code))
+            return Verdict(Action.RATE_LIMITED, text + _usage_note(response), _usage_wait_s(response), code=str(code))
         if code == 1 and sub == 99:
             return Verdict(Action.FAIL, text, code="reduce_data")
         if code in TRANSIENT_CODES or response.status_code >= 500:
             return Verdict(Action.RETRY, text, code=str(code))
-        if code == 100 and sub == 33:
+        if code in PERMISSION_CODES:
+            return Verdict(Action.AUTH, text, code="permission")
+        lowered = message.lower()
+        if code == 100 and (sub == 33 or "does not exist" in lowered or "permission" in lowered):
+            # 100/33 "Unsupported get request. Object with ID ... does not exist" and 100 without a subcode
+            # "(#100) Object does not exist, cannot be loaded due to missing permission ... This endpoint
+            # requires the 'pages_read_engagement' permission": a wrong page id or a token without access.
             return Verdict(
                 Action.FAIL,
                 f"{text}. Check the account id in the config and that the token in the connection is a Page "
                 f"token of that page (it needs the pages_read_engagement and read_insights permissions)",
                 code="unknown_object",
             )
-        if code == 100 and "metric" in str(error.get("message", "")).lower():
+        if code == 100 and "metric" in lowered:
             return Verdict(Action.FAIL, text, code="invalid_metric")
         return Verdict(Action.FAIL, text, code=str(code))
 
     def auth_message(self, verdict: Verdict, conn_id: str) -> str:
         """Name the connection and how to renew a Page token."""
+        if verdict.code == "permission":
+            return (
+                f"{verdict.message}. The token in Airflow connection '{conn_id}' is valid but lacks a permission "
+                f"this read needs: create a Page token with pages_read_engagement and read_insights (the app may "
+                f"need Meta's review for them) and store it as the connection's password. This error is never "
+                f"retried."
+            )
         return (
             f"{verdict.message}. The Page access token in Airflow connection '{conn_id}' is expired or "
             f"invalid: create a new long-lived Page token (Meta Business Suite > Settings > Advanced > "
@@ -183,6 +233,23 @@ def _usage_wait_s(response: requests.Response) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def _usage_note(response: requests.Response) -> str:
+    """Which of Meta's business use case limits is used up, and when access returns, in words."""
+    raw = response.headers.get("X-Business-Use-Case-Usage")
+    try:
+        usage = json.loads(raw) if raw else {}
+        entries = [e for group in usage.values() for e in group if isinstance(e, dict)]
+    except (ValueError, AttributeError, TypeError):
+        return ""
+    notes = []
+    for entry in entries:
+        minutes = entry.get("estimated_time_to_regain_access") or 0
+        used = max((entry.get(k) or 0 for k in ("call_count", "total_cputime", "total_time")), default=0)
+        if minutes or used >= 100:
+            notes.append(f"'{entry.get('type', '?')}' limit at {used} %, access returns in about {minutes} minutes")
+    return f" (Meta business use case usage: {'; '.join(notes)})" if notes else ""
 
 
 def end_time_to_day(end_time: str) -> dt.date:
@@ -283,7 +350,11 @@ class FacebookConnector(TokenConnector):
                 f"Facebook insights for page {self.account.id}, {chunk.start}..{chunk.end}: the answer has "
                 f"no 'data' list (got {str(body)[:120]!r})."
             )
-        yield self._page("page_insights", url, params, body)
+        for series in body["data"]:  # a value that is not a number fails here, before the allow-list drops it
+            for point in (series.get("values") or []) if isinstance(series, dict) else []:
+                _point_number(str(series.get("name")), point)
+        landed = {"data": keep(body["data"], INSIGHT_FIELDS), "paging": keep(body.get("paging"), PAGING_FIELDS)}
+        yield self._page("page_insights", url, params, landed)
 
     def _split_invalid(self, chunk: Window, metrics: list[str], exc: ApiError) -> Iterator[Page]:
         """One invalid metric fails the whole request: bisect to find it and keep the rest."""
@@ -345,15 +416,42 @@ class FacebookConnector(TokenConnector):
                 self._warn_invalid("posts", metric, "post_metrics", exc)
         return tuple(valid) or None
 
-    def _hide_authors(self, comments: list[Any]) -> None:
-        """Replace commenters' names and ids by a keyed hash before anything is landed."""
-        for comment in comments:
+    def _landed_comments(self, comments: Any) -> list[dict[str, Any]]:
+        """The declared fields of comments: the commenter as a keyed hash, tagged people as "@…"."""
+        landed = []
+        for comment in comments if isinstance(comments, list) else []:
             if not isinstance(comment, dict):
                 continue
-            author = comment.pop("from", None)
-            author_id = (author or {}).get("id") or (author or {}).get("name")
-            comment["author_hash"] = pseudonymize(author_id, self.author_key)
-            comment.pop("message_tags", None)  # tags name people too
+            author: dict[str, Any] = comment["from"] if isinstance(comment.get("from"), dict) else {}
+            author_id = author.get("id") or author.get("name")
+            tags = [(t.get("offset", 0), t.get("length", 0)) for t in comment.get("message_tags") or []
+                    if isinstance(t, dict)]  # fmt: skip
+            kept: dict[str, Any] = keep({**comment, "message": redact_spans(comment.get("message"), tags)},
+                                        COMMENT_FIELDS_KEPT)  # fmt: skip
+            kept["author_hash"] = pseudonymize(author_id, self.author_key)
+            landed.append(kept)
+        return landed
+
+    def _landed_posts(self, posts: list[Any]) -> list[dict[str, Any]]:
+        """The declared fields of posts; people tagged in a post's message become "@…" (pages stay)."""
+        landed = []
+        for post in posts:
+            if not isinstance(post, dict):
+                raise MalformedResponseError(f"Facebook published_posts: a post is not an object: {str(post)[:99]}")
+            tags = [(t.get("offset", 0), t.get("length", 0)) for t in post.get("message_tags") or []
+                    if isinstance(t, dict) and t.get("type") != "page"]  # fmt: skip
+            comments = post.get("comments")
+            if isinstance(comments, dict):
+                comments = {**comments, "data": self._landed_comments(comments.get("data"))}
+            kept: dict[str, Any] = keep(
+                {**post, "message": redact_spans(post.get("message"), tags), "comments": comments}, POST_FIELDS
+            )
+            if comments is None:
+                kept.pop("comments", None)
+            if "message" not in post:
+                kept.pop("message", None)
+            landed.append(kept)
+        return landed
 
     def _fetch_posts(self, window: Window) -> Iterator[Page]:
         # The first page is read with every configured post metric; only when Meta rejects one (code 100)
@@ -389,15 +487,17 @@ class FacebookConnector(TokenConnector):
             for post in body["data"]:
                 comments = post.get("comments") if isinstance(post, dict) else None
                 if isinstance(comments, dict):
-                    self._hide_authors(comments.get("data") or [])
                     nxt = (comments.get("paging") or {}).get("next")
                     if nxt:
                         overflow.append((post["id"], post.get("created_time"), nxt))
-            yield self._page("posts", page_url, page_params, body)
+            landed = {"data": self._landed_posts(body["data"]), "paging": keep(body.get("paging"), PAGING_FIELDS)}
+            yield self._page("posts", page_url, page_params, landed)
             for post_id, created, nxt in overflow:
                 for cbody, curl, _ in self.http.paginate(nxt, None, next_request):
-                    self._hide_authors(cbody.get("data") or [] if isinstance(cbody, dict) else [])
-                    page = self._page("posts", curl, None, cbody)
+                    cbody = cbody if isinstance(cbody, dict) else {}
+                    clanded = {"data": self._landed_comments(cbody.get("data")),
+                               "paging": keep(cbody.get("paging"), PAGING_FIELDS)}  # fmt: skip
+                    page = self._page("posts", curl, None, clanded)
                     page.request.update({"edge": "comments", "post_id": post_id, "created_time": created})
                     yield page
 
@@ -416,13 +516,7 @@ class FacebookConnector(TokenConnector):
             if not name or series.get("period") not in (None, "day"):
                 continue
             for point in series.get("values") or []:
-                try:
-                    number = _number(name, point.get("value"))  # reactions come by type: {"like": 5, ...}
-                except MalformedResponseError:
-                    raise MalformedResponseError(
-                        f"Facebook insights {name}: value {point.get('value')!r} at {point.get('end_time')} "
-                        f"is not a number"
-                    ) from None
+                number = _point_number(name, point)
                 yield (
                     Kind.DAILY_METRICS,
                     {
@@ -500,6 +594,17 @@ class FacebookConnector(TokenConnector):
                     "payload": json.dumps(comment, sort_keys=True),
                 },
             )
+
+
+def _point_number(name: str, point: Any) -> float | None:
+    """One insights value as a number (reactions come by type: {"like": 5, ...}), or a clear error."""
+    point = point if isinstance(point, dict) else {"value": point}
+    try:
+        return _number(name, point.get("value"))
+    except MalformedResponseError:
+        raise MalformedResponseError(
+            f"Facebook insights {name}: value {point.get('value')!r} at {point.get('end_time')} is not a number"
+        ) from None
 
 
 def _number(name: str, value: Any) -> float | None:

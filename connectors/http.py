@@ -19,7 +19,14 @@ from typing import Any
 
 import requests
 
-from connectors.base import ApiError, AuthError, ConnectorError, MalformedResponseError, RateLimitError
+from connectors.base import (
+    ApiError,
+    AuthError,
+    ConnectorError,
+    MalformedResponseError,
+    RateLimitError,
+    UsageCapError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +88,7 @@ class Action(Enum):
     RATE_LIMITED = "rate_limited"  # wait (for `wait_s` if known) and try again
     AUTH = "auth"  # never retried
     FAIL = "fail"  # never retried
+    QUOTA = "quota"  # a paid usage cap or credits are used up: never retried, not a rate limit
 
 
 @dataclass
@@ -194,6 +202,8 @@ class HttpClient:
             message = self.scrub(verdict.message)
             if verdict.action is Action.AUTH:
                 raise AuthError(self.scrub(self.policy.auth_message(verdict, self.conn_id)), code=verdict.code)
+            if verdict.action is Action.QUOTA:
+                raise UsageCapError(f"{message} (request: {self.scrub(_describe(url, params))})", code=verdict.code)
             if verdict.action is Action.FAIL:
                 raise ApiError(f"{message} (request: {self.scrub(_describe(url, params))})", code=verdict.code)
             if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:

@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import requests
 
+from connectors.allowlist import NUMBERS, SCALAR, Spec, keep, redact_linkedin_mentions, redact_spans
 from connectors.base import (
     Account,
     Credentials,
@@ -63,6 +64,41 @@ SHARE_METRICS = {
     "shareCount": "shares",
 }
 
+# What of posts and comments is landed (connectors/allowlist.py). A real comment element also carries
+# `actor` and `agent` (person URNs), `created.actor`/`created.impersonator`, `lastModified.actor`,
+# `object`, `message.attributes` (mentions with person URNs) and `content[]` (images): the author becomes
+# `author_hash` first, mentioned names in the text become "@…", and everything else is dropped.
+COMMENT_FIELDS: Spec = {
+    "id": SCALAR,
+    "$URN": SCALAR,
+    "commentUrn": SCALAR,
+    "parentComment": SCALAR,
+    "created": {"time": SCALAR},
+    "lastModified": {"time": SCALAR},
+    "message": {"text": SCALAR},
+    "author_hash": SCALAR,
+}
+POST_FIELDS: Spec = {
+    "id": SCALAR,
+    "author": SCALAR,  # the organization's URN (kept only when it is one)
+    "commentary": SCALAR,  # @[Name](urn:li:person:...) mentions become "@…"
+    "createdAt": SCALAR,
+    "publishedAt": SCALAR,
+    "lastModifiedAt": SCALAR,
+    "visibility": SCALAR,
+    "lifecycleState": SCALAR,
+}
+POST_STATISTICS_FIELDS: Spec = {
+    "share": SCALAR,
+    "ugcPost": SCALAR,
+    "organizationalEntity": SCALAR,
+    "totalShareStatistics": NUMBERS,
+}
+PAGING_FIELDS: Spec = {"start": SCALAR, "count": SCALAR, "total": SCALAR}
+# Errors whose message is about the request itself (a parameter or field this API version does not
+# accept), which LinkedIn answers with 400 or 403: not a missing permission.
+REQUEST_PROBLEM_MARKERS = ("unpermitted fields", "parameter", "data processing exception", "illegal_argument")
+
 
 def rest_li_list(values: list[str]) -> str:
     """`List(a,b)` with each value percent-encoded (Rest.li 2.0)."""
@@ -84,7 +120,7 @@ def ms_to_day(ms: Any) -> dt.date:
 
 
 class LinkedInErrorPolicy(ErrorPolicy):
-    """Reads LinkedIn's error answers."""
+    """Reads LinkedIn's error answers: {"status", "serviceErrorCode", "code", "message"}."""
 
     network = "linkedin"
 
@@ -98,23 +134,44 @@ class LinkedInErrorPolicy(ErrorPolicy):
             return Verdict(Action.OK)
         try:
             body = response.json()
-            message = str(body.get("message", "")) if isinstance(body, dict) else ""
         except ValueError:
-            message = response.text[:200]
-        if status == 426:
+            body = None
+        body = body if isinstance(body, dict) else {}
+        message = str(body.get("message") or response.text[:200] or "")
+        code = str(body.get("code") or "")
+        service = body.get("serviceErrorCode")
+        label = " ".join(str(x) for x in (code, f"serviceErrorCode {service}" if service is not None else "") if x)
+        said = f"{label}: {message}" if label else message
+        if status == 426 or code == "NONEXISTENT_VERSION":
             return Verdict(
                 Action.FAIL,
-                f"LinkedIn answered 426: API version {self.version} is retired or unknown ({message}). Set "
+                f"LinkedIn answered 426: API version {self.version} is retired or unknown ({said}). Set "
                 f'"api_version" in the extra of connection linkedin_default to a current YYYYMM '
                 f"(LinkedIn supports each version for about a year)",
                 code="426",
             )
         if status == 401:
-            return Verdict(Action.AUTH, f"LinkedIn answered 401 ({message})", code="401")
+            if code == "REVOKED_ACCESS_TOKEN" or (not code and service == 65601):
+                return Verdict(
+                    Action.AUTH,
+                    f"LinkedIn answered 401 ({said}): the member who authorized this token revoked it (or removed "
+                    f"the app from their permitted services), so it will never work again",
+                    code="revoked",
+                )
+            return Verdict(Action.AUTH, f"LinkedIn answered 401 ({said})", code="401")
+        if status in (400, 403) and any(m in f"{code} {message}".lower() for m in REQUEST_PROBLEM_MARKERS):
+            return Verdict(
+                Action.FAIL,
+                f"LinkedIn answered {status} ({said}): LinkedIn rejects a parameter or field of this request. This is "
+                f"not a missing permission: the request does not fit API version {self.version}. Check "
+                f'"api_version" in connection linkedin_default (a newer or older version may be needed) and report '
+                f"it as a connector bug if the version is current",
+                code="request",
+            )
         if status == 403:
             return Verdict(
                 Action.AUTH,
-                f"LinkedIn answered 403 ({message}): the token lacks the r_organization_social / "
+                f"LinkedIn answered 403 ({said}): the token lacks the r_organization_social / "
                 f"rw_organization_admin permission for this page, or the member is not a page admin",
                 code="403",
             )
@@ -122,6 +179,11 @@ class LinkedInErrorPolicy(ErrorPolicy):
 
     def auth_message(self, verdict: Verdict, conn_id: str) -> str:
         """Name the connection; LinkedIn tokens live 60 days."""
+        if verdict.code == "revoked":
+            return (
+                f"{verdict.message}. A page admin has to authorize the app again and store the new token as the "
+                f"password of Airflow connection '{conn_id}'. This error is never retried."
+            )
         if verdict.code == "401":
             return (
                 f"{verdict.message}. The token in Airflow connection '{conn_id}' is expired or invalid: LinkedIn "
@@ -221,7 +283,11 @@ class LinkedInConnector(TokenConnector):
             elements = body["elements"]
             in_window = [p for p in elements if start_ms <= (p.get("publishedAt") or p.get("createdAt") or 0) < end_ms]
             if in_window:
-                yield self._page("posts", "posts", query, {"elements": in_window, "paging": body.get("paging")})
+                landed = {
+                    "elements": [_landed_post(p) for p in in_window],
+                    "paging": keep(body.get("paging"), PAGING_FIELDS),
+                }
+                yield self._page("posts", "posts", query, landed)
                 yield from self._post_details(in_window)
             oldest = min((p.get("publishedAt") or p.get("createdAt") or 0 for p in elements), default=0)
             if len(elements) < POSTS_PAGE_SIZE or oldest < start_ms:
@@ -243,7 +309,8 @@ class LinkedInConnector(TokenConnector):
             query = "&".join(parts)
             body = self._get("organizationalEntityShareStatistics", query)
             self._require_elements(body, "organizationalEntityShareStatistics")
-            yield self._page("posts", "organizationalEntityShareStatistics", query, body, edge="post_statistics")
+            landed = {"elements": keep(body["elements"], POST_STATISTICS_FIELDS)}
+            yield self._page("posts", "organizationalEntityShareStatistics", query, landed, edge="post_statistics")
         for post in posts:
             urn = str(post["id"])
             path = f"socialActions/{quote(urn, safe='')}/comments"
@@ -252,23 +319,32 @@ class LinkedInConnector(TokenConnector):
                 query = f"count=100&start={start}"
                 body = self._get(path, query)
                 self._require_elements(body, path)
-                for comment in body["elements"]:
-                    actor = comment.pop("actor", None)
-                    comment.pop("impersonator", None)
-                    comment["author_hash"] = pseudonymize(actor, self.author_key)
-                    created = comment.get("created") or {}
-                    created.pop("actor", None)
-                    created.pop("impersonator", None)
-                    last = comment.get("lastModified") or {}
-                    last.pop("actor", None)
-                    last.pop("impersonator", None)
+                landed = {
+                    "elements": [self._landed_comment(c) for c in body["elements"] if isinstance(c, dict)],
+                    "paging": keep(body.get("paging"), PAGING_FIELDS),
+                }
                 yield self._page(
-                    "posts", path, query, body, edge="comments", post_id=urn,
+                    "posts", path, query, landed, edge="comments", post_id=urn,
                     published_ms=post.get("publishedAt") or post.get("createdAt"),
                 )  # fmt: skip
                 if len(body["elements"]) < 100:
                     break
                 start += 100
+
+    def _landed_comment(self, comment: dict[str, Any]) -> dict[str, Any]:
+        """The declared fields of a comment: its author as a keyed hash, mentioned people as "@…"."""
+        created: dict[str, Any] = comment["created"] if isinstance(comment.get("created"), dict) else {}
+        actor = comment.get("actor") or created.get("actor") or comment.get("agent")
+        message: dict[str, Any] = comment["message"] if isinstance(comment.get("message"), dict) else {}
+        spans = [
+            (a.get("start", 0), a.get("length", 0))
+            for a in message.get("attributes") or []
+            if isinstance(a, dict) and "urn:li:organization:" not in json.dumps(a.get("value"))
+        ]
+        text = redact_spans(message.get("text"), spans)
+        kept: dict[str, Any] = keep({**comment, "message": {"text": text}}, COMMENT_FIELDS)
+        kept["author_hash"] = pseudonymize(str(actor) if actor else None, self.author_key)
+        return kept
 
     # -- parsing --------------------------------------------------------------------------------
 
@@ -346,6 +422,18 @@ class LinkedInConnector(TokenConnector):
         if not hasattr(self, "_published_map"):
             self._published_map: dict[str, dt.datetime] = {}
         return self._published_map
+
+
+def _landed_post(post: Any) -> dict[str, Any]:
+    """The declared fields of a post; mentions of people in its commentary become "@…"."""
+    if not isinstance(post, dict):
+        raise MalformedResponseError(f"LinkedIn posts: an element is not an object: {str(post)[:120]}")
+    kept: dict[str, Any] = keep(post, POST_FIELDS)
+    if "commentary" in kept:
+        kept["commentary"] = redact_linkedin_mentions(kept["commentary"])
+    if not str(kept.get("author") or "").startswith("urn:li:organization:"):
+        kept.pop("author", None)
+    return kept
 
 
 def _daily(day: dt.date, metric: str, source: str, value: Any, element: Any) -> dict[str, Any]:

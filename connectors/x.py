@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from connectors.allowlist import NUMBERS, SCALAR, Spec, keep
 from connectors.base import (
     Account,
     AccountOptionError,
@@ -53,6 +54,7 @@ from connectors.base import (
     StreamUnavailable,
     TokenConnector,
     UnknownAccountError,
+    UsageCapError,
     Window,
     pseudonymize,
 )
@@ -73,8 +75,49 @@ ESTIMATE_SAFETY = 1.5  # the estimate assumes a busier window than the account's
 MENTION_RE = re.compile(r"@\w{1,15}")
 
 
+# What of X's objects is landed (connectors/allowlist.py): everything else (includes.users, entities,
+# geo, author_id of the company's own posts, fields X adds later) is dropped before landing.
+USER_FIELDS: Spec = {"id": SCALAR, "username": SCALAR, "created_at": SCALAR, "public_metrics": NUMBERS}
+POST_FIELDS: Spec = {
+    "id": SCALAR,
+    "text": SCALAR,
+    "created_at": SCALAR,
+    "conversation_id": SCALAR,
+    "public_metrics": NUMBERS,
+    "non_public_metrics": NUMBERS,
+    "organic_metrics": NUMBERS,
+}
+REPLY_FIELDS: Spec = {
+    "id": SCALAR,
+    "text": SCALAR,  # other people's @handles replaced before this
+    "created_at": SCALAR,
+    "conversation_id": SCALAR,
+    "lang": SCALAR,
+    "referenced_tweets": {"type": SCALAR, "id": SCALAR},
+    "author_hash": SCALAR,
+}
+META_FIELDS: Spec = {
+    "result_count": SCALAR,
+    "next_token": SCALAR,
+    "previous_token": SCALAR,
+    "newest_id": SCALAR,
+    "oldest_id": SCALAR,
+}
+# The parts of engagements, in X's names; each counts only where X sent it (see README "Engagements").
+ENGAGEMENT_PARTS = ("like_count", "reply_count", "retweet_count", "quote_count", "bookmark_count")
+
+
+def _problem_text(body: dict[str, Any]) -> str:
+    """title: detail, and the first entries of errors[] (their message or detail)."""
+    parts = [str(body[k]) for k in ("title", "detail") if body.get(k)]
+    for err in (body.get("errors") or [])[:3]:
+        if isinstance(err, dict):
+            parts.append(str(err.get("message") or err.get("detail") or err.get("title") or ""))
+    return "; ".join(p for p in parts if p)[:400]
+
+
 class XErrorPolicy(ErrorPolicy):
-    """Reads X's error answers (RFC 7807 problem bodies)."""
+    """Reads X's error answers (RFC 7807 problem bodies: title, type, detail, errors[])."""
 
     network = "x"
 
@@ -88,7 +131,20 @@ class XErrorPolicy(ErrorPolicy):
         except ValueError:
             body = {}
         body = body if isinstance(body, dict) else {}
-        detail = str(body.get("detail") or body.get("title") or "")[:300]
+        detail = _problem_text(body)
+        title = str(body.get("title") or "")
+        kind = str(body.get("type") or "")
+        if title == "UsageCapExceeded" or kind.endswith("/usage-capped"):
+            return self._usage_cap(response, body)
+        if status == 402 or title == "CreditsDepleted" or kind.endswith("/credits"):
+            return Verdict(
+                Action.QUOTA,
+                f"X answered {status} CreditsDepleted ({detail}): the pay-per-use credits of the project behind "
+                f"this token are used up, so every read fails until credits are bought. Buy credits (or turn on "
+                f"auto-recharge) in the X Developer Console under Billing, then clear this task. This is not a "
+                f"rate limit and is not retried; nothing already loaded was changed",
+                code="credits-depleted",
+            )
         if status == 429:
             return Verdict(Action.RATE_LIMITED, "X answered 429 Too Many Requests", reset_wait_s(response))
         if status == 401:
@@ -103,7 +159,7 @@ class XErrorPolicy(ErrorPolicy):
                     "the app to a project and check its credits, then store the app's token again",
                     code="client-not-enrolled",
                 )
-            if "unsupported-authentication" in str(body.get("type", "")):
+            if "unsupported-authentication" in kind:
                 return Verdict(
                     Action.AUTH,
                     f"X answered 403 Unsupported Authentication ({detail}): this needs a user-context token "
@@ -114,6 +170,33 @@ class XErrorPolicy(ErrorPolicy):
         if status in (500, 502, 503, 504):
             return Verdict(Action.RETRY, f"X answered {status}", retry_after_seconds(response))
         return Verdict(Action.FAIL, f"X answered {status}: {detail or response.text[:200]}", code=str(status))
+
+    @staticmethod
+    def _usage_cap(response: requests.Response, body: dict[str, Any]) -> Verdict:
+        """A 429 UsageCapExceeded is a plan's cap (monthly, daily), not the 15-minute window: the rate
+        headers show calls left (x-rate-limit-remaining far from 0), so waiting minutes cannot help."""
+        period = str(body.get("period") or "the plan's")
+        scope = str(body.get("scope") or "")
+        product = str(body.get("product_name") or "")
+        remaining = response.headers.get("x-rate-limit-remaining")
+        limit = response.headers.get("x-rate-limit-limit")
+        rate = f"; the 15-minute rate limit is not the cause ({remaining} of {limit} calls left)" if remaining else ""
+        resets = (
+            "It resets at the start of the next billing month (the reset day is shown in the X Developer Console "
+            "under Usage)"
+            if period.lower() == "monthly"
+            else f"It resets when the {period.lower()} period ends"
+        )
+        return Verdict(
+            Action.QUOTA,
+            f"X answered 429 UsageCapExceeded: the {period} usage cap"
+            + (f" of product '{product}'" if product else "")
+            + (f" (scope {scope})" if scope else "")
+            + f" is used up ({body.get('detail') or 'usage cap exceeded'}){rate}. {resets}; until then every "
+            f"read fails. Upgrade the plan or buy more usage in the X Developer Console, or wait for the reset and "
+            f"clear this task. Not retried; nothing already loaded was changed",
+            code="usage-cap",
+        )
 
     def auth_message(self, verdict: Verdict, conn_id: str) -> str:
         """Plain words on what to do, naming the connection."""
@@ -301,7 +384,7 @@ class XConnector(TokenConnector):
         if not isinstance(data.get("public_metrics"), dict):
             raise MalformedResponseError(f"X {path}: the user has no public_metrics")
         self._user = data
-        self._user_page = self._page("account", path, params, body)
+        self._user_page = self._page("account", path, params, {"data": keep(data, USER_FIELDS)})
         return data
 
     def _posts_per_day(self) -> float:
@@ -380,9 +463,10 @@ class XConnector(TokenConnector):
                     if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
                         raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
                     self._posts[str(post["id"])] = post
-                page = {"path": path, "params": params, "body": body, "username": user.get("username")}
+                landed = _landed(body, POST_FIELDS)
+                page = {"path": path, "params": params, "body": landed, "username": user.get("username")}
                 self._timeline_pages.append(page)
-                yield self._page("posts", path, params, body, username=user.get("username"))
+                yield self._page("posts", path, params, landed, username=user.get("username"))
                 token = meta.get("next_token")
                 if not token:
                     break
@@ -428,6 +512,8 @@ class XConnector(TokenConnector):
                 try:
                     params["max_results"] = self._page_size(SEARCH_MIN, "replies")
                     body = self._get("tweets/search/recent", params)
+                except UsageCapError:
+                    raise
                 except BudgetExceededError as exc:
                     raise self._replies_skipped(str(exc)) from None
                 except AuthError as exc:
@@ -442,8 +528,7 @@ class XConnector(TokenConnector):
                 if not isinstance(data, list):
                     raise MalformedResponseError(f"X search: 'data' is not a list (got {str(data)[:120]!r})")
                 self.reads["posts"] += len(data)
-                body = dict(body)
-                body["data"] = [self._pseudonymised(r) for r in data]
+                body = _landed({**body, "data": [self._pseudonymised(r) for r in data]}, REPLY_FIELDS)
                 yield self._page("replies", "tweets/search/recent", params, body, roots=roots_published)
                 token = (body.get("meta") or {}).get("next_token")
                 if not token:
@@ -507,9 +592,14 @@ class XConnector(TokenConnector):
                         "permalink": f"https://x.com/{username}/status/{post['id']}", "text": post.get("text"),
                         "payload": json.dumps(post, sort_keys=True),
                     }  # fmt: skip
+                missing = missing_parts(post)
                 for unified, source, value in post_metrics(post):
                     record = {"post_id": str(post["id"]), "published_at": published, "as_of": as_of}
-                    yield kind, record | {"metric": unified, "source_metric": source, "value": value, "payload": "{}"}
+                    payload = json.dumps({"missing": missing}) if unified == "engagements" and missing else "{}"
+                    yield (
+                        kind,
+                        record | {"metric": unified, "source_metric": source, "value": value, "payload": payload},
+                    )
         elif stream.name == "replies":
             roots = page.request["roots"]
             for reply in page.body.get("data", []):
@@ -526,22 +616,42 @@ class XConnector(TokenConnector):
                 }  # fmt: skip
 
 
+def _landed(body: dict[str, Any], fields: Spec) -> dict[str, Any]:
+    """What of a timeline or search page is landed: its posts by `fields` and the paging meta."""
+    landed: dict[str, Any] = {"meta": keep(body.get("meta") or {}, META_FIELDS)}
+    if "data" in body:
+        landed["data"] = keep(body["data"], fields)
+    return landed
+
+
+def missing_parts(post: dict[str, Any]) -> str | None:
+    """The public counts X did not send for a post (comma-separated), e.g. bookmark_count on older answers."""
+    public: dict[str, Any] = post["public_metrics"] if isinstance(post.get("public_metrics"), dict) else {}
+    aliases = {"retweet_count": ("retweet_count", "repost_count")}
+    absent = [n for n in ENGAGEMENT_PARTS if all(public.get(a) is None for a in aliases.get(n, (n,)))]
+    return ",".join(absent) or None
+
+
 def post_metrics(post: dict[str, Any]) -> list[tuple[str | None, str, float]]:
-    """(unified metric, X metric, value) of one post; clicks only where X gives them (never guessed)."""
+    """(unified metric, X metric, value) of one post: only what X sent (a count it did not send is no row,
+    so it stays NULL); engagements sum the parts X reported, and its source names the parts it sums."""
     public = post.get("public_metrics")
     if not isinstance(public, dict):
         raise MalformedResponseError(f"X post {post.get('id')}: public_metrics missing")
-    likes = metric(public, "like_count") or 0.0
-    replies = metric(public, "reply_count") or 0.0
-    reposts = metric(public, "retweet_count", "repost_count") or 0.0
-    quotes = metric(public, "quote_count") or 0.0
-    bookmarks = metric(public, "bookmark_count") or 0.0
-    out: list[tuple[str | None, str, float]] = [
-        ("reactions", "like_count", likes),
-        ("comments", "reply_count", replies),
-        ("shares", "retweet_count+quote_count", reposts + quotes),
-        (None, "bookmark_count", bookmarks),
-    ]
+    likes = metric(public, "like_count")
+    replies = metric(public, "reply_count")
+    reposts = metric(public, "retweet_count", "repost_count")
+    quotes = metric(public, "quote_count")
+    bookmarks = metric(public, "bookmark_count")
+    out: list[tuple[str | None, str, float]] = []
+    if likes is not None:
+        out.append(("reactions", "like_count", likes))
+    if replies is not None:
+        out.append(("comments", "reply_count", replies))
+    if reposts is not None or quotes is not None:
+        out.append(("shares", "retweet_count+quote_count", (reposts or 0.0) + (quotes or 0.0)))
+    if bookmarks is not None:
+        out.append((None, "bookmark_count", bookmarks))
     impressions = metric(public, "impression_count")
     if impressions is not None:
         out.append(("impressions", "impression_count", impressions))
@@ -550,6 +660,9 @@ def post_metrics(post: dict[str, Any]) -> list[tuple[str | None, str, float]]:
     if isinstance(private, dict) and ("url_link_clicks" in private or "user_profile_clicks" in private):
         clicks = (metric(private, "url_link_clicks") or 0.0) + (metric(private, "user_profile_clicks") or 0.0)
         out.append(("clicks", "url_link_clicks+user_profile_clicks", clicks))
-    out.append(("engagements", "likes+replies+reposts+quotes+bookmarks+clicks",
-                likes + replies + reposts + quotes + bookmarks + (clicks or 0.0)))  # fmt: skip
+    parts = {"like_count": likes, "reply_count": replies, "retweet_count": reposts, "quote_count": quotes,
+             "bookmark_count": bookmarks, "clicks": clicks}  # fmt: skip
+    reported = [v for v in parts.values() if v is not None]
+    if reported:
+        out.append(("engagements", "likes+replies+reposts+quotes+bookmarks+clicks", sum(reported)))
     return out

@@ -42,6 +42,7 @@ def test_post_performance_holds_the_served_lifetime_numbers(harness: Harness) ->
             "facebook", PAGE, post["id"], created, post["permalink_url"], post.get("message"),
             ins["post_media_view"], ins["post_total_media_view_unique"], reactions, comments, shares,
             ins["post_clicks"], engagements, pytest.approx(engagements / ins["post_media_view"]), TODAY,
+            None,  # engagements_missing: every part was reported
         )  # fmt: skip
 
 

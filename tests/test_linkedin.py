@@ -76,7 +76,9 @@ def test_posts_with_their_lifetime_statistics_and_comments(li: Harness) -> None:
     assert len(comments) == sum(len(p["_comments"]) for p in expected.values())
     assert all(len(r[2]) == 32 for r in comments)
     stored = li.warehouse.read_bytes() + b"".join(p.read_bytes() for p in li.landing.rglob("*") if p.is_file())
-    assert b"urn:li:person:" not in stored  # commenters are pseudonymised before landing
+    assert b"urn:li:person:" not in stored  # commenters (actor, agent, impersonator) are pseudonymised before landing
+    assert b"Maria Muster" not in stored and b"licdn" not in stored  # mentioned people, images: not declared
+    assert any(r[1].startswith("@\u2026 ") for r in comments)  # the fake's mentions, replaced in the text
 
 
 def test_a_retired_version_fails_and_says_which_setting_to_raise(li: Harness) -> None:

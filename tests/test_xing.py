@@ -192,3 +192,19 @@ def test_a_damaged_valid_file_is_accepted_whole_or_rejected_with_a_report(pos: i
     lines = re.split(r"\r\n|\n|\r", text)  # CSV's line breaks (str.splitlines also breaks on \x0b etc.)
     data_lines = [line for line in lines[1:] if line.replace(";", "").strip()]
     assert len(rows) == len(data_lines)  # every line became a row: nothing was silently dropped
+
+
+def test_a_column_outside_the_template_is_never_landed(xing: Harness) -> None:
+    """Given a file with an extra column naming a person (privacy by allow-list: only the template's
+    columns are imported), when the run loads, then the file is rejected and the name is stored nowhere:
+    not in the landing files, not in any text column of the warehouse."""
+    drop(xing, "gut.csv", xing_month_csv(2026, 10))
+    drop(xing, "kontakte.csv", "Datum;Follower;Ansprechpartner\n01.10.2026;120;Erika Mustermann\n")
+    xing.run(TODAY - dt.timedelta(days=1))
+    assert xing.query("SELECT code FROM meta.connector_warnings") == [("rejected_file",)]
+    landed = "".join(p.read_text(encoding="utf-8", errors="replace") for p in xing.landing.rglob("*.json"))
+    columns = xing.query(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+    )
+    stored = [str(v) for s, t, c in columns for (v,) in xing.query(f'SELECT "{c}" FROM "{s}"."{t}"')]
+    assert "Mustermann" not in landed and not any("Mustermann" in v for v in stored)

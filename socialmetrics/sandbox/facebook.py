@@ -6,7 +6,8 @@ prefix is optional, as on graph.facebook.com). Behaviour taken from Meta's docs:
 - more than 90 days between since and until, an unknown or removed metric, or a period other
   than day fail the whole request with code 100 (HTTP 400);
 - a missing token is code 104, an expired one 190/463 (HTTP 400, OAuthException);
-- published_posts pages with cursors, and its paging.next carries the access token;
+- published_posts pages by time (paging.next: until + an opaque __paging_token, no cursors), and its
+  paging.next carries the access token; metric values can be objects (by type, by city);
 - X-App-Usage and X-Business-Use-Case-Usage on every answer.
 Faults (rate limits, 5xx, delays, malformed bodies) are injected by tests through `faults`.
 """
@@ -27,7 +28,9 @@ from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
-VALID_METRICS = set(company.facebook_day(company.HISTORY_START))
+# Breakdown metrics answer an object per day, keyed by city (as page_fans_city did before Nov 2025).
+BREAKDOWN_METRICS = {"page_follows_city"}
+VALID_METRICS = set(company.facebook_day(company.HISTORY_START)) | BREAKDOWN_METRICS
 VALID_POST_METRICS = {"post_media_view", "post_total_media_view_unique", "post_clicks", "post_reactions_by_type_total"}
 REMOVED_METRICS = {
     "page_impressions",
@@ -74,6 +77,25 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _value(day: dt.date, metric: str) -> Any:
+    """A metric's value for a day; a breakdown is an object (the page's followers by city)."""
+    if metric == "page_follows_city":
+        total = int(company.facebook_day(day)["page_follows"])  # type: ignore[call-overload]
+        return {
+            "Berlin, Germany": total // 2,
+            "Hamburg, Germany": total // 3,
+            "München, Germany": total - total // 2 - total // 3,
+        }
+    return company.facebook_day(day)[metric]
+
+
+def throttled_headers(page_id: str, minutes: int, kind: str = "ads_insights") -> dict[str, str]:
+    """Meta's business use case header at its limit: which limit type, and when access returns."""
+    usage = {"type": kind, "call_count": 100, "total_cputime": 28, "total_time": 35,
+             "estimated_time_to_regain_access": minutes, "ads_api_access_tier": "standard_access"}  # fmt: skip
+    return {"X-Business-Use-Case-Usage": json.dumps({page_id: [usage]})}
+
+
 class FacebookSandbox:
     """Request handling of the fake Graph API (transport-free, so tests can call it directly)."""
 
@@ -87,6 +109,7 @@ class FacebookSandbox:
         self.expired_tokens: set[str] = set()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self._paging_tokens: dict[str, str] = {}  # __paging_token -> the last post id of its page
         self.base_url = "http://127.0.0.1"
 
     @property
@@ -190,9 +213,7 @@ class FacebookSandbox:
             values = []
             for d in days:
                 end = dt.datetime.combine(d + dt.timedelta(days=1), dt.time(), PACIFIC).astimezone(dt.UTC)
-                values.append(
-                    {"value": company.facebook_day(d)[metric], "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")}
-                )
+                values.append({"value": _value(d, metric), "end_time": end.strftime("%Y-%m-%dT%H:%M:%S+0000")})
             data.append(
                 {
                     "name": metric,
@@ -221,21 +242,23 @@ class FacebookSandbox:
         since = _parse_time(query.get("since"))
         until = _parse_time(query.get("until"))
         posts = []
+        paged = "__paging_token" in query  # a next page starts at the oldest post of the last one, inclusive
         day = self.today - dt.timedelta(days=1)
         lo = max(company.HISTORY_START, (since.date() - dt.timedelta(days=1)) if since else company.HISTORY_START)
         while day >= lo:  # newest first, like the API
             for post in reversed(company.facebook_posts(day)):
                 created = _parse_time(str(post["created_time"]).replace("+0000", "+00:00"))
                 assert created is not None
-                if (since is None or created >= since) and (until is None or created < until):
+                before_until = until is None or created < until or (paged and created == until)
+                if (since is None or created >= since) and before_until:
                     posts.append(post)
             day -= dt.timedelta(days=1)
         offset = 0
-        if query.get("after"):
-            try:
-                offset = int(base64.b64decode(query["after"]).decode())
-            except ValueError:
-                return 400, headers, graph_error(100, "(#100) Invalid cursor")
+        if query.get("__paging_token"):  # time-based paging: until + an opaque token for the position
+            last_id = self._paging_tokens.get(query["__paging_token"])
+            if last_id is None:
+                return 400, headers, graph_error(100, "(#100) Invalid paging token")
+            offset = next((i + 1 for i, p in enumerate(posts) if p["id"] == last_id), len(posts))
         page = posts[offset : offset + limit]
         fields = query.get("fields", "")
         expanded = INSIGHTS_FIELD_RE.search(fields)
@@ -258,13 +281,33 @@ class FacebookSandbox:
         page = shaped
         body: dict[str, Any] = {"data": page}
         if page:
-            before = base64.b64encode(str(offset).encode()).decode()
-            after = base64.b64encode(str(offset + len(page)).encode()).decode()
-            body["paging"] = {"cursors": {"before": before, "after": after}}
+            # Like the real edge (keboola/ex-facebook-graph-api's recorded feed answers): paging has no
+            # cursors, only `previous` (since=<newest>, __previous=1) and `next` (until=<oldest> and an
+            # opaque __paging_token), both URLs carrying the access token.
+            common = {k: v for k, v in query.items() if k not in ("until", "since", "__paging_token", "__previous")}
+            newest = _parse_time(str(page[0]["created_time"]).replace("+0000", "+00:00"))
+            oldest = _parse_time(str(page[-1]["created_time"]).replace("+0000", "+00:00"))
+            assert newest is not None and oldest is not None
+            back = self._paging_token(str(page[0]["id"]))
+            body["paging"] = {
+                "previous": f"{self.base_url}{path}?"
+                + urlencode({**common, "since": int(newest.timestamp()), "__paging_token": back, "__previous": 1})
+            }
             if offset + len(page) < len(posts):
-                nxt = {k: v for k, v in query.items() if k != "after"} | {"after": after}
+                nxt = {
+                    **common,
+                    "until": int(oldest.timestamp()),
+                    "__paging_token": self._paging_token(str(page[-1]["id"])),
+                }
+                if query.get("since"):
+                    nxt["since"] = query["since"]
                 body["paging"]["next"] = f"{self.base_url}{path}?" + urlencode(nxt)
         return 200, headers, body
+
+    def _paging_token(self, post_id: str) -> str:
+        token = "enc_" + base64.urlsafe_b64encode(secrets.token_bytes(48)).decode().rstrip("=")
+        self._paging_tokens[token] = post_id
+        return token
 
     def _post(self, post_id: str) -> dict[str, Any] | None:
         try:

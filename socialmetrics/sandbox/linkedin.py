@@ -40,6 +40,7 @@ class LinkedInSandbox:
         self._today = today
         self.valid_tokens = {SANDBOX_TOKEN}
         self.expired_tokens: set[str] = set()
+        self.revoked_tokens: set[str] = set()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.base_url = "http://127.0.0.1"
@@ -59,8 +60,11 @@ class LinkedInSandbox:
         auth = h.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         if token in self.expired_tokens:
-            return 401, {}, error(401, "The token used in the request has expired", serviceErrorCode=65601,
+            return 401, {}, error(401, "The token used in the request has expired", serviceErrorCode=65602,
                                   code="EXPIRED_ACCESS_TOKEN")  # fmt: skip
+        if token in self.revoked_tokens:  # the body quoted in omniauth-linkedin-oauth2 issue #81
+            return 401, {}, error(401, "The token used in the request has been revoked by the user",
+                                  serviceErrorCode=65601, code="REVOKED_ACCESS_TOKEN")  # fmt: skip
         if token not in self.valid_tokens:
             return 401, {}, error(401, "Invalid access token", serviceErrorCode=65600, code="INVALID_ACCESS_TOKEN")
         version = h.get("linkedin-version")
@@ -85,7 +89,7 @@ class LinkedInSandbox:
             post = self._post(urn)
             if post is None:
                 return 404, {}, error(404, f"Not found: {urn}")
-            comments = [dict(c) for c in post["_comments"]]
+            comments = [_real_shape(c, urn) for c in post["_comments"]]
             start, count = int(query.get("start", 0)), int(query.get("count", 10))
             page = comments[start : start + count]
             return 200, {}, {"elements": page, "paging": {"start": start, "count": count, "total": len(comments)}}
@@ -185,3 +189,34 @@ class LinkedInSandbox:
             total += v["organicFollowerGain"] + v["paidFollowerGain"]
             d += dt.timedelta(days=1)
         return total
+
+
+MENTIONED = ("Maria Muster", "urn:li:person:Mm77qX")
+
+
+def _real_shape(comment: dict[str, Any], post_urn: str) -> dict[str, Any]:
+    """A comment element as the Comments API sends it (compare ebx-linkedin-sdk's commentResponse.json):
+    the author in `actor`, `created` and `lastModified`; `agent` and `impersonator` (the person acting for
+    an organization); `object` (the activity); `message.attributes` with a mention's person URN; `content[]`."""
+    actor = comment["actor"]
+    created = comment["created"]["time"]
+    activity = f"urn:li:activity:{post_urn.rsplit(':', 1)[-1]}"
+    text = comment["message"]["text"]
+    attributes: list[dict[str, Any]] = []
+    if int(comment["id"]) % 3 == 1:  # every third comment mentions someone by name
+        name, person = MENTIONED
+        text = f"{name} {text}"
+        attributes = [{"start": 0, "length": len(name), "value": {"person": {"person": person}}}]
+    shaped: dict[str, Any] = {
+        **comment,
+        "agent": actor,
+        "commentUrn": comment["$URN"],
+        "object": activity,
+        "created": {"actor": actor, "impersonator": actor, "time": created},
+        "lastModified": {"actor": actor, "impersonator": actor, "time": created + 1},
+        "message": {"attributes": attributes, "text": text},
+    }
+    if int(comment["id"]) % 4 == 0:
+        shaped["content"] = [{"type": "IMAGE", "url": "https://media.licdn.com/dms/image/sandbox/0",
+                              "entity": {"digitalmediaAsset": "urn:li:digitalmediaAsset:SANDBOX"}}]  # fmt: skip
+    return shaped

@@ -12,6 +12,7 @@ window's calls are used up. Fields that were not asked for are not in the answer
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import time
 from typing import Any
@@ -57,6 +58,7 @@ class XSandbox:
         self.account_ids = [user_id]
         self.today = today or dt.datetime.now(dt.UTC).date()
         self.valid_tokens = {SANDBOX_TOKEN, SANDBOX_USER_TOKEN}
+        self._tokens: dict[str, int] = {}  # opaque next_token -> offset
         self.user_tokens = {SANDBOX_USER_TOKEN}
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
@@ -192,10 +194,18 @@ class XSandbox:
         if not raw.isdigit() or not lo <= int(raw) <= 100:
             return invalid("max_results", raw, f"The `max_results` query parameter value [{raw}] is not between "
                                                f"{lo} and 100")  # fmt: skip
-        offset = query.get(token_name)
-        if offset is not None and not offset.startswith("page-"):
-            return invalid(token_name, offset, f"The `{token_name}` query parameter value [{offset}] is invalid")
-        return int(raw), int(offset.removeprefix("page-")) if offset else 0
+        token = query.get(token_name)
+        if token is not None and token not in self._tokens:
+            return invalid(token_name, token, f"The `{token_name}` query parameter value [{token}] is invalid")
+        return int(raw), self._tokens[token] if token else 0
+
+    def _next_token(self, offset: int) -> str:
+        """An opaque token like X's ("7140dibdnow9c7btw4232poeq0wapgnwgwqwvuwn3peex", tweepy's cassette
+        test_client_get_users_tweets.yaml): nothing in it a client could parse or count on."""
+        digest = hashlib.sha256(f"x-sandbox-page-{offset}".encode()).digest()
+        token = "7140d" + "".join("0123456789abcdefghijklmnopqrstuvwxyz"[b % 36] for b in digest[:40])
+        self._tokens[token] = offset
+        return token
 
     def _timeline(self, user_id: str, query: dict[str, str], token: str) -> tuple[int, Any]:
         if user_id != self.user_id:
@@ -254,7 +264,7 @@ class XSandbox:
         if errors:
             body["errors"] = errors
         if offset + size < len(posts):
-            body["meta"]["next_token"] = f"page-{offset + size}"
+            body["meta"]["next_token"] = self._next_token(offset + size)
         return 200, body
 
     def _search(self, query: dict[str, str]) -> tuple[int, Any]:
@@ -292,5 +302,5 @@ class XSandbox:
         if data:
             body["data"] = data
         if offset + size < len(found):
-            body["meta"]["next_token"] = f"page-{offset + size}"
+            body["meta"]["next_token"] = self._next_token(offset + size)
         return 200, body

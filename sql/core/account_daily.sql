@@ -7,6 +7,9 @@
 -- the connectors assign. A metric a network does not report stays NULL, never 0.
 -- follower_gain: the network's own daily net gain; else follows - unfollows; else the day-over-day
 -- change of the follower total (only between consecutive days).
+-- engagements: the network's own total where it reports one, else the sum of the parts it reported
+-- (reactions, comments, shares, clicks); engagements_missing names the parts that sum lacked (NULL when
+-- none, or when the total is the network's own).
 -- Where two slices give the same metric for a day (two Xing files), the latest import wins; within
 -- one import, the slice (file) whose name sorts last.
 -- Networks without a daily series (X) get their days from the posts' lifetime numbers: a post's
@@ -144,8 +147,20 @@ final AS (
         CAST(round(comments) AS BIGINT) AS comments,
         CAST(round(shares) AS BIGINT) AS shares,
         CAST(round(clicks) AS BIGINT) AS clicks,
-        CAST(round(coalesce(engagements, reactions + comments + shares + clicks)) AS BIGINT) AS engagements,
-        CAST(round(page_views) AS BIGINT) AS page_views
+        CAST(round(coalesce(
+            engagements,
+            CASE WHEN coalesce(reactions, comments, shares, clicks) IS NOT NULL THEN
+                coalesce(reactions, 0) + coalesce(comments, 0) + coalesce(shares, 0) + coalesce(clicks, 0)
+            END
+        )) AS BIGINT) AS engagements,
+        CAST(round(page_views) AS BIGINT) AS page_views,
+        CASE WHEN engagements IS NULL THEN nullif(concat_ws(
+            ',',
+            CASE WHEN reactions IS NULL THEN 'reactions' END,
+            CASE WHEN comments IS NULL THEN 'comments' END,
+            CASE WHEN shares IS NULL THEN 'shares' END,
+            CASE WHEN clicks IS NULL THEN 'clicks' END
+        ), '') END AS engagements_missing
     FROM with_previous
 )
 

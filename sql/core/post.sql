@@ -3,6 +3,8 @@
 -- window: published_at
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
 -- reactions: the network's reaction total; NULL where the network does not give a number.
+-- engagements: the network's (or connector's) total of what was reported, else the sum of the reported
+-- parts; engagements_missing names the parts that were not reported (NULL when none).
 WITH source AS (
     SELECT network, account_id, post_id, published_at, permalink, text
     FROM raw.posts
@@ -38,7 +40,9 @@ renamed AS (
         max(m.value) FILTER (WHERE m.metric = 'comments') AS comments,
         max(m.value) FILTER (WHERE m.metric = 'shares') AS shares,
         max(m.value) FILTER (WHERE m.metric = 'clicks') AS clicks,
-        max(m.value) FILTER (WHERE m.metric = 'engagements') AS engagements
+        max(m.value) FILTER (WHERE m.metric = 'engagements') AS engagements,
+        -- the parts a network-side sum lacked (X: counts it did not send, e.g. bookmark_count)
+        max(json_extract_string(m.payload, '$.missing')) FILTER (WHERE m.metric = 'engagements') AS reported_missing
     FROM snapshot AS m
     GROUP BY m.network, m.account_id, m.post_id, m.as_of
 ),
@@ -57,9 +61,21 @@ final AS (
         CAST(round(r.comments) AS BIGINT) AS comments,
         CAST(round(r.shares) AS BIGINT) AS shares,
         CAST(round(r.clicks) AS BIGINT) AS clicks,
-        CAST(round(coalesce(r.engagements, r.reactions + r.comments + r.shares + r.clicks)) AS BIGINT)
-            AS engagements,
-        r.as_of
+        CAST(round(coalesce(
+            r.engagements,
+            CASE WHEN coalesce(r.reactions, r.comments, r.shares, r.clicks) IS NOT NULL THEN
+                coalesce(r.reactions, 0) + coalesce(r.comments, 0) + coalesce(r.shares, 0) + coalesce(r.clicks, 0)
+            END
+        )) AS BIGINT) AS engagements,
+        r.as_of,
+        CASE WHEN r.engagements IS NULL AND r.as_of IS NOT NULL THEN nullif(concat_ws(
+            ',',
+            CASE WHEN r.reactions IS NULL THEN 'reactions' END,
+            CASE WHEN r.comments IS NULL THEN 'comments' END,
+            CASE WHEN r.shares IS NULL THEN 'shares' END,
+            CASE WHEN r.clicks IS NULL THEN 'clicks' END
+        ), '')
+            ELSE r.reported_missing END AS engagements_missing
     FROM source AS s
     LEFT JOIN renamed AS r USING (network, account_id, post_id)
 )

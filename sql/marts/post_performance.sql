@@ -1,6 +1,8 @@
 -- table: marts.post_performance
 -- grain: one row per network, account and post: lifetime numbers as of the latest snapshot
 -- window: published_at
+-- engagements_missing: the parts engagements lacked because the network did not report them
+-- (comma-separated; NULL when complete or the network's own total; README "Engagements").
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
 -- engagement_rate = engagements / impressions (NULL when impressions are 0 or unknown).
 WITH source AS (
@@ -23,7 +25,8 @@ final AS (
         clicks,
         engagements,
         CAST(engagements AS DOUBLE) / nullif(impressions, 0) AS engagement_rate,
-        as_of
+        as_of,
+        engagements_missing
     FROM source
 )
 
