@@ -35,6 +35,10 @@ COMPLAINT_CUES = frozenset({"warum", "wieso", "weshalb", "why", "seriously", "er
 COMPLAINT_PAIRS = frozenset({("schon", "wieder"), ("how", "come"), ("wie", "kann"), ("how", "can"), ("wo", "bleibt")})
 EMPHATIC_NEGATORS = frozenset({"never", "nie", "niemals"})
 EMPHATIC_FOLLOWERS = frozenset({"so", "such", "this", "that"})
+# "Isn't this the best bakery?", "Ist das nicht wunderschön?": a negation among the first three words of a question
+# is rhetorical and affirms what follows.
+RHETORICAL_NEGATORS = frozenset({"isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "nicht", "net", "ned"})
+RHETORICAL_SPAN = 3
 LANGS = ("de", "en", "other")
 # Sarcasm markers: "#ironie", "#sarkasmus", "#sarcasm", "#irony", "#not" or a closing "/s" turn the praise of the
 # comment into its opposite ("Super gemacht, jetzt zahlt ihr doppelt #ironie").
@@ -215,7 +219,7 @@ class SentimentLexicon:
                 if tok.norm == "!":
                     exclamations += len(tok.raw)
                 start = len(items)
-                self._clause(clause, lx, items, marks)
+                self._clause(clause, lx, items, marks, question=tok.norm == "?")
                 if tok.norm == "?":
                     question = True
                     for item in items[start:]:
@@ -264,7 +268,12 @@ class SentimentLexicon:
         )
 
     def _clause(
-        self, clause: list[tuple[int, Token]], lx: _LangLexicon, items: list[list[float]], marks: dict[int, str]
+        self,
+        clause: list[tuple[int, Token]],
+        lx: _LangLexicon,
+        items: list[list[float]],
+        marks: dict[int, str],
+        question: bool = False,
     ) -> None:
         """Append the sentiment items of one clause and mark the words a negation flipped."""
         n = len(clause)
@@ -295,6 +304,10 @@ class SentimentLexicon:
                 i += length
                 continue
             word = norms[i]
+            if question and i < RHETORICAL_SPAN and word in RHETORICAL_NEGATORS:
+                marks[index] = ""
+                i += 1
+                continue
             if word in lx.negators and not praise:
                 if word in EMPHATIC_NEGATORS and EMPHATIC_FOLLOWERS.intersection(norms[i + 1 : i + 3]):
                     # "Never felt so uncomfortable", "noch nie so gut gegessen": emphasis, not negation.

@@ -17,6 +17,7 @@ import hashlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +63,13 @@ CORPORA = (
     Corpus("germeval2017_de_NONCOMMERCIAL.csv", "de", 0.0, False),
 )
 # The project's own comments (small companies' pages) are the target domain: they weigh this much more.
-DOMAIN_WEIGHT = 3.0
+DOMAIN_WEIGHT = 6.0
 HELD_OUT_SHARE = 0.1
 CALIBRATION_SHARE = 0.1
 SEED = 0
 # SGD logistic regression; settings chosen on an internal split of the train rows, never on DEV or held-out.
 ALPHA = 2e-5
-EPOCHS = 30
+EPOCHS = 50
 TOL = 1e-4
 LEXICON_WEIGHT = 1.0
 # Class offsets added to the logits, searched on the calibration slice for the best macro-F1 (neutral stays 0).
@@ -238,6 +239,7 @@ def train_head(
 ) -> tuple[Head, dict[str, float]]:
     """One language's head: IDF from the fit rows, averaged SGD logistic regression, temperature on calibration."""
     import numpy as np
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import SGDClassifier
 
     started = time.perf_counter()
@@ -262,7 +264,10 @@ def train_head(
         tol=TOL,
         random_state=SEED,
     )
-    clf.fit(x, y, sample_weight=weights)
+    with warnings.catch_warnings():
+        # A fixed number of epochs is the design (bounded, deterministic training time), not a failure to converge.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(x, y, sample_weight=weights)
     order = [list(clf.classes_).index(label) for label in SENTIMENTS]
     head.coef = np.ascontiguousarray(clf.coef_[order].T, dtype=np.float32)
     head.intercept = clf.intercept_[order].astype(np.float32)
