@@ -102,16 +102,16 @@ def report(name: str, gold: Sequence[str], pred: Sequence[str]) -> float:
     return f1
 
 
-def load_sets(folder: Path, eval_path: Path) -> dict[str, list[Item]]:
+def load_sets(folder: Path | None, eval_path: Path) -> dict[str, list[Item]]:
     """Every evaluation set by name: DEV splits, held-out slice, GermEval dev, the domain set."""
     sets: dict[str, list[Item]] = {}
-    for corpus in CORPORA:
+    for corpus in CORPORA if folder is not None else ():
         for row in read_corpus(folder, corpus):
             if row.split == "dev" and corpus.trainable:
                 sets.setdefault(f"DEV {row.lang}", []).append((row.text, row.lang, row.label))
             elif not corpus.trainable:
                 sets.setdefault("GermEval 2017 dev (eval only) de", []).append((row.text, row.lang, row.label))
-    for row in held_out(folder):
+    for row in held_out(folder) if folder is not None else ():
         sets.setdefault(f"held-out train slice {row.lang}", []).append((row.text, row.lang, row.label))
     if eval_path.exists():
         with eval_path.open(encoding="utf-8", newline="") as fh:
@@ -144,7 +144,11 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=None, help="tone data folder (default ../shared/data/tone)")
     parser.add_argument("--eval", type=Path, default=EVAL_SET, help="domain evaluation CSV")
     args = parser.parse_args()
-    folder = data_dir(args.data)
+    try:
+        folder: Path | None = data_dir(args.data)
+    except FileNotFoundError as exc:
+        print(f"{exc}\n-> only the domain evaluation set is measured")
+        folder = None
     sets = load_sets(folder, args.eval)
     analyzer = get_analyzer()
     started = time.perf_counter()
@@ -189,6 +193,9 @@ def main() -> int:
         vad_text = f"{vad:.3f}" if vad is not None else "  -  "
         print(f"  {name:<36} {ours:.3f}  {rules:.3f}    {vad_text}   {ours / best:.2f}")
     texts = [t for name in ("DEV de", "DEV en") for t, _, _ in sets.get(name, [])]
+    which = "DEV"
+    if not texts:
+        texts, which = [t for items in sets.values() for t, _, _ in items], "domain"
     started = time.perf_counter()
     analyzer.analyze(texts)
     ours_s = time.perf_counter() - started

@@ -164,8 +164,8 @@ def test_campaign_comment_sentiment(harness: Harness) -> None:
         day += dt.timedelta(days=1)
     harness.run(day, backfill=True)
     rows = harness.query(
-        "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment "
-        "FROM marts.campaign_comment_sentiment"
+        "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment, "
+        "confident_comments, uncertain_comments FROM marts.campaign_comment_sentiment"
     )
     expected = harness.query(
         "SELECT count(*) FROM core.comment c JOIN marts.campaign_posts p USING (network, account_id, post_id)"
@@ -173,6 +173,11 @@ def test_campaign_comment_sentiment(harness: Harness) -> None:
     assert rows and rows[0][0] == company.CAMPAIGN.name and rows[0][1] == "facebook"
     assert rows[0][2] == expected > 0
     assert rows[0][3] == pytest.approx(1.0) and -1 <= rows[0][4] <= 1
+    confident = harness.query(
+        "SELECT count(*) FILTER (WHERE c.sentiment_confident) FROM core.comment c "
+        "JOIN marts.campaign_posts p USING (network, account_id, post_id)"
+    )[0][0]
+    assert (rows[0][5], rows[0][6]) == (confident, expected - confident)
 
 
 def test_no_commenter_name_is_stored_anywhere(harness: Harness) -> None:
