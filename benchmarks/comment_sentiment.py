@@ -200,7 +200,8 @@ def main() -> int:
     analyzer.analyze(texts)
     ours_s = time.perf_counter() - started
     print(
-        f"\nthroughput on the {len(texts):,} DEV texts, one process: ours {len(texts) / ours_s:,.0f} comments/s", end=""
+        f"\nthroughput on the {len(texts):,} {which} texts, one process: ours {len(texts) / ours_s:,.0f} comments/s",
+        end="",
     )
     if vader_label is not None:
         started = time.perf_counter()
