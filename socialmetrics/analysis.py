@@ -257,22 +257,25 @@ def campaign_posts(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> pd.D
 
 def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.DataFrame:
     """What people said under each campaign's posts: per campaign and network, the comment count, the
-    shares of positive, neutral and negative comments, net sentiment and the three most frequent topics."""
+    shares of positive, neutral and negative comments, net sentiment and the three most frequent topics.
+
+    As in marts.comment_sentiment, shares and net count only confident comments; uncertain_comments the rest."""
     con.register("campaign_posts_frame", posts[["campaign", "network", "account_id", "post_id"]])
     try:
         return con.execute(
             """
             WITH c AS (
-                SELECT p.campaign, k.network, k.sentiment, k.topics
+                SELECT p.campaign, k.network, k.sentiment, k.topics, k.sentiment_confident
                 FROM campaign_posts_frame AS p
                 JOIN core.comment AS k USING (network, account_id, post_id)
             ),
             counted AS (
                 SELECT campaign, network, count(*) AS comments,
                     count(*) FILTER (WHERE sentiment IS NOT NULL) AS classified,
-                    count(*) FILTER (WHERE sentiment = 'positive') AS positive,
-                    count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
-                    count(*) FILTER (WHERE sentiment = 'negative') AS negative
+                    count(*) FILTER (WHERE sentiment IS NOT NULL AND sentiment_confident) AS confident,
+                    count(*) FILTER (WHERE sentiment = 'positive' AND sentiment_confident) AS positive,
+                    count(*) FILTER (WHERE sentiment = 'neutral' AND sentiment_confident) AS neutral,
+                    count(*) FILTER (WHERE sentiment = 'negative' AND sentiment_confident) AS negative
                 FROM c GROUP BY campaign, network
             ),
             topics AS (
@@ -284,10 +287,11 @@ def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection, posts: pd.DataFra
                 )
             )
             SELECT k.campaign, k.network, k.comments, k.classified,
-                k.positive / nullif(k.classified, 0) AS positive_share,
-                k.neutral / nullif(k.classified, 0) AS neutral_share,
-                k.negative / nullif(k.classified, 0) AS negative_share,
-                (k.positive - k.negative) / nullif(k.classified, 0) AS net_sentiment,
+                k.confident AS confident_comments, k.classified - k.confident AS uncertain_comments,
+                k.positive / nullif(k.confident, 0) AS positive_share,
+                k.neutral / nullif(k.confident, 0) AS neutral_share,
+                k.negative / nullif(k.confident, 0) AS negative_share,
+                (k.positive - k.negative) / nullif(k.confident, 0) AS net_sentiment,
                 (SELECT string_agg(t.topic, ', ' ORDER BY t.n DESC, t.topic) FROM topics AS t
                  WHERE t.campaign = k.campaign AND t.network = k.network AND t.rn <= 3) AS top_topics
             FROM counted AS k ORDER BY k.campaign, k.network

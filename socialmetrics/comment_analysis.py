@@ -27,13 +27,22 @@ log = logging.getLogger(__name__)
 ANALYSIS_TABLE = "core.comment_analysis"
 ANALYSIS_DDL = f"""CREATE TABLE IF NOT EXISTS {ANALYSIS_TABLE} (
     network VARCHAR, account_id VARCHAR, comment_id VARCHAR, text_sha256 VARCHAR, model_version VARCHAR,
-    language VARCHAR, sentiment VARCHAR, sentiment_score DOUBLE, topics VARCHAR[], analysed_at TIMESTAMPTZ)"""
+    language VARCHAR, sentiment VARCHAR, sentiment_score DOUBLE, topics VARCHAR[], analysed_at TIMESTAMPTZ,
+    sentiment_confidence DOUBLE, sentiment_confident BOOLEAN)"""
+# Warehouses made before the confidence existed get the columns; their rows are re-analysed anyway, because the
+# model version changed with them.
+ANALYSIS_MIGRATIONS = (
+    f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS sentiment_confidence DOUBLE",
+    f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS sentiment_confident BOOLEAN",
+)
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create core.comment_analysis if missing (core.comment reads it)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS core")
     con.execute(ANALYSIS_DDL)
+    for statement in ANALYSIS_MIGRATIONS:
+        con.execute(statement)
 
 
 def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -73,6 +82,8 @@ def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "sentiment_score": [r.score for r in results],
             "topics": [list(r.topics) for r in results],
             "analysed_at": pd.Timestamp(dt.datetime.now(dt.UTC)),
+            "sentiment_confidence": [r.confidence for r in results],
+            "sentiment_confident": [r.confident for r in results],
         }
     )
     con.register("analysed_comments", frame)
@@ -82,13 +93,23 @@ def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "WHERE a.network = n.network AND a.account_id = n.account_id AND a.comment_id = n.comment_id"
         )
         con.execute(
-            f"INSERT INTO {ANALYSIS_TABLE} SELECT network, account_id, comment_id, text_sha256, model_version, "
-            "language, sentiment, sentiment_score, CAST(topics AS VARCHAR[]), analysed_at FROM analysed_comments"
+            f"INSERT INTO {ANALYSIS_TABLE} (network, account_id, comment_id, text_sha256, model_version, language, "
+            "sentiment, sentiment_score, topics, analysed_at, sentiment_confidence, sentiment_confident) "
+            "SELECT network, account_id, comment_id, text_sha256, model_version, language, sentiment, "
+            "sentiment_score, CAST(topics AS VARCHAR[]), analysed_at, sentiment_confidence, sentiment_confident "
+            "FROM analysed_comments"
         )
     finally:
         con.unregister("analysed_comments")
     counts = frame["sentiment"].value_counts().to_dict()
-    log.info("comment analysis (model %s): %d comments classified %s", MODEL_VERSION, len(frame), counts)
+    uncertain = int((~frame["sentiment_confident"]).sum())
+    log.info(
+        "comment analysis (model %s): %d comments classified %s, %d uncertain",
+        MODEL_VERSION,
+        len(frame),
+        counts,
+        uncertain,
+    )
     return {ANALYSIS_TABLE: len(frame)}
 
 

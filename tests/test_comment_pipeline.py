@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from socialmetrics import comment_analysis
-from socialmetrics.comments import MODEL_VERSION, get_analyzer
+from socialmetrics.comments import CONFIDENCE_THRESHOLD, MODEL_VERSION, get_analyzer
 from socialmetrics.sandbox import company
 from tests.conftest import TODAY, Harness
 
@@ -40,35 +40,71 @@ def test_the_sandbox_companys_comments_are_classified_in_the_warehouse(harness: 
 
 
 def test_comment_sentiment_mart_sums_up_each_post_and_week(harness: Harness) -> None:
+    """Shares and net count only confident comments; uncertain_comments says how many were left out."""
     harness.run(DAY)
     comments = harness.query(
         "SELECT network, account_id, post_id, CAST(date_trunc('week', timezone('Europe/Berlin', created_at)) AS DATE), "
-        "sentiment, topics "
+        "sentiment, topics, sentiment_confident "
         "FROM core.comment"
     )
     groups: dict[tuple, list] = {}
-    for net, acc, post, week, sentiment, topics in comments:
-        groups.setdefault((net, acc, post, week), []).append((sentiment, topics))
+    for net, acc, post, week, sentiment, topics, confident in comments:
+        groups.setdefault((net, acc, post, week), []).append((sentiment, topics, confident))
     mart = {
         tuple(r[:4]): r[4:]
         for r in harness.query(
             "SELECT network, account_id, post_id, week_start, comments, positive_share, neutral_share, "
-            "negative_share, net_sentiment, top_topics FROM marts.comment_sentiment"
+            "negative_share, net_sentiment, top_topics, confident_comments, uncertain_comments "
+            "FROM marts.comment_sentiment"
         )
     }
     assert set(mart) == set(groups)
     for key, items in groups.items():
         n = len(items)
-        count = Counter(s for s, _ in items)
-        topic_count = Counter(t for _, ts in items for t in ts)
+        sure = [s for s, _, confident in items if confident]
+        count = Counter(sure)
+        topic_count = Counter(t for _, ts, _ in items for t in ts)
         top = sorted(topic_count.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         got = mart[key]
         assert got[0] == n
-        assert got[1] == pytest.approx(count["positive"] / n)
-        assert got[2] == pytest.approx(count["neutral"] / n)
-        assert got[3] == pytest.approx(count["negative"] / n)
-        assert got[4] == pytest.approx((count["positive"] - count["negative"]) / n)
+        assert (got[6], got[7]) == (len(sure), n - len(sure))
+        if not sure:
+            assert got[1:5] == (None, None, None, None)
+            continue
+        assert got[1] == pytest.approx(count["positive"] / len(sure))
+        assert got[2] == pytest.approx(count["neutral"] / len(sure))
+        assert got[3] == pytest.approx(count["negative"] / len(sure))
+        assert got[4] == pytest.approx((count["positive"] - count["negative"]) / len(sure))
         assert got[5] == (", ".join(t for t, _ in top) if top else None)
+
+
+def test_core_comment_carries_the_calibrated_confidence(harness: Harness) -> None:
+    harness.run(DAY)
+    rows = harness.query("SELECT text, sentiment, sentiment_confidence, sentiment_confident FROM core.comment")
+    expected = get_analyzer().analyze([r[0] for r in rows])
+    for (_text, sentiment, confidence, confident), want in zip(rows, expected, strict=True):
+        assert sentiment == want.sentiment
+        assert confidence == pytest.approx(want.confidence)
+        assert 1 / 3 <= confidence <= 1.0
+        assert confident == (confidence >= CONFIDENCE_THRESHOLD)
+    assert any(r[3] for r in rows), "most of the sandbox's plain comments are confident"
+
+
+def test_an_old_analysis_table_gets_the_confidence_columns(harness: Harness) -> None:
+    """Given a warehouse from before the confidence, when the pipeline runs, then the columns are added."""
+    import duckdb
+
+    con = duckdb.connect(str(harness.warehouse))
+    con.execute("CREATE SCHEMA IF NOT EXISTS core")
+    con.execute(
+        "CREATE TABLE core.comment_analysis (network VARCHAR, account_id VARCHAR, comment_id VARCHAR, "
+        "text_sha256 VARCHAR, model_version VARCHAR, language VARCHAR, sentiment VARCHAR, sentiment_score DOUBLE, "
+        "topics VARCHAR[], analysed_at TIMESTAMPTZ)"
+    )
+    con.close()
+    harness.run(DAY)
+    missing = harness.query("SELECT count(*) FROM core.comment_analysis WHERE sentiment_confidence IS NULL")
+    assert missing == [(0,)]
 
 
 def test_a_nightly_rerun_classifies_nothing_again_but_a_new_model_does(
@@ -128,8 +164,8 @@ def test_campaign_comment_sentiment(harness: Harness) -> None:
         day += dt.timedelta(days=1)
     harness.run(day, backfill=True)
     rows = harness.query(
-        "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment "
-        "FROM marts.campaign_comment_sentiment"
+        "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment, "
+        "confident_comments, uncertain_comments FROM marts.campaign_comment_sentiment"
     )
     expected = harness.query(
         "SELECT count(*) FROM core.comment c JOIN marts.campaign_posts p USING (network, account_id, post_id)"
@@ -137,6 +173,11 @@ def test_campaign_comment_sentiment(harness: Harness) -> None:
     assert rows and rows[0][0] == company.CAMPAIGN.name and rows[0][1] == "facebook"
     assert rows[0][2] == expected > 0
     assert rows[0][3] == pytest.approx(1.0) and -1 <= rows[0][4] <= 1
+    confident = harness.query(
+        "SELECT count(*) FILTER (WHERE c.sentiment_confident) FROM core.comment c "
+        "JOIN marts.campaign_posts p USING (network, account_id, post_id)"
+    )[0][0]
+    assert (rows[0][5], rows[0][6]) == (confident, expected - confident)
 
 
 def test_no_commenter_name_is_stored_anywhere(harness: Harness) -> None:

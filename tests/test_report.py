@@ -397,6 +397,32 @@ def test_the_comment_tone_section_says_there_is_no_analysis_without_the_table(bu
     assert 'data-chart="tone"' not in files.html.read_text(encoding="utf-8")
 
 
+def test_the_comment_tone_counts_confident_comments_and_says_how_many_were_uncertain(
+    built: Built, tmp_path: Path
+) -> None:
+    """Given post a with 30 comments (20 confident: 80 % positive) and post b with 10 (5 confident: 20 %), the
+    shares are weighted by the 25 confident comments (68 % positive) and the 15 uncertain ones are named."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    con.execute(
+        """CREATE OR REPLACE TABLE marts.comment_sentiment (network VARCHAR, account_id VARCHAR, post_id VARCHAR,
+           week_start DATE, comments BIGINT, classified BIGINT, confident_comments BIGINT, uncertain_comments BIGINT,
+           positive_share DOUBLE, neutral_share DOUBLE, negative_share DOUBLE, net_sentiment DOUBLE,
+           top_topics VARCHAR)"""
+    )
+    con.execute(
+        "INSERT INTO marts.comment_sentiment VALUES "
+        "('facebook', '104857600000001', 'a', '2026-11-09', 30, 30, 20, 10, 0.8, 0.1, 0.1, 0.7, 'Service'), "
+        "('facebook', '104857600000001', 'b', '2026-11-09', 10, 10, 5, 5, 0.2, 0.2, 0.6, -0.4, 'Service')"
+    )
+    con.close()
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
+    text = text_of(files.html.read_text(encoding="utf-8"))
+    assert f"68{NBSP}% positiv, 12{NBSP}% neutral, 20{NBSP}% negativ (Saldo +0,48; 40 analysierte Kommentare)" in text
+    assert "15 davon mit unsicherem Tonfall: nicht in den Anteilen gezählt." in text
+
+
 def test_the_comment_tone_is_weighted_by_comments_with_the_top_topics(built: Built, tmp_path: Path) -> None:
     """Given 30 comments at 80 % positive / 10 % negative and 10 at 20 % / 70 %, the week is 65 % positive,
     25 % negative, net +0,40; topics ranked by the comments behind them."""

@@ -35,7 +35,15 @@ COMPLAINT_CUES = frozenset({"warum", "wieso", "weshalb", "why", "seriously", "er
 COMPLAINT_PAIRS = frozenset({("schon", "wieder"), ("how", "come"), ("wie", "kann"), ("how", "can"), ("wo", "bleibt")})
 EMPHATIC_NEGATORS = frozenset({"never", "nie", "niemals"})
 EMPHATIC_FOLLOWERS = frozenset({"so", "such", "this", "that"})
+# "Isn't this the best bakery?", "Ist das nicht wunderschön?": a negation among the first three words of a question
+# is rhetorical and affirms what follows.
+RHETORICAL_NEGATORS = frozenset({"isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "nicht", "net", "ned"})
+RHETORICAL_SPAN = 3
 LANGS = ("de", "en", "other")
+# Sarcasm markers: "#ironie", "#sarkasmus", "#sarcasm", "#irony", "#not" or a closing "/s" turn the praise of the
+# comment into its opposite ("Super gemacht, jetzt zahlt ihr doppelt #ironie").
+SARCASM_TAGS = frozenset({"ironie", "sarkasmus", "sarcasm", "irony", "not", "ironieoff", "sarcasmoff"})
+SARCASM_FLIP = -0.8
 
 
 def read_rows(path: Path) -> Iterator[list[str]]:
@@ -79,6 +87,8 @@ class LexiconResult:
     # "Warum ...?", "Why ...?", "schon wieder", "seriously": a question that is a complaint even without a
     # sentiment word.
     complaint: bool = False
+    # A sarcasm marker ("#ironie", "/s") was found: positive words were flipped.
+    sarcasm: bool = False
     # Token index -> "negpos" / "negneg" for each sentiment word a negation flipped ("nicht gut", "not bad"),
     # and -> "" for the negation word that did it.
     marks: tuple[tuple[int, str], ...] = ()
@@ -95,10 +105,11 @@ class LexiconResult:
             1.0 if self.question else 0.0,
             max(-1.0, min(1.0, self.emoji)),
             1.0 if self.complaint else 0.0,
+            1.0 if self.sarcasm else 0.0,
         ]
 
 
-N_FEATURES = 9
+N_FEATURES = 10
 
 
 class SentimentLexicon:
@@ -208,7 +219,7 @@ class SentimentLexicon:
                 if tok.norm == "!":
                     exclamations += len(tok.raw)
                 start = len(items)
-                self._clause(clause, lx, items, marks)
+                self._clause(clause, lx, items, marks, question=tok.norm == "?")
                 if tok.norm == "?":
                     question = True
                     for item in items[start:]:
@@ -220,6 +231,11 @@ class SentimentLexicon:
                 clause.append((index, tok))
                 if tok.kind == EMOJI:
                     emoji_total += self.emoji.get(tok.norm, 0.0)
+        sarcasm = _sarcasm(tokens)
+        if sarcasm:
+            for item in items:
+                if item[0] > 0:
+                    item[0] *= SARCASM_FLIP
         total = positive = negative = 0.0
         for value, at in items:
             if contrast_at >= 0:
@@ -247,11 +263,17 @@ class SentimentLexicon:
             question,
             emoji_total,
             complaint,
+            sarcasm,
             tuple(sorted(marks.items())),
         )
 
     def _clause(
-        self, clause: list[tuple[int, Token]], lx: _LangLexicon, items: list[list[float]], marks: dict[int, str]
+        self,
+        clause: list[tuple[int, Token]],
+        lx: _LangLexicon,
+        items: list[list[float]],
+        marks: dict[int, str],
+        question: bool = False,
     ) -> None:
         """Append the sentiment items of one clause and mark the words a negation flipped."""
         n = len(clause)
@@ -282,6 +304,10 @@ class SentimentLexicon:
                 i += length
                 continue
             word = norms[i]
+            if question and i < RHETORICAL_SPAN and word in RHETORICAL_NEGATORS:
+                marks[index] = ""
+                i += 1
+                continue
             if word in lx.negators and not praise:
                 if word in EMPHATIC_NEGATORS and EMPHATIC_FOLLOWERS.intersection(norms[i + 1 : i + 3]):
                     # "Never felt so uncomfortable", "noch nie so gut gegessen": emphasis, not negation.
@@ -358,6 +384,18 @@ class SentimentLexicon:
             if self._phrase(norms, j, lx) is not None or self.valence(word, lx.name):
                 return True
         return False
+
+
+def _sarcasm(tokens: list[Token]) -> bool:
+    """Whether a hashtag like #ironie / #sarcasm, or a closing "/s", marks the comment as sarcastic."""
+    for prev, tok in zip(tokens, tokens[1:], strict=False):
+        if prev.kind == EMOJI and prev.norm == "#" and tok.kind == WORD and tok.norm in SARCASM_TAGS:
+            return True
+    words = [i for i, tok in enumerate(tokens) if tok.kind == WORD]
+    if words and tokens[words[-1]].norm == "s" and words[-1] > 0:
+        before = tokens[words[-1] - 1]
+        return before.kind == EMOJI and before.norm == "/"
+    return False
 
 
 def _negate(value: float) -> float:

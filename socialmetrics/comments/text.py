@@ -27,7 +27,7 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<url>https?://\S+|www\.\S+)
     |(?P<mention>@[\w.]+)
-    |(?P<emoticon>(?<![:;=])(?:>:\(|:'\(|[:;=][-^]?[()DPpdO/*]|<3|\^\^)(?![\w)(]))
+    |(?P<emoticon>(?<![:;=])(?:>:\(|:'[()]|[:;=][-^']?[()DPpdOo0/*|\[\]]|<3+|\^[_.-]?\^|-_+-|[tT]_+[tT]|[oO]_[oO])(?![\w)(]))
     |(?P<rating>\b\d{1,2}\s?/\s?\d{1,2}\b)
     |(?P<word>[^\W_]+(?:['’][^\W_]+)*)
     |(?P<punct>[.!?;,:…]+|\n)
@@ -84,7 +84,8 @@ def tokenize(text: str) -> list[Token]:
             if raw not in _EMOJI_NOISE:
                 append(Token(EMOJI, raw, raw))
         elif kind == "emoticon":
-            append(Token(EMOJI, raw.lower(), raw))
+            norm = raw.lower()
+            append(Token(EMOJI, "<3" if norm.startswith("<3") else norm, raw))
         elif kind == "rating":
             append(Token(WORD, raw.replace(" ", ""), raw))
         elif kind == "mention":

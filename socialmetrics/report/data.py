@@ -64,6 +64,8 @@ class WeekValues:
     comment_days: int = 0
     posts: int = 0
     tone_comments: float | None = None
+    # Classified comments left out of the shares because their label was not confident enough.
+    tone_uncertain: float | None = None
     positive: float | None = None
     neutral: float | None = None
     negative: float | None = None
@@ -428,13 +430,20 @@ def _tone(
 ) -> tuple[bool, list[str]]:
     """Weekly tone per account from marts.comment_sentiment, weighted by comments; the week's top topics."""
     columns = {r[0] for r in con.execute("DESCRIBE marts.comment_sentiment").fetchall()}
-    # Shares are of the classified comments where the mart counts those; else of all comments.
-    weight = "coalesce(classified, comments)" if "classified" in columns else "comments"
+    # Shares are of the confident comments where the mart counts those, else of the classified, else of all.
+    if "confident_comments" in columns:
+        weight = "confident_comments"
+    elif "classified" in columns:
+        weight = "coalesce(classified, comments)"
+    else:
+        weight = "comments"
+    uncertain = "sum(uncertain_comments)" if "uncertain_comments" in columns else "NULL"
     try:
         rows = _rows(
             con,
             f"""
             SELECT network, account_id, CAST(week_start AS DATE) AS week_start, sum(comments) AS n,
+                   {uncertain} AS uncertain,
                    sum(positive_share * {weight}) / sum({weight}) AS positive,
                    sum(neutral_share * {weight}) / sum({weight}) AS neutral,
                    sum(negative_share * {weight}) / sum({weight}) AS negative,
@@ -463,6 +472,7 @@ def _tone(
             Week.of(r["week_start"]), WeekValues()
         )
         values.tone_comments = _num(r["n"])
+        values.tone_uncertain = _num(r["uncertain"])
         values.positive, values.neutral = _num(r["positive"]), _num(r["neutral"])
         values.negative, values.net = _num(r["negative"]), _num(r["net"])
     return True, [str(t[0]) for t in topics]
@@ -496,6 +506,8 @@ def _company(week: Week, per_account: dict[tuple[str, str], dict[Week, WeekValue
     if toned:
         n = sum(p.tone_comments or 0 for p in toned)
         total.tone_comments = n
+        uncertain = [p.tone_uncertain for p in toned if p.tone_uncertain is not None]
+        total.tone_uncertain = sum(uncertain) if uncertain else None
         for attr in ("positive", "neutral", "negative", "net"):
             weighted = [(getattr(p, attr), p.tone_comments or 0) for p in toned if getattr(p, attr) is not None]
             if weighted:

@@ -77,6 +77,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{positive} positiv, {neutral} neutral, {negative} negativ (Saldo {net}; {n} analysierte Kommentare).",
         "{positive} positive, {neutral} neutral, {negative} negative (net {net}; {n} analysed comments).",
     ),
+    "tone_uncertain": (
+        "{n} davon mit unsicherem Tonfall: nicht in den Anteilen gezählt.",
+        "{n} of them with an uncertain tone: not counted in the shares.",
+    ),
     "tone_short": ("{positive} positiv · {negative} negativ", "{positive} positive · {negative} negative"),
     "tone_topics": ("Häufigste Themen: {topics}.", "Most frequent topics: {topics}."),
     "net_sentiment": ("Tonfall (Saldo positiv − negativ)", "Tone (net: positive − negative)"),

@@ -397,6 +397,8 @@ def render_html(data: ReportData, lang: str) -> str:
                 n=i18n.number(now.tone_comments, lang),
             )
         )
+        if now.tone_uncertain:
+            tone_lines.append(i18n.text("tone_uncertain", lang, n=i18n.number(now.tone_uncertain, lang)))
         if data.topics:
             tone_lines.append(i18n.text("tone_topics", lang, topics=", ".join(data.topics)))
     as_of = max((p.as_of for p in data.posts if p.as_of), default=None)

@@ -4,7 +4,8 @@
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): comments on posts published in the window
 -- author_hash is a keyed hash (socialmetrics/privacy.py); names never reach the warehouse.
 -- language ('de', 'en', 'other'), sentiment ('positive', 'neutral', 'negative'), sentiment_score
--- (-1..1) and topics come from core.comment_analysis, which the transform keeps up to date in Python
+-- (-1..1), sentiment_confidence (calibrated probability of the label, 1/3..1), sentiment_confident (confidence
+-- >= socialmetrics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares) and topics come from core.comment_analysis, which the transform keeps up to date in Python
 -- (socialmetrics/comment_analysis.py) before this layer runs. text is NULL once the retention
 -- (config comments.retention_months) has deleted it; its analysis stays.
 WITH source AS (
@@ -17,7 +18,8 @@ WITH source AS (
 ),
 
 analysis AS (
-    SELECT network, account_id, comment_id, language, sentiment, sentiment_score, topics
+    SELECT network, account_id, comment_id, language, sentiment, sentiment_score, topics, sentiment_confidence,
+        sentiment_confident
     FROM core.comment_analysis
 ),
 
@@ -35,7 +37,9 @@ final AS (
         a.sentiment,
         a.sentiment_score,
         a.topics,
-        s.published_at AS post_published_at
+        s.published_at AS post_published_at,
+        a.sentiment_confidence,
+        a.sentiment_confident
     FROM source AS s
     LEFT JOIN analysis AS a USING (network, account_id, comment_id)
 )

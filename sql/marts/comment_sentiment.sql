@@ -4,12 +4,14 @@
 -- window: none
 -- What people say about each post, week by week: how many comments, which share is positive,
 -- neutral or negative, the net sentiment (share positive - share negative, -1..1) and the three
--- most frequent topics. Comments without text (deleted by the retention) still count with the
+-- most frequent topics. Shares and net count only confident comments (calibrated probability of
+-- the label >= the analyzer's CONFIDENCE_THRESHOLD); uncertain_comments says how many classified
+-- comments were left out for being uncertain. Comments without text (deleted by the retention) still count with the
 -- analysis made while the text existed. Per campaign: marts.campaign_comment_sentiment.
 WITH source AS (
     SELECT network, account_id, post_id, comment_id,
         CAST(date_trunc('week', timezone($tz, created_at)) AS DATE) AS week_start,
-        language, sentiment, topics
+        language, sentiment, topics, sentiment_confident
     FROM core.comment
     WHERE created_at IS NOT NULL
 ),
@@ -22,9 +24,10 @@ counted AS (
         week_start,
         count(*) AS comments,
         count(*) FILTER (WHERE sentiment IS NOT NULL) AS classified,
-        count(*) FILTER (WHERE sentiment = 'positive') AS positive,
-        count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
-        count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+        count(*) FILTER (WHERE sentiment IS NOT NULL AND sentiment_confident) AS confident,
+        count(*) FILTER (WHERE sentiment = 'positive' AND sentiment_confident) AS positive,
+        count(*) FILTER (WHERE sentiment = 'neutral' AND sentiment_confident) AS neutral,
+        count(*) FILTER (WHERE sentiment = 'negative' AND sentiment_confident) AS negative,
         count(*) FILTER (WHERE language = 'de') AS comments_de,
         count(*) FILTER (WHERE language = 'en') AS comments_en
     FROM source
@@ -57,10 +60,12 @@ final AS (
         c.week_start,
         c.comments,
         c.classified,
-        c.positive / nullif(c.classified, 0) AS positive_share,
-        c.neutral / nullif(c.classified, 0) AS neutral_share,
-        c.negative / nullif(c.classified, 0) AS negative_share,
-        (c.positive - c.negative) / nullif(c.classified, 0) AS net_sentiment,
+        c.confident AS confident_comments,
+        c.classified - c.confident AS uncertain_comments,
+        c.positive / nullif(c.confident, 0) AS positive_share,
+        c.neutral / nullif(c.confident, 0) AS neutral_share,
+        c.negative / nullif(c.confident, 0) AS negative_share,
+        (c.positive - c.negative) / nullif(c.confident, 0) AS net_sentiment,
         c.comments_de,
         c.comments_en,
         t.top_topics
