@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from connectors.errors import PermanentError
+
 
 class Kind(StrEnum):
     """The unified raw tables a stream lands in; every network maps onto these."""
@@ -240,7 +242,7 @@ class ConnectorError(Exception):
         self.code = code
 
 
-class AuthError(ConnectorError):
+class AuthError(ConnectorError, PermanentError):
     """The token is missing, expired or lacks permissions: never retried."""
 
 
@@ -252,19 +254,19 @@ class ApiError(ConnectorError):
     """The API answered with an error we cannot recover from."""
 
 
-class MalformedResponseError(ConnectorError):
+class MalformedResponseError(ConnectorError, PermanentError):
     """The API answered with something that is not the documented shape."""
 
 
-class AccountOptionError(ConnectorError):
+class AccountOptionError(ConnectorError, PermanentError):
     """An account option in the config has a wrong value (a typo): never retried."""
 
 
-class UnknownAccountError(ConnectorError):
+class UnknownAccountError(ConnectorError, PermanentError):
     """The configured account does not exist on the network (a typo in the config): never retried."""
 
 
-class BudgetExceededError(ConnectorError):
+class BudgetExceededError(ConnectorError, PermanentError):
     """The run would read more (and cost more) than the account's read budget allows: a clear stop."""
 
 

@@ -126,7 +126,10 @@ def apply_retention(
             ).fetchone() or (0,)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            log.debug("rollback after a failed write", exc_info=True)
         raise
     removed = _purge_landing(landing_root, cutoff_ts) if landing_root is not None else 0
     done = {"raw.comments": int(raw[0]) if raw else 0, "core.comment": int(core[0]), "landing runs": removed}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from connectors.base import Account
+from connectors.base import Account, PermanentError
 
 SECRET_KEYS = {"token", "access_token", "password", "secret", "client_secret", "api_key", "bearer_token"}
 DEFAULT_LOOKBACK_DAYS = 28
@@ -31,7 +31,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, PermanentError):
     """The config file is missing or invalid; the message says where and how to fix it."""
 
 
@@ -132,6 +132,9 @@ class Config(BaseModel):
     campaigns: list[CampaignConfig] = Field(default_factory=list)
     comments: CommentsConfig = Field(default_factory=CommentsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    # A stream that answers empty (or far below what is published) never deletes published numbers:
+    # `fail` (default) keeps them and fails the run naming the stream; `warn` keeps them and logs it.
+    empty_answers: Literal["fail", "warn"] = "fail"
 
     @field_validator("timezone")
     @classmethod

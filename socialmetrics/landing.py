@@ -271,6 +271,28 @@ def read_usage(root: Path, run_id: str) -> list[dict[str, Any]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
 
+KEPT_DIR = "_kept"
+
+
+def write_kept(root: Path, run_id: str, kept: list[dict[str, Any]]) -> Path | None:
+    """Note which streams' published rows `load` kept instead of deleting (read by `finish`)."""
+    path = root / KEPT_DIR / f"{run_key(run_id)}.json"
+    if not kept:
+        path.unlink(missing_ok=True)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(kept, default=str, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_kept(root: Path, run_id: str) -> list[dict[str, Any]]:
+    """What `write_kept` noted for a run (empty when load kept nothing)."""
+    path = root / KEPT_DIR / f"{run_key(run_id)}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
 def replay(connector: Connector, manifest: Manifest) -> Manifest:
     """Rebuild a landed run's Parquet files from its pages, without calling the API."""
     windows = {}

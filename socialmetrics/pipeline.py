@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors import registry
-from connectors.base import Account, Credentials, Window
+from connectors.base import Account, Credentials, PermanentError, Window
 from connectors.http import HttpClient
 from socialmetrics import landing, quality, settings, transform, warehouse
 from socialmetrics.config import Config, load_config
@@ -25,8 +25,12 @@ log = logging.getLogger(__name__)
 CredentialsProvider = Callable[[str], Credentials]
 
 
-class ExtractFailedError(RuntimeError):
-    """One or more accounts could not be extracted this run."""
+class ExtractFailedError(RuntimeError, PermanentError):
+    """One or more accounts could not be extracted (or loaded whole) this run."""
+
+
+# Connector warnings that mean an input was refused (the run must say so, not only its log).
+REJECTED_INPUT_CODES = frozenset({"rejected_file"})
 
 
 def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None) -> Window:
@@ -160,6 +164,7 @@ def extract(
     return {"network": account.network, "account_id": account.id, "rows": rows, "path": str(manifest.path)}
 
 
+@warehouse.explains_failures
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
     manifests = landing.read_manifests(landing_root, run_id)
@@ -173,8 +178,19 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         warehouse.record_usage(con, run_id, usage)
     finally:
         con.close()
+    kept = [r for r in rows if r.get("outcome")]
+    landing.write_kept(
+        landing_root,
+        run_id,
+        [{k: r[k] for k in ("network", "account_id", "stream", "kind", "published", "answered", "outcome", "message")}
+         for r in kept],
+    )  # fmt: skip
+    for message in dict.fromkeys(r["message"] for r in kept):
+        log.warning("%s", message)
     windows: dict[str, tuple[dt.date, dt.date]] = {}
     for r in rows:
+        if r.get("outcome"):
+            continue
         key = f"{r['network']}/{r['account_id']}"
         lo, hi = windows.get(key, (r["window_start"], r["window_end"]))
         windows[key] = (min(lo, r["window_start"]), max(hi, r["window_end"]))
@@ -191,6 +207,7 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
     return windows
 
 
+@warehouse.explains_failures
 def check(
     run_id: str,
     windows: dict[str, tuple[dt.date, dt.date]],
@@ -226,6 +243,7 @@ def check(
         con.close()
 
 
+@warehouse.explains_failures
 def run_transform(
     run_id: str,
     windows: dict[str, tuple[dt.date, dt.date]],
@@ -301,15 +319,42 @@ def _derives_daily_from_posts(network: str) -> bool:
 
 
 def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:
-    """Fail the run (after loading what succeeded) when an account could not be extracted."""
-    landed = {(m.network, m.account_id) for m in landing.read_manifests(landing_root, run_id)}
+    """Fail the run (after loading what succeeded) when an account could not be extracted, when a
+    stream answered empty where numbers are published (`empty_answers: fail`, the default; `warn`
+    only logs it), or when an imported file was rejected."""
+    manifests = landing.read_manifests(landing_root, run_id)
+    landed = {(m.network, m.account_id) for m in manifests}
     missing = [a for a in cfg.account_list() if (a.network, a.id) not in landed]
+    problems = []
     if missing:
         names = ", ".join(f"{a.network}/{a.id}" for a in missing)
-        raise ExtractFailedError(
+        problems.append(
             f"no data landed for {names} in run {run_id}; the other accounts were loaded and published. "
             f"The extract task log of each says why (an expired token names the connection to renew)."
         )
+    kept = landing.read_kept(landing_root, run_id)
+    if kept:
+        streams = ", ".join(dict.fromkeys(f"{k['network']}/{k['account_id']} {k['stream']}" for k in kept))
+        text = (
+            f"{len({(k['network'], k['account_id'], k['stream']) for k in kept})} stream(s) answered empty or far "
+            f"below what is published ({streams}): the published numbers were kept (meta.suspicious_loads). "
+            + " ".join(dict.fromkeys(k["message"] for k in kept))
+        )
+        if cfg.empty_answers == "fail":
+            problems.append(text + " (config `empty_answers: warn` lets such runs succeed with this warning)")
+        else:
+            log.warning("%s", text)
+    rejected = [(m, w) for m in manifests for w in m.data.get("warnings", []) if w.get("code") in REJECTED_INPUT_CODES]
+    if rejected:
+        problems.append(
+            f"{len(rejected)} input file(s) were rejected, the rest loaded: "
+            + "; ".join(f"{m.network}/{m.account_id}: {w['message']}" for m, w in rejected)
+            + ". Fix the file and drop it again (same name), or remove it from the import folder."
+        )
+    if problems:
+        for problem in problems:
+            log.error("%s", problem)
+        raise ExtractFailedError(" | ".join(problems))
 
 
 def summary(warehouse_path: Path) -> str:
