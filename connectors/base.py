@@ -255,7 +255,18 @@ class ApiError(ConnectorError):
 
 
 class MalformedResponseError(ConnectorError, PermanentError):
-    """The API answered with something that is not the documented shape."""
+    """The API answered with something that is not the documented shape (after the HTTP layer's
+    retries); `body` holds the scrubbed answer when there is one to keep for diagnosis."""
+
+    body: str | None = None
+
+
+class LimitExceededError(ConnectorError, PermanentError):
+    """An answer or a file is larger than the configured limit (`max_page_mb`, `max_file_mb`): never retried."""
+
+
+class ExtractTimeoutError(ConnectorError):
+    """An extract ran past its time limit (`time_limit_minutes`); Airflow's retry may find the API back."""
 
 
 class AccountOptionError(ConnectorError, PermanentError):
@@ -281,6 +292,9 @@ class Connector(Protocol):
 
     network: ClassVar[str]
     streams: ClassVar[tuple[Stream, ...]]
+    # The account options it reads from the config (besides the generic ones of every network, such as
+    # `time_limit_minutes`); any other option is refused as a typo. Optional: without it nothing is checked.
+    # options: ClassVar[tuple[str, ...]]
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
         """Yield the raw pages of `stream` for `window`, already scrubbed of secrets."""

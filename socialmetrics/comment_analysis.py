@@ -139,7 +139,9 @@ def apply_retention(
 
 
 def _purge_landing(root: Path, cutoff: dt.datetime) -> int:
-    removed = 0
+    from socialmetrics.landing import purge_leftovers
+
+    removed = purge_leftovers(root, cutoff)
     for manifest in root.glob("*/*/*/manifest.json"):
         try:
             extracted = dt.datetime.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["extracted_at"])

@@ -194,6 +194,7 @@ def land(
     account = connector.account  # type: ignore[attr-defined]
     final = run_dir(root, connector.network, account.id, run_id)
     tmp = final.with_name(final.name + f".tmp-{os.getpid()}")
+    remove_stale_tmp(final.parent)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "pages").mkdir(parents=True)
     secret_values: list[str] = [s for s in secrets if s]
@@ -245,10 +246,95 @@ def land(
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
+    except MalformedResponseError as exc:
+        raise _keep_failed(exc, tmp, failed_dir(root, connector.network, account.id, run_id), secret_values) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Manifest(final / MANIFEST, json.loads((final / MANIFEST).read_text(encoding="utf-8")))
+
+
+FAILED_DIR = "_failed"
+TMP_RE = re.compile(r"\.tmp-(\d+)$")
+STALE_TMP_S = 24 * 3600.0  # a temporary folder this old is a killed run's, even if its pid was reused
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_tmp(folder: Path, *, max_age_s: float = STALE_TMP_S) -> list[Path]:
+    """Remove the temporary landing folders (`<run>.tmp-<pid>`) of killed extracts in `folder`: those
+    whose process is gone or that are older than `max_age_s`. They can hold comment text."""
+    removed = []
+    now = dt.datetime.now(dt.UTC).timestamp()
+    for path in folder.glob("*.tmp-*") if folder.is_dir() else ():
+        match = TMP_RE.search(path.name)
+        if not match or not path.is_dir():
+            continue
+        pid = int(match.group(1))
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        if pid != os.getpid() and (not _pid_alive(pid) or age > max_age_s):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+            log.info("removed the temporary landing folder of a killed extract: %s", path)
+    return removed
+
+
+def purge_leftovers(root: Path, cutoff: dt.datetime) -> int:
+    """Retention for what holds comment text outside landed runs: failed extracts' pages older than
+    `cutoff`, and every stale temporary folder of a killed extract."""
+    removed = 0
+    for folder in root.glob("*/*"):
+        if folder.is_dir() and not folder.parent.name.startswith("_"):
+            removed += len(remove_stale_tmp(folder))
+    for kept in root.glob(f"{FAILED_DIR}/*/*/*"):
+        try:
+            modified = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC)
+        except OSError:
+            continue
+        if modified < cutoff:
+            shutil.rmtree(kept, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def failed_dir(root: Path, network: str, account_id: str, run_id: str) -> Path:
+    """Where the pages of an extract that failed on a malformed answer are kept for diagnosis (outside
+    the run folders `load` reads; the comment-text retention purges it like a landed run)."""
+    return root / FAILED_DIR / network / run_key(account_id) / run_key(run_id)
+
+
+def _keep_failed(exc: MalformedResponseError, tmp: Path, target: Path, secrets: list[str]) -> MalformedResponseError:
+    """Move a failed extract's pages (already scrubbed) and the malformed answer to `target`; the
+    error names where they are."""
+    try:
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(target)
+        if exc.body is not None:
+            (target / "malformed-answer.txt").write_text(scrub(exc.body, secrets), encoding="utf-8")
+    except OSError as err:  # keeping the evidence must not hide the cause
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.warning("could not keep the failed extract's pages in %s: %s", target, err)
+        return exc
+    message = str(exc).replace(str(tmp), str(target))
+    where = target / "malformed-answer.txt" if exc.body is not None else target
+    if str(target) not in message:
+        message += f" The answer is kept (secrets removed) in {where} for inspection."
+    kept = type(exc)(message, code=exc.code)
+    kept.body = exc.body
+    return kept
 
 
 USAGE_DIR = "_usage"

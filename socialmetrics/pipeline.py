@@ -16,13 +16,14 @@ from typing import Any
 
 from connectors import registry
 from connectors.base import Account, Credentials, PermanentError, Window
-from connectors.http import HttpClient
+from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import landing, quality, settings, transform, warehouse
-from socialmetrics.config import Config, load_config
+from socialmetrics.config import Config, LimitsConfig, load_config
 
 log = logging.getLogger(__name__)
 
 CredentialsProvider = Callable[[str], Credentials]
+MB = 1024 * 1024
 
 
 class ExtractFailedError(RuntimeError, PermanentError):
@@ -51,7 +52,7 @@ def plan(config_path: Path) -> list[dict[str, Any]]:
     planned = []
     for acc in cfg.account_list():
         registry.get(acc.network)  # unknown networks fail here, before any extract
-        options = dict(acc.options)
+        options = cfg.limits.model_dump() | dict(acc.options)  # an account's own limits win
         if options.get("import_dir"):  # relative to the config file
             options["import_dir"] = str((Path(config_path).parent / options["import_dir"]).resolve())
         planned.append(
@@ -128,6 +129,13 @@ def extract(
         creds = credentials(account.connection_id)
     else:  # file imports (Xing) have no API and no token
         creds = Credentials(account.connection_id, None)
+    if getattr(connector_cls, "needs_credentials", True):
+        # The connector adopts this client (and sets its network's error policy); the limits bound it.
+        http = http or HttpClient(ErrorPolicy(), conn_id=account.connection_id, secrets=[creds.token])
+        http.limit(
+            time_limit_s=_option(account, "time_limit_minutes") * 60,
+            max_page_bytes=int(_option(account, "max_page_mb") * MB),
+        )
     connector = connector_cls(account, creds, http, today=today, author_key=author_key())
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
@@ -165,6 +173,12 @@ def extract(
 
 
 @warehouse.explains_failures
+def _option(account: Account, name: str) -> float:
+    """A limit of the account: its own option, else the config's `limits` (plan merges them), else the default."""
+    value = account.options.get(name)
+    return float(value if value is not None else getattr(LimitsConfig(), name))
+
+
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
     manifests = landing.read_manifests(landing_root, run_id)

@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +22,11 @@ import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
+from connectors.base import ExtractTimeoutError, LimitExceededError, MalformedResponseError, Window
 from connectors.facebook import FacebookErrorPolicy
 from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import pipeline
+from socialmetrics.config import ConfigError, load_config
 from socialmetrics.sandbox.server import SandboxServer
 from socialmetrics.sandbox.x import XSandbox
 from tests.conftest import TODAY, Harness
@@ -39,6 +44,7 @@ class Rewrite:
     status: int = 200
     times: int = 1
     content_type: str = "application/json"
+    delay_s: float = 0.0
 
 
 class RewritingAdapter(HTTPAdapter):
@@ -51,8 +57,11 @@ class RewritingAdapter(HTTPAdapter):
         self.rewritten: list[str] = []
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        real = super().send(request, **kwargs)
         path = urlparse(request.url or "").path
+        for rule in self.rules:
+            if rule.times > 0 and rule.match in path and rule.delay_s:
+                time.sleep(rule.delay_s)
+        real = super().send(request, **kwargs)
         for rule in self.rules:
             if rule.times > 0 and rule.match in path:
                 rule.times -= 1
@@ -236,3 +245,205 @@ def test_an_empty_reply_search_keeps_the_replies(x_run: XRun) -> None:
         x_finish(x_run)
     assert fingerprint(x_run.warehouse) == before
     assert query(x_run.warehouse, "SELECT count(*) FROM core.comment WHERE network = 'x'")[0][0] == replies > 0
+
+
+# -- 2. a malformed answer is retried like a 5xx; one that persists fails with the page kept ----------
+
+
+def truncated(real: bytes) -> bytes:
+    return real[: len(real) // 2]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [(truncated, "application/json"), (b"<html><body>Proxy error, try again</body></html>", "text/html")],
+    ids=["truncated-json", "html-with-200"],
+)
+def test_a_one_off_malformed_answer_is_retried_and_the_night_publishes(
+    harness: Harness, body: Any, content_type: str
+) -> None:
+    harness.run(dt.date(2026, 11, 19), run_id="good")
+    before = fingerprint(harness.warehouse)
+    use_faults(harness, [Rewrite("/insights", body, times=1, content_type=content_type)])
+    harness.run(dt.date(2026, 11, 19), run_id="flaky")
+    assert len(harness.sleeps) == 1  # one backoff, then the answer was good
+    assert fingerprint(harness.warehouse) == before
+    assert query(harness.warehouse, "SELECT count(*) FROM meta.loads WHERE run_id = 'flaky'")[0][0] > 0
+
+
+def test_a_malformed_answer_that_persists_fails_with_the_page_kept_and_scrubbed(harness: Harness) -> None:
+    harness.run(dt.date(2026, 11, 19), run_id="good")
+    before = fingerprint(harness.warehouse)
+    page = f"<html>Gateway error for /insights?access_token={harness.token}</html>".encode()
+    use_faults(harness, [Rewrite("/insights", page, times=99, content_type="text/html")])
+    with pytest.raises(MalformedResponseError) as err:
+        harness.run(dt.date(2026, 11, 19), run_id="broken")
+    message = str(err.value)
+    assert "not JSON" in message and "the same after 6 attempts" in message and "kept" in message
+    assert harness.token not in message
+    kept = list(harness.landing.glob("_failed/facebook/*/broken/malformed-answer.txt"))
+    assert len(kept) == 1 and str(kept[0]) in message
+    assert "Gateway error" in kept[0].read_text() and harness.token not in kept[0].read_text()
+    assert fingerprint(harness.warehouse) == before
+    assert len(harness.sleeps) == 5
+
+
+# -- 3. secrets in the config are recognised by pattern; unknown options are errors -------------------
+
+META_TOKEN = "EAAB" + "x7Kq2Lm9Pz4Rt8Vw3Yn6Bc1Df5Gh0Jk" * 3
+
+
+def account_config(tmp_path: Path, network: str, option: str) -> Path:
+    path = tmp_path / "c.yml"
+    path.write_text(f"company: T\naccounts:\n  - network: {network}\n    id: '1'\n    {option}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        f"page_access_token: {META_TOKEN}",
+        "Token: not-even-long",
+        "API_KEY: abc",
+        "client_credential: abc",
+        f"metrics: [page_media_view, '{META_TOKEN}']",
+        "note: Bearer abcdefghijkl12345",
+        "extra_value: 9f8e7d6c5b4a39281706f5e4d3c2b1a0Zz9Yy8Xx",
+    ],
+    ids=["name-access-token", "name-Token", "name-API_KEY", "name-credential", "meta-token-value", "bearer-value",
+         "high-entropy-value"],
+)  # fmt: skip
+def test_a_secret_in_the_config_is_refused_naming_the_connection_and_never_echoed(
+    tmp_path: Path, option: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = account_config(tmp_path, "facebook", option)
+    with pytest.raises(ConfigError, match="secret|token") as err:
+        pipeline.plan(path)  # what the DAG's plan task (and its XCom) would hold
+    message = str(err.value)
+    assert "Airflow connection 'facebook_default'" in message
+    value = option.split(":", 1)[1].strip()
+    for secret in (META_TOKEN, "abcdefghijkl12345", "9f8e7d6c5b4a39281706f5e4d3c2b1a0Zz9Yy8Xx", value):
+        if secret in option and len(secret) > 8:
+            assert secret not in message and secret not in caplog.text
+
+
+def test_ids_paths_and_metric_names_are_not_taken_for_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "c.yml"
+    path.write_text(
+        "company: T\naccounts:\n  - network: facebook\n    id: '104857600000001'\n    name: Brauerei Sonnenhang\n"
+        "    metrics: [page_total_media_view_unique, page_daily_follows_unique]\n"
+        "  - network: xing\n    id: brauerei-sonnenhang\n    import_dir: Brauerei-Sonnenhang/Import2026/Q4-Exporte\n",
+        encoding="utf-8",
+    )
+    assert [a.id for a in load_config(path).accounts] == ["104857600000001", "brauerei-sonnenhang"]
+
+
+def test_an_unknown_account_option_is_an_error_that_names_the_valid_ones(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(account_config(tmp_path, "x", "read_budjet: 5"))
+    assert "unknown option 'read_budjet' for a x account (did you mean 'read_budget'?)" in str(err.value)
+    assert "valid options: max_page_mb, read_budget, time_limit_minutes" in str(err.value)
+
+
+# -- 5. a rejected input fails the run (the good files are still published) ---------------------------
+
+
+def test_a_rejected_xing_file_fails_the_run_after_the_good_file_loads(harness: Harness, tmp_path: Path) -> None:
+    from socialmetrics.sandbox.company import xing_month_csv
+
+    (tmp_path / "imports").mkdir()
+    (tmp_path / "imports" / "okt.csv").write_text(xing_month_csv(2026, 10), encoding="utf-8")
+    (tmp_path / "imports" / "nov.csv").write_text("Datum;Impressionen\n01.11.2026;12,5k\n", encoding="utf-8")
+    harness.config_path.write_text(
+        "company: T\naccounts:\n  - network: xing\n    id: acme\n    import_dir: imports\n", encoding="utf-8"
+    )
+    with pytest.raises(pipeline.ExtractFailedError) as err:
+        harness.run(dt.date(2026, 11, 19))
+    assert "1 input file(s) were rejected, the rest loaded: xing/acme: nov.csv: Zeile 2" in str(err.value)
+    assert query(harness.warehouse, "SELECT count(*) FROM marts.reach_daily") == [(31,)]
+
+
+# -- 8. limits: time per extract, size per page and per file ----------------------------------------
+
+
+class EndlessBody(threading.Thread):
+    """A server of this test: answers 200 and then streams JSON-looking bytes without end (no
+    Content-Length), counting what it managed to send before the client hung up."""
+
+    def __init__(self) -> None:
+        import socket
+
+        super().__init__(daemon=True)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.sent = 0
+
+    def run(self) -> None:
+        conn, _ = self.sock.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+        chunk = b'{"data": [' + b'{"value": 1},' * 5000
+        try:
+            while self.sent < 500 * 1024 * 1024:
+                conn.sendall(chunk)
+                self.sent += len(chunk)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+            self.sock.close()
+
+
+def test_a_page_over_the_size_limit_is_refused_while_it_streams() -> None:
+    server = EndlessBody()
+    server.start()
+    client = HttpClient(ErrorPolicy(), conn_id="c", sleep=lambda s: None, timeout=(2.0, 5.0))
+    client.limit(max_page_bytes=1024 * 1024)
+    with pytest.raises(LimitExceededError, match="more than 1 MB for one page.*raise `max_page_mb`"):
+        client.get_json(f"http://127.0.0.1:{server.port}/big")
+    server.join(timeout=10)
+    assert client.requests_made == 1  # never retried
+    assert server.sent < 20 * 1024 * 1024  # the client hung up near the limit, not after 500 MB
+
+
+def test_an_account_over_its_page_limit_fails_clearly_and_keeps_the_data(harness: Harness) -> None:
+    harness.run(dt.date(2026, 11, 19), run_id="good")
+    before = fingerprint(harness.warehouse)
+    text = harness.config_path.read_text().replace(
+        "    name: Brauerei Sonnenhang\n", "    name: Brauerei Sonnenhang\n    max_page_mb: 0.05\n", 1
+    )
+    harness.config_path.write_text(text)
+    big = json.dumps({"data": [{"name": "page_media_view", "period": "day", "values": []}] * 2000}).encode()
+    use_faults(harness, [Rewrite("/insights", big, times=99)])
+    with pytest.raises(LimitExceededError, match=r"more than 0 MB|more than 0\.05 MB"):
+        harness.run(dt.date(2026, 11, 19), run_id="big")
+    assert fingerprint(harness.warehouse) == before
+
+
+def test_an_extract_over_its_time_limit_stops_with_a_clear_error(harness: Harness) -> None:
+    harness.run(dt.date(2026, 11, 19), run_id="good")
+    before = fingerprint(harness.warehouse)
+    harness.config_path.write_text(harness.config_path.read_text() + "limits:\n  time_limit_minutes: 0.02\n")
+    use_faults(harness, [Rewrite("/insights", lambda real: real, delay_s=1.5, times=99)])
+    started = time.monotonic()
+    with pytest.raises(ExtractTimeoutError, match="time limit of 0.02 minutes.*raise `time_limit_minutes`"):
+        harness.run(dt.date(2026, 11, 19), run_id="slow")
+    assert time.monotonic() - started < 10
+    assert fingerprint(harness.warehouse) == before
+
+
+def test_a_xing_file_over_the_limit_is_rejected_without_reading_it_whole(tmp_path: Path) -> None:
+    from connectors.base import Account
+    from connectors.xing import XingConnector
+
+    (tmp_path / "imports").mkdir()
+    with (tmp_path / "imports" / "huge.csv").open("wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: 200 MB long, no disk used
+    account = Account("xing", "acme", options={"import_dir": str(tmp_path / "imports"), "max_file_mb": 5})
+    connector = XingConnector(account, today=TODAY)
+    tracemalloc.start()
+    pages = list(connector.fetch(XingConnector.streams[0], Window(dt.date(2026, 1, 1), dt.date(2026, 2, 1))))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert pages == [] and peak < 10 * 1024 * 1024
+    assert "huge.csv" in connector.warnings[0].message and "larger than 5 MB" in connector.warnings[0].message
