@@ -7,6 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -29,7 +33,7 @@ from socialmetrics import pipeline
 from socialmetrics.config import ConfigError, load_config
 from socialmetrics.sandbox.server import SandboxServer
 from socialmetrics.sandbox.x import XSandbox
-from tests.conftest import TODAY, Harness
+from tests.conftest import REPO, TODAY, Harness
 from tests.test_x import DAY, XRun
 
 EMPTY_X = {"meta": {"result_count": 0}}  # X API v2 leaves out `data` when nothing matches
@@ -447,3 +451,162 @@ def test_a_xing_file_over_the_limit_is_rejected_without_reading_it_whole(tmp_pat
     tracemalloc.stop()
     assert pages == [] and peak < 10 * 1024 * 1024
     assert "huge.csv" in connector.warnings[0].message and "larger than 5 MB" in connector.warnings[0].message
+
+
+# -- 4. no path prints a token: DEBUG logging (Airflow's supervisor prints MaskSecret values) is refused ----
+
+
+class Recorder:
+    """Stands in for subprocess.run: records the call, answers with `returncode` and `output`."""
+
+    def __init__(self, returncode: int = 0, output: str = "") -> None:
+        self.calls: list[list[str]] = []
+        self.returncode = returncode
+        self.output = output
+
+    def __call__(self, cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        self.calls.append(cmd)
+        return subprocess.CompletedProcess(cmd, self.returncode, self.output, "")
+
+
+@pytest.fixture
+def demo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
+    from socialmetrics import cli
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
+    monkeypatch.delenv("AIRFLOW__LOGGING__LOGGING_LEVEL", raising=False)
+    monkeypatch.setenv("SOCIALMETRICS_CONFIG", str(REPO / "config" / "socialmetrics.yml"))
+    recorder = Recorder()
+    monkeypatch.setattr(cli.subprocess, "run", recorder)
+    monkeypatch.setattr(cli, "cmd_summary", lambda args: 0)
+    monkeypatch.setattr("socialmetrics.sandbox.server.start_unless_credentials", lambda env: {})
+    return recorder
+
+
+def test_demo_refuses_debug_logging_before_airflow_runs(
+    demo_env: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialmetrics import cli
+
+    monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "debug")
+    assert cli.main(["demo", "--date", "2026-11-19"]) == 2
+    assert demo_env.calls == []  # `airflow dags test` never started
+    err = capsys.readouterr().err
+    assert "prints every connection's token in clear" in err and "AIRFLOW__LOGGING__LOGGING_LEVEL=INFO" in err
+
+
+def test_debug_in_airflow_cfg_is_refused_too(demo_env: Recorder, tmp_path: Path, capsys: Any) -> None:
+    from socialmetrics import cli
+
+    (tmp_path / "airflow").mkdir()
+    (tmp_path / "airflow" / "airflow.cfg").write_text("[logging]\nlogging_level = DEBUG\n", encoding="utf-8")
+    assert cli.main(["demo", "--date", "2026-11-19"]) == 2
+    assert demo_env.calls == [] and "logging_level in" in capsys.readouterr().err
+
+
+def test_make_airflow_refuses_debug_logging(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> None:
+    from socialmetrics import standalone
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "DEBUG")
+    started: list[Any] = []
+    monkeypatch.setattr(standalone, "start_unless_credentials", lambda env: started.append(env) or {})
+    assert standalone.main() == 2
+    assert started == [] and "make airflow" in capsys.readouterr().err
+
+
+# -- 6. `make demo` ends with the cause of a failed run ---------------------------------------------
+
+
+def test_a_failed_demo_run_ends_with_its_cause(demo_env: Recorder, capsys: pytest.CaptureFixture[str]) -> None:
+    """Given Airflow output whose cause is far from its end (it is followed by pages of teardown
+    lines), the demo's last lines still name it."""
+    from socialmetrics import cli
+
+    cause = "no connector for network 'myspace' (installed: facebook, linkedin, x, xing)"
+    demo_env.returncode = 1
+    demo_env.output = (
+        "INFO - Filling up the DagBag\n" * 50
+        + 'Traceback (most recent call last):\n  File "/dags/social_metrics.py", line 9, in plan\n'
+        + f"airflow.sdk.exceptions.AirflowFailException: {cause}\n"
+        + "[2026-12-06T22:30:00] INFO - Marking run <DagRun social_metrics> failed\n" * 300
+    )
+    assert cli.main(["demo", "--date", "2026-11-19"]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-3:]
+    assert last[0].startswith("error: the DAG run for 2026-11-19 failed (exit 1)")
+    assert last[1:] == ["Why:", f"  AirflowFailException: {cause}"]
+
+
+# -- 9. a second run of the same date at once is refused --------------------------------------------
+
+
+def test_a_second_demo_of_the_same_date_is_refused_while_the_first_runs(
+    demo_env: Recorder, tmp_path: Path, capsys: Any
+) -> None:
+    from socialmetrics import cli
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from socialmetrics.cli import claim_run_date; "
+         f"h, _ = claim_run_date('2026-11-19', {{'AIRFLOW_HOME': {str(tmp_path / 'airflow')!r}}}); "
+         "print('held', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert cli.main(["demo", "--date", "2026-11-19"]) == 3
+        err = capsys.readouterr().err
+        assert f"another run of social_metrics for 2026-11-19 is active (process {holder.pid})" in err
+        assert demo_env.calls == []
+        assert cli.main(["demo", "--date", "2026-11-18"]) == 0  # another date runs
+    finally:
+        holder.kill()
+        holder.wait()
+    assert cli.main(["demo", "--date", "2026-11-19"]) == 0  # the lock ended with its process
+
+
+# -- 10. small ones ---------------------------------------------------------------------------------
+
+
+def test_replay_of_an_unknown_run_fails_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+) -> None:
+    from socialmetrics import cli
+
+    monkeypatch.setenv("SOCIALMETRICS_CONFIG", str(REPO / "config" / "socialmetrics.yml"))
+    monkeypatch.setenv("SOCIALMETRICS_LANDING", str(tmp_path / "landing"))
+    assert cli.main(["replay", "manual__2099-01-01"]) == 2
+    assert "no landed run 'manual__2099-01-01'" in capsys.readouterr().err
+
+
+def test_kill_int_of_make_stops_make_airflows_processes(tmp_path: Path) -> None:
+    """Given `make` running a recipe that waits like socialmetrics.standalone does, when only make's pid
+    gets SIGINT (GNU make then waits for its children, which never hear of it), the recipe stops."""
+    (tmp_path / "Makefile").write_text("run:\n\t" + sys.executable + " -m tests.test_faults\n", encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    make = subprocess.Popen(["make", "-s", "-C", str(tmp_path), "run"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert make.stdout is not None and make.stdout.readline().strip() == "waiting"
+        os.kill(make.pid, signal.SIGINT)
+        assert make.stdout.readline().strip() == "make was interrupted"
+        make.wait(timeout=15)
+    finally:
+        if make.poll() is None:
+            make.kill()
+            make.wait()
+    assert make.returncode != 0  # make reports the interrupt
+
+
+def _wait_like_standalone() -> None:
+    from socialmetrics.standalone import parent_stopping
+
+    print("waiting", flush=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if parent_stopping():
+            print("make was interrupted", flush=True)
+            return
+        time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    _wait_like_standalone()
