@@ -172,13 +172,13 @@ def extract(
     return {"network": account.network, "account_id": account.id, "rows": rows, "path": str(manifest.path)}
 
 
-@warehouse.explains_failures
 def _option(account: Account, name: str) -> float:
     """A limit of the account: its own option, else the config's `limits` (plan merges them), else the default."""
     value = account.options.get(name)
     return float(value if value is not None else getattr(LimitsConfig(), name))
 
 
+@warehouse.explains_failures
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
     manifests = landing.read_manifests(landing_root, run_id)

@@ -610,3 +610,122 @@ def _wait_like_standalone() -> None:
 
 if __name__ == "__main__":
     _wait_like_standalone()
+
+
+# -- 6. temporary folders of killed extracts are cleaned; retention covers every copy of comment text ----
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_extracts_temporary_folder_is_removed_by_the_next_extract(harness: Harness) -> None:
+    from socialmetrics import landing
+
+    account = harness.cfg.accounts[0].id
+    leftover = landing.run_dir(harness.landing, "facebook", account, "killed").with_name(f"killed.tmp-{dead_pid()}")
+    (leftover / "pages" / "posts").mkdir(parents=True)
+    (leftover / "pages" / "posts" / "00001.json").write_text('{"body": {"message": "Meine Meinung ..."}}')
+    busy = leftover.with_name(f"busy.tmp-{os.getpid()}")  # a live extract's (this process): kept
+    busy.mkdir()
+    harness.run(dt.date(2026, 11, 19), run_id="next")
+    assert not leftover.exists() and busy.exists()
+
+
+def test_retention_removes_failed_pages_and_stale_temporary_folders_of_other_accounts(harness: Harness) -> None:
+    failed = harness.landing / "_failed" / "facebook" / "1" / "old-run"
+    failed.mkdir(parents=True)
+    (failed / "malformed-answer.txt").write_text("comment text")
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).timestamp()
+    os.utime(failed, (old, old))
+    recent = harness.landing / "_failed" / "facebook" / "1" / "recent-run"
+    recent.mkdir(parents=True)
+    stale = harness.landing / "linkedin" / "42" / f"r.tmp-{dead_pid()}"
+    stale.mkdir(parents=True)
+    harness.run(dt.date(2026, 11, 19), run_id="nightly")
+    assert not failed.exists() and not stale.exists() and recent.exists()
+
+
+# -- 7. disk full, corruption and lock waits: one clear line ----------------------------------------
+
+
+class DiskFullOnInsert:
+    """A warehouse connection whose first INSERT into raw.* fails like a full disk, and whose ROLLBACK
+    then fails like DuckDB's after such an error (the real transaction is rolled back underneath)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.failed = False
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        if sql.startswith("INSERT INTO raw.") and not self.failed:
+            self.failed = True
+            raise duckdb.IOException('IO Error: Could not write file "warehouse.duckdb.wal": No space left on device')
+        if sql == "ROLLBACK" and self.failed:
+            self.con.execute("ROLLBACK")
+            raise duckdb.TransactionException("TransactionContext Error: cannot rollback - no transaction is active")
+        return self.con.execute(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.con, name)
+
+
+def test_disk_full_during_load_is_one_clear_line_and_changes_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from socialmetrics import warehouse
+
+    harness.run(dt.date(2026, 11, 19), run_id="good")
+    before = fingerprint(harness.warehouse)
+    raw_before = query(harness.warehouse, "SELECT count(*) FROM raw.daily_metrics")
+    real_connect = warehouse.connect
+    monkeypatch.setattr(warehouse, "connect", lambda path, **kw: DiskFullOnInsert(real_connect(path, **kw)))
+    with pytest.raises(warehouse.WarehouseError) as err:
+        harness.run(dt.date(2026, 11, 19), run_id="full")
+    message = str(err.value)
+    assert message.startswith(f"No space left on device: free space in {harness.warehouse.parent.resolve()}")
+    assert "cannot rollback" not in message and "\n" not in message
+    monkeypatch.setattr(warehouse, "connect", real_connect)
+    assert fingerprint(harness.warehouse) == before
+    assert query(harness.warehouse, "SELECT count(*) FROM raw.daily_metrics") == raw_before
+
+
+def test_a_corrupt_warehouse_file_says_restore_the_backup(harness: Harness) -> None:
+    from socialmetrics import warehouse
+
+    harness.warehouse.write_bytes(b"\x00garbage" * 50_000)
+    with pytest.raises(warehouse.WarehouseCorruptError) as err:
+        harness.run(dt.date(2026, 11, 19), run_id="after-crash")
+    message = str(err.value)
+    assert message.startswith(f"the warehouse file {harness.warehouse} is corrupt (")
+    assert "restore the backup of warehouse.duckdb" in message and "\n" not in message
+
+
+def test_a_corrupt_block_is_named_as_corruption() -> None:
+    from socialmetrics import warehouse
+
+    exc = duckdb.Error("Corrupt database file: computed checksum 1334 does not match stored checksum 1398 in block")
+    assert warehouse.explain(exc, Path("/data/warehouse.duckdb")).startswith(  # type: ignore[union-attr]
+        "the warehouse file /data/warehouse.duckdb is corrupt (Corrupt database file: computed checksum"
+    )
+
+
+def test_a_lock_wait_names_the_process_that_holds_the_lock(tmp_path: Path) -> None:
+    from socialmetrics import warehouse
+
+    path = tmp_path / "w.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('open', flush=True); "
+         "time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(warehouse.WarehouseLockedError) as err:
+            warehouse.connect(path, wait_s=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f"stayed locked for 0 s: process {holder.pid} holds the lock" in str(err.value)
