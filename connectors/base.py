@@ -265,8 +265,9 @@ class LimitExceededError(ConnectorError, PermanentError):
     """An answer or a file is larger than the configured limit (`max_page_mb`, `max_file_mb`): never retried."""
 
 
-class ExtractTimeoutError(ConnectorError):
-    """An extract ran past its time limit (`time_limit_minutes`); Airflow's retry may find the API back."""
+class ExtractTimeoutError(ConnectorError, PermanentError):
+    """An extract ran past its time limit (`time_limit_minutes`): not retried the same night, so a hanging
+    API costs one limit per account, and `load` (which waits for every extract) goes on."""
 
 
 class AccountOptionError(ConnectorError, PermanentError):

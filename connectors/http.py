@@ -204,7 +204,7 @@ class HttpClient:
     def _timeout_error(self, what: str) -> ExtractTimeoutError:
         limit = (self.time_limit_s or 0) / 60
         return ExtractTimeoutError(
-            f"{self.policy.network}: the extract reached its time limit of {limit:g} minutes ({what}); nothing of "
+            f"{self.policy.network}: the extract reached its time limit of {limit:.3g} minutes ({what}); nothing of "
             f"this account was loaded and earlier data is unchanged. If the API is just slow, raise "
             f"`time_limit_minutes` for the account in the config."
         )

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +194,7 @@ def land(
     """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
     account = connector.account  # type: ignore[attr-defined]
     final = run_dir(root, connector.network, account.id, run_id)
-    tmp = final.with_name(final.name + f".tmp-{os.getpid()}")
+    tmp = final.with_name(final.name + f".tmp-{_HOST}-{os.getpid()}")
     remove_stale_tmp(final.parent)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "pages").mkdir(parents=True)
@@ -255,7 +256,10 @@ def land(
 
 
 FAILED_DIR = "_failed"
-TMP_RE = re.compile(r"\.tmp-(\d+)$")
+# `<run>.tmp-<host>-<pid>` (older versions: `<run>.tmp-<pid>`). Workers on other hosts sharing the
+# landing folder have pids this host cannot check: their folders go by age only.
+TMP_RE = re.compile(r"\.tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)$")
+_HOST = re.sub(r"[^A-Za-z0-9_.]+", "_", socket.gethostname()) or "host"
 STALE_TMP_S = 24 * 3600.0  # a temporary folder this old is a killed run's, even if its pid was reused
 
 
@@ -278,12 +282,13 @@ def remove_stale_tmp(folder: Path, *, max_age_s: float = STALE_TMP_S) -> list[Pa
         match = TMP_RE.search(path.name)
         if not match or not path.is_dir():
             continue
-        pid = int(match.group(1))
+        pid, host = int(match.group("pid")), match.group("host")
         try:
             age = now - path.stat().st_mtime
         except OSError:
             continue
-        if pid != os.getpid() and (not _pid_alive(pid) or age > max_age_s):
+        here = host in (None, _HOST)
+        if age > max_age_s or (here and pid != os.getpid() and not _pid_alive(pid)):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
             log.info("removed the temporary landing folder of a killed extract: %s", path)

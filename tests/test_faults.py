@@ -630,8 +630,10 @@ def test_a_killed_extracts_temporary_folder_is_removed_by_the_next_extract(harne
     (leftover / "pages" / "posts" / "00001.json").write_text('{"body": {"message": "Meine Meinung ..."}}')
     busy = leftover.with_name(f"busy.tmp-{os.getpid()}")  # a live extract's (this process): kept
     busy.mkdir()
+    elsewhere = leftover.with_name(f"other.tmp-worker-7.example-{dead_pid()}")  # another host's: by age only
+    elsewhere.mkdir()
     harness.run(dt.date(2026, 11, 19), run_id="next")
-    assert not leftover.exists() and busy.exists()
+    assert not leftover.exists() and busy.exists() and elsewhere.exists()
 
 
 def test_retention_removes_failed_pages_and_stale_temporary_folders_of_other_accounts(harness: Harness) -> None:
