@@ -423,6 +423,23 @@ def summary(warehouse_path: Path) -> str:
         ).fetchall()
         for net, acc, run, n, cost, budget in reads:
             lines.append(f"Billed reads ({net}/{acc}, last run {run}): {n} of {budget} (${cost:.3f})")
+        has_kept = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'suspicious_loads'"
+        ).fetchone()
+        kept = (
+            con.execute(
+                "SELECT DISTINCT run_id, network, account_id, stream FROM meta.suspicious_loads "
+                "WHERE recorded_at >= (SELECT coalesce(max(loaded_at), TIMESTAMPTZ '1970-01-01') FROM meta.loads) "
+                "ORDER BY ALL"
+            ).fetchall()
+            if has_kept and has_kept[0]
+            else []
+        )
+        for run, net, acc, stream in kept:
+            lines.append(
+                f"Kept published numbers: {net}/{acc} {stream} answered empty or far too little in run {run} "
+                f"(meta.suspicious_loads)"
+            )
         return "\n".join(lines)
     finally:
         con.close()

@@ -196,6 +196,13 @@ def test_with_empty_answers_warn_the_run_succeeds_keeps_the_numbers_and_says_so(
     assert "the published numbers were kept" in caplog.text
     warnings = query(harness.warehouse, "SELECT stream, code FROM meta.connector_warnings WHERE run_id = 'empty'")
     assert ("page_insights", "empty-answer-kept") in warnings
+    assert (
+        "Kept published numbers: facebook/104857600000001 page_insights answered empty or far too little in "
+        "run empty" in pipeline.summary(harness.warehouse)
+    )
+    harness.http = Harness.http.__get__(harness)  # type: ignore[method-assign]  # the API is well again
+    harness.run(dt.date(2026, 11, 19), run_id="well")
+    assert "Kept published numbers" not in pipeline.summary(harness.warehouse)
 
 
 def test_a_new_page_without_posts_loads_its_empty_answer(harness: Harness) -> None:
