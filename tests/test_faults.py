@@ -738,3 +738,26 @@ def test_a_lock_wait_names_the_process_that_holds_the_lock(tmp_path: Path) -> No
         holder.kill()
         holder.wait()
     assert f"stayed locked for 0 s: process {holder.pid} holds the lock" in str(err.value)
+
+
+# -- one place marks what is never retried ----------------------------------------------------------
+
+
+def test_every_never_retried_error_derives_from_the_one_marker_and_transient_ones_do_not() -> None:
+    from connectors import base
+    from connectors.errors import PermanentError
+    from connectors.registry import UnknownNetworkError
+    from socialmetrics.credentials import MissingConnectionError
+    from socialmetrics.quality import QualityGateError
+    from socialmetrics.report import ReportError
+    from socialmetrics.warehouse import WarehouseCorruptError, WarehouseError, WarehouseLockedError
+
+    never = [base.AccountOptionError, base.AuthError, base.BudgetExceededError, base.MalformedResponseError,
+             base.UnknownAccountError, base.LimitExceededError, base.ExtractTimeoutError, UnknownNetworkError,
+             ConfigError, MissingConnectionError, QualityGateError, pipeline.ExtractFailedError, ReportError,
+             WarehouseCorruptError]  # fmt: skip
+    assert [e.__name__ for e in never if not issubclass(e, PermanentError)] == []
+    transient = [base.RateLimitError, base.ApiError, WarehouseError, WarehouseLockedError]
+    assert [e.__name__ for e in transient if issubclass(e, PermanentError)] == []
+    dag = (REPO / "dags" / "social_metrics.py").read_text(encoding="utf-8")
+    assert "isinstance(exc, PermanentError)" in dag and "AuthError" not in dag
