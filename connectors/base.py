@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import pyarrow as pa
 
+from connectors.errors import PermanentError
+
 
 class Kind(StrEnum):
     """The unified raw tables a stream lands in; every network maps onto these."""
@@ -240,7 +242,7 @@ class ConnectorError(Exception):
         self.code = code
 
 
-class AuthError(ConnectorError):
+class AuthError(ConnectorError, PermanentError):
     """The token is missing, expired or lacks permissions: never retried."""
 
 
@@ -252,19 +254,31 @@ class ApiError(ConnectorError):
     """The API answered with an error we cannot recover from."""
 
 
-class MalformedResponseError(ConnectorError):
-    """The API answered with something that is not the documented shape."""
+class MalformedResponseError(ConnectorError, PermanentError):
+    """The API answered with something that is not the documented shape (after the HTTP layer's
+    retries); `body` holds the scrubbed answer when there is one to keep for diagnosis."""
+
+    body: str | None = None
 
 
-class AccountOptionError(ConnectorError):
+class LimitExceededError(ConnectorError, PermanentError):
+    """An answer or a file is larger than the configured limit (`max_page_mb`, `max_file_mb`): never retried."""
+
+
+class ExtractTimeoutError(ConnectorError, PermanentError):
+    """An extract ran past its time limit (`time_limit_minutes`): not retried the same night, so a hanging
+    API costs one limit per account, and `load` (which waits for every extract) goes on."""
+
+
+class AccountOptionError(ConnectorError, PermanentError):
     """An account option in the config has a wrong value (a typo): never retried."""
 
 
-class UnknownAccountError(ConnectorError):
+class UnknownAccountError(ConnectorError, PermanentError):
     """The configured account does not exist on the network (a typo in the config): never retried."""
 
 
-class BudgetExceededError(ConnectorError):
+class BudgetExceededError(ConnectorError, PermanentError):
     """The run would read more (and cost more) than the account's read budget allows: a clear stop."""
 
 
@@ -284,6 +298,9 @@ class Connector(Protocol):
 
     network: ClassVar[str]
     streams: ClassVar[tuple[Stream, ...]]
+    # The account options it reads from the config (besides the generic ones of every network, such as
+    # `time_limit_minutes`); any other option is refused as a typo. Optional: without it nothing is checked.
+    # options: ClassVar[tuple[str, ...]]
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
         """Yield the raw pages of `stream` for `window`, already scrubbed of secrets."""

@@ -274,6 +274,7 @@ class FacebookConnector(TokenConnector):
 
     token_name = "Page access token"
     network: ClassVar[str] = "facebook"
+    options: ClassVar[tuple[str, ...]] = ("metrics", "post_metrics")  # account options in the config
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
         Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),

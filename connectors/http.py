@@ -23,6 +23,8 @@ from connectors.base import (
     ApiError,
     AuthError,
     ConnectorError,
+    ExtractTimeoutError,
+    LimitExceededError,
     MalformedResponseError,
     RateLimitError,
     UsageCapError,
@@ -36,6 +38,9 @@ BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 60.0
 MAX_RATE_LIMIT_WAIT_S = 15 * 60.0  # wait for a reset at most this long, otherwise fail and say when
 MAX_PAGES = 10_000
+MAX_PAGE_BYTES = 20 * 1024 * 1024  # one answer; checked while it streams in, before it is decoded
+KEPT_BODY_CHARS = 1_000_000  # of a malformed answer, kept (scrubbed) for diagnosis
+CHUNK_BYTES = 64 * 1024
 
 # Query parameters and JSON keys whose values are secrets wherever they appear.
 SECRET_PARAM_RE = re.compile(
@@ -159,6 +164,8 @@ class HttpClient:
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
         max_rate_limit_wait_s: float = MAX_RATE_LIMIT_WAIT_S,
+        max_page_bytes: int | None = MAX_PAGE_BYTES,
+        time_limit_s: float | None = None,
     ) -> None:
         self.policy = policy
         self.conn_id = conn_id
@@ -172,21 +179,89 @@ class HttpClient:
         self.max_rate_limit_wait_s = max_rate_limit_wait_s
         self.requests_made = 0
         self.waited_s = 0.0
+        self.max_page_bytes = max_page_bytes
+        self.time_limit_s = time_limit_s
+        self.started = time.monotonic()
+
+    def limit(self, *, time_limit_s: float | None = None, max_page_bytes: int | None = None) -> None:
+        """Bound this client from now on: the whole extract's time and each answer's size."""
+        self.time_limit_s = time_limit_s
+        self.max_page_bytes = max_page_bytes
+        self.started = time.monotonic()
+        self.waited_s = 0.0
+
+    def elapsed_s(self) -> float:
+        """Seconds this client has worked (waits of a test's fake `sleep` count as if slept)."""
+        faked = self.waited_s if self.sleep is not time.sleep else 0.0
+        return time.monotonic() - self.started + faked
+
+    def _remaining_s(self, what: str) -> float | None:
+        if self.time_limit_s is None:
+            return None
+        left = self.time_limit_s - self.elapsed_s()
+        if left <= 0:
+            raise self._timeout_error(what)
+        return left
+
+    def _timeout_error(self, what: str) -> ExtractTimeoutError:
+        limit = (self.time_limit_s or 0) / 60
+        return ExtractTimeoutError(
+            f"{self.policy.network}: the extract reached its time limit of {limit:.3g} minutes ({what}); nothing of "
+            f"this account was loaded and earlier data is unchanged. If the API is just slow, raise "
+            f"`time_limit_minutes` for the account in the config."
+        )
+
+    def _read_body(self, response: requests.Response, described: str) -> None:
+        """Read the answer in chunks, stopping as soon as it passes `max_page_bytes` (a 50 MB page is
+        refused before it is in memory), and keep it as the response's content."""
+        limit = self.max_page_bytes
+        length = response.headers.get("Content-Length", "")
+        too_big = LimitExceededError(
+            f"{self.policy.network} answered more than {(limit or 0) / 1024 / 1024:.0f} MB for one page "
+            f"({self.scrub(described)}); refused before reading it whole. If such pages are expected, raise "
+            f"`max_page_mb` for the account in the config."
+        )
+        if limit and length.isdigit() and int(length) > limit:
+            response.close()
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(CHUNK_BYTES):
+            size += len(chunk)
+            if limit and size > limit:
+                response.close()
+                raise too_big
+            chunks.append(chunk)
+            self._remaining_s("while reading an answer")
+        response._content = b"".join(chunks)  # noqa: SLF001 (requests' own cache of the body)
+        response._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
 
     def scrub(self, text: str) -> str:
         """Scrub with this client's secrets."""
         return scrub(text, self.secrets)
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, requests.Response]:
-        """GET and decode JSON, retrying transient errors and rate limits; raises ConnectorError."""
+        """GET and decode JSON, retrying transient errors, rate limits and malformed answers (a truncated
+        body, an HTML error page with status 200); raises ConnectorError. A malformed answer that
+        persists raises MalformedResponseError carrying the scrubbed body (`exc.body`) for landing."""
         last = ""
+        malformed: str | None = None
+        described = _describe(url, params)
         for attempt in range(1, self.max_attempts + 1):
+            remaining = self._remaining_s(f"before request {attempt} of {self.scrub(described)}")
+            timeout = (
+                self.timeout
+                if remaining is None
+                else (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+            )
             try:
                 self.requests_made += 1
-                response = self.session.get(url, params=params, timeout=self.timeout)
+                response = self.session.get(url, params=params, timeout=timeout, stream=True)
+                self._read_body(response, described)
             except requests.RequestException as exc:
                 # requests puts the full URL (with its query string) into the message: scrub it.
                 last = self.scrub(f"{type(exc).__name__}: {exc}")
+                malformed = None
                 self._backoff(attempt, None, last)
                 continue
             verdict = self.policy.classify(response)
@@ -194,18 +269,23 @@ class HttpClient:
                 try:
                     return response.json(), response
                 except ValueError:
-                    raise MalformedResponseError(
-                        f"{self.policy.network} answered {response.status_code} with a body that is not "
-                        f"JSON (first bytes: {self.scrub(response.text[:120])!r}) for "
-                        f"{self.scrub(_describe(url, params))}"
-                    ) from None
+                    # Seen in the wild: a proxy's HTML page with 200, a body cut off mid-stream. The next
+                    # request usually works, so this is retried like a 5xx.
+                    last = (
+                        f"{self.policy.network} answered {response.status_code} with a body that is not JSON "
+                        f"(first bytes: {self.scrub(response.text[:120])!r}) for {self.scrub(described)}"
+                    )
+                    malformed = self.scrub(response.text[:KEPT_BODY_CHARS])
+                    self._backoff(attempt, None, last)
+                    continue
+            malformed = None
             message = self.scrub(verdict.message)
             if verdict.action is Action.AUTH:
                 raise AuthError(self.scrub(self.policy.auth_message(verdict, self.conn_id)), code=verdict.code)
             if verdict.action is Action.QUOTA:
-                raise UsageCapError(f"{message} (request: {self.scrub(_describe(url, params))})", code=verdict.code)
+                raise UsageCapError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
             if verdict.action is Action.FAIL:
-                raise ApiError(f"{message} (request: {self.scrub(_describe(url, params))})", code=verdict.code)
+                raise ApiError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
             if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:
                 if verdict.wait_s > self.max_rate_limit_wait_s:
                     resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + verdict.wait_s))
@@ -215,6 +295,12 @@ class HttpClient:
                     )
             last = message
             self._backoff(attempt, verdict.wait_s, message)
+        if malformed is not None:
+            error = MalformedResponseError(
+                f"{last}; the same after {self.max_attempts} attempts. Nothing already loaded was changed."
+            )
+            error.body = malformed
+            raise error
         kind = RateLimitError if "rate" in last.lower() or "429" in last else ApiError
         raise kind(
             f"{self.policy.network}: gave up after {self.max_attempts} attempts; last answer: {last}. "
@@ -226,6 +312,9 @@ class HttpClient:
             return
         if wait_s is None:
             wait_s = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        remaining = self._remaining_s(f"after attempt {attempt}: {reason}")
+        if remaining is not None and wait_s > remaining:
+            raise self._timeout_error(f"waiting {wait_s:.0f} s after attempt {attempt} would pass it; {reason}")
         log.warning("%s; attempt %d/%d, waiting %.1f s", reason, attempt, self.max_attempts, wait_s)
         self.waited_s += wait_s
         self.sleep(wait_s)

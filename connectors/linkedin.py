@@ -198,6 +198,7 @@ class LinkedInConnector(TokenConnector):
 
     token_name = "LinkedIn access token"
     network: ClassVar[str] = "linkedin"
+    options: ClassVar[tuple[str, ...]] = ()  # account options in the config
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("share_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
         Stream("follower_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),

@@ -10,10 +10,12 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
+from connectors.errors import PermanentError
+
 ENTRY_POINT_GROUP = "socialmetrics.connectors"
 
 
-class UnknownNetworkError(LookupError):
+class UnknownNetworkError(LookupError, PermanentError):
     """A config names a network no installed connector provides."""
 
 

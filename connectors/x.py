@@ -248,6 +248,7 @@ class XConnector(TokenConnector):
 
     token_name = "X API bearer token"
     network: ClassVar[str] = "x"
+    options: ClassVar[tuple[str, ...]] = ("read_budget",)  # account options in the config
     derives_daily_from_posts: ClassVar[bool] = True
     streams: ClassVar[tuple[Stream, ...]] = (
         Stream("account", (Kind.DAILY_METRICS,), snapshot=True),

@@ -173,10 +173,29 @@ def _table(name: str, content: bytes) -> list[list[str]]:
         raise XingFileError(name, f"CSV-Fehler: {exc}", f"CSV error: {exc}") from None
 
 
-def parse_file(name: str, content: bytes, today: dt.date) -> list[Row]:
+def _too_large(name: str, limit: int) -> XingFileError:
+    mb = f"{limit / 1024 / 1024:g}"
+    return XingFileError(
+        name, f"die Datei ist größer als {mb} MB (Grenze: `max_file_mb` des Kontos in der Konfiguration)",
+        f"the file is larger than {mb} MB (the limit is the account's `max_file_mb` in the config)",
+    )  # fmt: skip
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, refused as soon as it passes `limit` (a 200 MB file is never read whole)."""
+    if path.stat().st_size > limit:
+        raise _too_large(path.name, limit)
+    with path.open("rb") as fh:
+        content = fh.read(limit + 1)  # the file may grow while it is copied in
+    if len(content) > limit:
+        raise _too_large(path.name, limit)
+    return content
+
+
+def parse_file(name: str, content: bytes, today: dt.date, limit: int = MAX_FILE_BYTES) -> list[Row]:
     """All rows of a file, or XingFileError for the first problem (nothing of a bad file is used)."""
-    if len(content) > MAX_FILE_BYTES:
-        raise XingFileError(name, "die Datei ist größer als 20 MB", "the file is larger than 20 MB")
+    if len(content) > limit:
+        raise _too_large(name, limit)
     table = [row for row in _table(name, content) if any(cell.strip() for cell in row)]
     if not table:
         raise XingFileError(name, "die Datei ist leer", "the file is empty")
@@ -248,6 +267,7 @@ class XingConnector:
     """Imports the files dropped into an account's `import_dir`."""
 
     network: ClassVar[str] = "xing"
+    options: ClassVar[tuple[str, ...]] = ("import_dir", "max_file_mb")  # account options in the config
     needs_credentials: ClassVar[bool] = False
     streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
 
@@ -270,6 +290,8 @@ class XingConnector:
         self.folder = Path(folder)
         self.today = today or dt.datetime.now(dt.UTC).date()
         self._warnings: list[ConnectorWarning] = []
+        mb = account.options.get("max_file_mb")
+        self.max_file_bytes = int(float(mb) * 1024 * 1024) if mb else MAX_FILE_BYTES
         if not self.folder.is_dir():
             raise ApiError(
                 f"xing account {account.id}: import_dir {self.folder} does not exist; create it and drop the "
@@ -288,10 +310,10 @@ class XingConnector:
         for path in sorted(p for p in self.folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()):
             if path.name.startswith((".", "~$")):  # editor lock and hidden files
                 continue
-            content = path.read_bytes()
-            digest = hashlib.sha256(content).hexdigest()
             try:
-                parse_file(path.name, content, self.today)
+                content = read_file(path, self.max_file_bytes)
+                digest = hashlib.sha256(content).hexdigest()
+                parse_file(path.name, content, self.today, self.max_file_bytes)
             except XingFileError as exc:
                 self._warnings.append(ConnectorWarning("files", "rejected_file", str(exc)))
                 continue
@@ -308,7 +330,7 @@ class XingConnector:
         name = page.request["file"]
         content = base64.b64decode(page.body["content_base64"])
         today = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
-        rows = parse_file(name, content, today)
+        rows = parse_file(name, content, today, max(self.max_file_bytes, len(content)))  # landed: accepted
         first_seen: dict[str, dt.date] = {}
         for row in rows:
             if row.post:

@@ -56,37 +56,13 @@ def _companies() -> list[Any]:
 
 
 def _fail_fast(exc: Exception) -> Exception:
-    """Predictable problems (expired token, missing connection, bad config) are not retried."""
+    """Predictable problems (expired token, missing connection, bad config) are not retried: every such
+    error derives from connectors.errors.PermanentError, the one list of what is never retried."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from connectors.base import (
-        AccountOptionError,
-        AuthError,
-        BudgetExceededError,
-        MalformedResponseError,
-        UnknownAccountError,
-    )
-    from connectors.registry import UnknownNetworkError
-    from socialmetrics.config import ConfigError
-    from socialmetrics.credentials import MissingConnectionError
-    from socialmetrics.pipeline import ExtractFailedError
-    from socialmetrics.quality import QualityGateError
-    from socialmetrics.report import ReportError
+    from connectors.errors import PermanentError
 
-    fatal = (
-        AccountOptionError,
-        AuthError,
-        BudgetExceededError,
-        MalformedResponseError,
-        UnknownAccountError,
-        UnknownNetworkError,
-        ConfigError,
-        MissingConnectionError,
-        QualityGateError,
-        ExtractFailedError,
-        ReportError,
-    )
-    return AirflowFailException(str(exc)) if isinstance(exc, fatal) else exc
+    return AirflowFailException(str(exc)) if isinstance(exc, PermanentError) else exc
 
 
 def _run_info() -> tuple[str, dt.datetime, bool]:

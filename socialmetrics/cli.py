@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime as dt
+import fcntl
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO, Any
 
 from socialmetrics import settings
 from socialmetrics.config import ConfigError, load_config
@@ -24,6 +28,73 @@ def stop_on_signals() -> threading.Event:
     return event
 
 
+# Airflow's supervisor logs every message of a task process at DEBUG, `MaskSecret(value=<the token>)`
+# included, in clear: at that level `airflow dags test` prints each connection's token.
+DEBUG_REFUSED = (
+    "error: Airflow's log level is DEBUG ({source}); at that level Airflow's supervisor prints every "
+    "connection's token in clear (its MaskSecret messages). Unset it or set it to INFO, e.g. "
+    "`AIRFLOW__LOGGING__LOGGING_LEVEL=INFO make demo`; for details use `socialmetrics demo --verbose`."
+)
+# A line that names an exception and its message: Python's traceback tail, or structlog's fields.
+CAUSE_RES = (
+    re.compile(r"\b((?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Exception)): (.+)$"),
+    re.compile(r"exc_type'?: '?(\w+)'?,\s*'?exc_value'?: ['\"](.+?)['\"],"),
+)
+CAUSE_NOISE = ("Warning", "Traceback", "raise ", "DeprecationWarning")
+MAX_CAUSES = 6
+
+
+def debug_logging_source(env: dict[str, str]) -> str | None:
+    """Where Airflow's log level is set to DEBUG (environment or airflow.cfg), or None."""
+    value = env.get("AIRFLOW__LOGGING__LOGGING_LEVEL")
+    if value is not None:
+        return "AIRFLOW__LOGGING__LOGGING_LEVEL" if value.strip().upper() == "DEBUG" else None
+    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    cfg = configparser.ConfigParser(interpolation=None)
+    try:
+        cfg.read(home / "airflow.cfg", encoding="utf-8")
+    except (configparser.Error, OSError):
+        return None
+    level = cfg.get("logging", "logging_level", fallback="INFO")
+    return f"logging_level in {home / 'airflow.cfg'}" if level.strip().upper() == "DEBUG" else None
+
+
+def failure_causes(output: str) -> list[str]:
+    """The distinct error messages in Airflow's output of a failed run (the last ones last)."""
+    found: dict[str, None] = {}
+    for line in output.splitlines():
+        for pattern in CAUSE_RES:
+            match = pattern.search(line)
+            if match and not any(noise in match.group(1) for noise in CAUSE_NOISE):
+                name = match.group(1).rsplit(".", 1)[-1]
+                text = f"{name}: {match.group(2).strip()}"[:600]
+                found.pop(text, None)
+                found[text] = None
+                break
+    return list(found)[-MAX_CAUSES:]
+
+
+def claim_run_date(day: str, env: dict[str, str]) -> tuple[IO[str] | None, str]:
+    """Hold a lock for `airflow dags test` of one date (two at once break each other in Airflow's
+    metadata DB); returns (the open lock file, "") or (None, the holder's pid). The lock ends with the
+    process, also a killed one."""
+    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    home.mkdir(parents=True, exist_ok=True)
+    handle = (home / f"socialmetrics-run-{day}.lock").open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        return None, holder
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle, ""
+
+
 def _last_complete_day(tz: str) -> dt.date:
     from zoneinfo import ZoneInfo
 
@@ -32,8 +103,6 @@ def _last_complete_day(tz: str) -> dt.date:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Start the sandbox APIs where no credentials are set, run the DAG for the last complete day."""
-    from socialmetrics.sandbox.server import start_unless_credentials
-
     try:
         cfg = load_config(settings.config_path())
     except ConfigError as exc:
@@ -41,6 +110,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 2
     day = args.date or _last_complete_day(cfg.timezone).isoformat()
     env = dict(os.environ)
+    source = debug_logging_source(env)
+    if source:
+        print(DEBUG_REFUSED.format(source=source), file=sys.stderr)
+        return 2
+    claim, holder = claim_run_date(day, env)
+    if claim is None:
+        print(
+            f"error: another run of social_metrics for {day} is active (process {holder}); two runs of one date "
+            f"break each other in Airflow's metadata DB. Wait for it to finish, or pick another --date.",
+            file=sys.stderr,
+        )
+        return 3
+    try:
+        return _demo_run(args, cfg, day, env)
+    finally:
+        claim.close()
+
+
+def _demo_run(args: argparse.Namespace, cfg: Any, day: str, env: dict[str, str]) -> int:
+    from socialmetrics.sandbox.server import start_unless_credentials
+
     servers = start_unless_credentials(env)
     if servers:
         print(
@@ -61,8 +151,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
             server.stop()
     if proc.returncode != 0:
         out = (proc.stdout or "") + (proc.stderr or "")
-        print(out[-6000:], file=sys.stderr)
-        print(f"error: the DAG run failed (exit {proc.returncode}); the log above says why.", file=sys.stderr)
+        print(out[-3000:], file=sys.stderr)
+        causes = failure_causes(out)
+        print(f"\nerror: the DAG run for {day} failed (exit {proc.returncode}).", file=sys.stderr)
+        if causes:
+            print("Why:", file=sys.stderr)
+            for cause in causes:
+                print(f"  {cause}", file=sys.stderr)
+        else:
+            print("Airflow named no error; rerun with `socialmetrics demo --verbose` to see its log.", file=sys.stderr)
         return proc.returncode
     print(f"Done in {time.monotonic() - started:.0f} s. Warehouse: {settings.warehouse_path()}\n")
     return cmd_summary(args)
@@ -103,7 +200,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from socialmetrics.pipeline import account_from_dict, plan
 
     accounts = {(a["network"], a["id"]): a for a in plan(settings.config_path())}
-    for manifest in landing.read_manifests(settings.landing_root(), args.run_id):
+    manifests = landing.read_manifests(settings.landing_root(), args.run_id)
+    if not manifests:
+        print(
+            f"error: no landed run '{args.run_id}' in {settings.landing_root()} (run ids are as Airflow shows them, "
+            f"e.g. scheduled__2026-11-19T02:00:00+00:00; folders: landing/<network>/<account>/<run>).",
+            file=sys.stderr,
+        )
+        return 2
+    for manifest in manifests:
         acc = account_from_dict(
             accounts.get((manifest.network, manifest.account_id))
             or {"network": manifest.network, "id": manifest.account_id}

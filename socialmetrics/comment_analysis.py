@@ -147,7 +147,10 @@ def apply_retention(
             ).fetchone() or (0,)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            log.debug("rollback after a failed write", exc_info=True)
         raise
     removed = _purge_landing(landing_root, cutoff_ts) if landing_root is not None else 0
     done = {"raw.comments": int(raw[0]) if raw else 0, "core.comment": int(core[0]), "landing runs": removed}
@@ -157,7 +160,9 @@ def apply_retention(
 
 
 def _purge_landing(root: Path, cutoff: dt.datetime) -> int:
-    removed = 0
+    from socialmetrics.landing import purge_leftovers
+
+    removed = purge_leftovers(root, cutoff)
     for manifest in root.glob("*/*/*/manifest.json"):
         try:
             extracted = dt.datetime.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["extracted_at"])

@@ -7,6 +7,10 @@ connections, and a key that looks like one is rejected.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import math
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,10 +18,46 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from connectors.base import Account
+from connectors.base import Account, PermanentError
 
-SECRET_KEYS = {"token", "access_token", "password", "secret", "client_secret", "api_key", "bearer_token"}
 DEFAULT_LOOKBACK_DAYS = 28
+# An account option whose name looks like one of these holds a secret (any case, anywhere in the name).
+SECRET_NAME_RE = re.compile(r"(?i)(token|secret|passw|pwd|credential|key|bearer|auth|cookie)")
+# Values that look like tokens: Meta's EAA... tokens, a bearer header, X's app tokens, and long random strings.
+SECRET_VALUE_RES = (
+    re.compile(r"^EAA[A-Za-z0-9]{20,}"),
+    re.compile(r"(?i)^bearer\s+\S{8,}"),
+    re.compile(r"^A{10,}[A-Za-z0-9%]{20,}"),
+)
+TOKEN_CHARS_RE = re.compile(r"^[A-Za-z0-9_\-.~+/=%]{32,}$")
+MIN_TOKEN_ENTROPY = 3.5  # bits per character; ids are digits (< 3.4), words and paths are caught otherwise
+# Options every network understands (limits of one extract); connectors declare their own in `options`.
+GENERIC_OPTIONS = ("time_limit_minutes", "max_page_mb")
+LIMIT_OPTIONS = ("time_limit_minutes", "max_page_mb", "max_file_mb")
+
+
+def looks_like_token(value: str) -> bool:
+    """True for a string that looks like an access token or other secret (never shown in messages)."""
+    value = value.strip()
+    if any(pattern.search(value) for pattern in SECRET_VALUE_RES):
+        return True
+    if not TOKEN_CHARS_RE.match(value) or not any(c.isdigit() for c in value):
+        return False
+    if "/" in value and max(len(part) for part in value.split("/")) < 24:
+        return False  # a path: short named segments
+    counts = Counter(value)
+    entropy = -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+    return entropy >= MIN_TOKEN_ENTROPY
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
 
 
 class _Loader(yaml.SafeLoader):
@@ -31,7 +71,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(ValueError, PermanentError):
     """The config file is missing or invalid; the message says where and how to fix it."""
 
 
@@ -59,13 +99,46 @@ class AccountConfig(BaseModel):
 
     @model_validator(mode="after")
     def _no_secrets(self) -> AccountConfig:
-        extra = set((self.model_extra or {}).keys())
-        leaked = sorted(extra & SECRET_KEYS)
-        if leaked:
-            raise ValueError(
-                f"'{leaked[0]}' looks like a secret; secrets do not belong in the config. Put the token into "
-                f"the Airflow connection '{self.conn_id or self.network + '_default'}' (password field)."
-            )
+        # The value is never repeated in the message: it would land in logs and the Airflow UI.
+        conn = self.conn_id or f"{self.network}_default"
+        fix = (
+            f"secrets do not belong in the config (it is copied into Airflow's database and task logs). Remove it "
+            f"and put the token into the password field of the Airflow connection '{conn}'."
+        )
+        extra = dict(self.model_extra or {})
+        for key in sorted(extra):
+            if SECRET_NAME_RE.search(key):
+                raise ValueError(f"option '{key}' looks like a secret by its name; {fix}")
+        for key, value in [("name", self.name), ("conn_id", self.conn_id), *sorted(extra.items())]:
+            if any(looks_like_token(s) for s in _strings(value)):
+                raise ValueError(f"the value of '{key}' looks like a token; {fix}")
+        return self
+
+    @model_validator(mode="after")
+    def _known_options(self) -> AccountConfig:
+        from connectors import registry
+
+        try:
+            declared = getattr(registry.get(self.network), "options", None)
+        except registry.UnknownNetworkError:
+            return self  # `plan` names the installed networks
+        if declared is None:  # a plugin that declares nothing: not checked
+            return self
+        valid = sorted({*declared, *GENERIC_OPTIONS})
+        for key in sorted(self.model_extra or {}):
+            if key not in valid:
+                close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(
+                    f"unknown option '{key}' for a {self.network} account{hint}; valid options: "
+                    f"{', '.join(valid)}, besides network, id, name and conn_id"
+                )
+        if self.import_dir is not None and "import_dir" not in declared:
+            raise ValueError(f"'import_dir' is an option of file imports (xing), not of {self.network} accounts")
+        for key in LIMIT_OPTIONS:
+            value = (self.model_extra or {}).get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+                raise ValueError(f"'{key}' must be a positive number, not {value!r}")
         return self
 
     def to_account(self) -> Account:
@@ -112,6 +185,16 @@ class ReportConfig(BaseModel):
         return [a.strip() for a in value]
 
 
+class LimitsConfig(BaseModel):
+    """Bounds of one account's extract; an account may override each with the option of the same name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit_minutes: float = Field(default=20, gt=0, le=24 * 60)
+    max_page_mb: float = Field(default=20, gt=0, le=4096)
+    max_file_mb: float = Field(default=20, gt=0, le=4096)
+
+
 class CommentsConfig(BaseModel):
     """What is kept of comments (GDPR): the text is deleted after `retention_months`."""
 
@@ -132,6 +215,10 @@ class Config(BaseModel):
     campaigns: list[CampaignConfig] = Field(default_factory=list)
     comments: CommentsConfig = Field(default_factory=CommentsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    # A stream that answers empty (or far below what is published) never deletes published numbers:
+    # `fail` (default) keeps them and fails the run naming the stream; `warn` keeps them and logs it.
+    empty_answers: Literal["fail", "warn"] = "fail"
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
     @field_validator("timezone")
     @classmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.base import Credentials
+from connectors.base import Credentials, PermanentError
 
 
-class MissingConnectionError(LookupError):
+class MissingConnectionError(LookupError, PermanentError):
     """The Airflow connection an account needs is not defined."""
 
 

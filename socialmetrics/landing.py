@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,7 +194,8 @@ def land(
     """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
     account = connector.account  # type: ignore[attr-defined]
     final = run_dir(root, connector.network, account.id, run_id)
-    tmp = final.with_name(final.name + f".tmp-{os.getpid()}")
+    tmp = final.with_name(final.name + f".tmp-{_HOST}-{os.getpid()}")
+    remove_stale_tmp(final.parent)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "pages").mkdir(parents=True)
     secret_values: list[str] = [s for s in secrets if s]
@@ -251,6 +253,8 @@ def land(
         if final.exists():
             shutil.rmtree(final)
         tmp.rename(final)
+    except MalformedResponseError as exc:
+        raise _keep_failed(exc, tmp, failed_dir(root, connector.network, account.id, run_id), secret_values) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -263,6 +267,93 @@ def _requests(connector: Connector) -> Any:
 
 def _remaining(streams: list[Any]) -> str:
     return f"; then {', '.join(s.name for s in streams)}" if streams else "; last stream"
+
+
+FAILED_DIR = "_failed"
+# `<run>.tmp-<host>-<pid>` (older versions: `<run>.tmp-<pid>`). Workers on other hosts sharing the
+# landing folder have pids this host cannot check: their folders go by age only.
+TMP_RE = re.compile(r"\.tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)$")
+_HOST = re.sub(r"[^A-Za-z0-9_.]+", "_", socket.gethostname()) or "host"
+STALE_TMP_S = 24 * 3600.0  # a temporary folder this old is a killed run's, even if its pid was reused
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def remove_stale_tmp(folder: Path, *, max_age_s: float = STALE_TMP_S) -> list[Path]:
+    """Remove the temporary landing folders (`<run>.tmp-<pid>`) of killed extracts in `folder`: those
+    whose process is gone or that are older than `max_age_s`. They can hold comment text."""
+    removed = []
+    now = dt.datetime.now(dt.UTC).timestamp()
+    for path in folder.glob("*.tmp-*") if folder.is_dir() else ():
+        match = TMP_RE.search(path.name)
+        if not match or not path.is_dir():
+            continue
+        pid, host = int(match.group("pid")), match.group("host")
+        try:
+            age = now - path.stat().st_mtime
+        except OSError:
+            continue
+        here = host in (None, _HOST)
+        if age > max_age_s or (here and pid != os.getpid() and not _pid_alive(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+            log.info("removed the temporary landing folder of a killed extract: %s", path)
+    return removed
+
+
+def purge_leftovers(root: Path, cutoff: dt.datetime) -> int:
+    """Retention for what holds comment text outside landed runs: failed extracts' pages older than
+    `cutoff`, and every stale temporary folder of a killed extract."""
+    removed = 0
+    for folder in root.glob("*/*"):
+        if folder.is_dir() and not folder.parent.name.startswith("_"):
+            removed += len(remove_stale_tmp(folder))
+    for kept in root.glob(f"{FAILED_DIR}/*/*/*"):
+        try:
+            modified = dt.datetime.fromtimestamp(kept.stat().st_mtime, dt.UTC)
+        except OSError:
+            continue
+        if modified < cutoff:
+            shutil.rmtree(kept, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def failed_dir(root: Path, network: str, account_id: str, run_id: str) -> Path:
+    """Where the pages of an extract that failed on a malformed answer are kept for diagnosis (outside
+    the run folders `load` reads; the comment-text retention purges it like a landed run)."""
+    return root / FAILED_DIR / network / run_key(account_id) / run_key(run_id)
+
+
+def _keep_failed(exc: MalformedResponseError, tmp: Path, target: Path, secrets: list[str]) -> MalformedResponseError:
+    """Move a failed extract's pages (already scrubbed) and the malformed answer to `target`; the
+    error names where they are."""
+    try:
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(target)
+        if exc.body is not None:
+            (target / "malformed-answer.txt").write_text(scrub(exc.body, secrets), encoding="utf-8")
+    except OSError as err:  # keeping the evidence must not hide the cause
+        shutil.rmtree(tmp, ignore_errors=True)
+        log.warning("could not keep the failed extract's pages in %s: %s", target, err)
+        return exc
+    message = str(exc).replace(str(tmp), str(target))
+    where = target / "malformed-answer.txt" if exc.body is not None else target
+    if str(target) not in message:
+        message += f" The answer is kept (secrets removed) in {where} for inspection."
+    kept = type(exc)(message, code=exc.code)
+    kept.body = exc.body
+    return kept
 
 
 USAGE_DIR = "_usage"
@@ -283,6 +374,28 @@ def read_usage(root: Path, run_id: str) -> list[dict[str, Any]]:
     """Every usage record of a run."""
     folder = root / USAGE_DIR / run_key(run_id)
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+KEPT_DIR = "_kept"
+
+
+def write_kept(root: Path, run_id: str, kept: list[dict[str, Any]]) -> Path | None:
+    """Note which streams' published rows `load` kept instead of deleting (read by `finish`)."""
+    path = root / KEPT_DIR / f"{run_key(run_id)}.json"
+    if not kept:
+        path.unlink(missing_ok=True)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(kept, default=str, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def read_kept(root: Path, run_id: str) -> list[dict[str, Any]]:
+    """What `write_kept` noted for a run (empty when load kept nothing)."""
+    path = root / KEPT_DIR / f"{run_key(run_id)}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def replay(connector: Connector, manifest: Manifest) -> Manifest:

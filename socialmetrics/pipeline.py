@@ -15,25 +15,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors import registry
-from connectors.base import Account, Credentials, Window
-from socialmetrics import landing, settings
-from socialmetrics.config import Config, load_config
+from connectors.base import Account, Credentials, PermanentError, Window
+from connectors.http import ErrorPolicy, HttpClient
+from socialmetrics import landing, settings, warehouse
+from socialmetrics.config import Config, LimitsConfig, load_config
 
-if TYPE_CHECKING:  # the warehouse side (duckdb, pandas, Great Expectations) is imported by the writer only:
-    # plan and extract task processes start seconds faster without it
-    from connectors.http import HttpClient
+if TYPE_CHECKING:  # the checks and transforms (pandas, Great Expectations) are imported by the writer only:
+    # plan and extract task processes start seconds faster without them
     from socialmetrics import quality
 
 log = logging.getLogger(__name__)
 
 CredentialsProvider = Callable[[str], Credentials]
+MB = 1024 * 1024
 
 
-class ExtractFailedError(RuntimeError):
-    """One or more accounts could not be extracted this run."""
+class ExtractFailedError(RuntimeError, PermanentError):
+    """One or more accounts could not be extracted (or loaded whole) this run."""
 
 
-class HistoryRangeError(ValueError):
+# Connector warnings that mean an input was refused (the run must say so, not only its log).
+REJECTED_INPUT_CODES = frozenset({"rejected_file"})
+
+
+class HistoryRangeError(ValueError, PermanentError):
     """The days asked for a history load make no sense (first after last, in the future)."""
 
 
@@ -55,7 +60,7 @@ def plan(config_path: Path) -> list[dict[str, Any]]:
     planned = []
     for acc in cfg.account_list():
         registry.get(acc.network)  # unknown networks fail here, before any extract
-        options = dict(acc.options)
+        options = cfg.limits.model_dump() | dict(acc.options)  # an account's own limits win
         if options.get("import_dir"):  # relative to the config file
             options["import_dir"] = str((Path(config_path).parent / options["import_dir"]).resolve())
         planned.append(
@@ -191,6 +196,13 @@ def extract(
         creds = credentials(account.connection_id)
     else:  # file imports (Xing) have no API and no token
         creds = Credentials(account.connection_id, None)
+    if getattr(connector_cls, "needs_credentials", True):
+        # The connector adopts this client (and sets its network's error policy); the limits bound it.
+        http = http or HttpClient(ErrorPolicy(), conn_id=account.connection_id, secrets=[creds.token])
+        http.limit(
+            time_limit_s=_option(account, "time_limit_minutes") * 60,
+            max_page_bytes=int(_option(account, "max_page_mb") * MB),
+        )
     connector = connector_cls(account, creds, http, today=today, author_key=author_key())
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
@@ -227,10 +239,15 @@ def extract(
     return {"network": account.network, "account_id": account.id, "rows": rows, "path": str(manifest.path)}
 
 
+def _option(account: Account, name: str) -> float:
+    """A limit of the account: its own option, else the config's `limits` (plan merges them), else the default."""
+    value = account.options.get(name)
+    return float(value if value is not None else getattr(LimitsConfig(), name))
+
+
+@warehouse.explains_failures
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
-    from socialmetrics import warehouse
-
     manifests = landing.read_manifests(landing_root, run_id)
     usage = landing.read_usage(landing_root, run_id)
     if not manifests and not usage:
@@ -242,8 +259,19 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         warehouse.record_usage(con, run_id, usage)
     finally:
         con.close()
+    kept = [r for r in rows if r.get("outcome")]
+    landing.write_kept(
+        landing_root,
+        run_id,
+        [{k: r[k] for k in ("network", "account_id", "stream", "kind", "published", "answered", "outcome", "message")}
+         for r in kept],
+    )  # fmt: skip
+    for message in dict.fromkeys(r["message"] for r in kept):
+        log.warning("%s", message)
     windows: dict[str, tuple[dt.date, dt.date]] = {}
     for r in rows:
+        if r.get("outcome"):
+            continue
         key = f"{r['network']}/{r['account_id']}"
         lo, hi = windows.get(key, (r["window_start"], r["window_end"]))
         windows[key] = (min(lo, r["window_start"]), max(hi, r["window_end"]))
@@ -260,6 +288,7 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
     return windows
 
 
+@warehouse.explains_failures
 def check(
     run_id: str,
     windows: dict[str, tuple[dt.date, dt.date]],
@@ -269,7 +298,7 @@ def check(
     today: dt.date | None = None,
 ) -> list[quality.CheckResult]:
     """The quality gate over what this run loaded: every account that landed must have numbers."""
-    from socialmetrics import quality, warehouse
+    from socialmetrics import quality
 
     con = warehouse.connect(warehouse_path)
     try:
@@ -297,6 +326,7 @@ def check(
         con.close()
 
 
+@warehouse.explains_failures
 def run_transform(
     run_id: str,
     windows: dict[str, tuple[dt.date, dt.date]],
@@ -308,7 +338,7 @@ def run_transform(
 ) -> dict[str, int]:
     """Classify new comments, rebuild core and marts over the days this run loaded, then the campaign
     analyses, together; then apply the comment-text retention."""
-    from socialmetrics import analysis, comment_analysis, transform, warehouse
+    from socialmetrics import analysis, comment_analysis, transform
 
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -372,15 +402,42 @@ def _derives_daily_from_posts(network: str) -> bool:
 
 
 def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:
-    """Fail the run (after loading what succeeded) when an account could not be extracted."""
-    landed = {(m.network, m.account_id) for m in landing.read_manifests(landing_root, run_id)}
+    """Fail the run (after loading what succeeded) when an account could not be extracted, when a
+    stream answered empty where numbers are published (`empty_answers: fail`, the default; `warn`
+    only logs it), or when an imported file was rejected."""
+    manifests = landing.read_manifests(landing_root, run_id)
+    landed = {(m.network, m.account_id) for m in manifests}
     missing = [a for a in cfg.account_list() if (a.network, a.id) not in landed]
+    problems = []
     if missing:
         names = ", ".join(f"{a.network}/{a.id}" for a in missing)
-        raise ExtractFailedError(
+        problems.append(
             f"no data landed for {names} in run {run_id}; the other accounts were loaded and published. "
             f"The extract task log of each says why (an expired token names the connection to renew)."
         )
+    kept = landing.read_kept(landing_root, run_id)
+    if kept:
+        streams = ", ".join(dict.fromkeys(f"{k['network']}/{k['account_id']} {k['stream']}" for k in kept))
+        text = (
+            f"{len({(k['network'], k['account_id'], k['stream']) for k in kept})} stream(s) answered empty or far "
+            f"below what is published ({streams}): the published numbers were kept (meta.suspicious_loads). "
+            + " ".join(dict.fromkeys(k["message"] for k in kept))
+        )
+        if cfg.empty_answers == "fail":
+            problems.append(text + " (config `empty_answers: warn` lets such runs succeed with this warning)")
+        else:
+            log.warning("%s", text)
+    rejected = [(m, w) for m in manifests for w in m.data.get("warnings", []) if w.get("code") in REJECTED_INPUT_CODES]
+    if rejected:
+        problems.append(
+            f"{len(rejected)} input file(s) were rejected, the rest loaded: "
+            + "; ".join(f"{m.network}/{m.account_id}: {w['message']}" for m, w in rejected)
+            + ". Fix the file and drop it again (same name), or remove it from the import folder."
+        )
+    if problems:
+        for problem in problems:
+            log.error("%s", problem)
+        raise ExtractFailedError(" | ".join(problems))
 
 
 def publish(
@@ -422,8 +479,6 @@ def publish(
 
 def summary(warehouse_path: Path) -> str:
     """A short text: rows per mart and the last day's reach and engagement per network."""
-    from socialmetrics import warehouse
-
     con = warehouse.connect(warehouse_path, read_only=True)
     try:
         lines = ["Rows per mart:"]
@@ -474,6 +529,23 @@ def summary(warehouse_path: Path) -> str:
         ).fetchall()
         for net, acc, run, n, cost, budget in reads:
             lines.append(f"Billed reads ({net}/{acc}, last run {run}): {n} of {budget} (${cost:.3f})")
+        has_kept = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'suspicious_loads'"
+        ).fetchone()
+        kept = (
+            con.execute(
+                "SELECT DISTINCT run_id, network, account_id, stream FROM meta.suspicious_loads "
+                "WHERE recorded_at >= (SELECT coalesce(max(loaded_at), TIMESTAMPTZ '1970-01-01') FROM meta.loads) "
+                "ORDER BY ALL"
+            ).fetchall()
+            if has_kept and has_kept[0]
+            else []
+        )
+        for run, net, acc, stream in kept:
+            lines.append(
+                f"Kept published numbers: {net}/{acc} {stream} answered empty or far too little in run {run} "
+                f"(meta.suspicious_loads)"
+            )
         return "\n".join(lines)
     finally:
         con.close()

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from connectors.base import PermanentError
 from socialmetrics import transform
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ JUMP_FACTOR = 20.0  # a value this many times the trailing median is suspicious
 JUMP_BASELINE_DAYS = 28
 
 
-class QualityGateError(RuntimeError):
+class QualityGateError(RuntimeError, PermanentError):
     """Blocking checks failed; nothing was published."""
 
 

@@ -15,11 +15,30 @@ import time
 from pathlib import Path
 
 from socialmetrics import airflow_preload
-from socialmetrics.cli import stop_on_signals
+from socialmetrics.cli import DEBUG_REFUSED, debug_logging_source, stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
 STARTUP_TIMEOUT_S = 180
 DAG_PATTERN = "social_metrics"  # the nightly DAG, the history DAG, and one of each per company
+# `kill -INT <make's pid>` reaches make only: GNU make then blocks the signal while it waits in its
+# handler for its children, which never hear of it. Linux shows that in /proc/<pid>/status (SigBlk).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def parent_stopping(pid: int | None = None) -> bool:
+    """True when the parent process (make) is gone or is handling a stop signal (Linux only)."""
+    pid = os.getppid() if pid is None else pid
+    if pid == 1:
+        return True  # the parent died and we were adopted
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    if "make" not in fields.get("Name", "").strip():
+        return False  # only make is known to swallow the signal
+    blocked = int(fields.get("SigBlk", "0").strip() or "0", 16)
+    return any(blocked & (1 << (int(sig) - 1)) for sig in STOP_SIGNALS)
 
 
 def main() -> int:
@@ -35,6 +54,10 @@ def main() -> int:
     env.setdefault("AIRFLOW__API__BASE_URL", api_url)
     env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"{api_url}/execution/")
     home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    source = debug_logging_source(env)
+    if source:
+        print(DEBUG_REFUSED.format(source=source).replace("make demo", "make airflow"), file=sys.stderr)
+        return 2
     airflow_preload.install(home)  # the scheduler imports the task code once; each task forks from it warm
     servers = start_unless_credentials(env)
     if servers:
@@ -68,6 +91,10 @@ def main() -> int:
     started = time.monotonic()
     try:
         while not stop.is_set() and proc.poll() is None:
+            if parent_stopping():
+                print("make was interrupted: stopping Airflow.", flush=True)
+                stop.set()
+                break
             if not announced and _up(url) and password_file.exists() and _unpause(env):
                 users = json.loads(password_file.read_text())
                 logins = ", ".join(f"user '{u}', password '{p}'" for u, p in users.items())

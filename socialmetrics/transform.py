@@ -148,7 +148,10 @@ def run(
             written.update(after_sql(con))
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            log.debug("rollback after a failed write", exc_info=True)
         raise
     return written
 

@@ -8,21 +8,37 @@ a query, a second `airflow dags test`) instead of failing at once.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import functools
 import logging
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 import pyarrow as pa
 
-from connectors.base import KIND_WINDOW_COLUMN, Kind, Window
+from connectors.base import KIND_WINDOW_COLUMN, Kind, PermanentError, Window
 from socialmetrics.landing import Manifest, landed_schema
 
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_S = 300.0
+# An answer is suspicious when the window already holds published rows and the answer has none, or
+# (for windows of at least SUSPICIOUS_MIN_PUBLISHED entities) less than this share of them. Entities
+# are days of daily numbers, posts and comments, so a metric dropped from the config is not a drop.
+SUSPICIOUS_SHARE = 0.5
+SUSPICIOUS_MIN_PUBLISHED = 10
+KIND_ENTITY = {
+    Kind.DAILY_METRICS: "day",
+    Kind.POSTS: "post_id",
+    Kind.POST_METRICS: "post_id",
+    Kind.POST_SNAPSHOTS: "post_id",
+    Kind.COMMENTS: "comment_id",
+}
 SCHEMAS = ("raw", "core", "marts", "meta")
 META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.loads (
@@ -40,6 +56,10 @@ META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.api_reads (
         run_id VARCHAR, network VARCHAR, account_id VARCHAR, resource VARCHAR, reads BIGINT, cost_usd DOUBLE,
         budget BIGINT, estimated_reads BIGINT, outcome VARCHAR, recorded_at TIMESTAMPTZ)""",
+    """CREATE TABLE IF NOT EXISTS meta.suspicious_loads (
+        run_id VARCHAR, network VARCHAR, account_id VARCHAR, stream VARCHAR, kind VARCHAR,
+        window_start DATE, window_end DATE, published BIGINT, answered BIGINT, outcome VARCHAR,
+        recorded_at TIMESTAMPTZ)""",
     """CREATE TABLE IF NOT EXISTS meta.transforms (
         run_id VARCHAR, tbl VARCHAR, window_start DATE, window_end DATE, rows_written BIGINT,
         full_rebuild BOOLEAN, finished_at TIMESTAMPTZ)""",
@@ -53,8 +73,102 @@ _DUCK_TYPES = {
 }
 
 
-class WarehouseLockedError(RuntimeError):
+class WarehouseError(RuntimeError):
+    """The warehouse file cannot be written or read (disk full, corrupt); the message is one line
+    saying what happened and what to do."""
+
+
+class WarehouseCorruptError(WarehouseError, PermanentError):
+    """The warehouse file is damaged: retrying cannot help, restoring a backup can."""
+
+
+class WarehouseLockedError(WarehouseError):
     """Another process kept the warehouse locked for too long."""
+
+
+LOCK_PID_RE = re.compile(r"\(PID (\d+)\)")
+CORRUPT_MARKERS = ("corrupt", "not a valid duckdb database", "checksum", "failed to read database header")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def explain(exc: BaseException, path: Path | str) -> str | None:
+    """One line for a storage failure anywhere in `exc`'s chain: what happened and what to do; None
+    when it is not one (a bug in SQL, say, keeps its own message)."""
+    path = Path(path)
+    chain = _chain(exc)
+    texts = [str(e) for e in chain]
+    if any(getattr(e, "errno", None) == errno.ENOSPC for e in chain) or any(
+        "no space left on device" in t.lower() for t in texts
+    ):
+        return (
+            f"No space left on device: free space in {path.parent.resolve()} (the warehouse {path.name} needs room "
+            f"for its write-ahead log), then rerun the task; nothing was changed."
+        )
+    corrupt = [t for t in texts if any(m in t.lower() for m in CORRUPT_MARKERS)]
+    if corrupt:
+        return (
+            f"the warehouse file {path} is corrupt ({_first_line(corrupt[0])}): "
+            f"restore the backup of {path.name} (or move it away and rebuild it: every landed run can be loaded "
+            f"again with `socialmetrics replay`), then rerun the task."
+        )
+    return None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:200] if text.strip() else text
+
+
+def _lock_holder(text: str) -> str:
+    match = LOCK_PID_RE.search(text)
+    return f"process {match.group(1)} holds the lock" if match else "another process holds the lock"
+
+
+@contextmanager
+def clear_errors(path: Path | str) -> Iterator[None]:
+    """Turn disk-full and corruption errors of DuckDB (or the OS) into one clear WarehouseError."""
+    try:
+        yield
+    except WarehouseError:
+        raise
+    except (duckdb.Error, OSError) as exc:
+        message = explain(exc, path)
+        if message is None:
+            raise
+        cls = WarehouseCorruptError if "corrupt" in message.split(":")[0] else WarehouseError
+        raise cls(message) from exc
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def explains_failures(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a task function taking `warehouse_path=`: its storage failures become one clear line."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with clear_errors(str(kwargs.get("warehouse_path") or "the warehouse")):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK without hiding the error that caused it: after a failed write (disk full) DuckDB may
+    already have ended the transaction, and "cannot rollback - no transaction is active" would
+    replace the real cause."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as exc:
+        log.debug("rollback after a failed write: %s", exc)
 
 
 def connect(path: Path | str, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
@@ -66,19 +180,21 @@ def connect(path: Path | str, *, read_only: bool = False, wait_s: float = LOCK_W
     delay = 0.2
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-            con.execute("SET TimeZone = 'UTC'")
+            with clear_errors(path):
+                con = duckdb.connect(str(path), read_only=read_only)
+                con.execute("SET TimeZone = 'UTC'")
             return con
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                if "lock" in str(exc).lower():
-                    raise WarehouseLockedError(
-                        f"the warehouse {path} stayed locked by another process for {wait_s:.0f} s. DuckDB "
-                        f"allows one writer: close other sessions on it (a DuckDB shell, a notebook) and "
-                        f"make sure every writing task runs in the Airflow pool 'duckdb' with 1 slot."
-                    ) from None
+            if "lock" not in str(exc).lower():
                 raise
-            time.sleep(delay)
+            if time.monotonic() > deadline:
+                raise WarehouseLockedError(
+                    f"the warehouse {path} stayed locked for {wait_s:.0f} s: {_lock_holder(str(exc))}. DuckDB "
+                    f"allows one writer: close other sessions on it (a DuckDB shell, a notebook) and make sure "
+                    f"every writing task runs in the Airflow pool 'duckdb' with 1 slot."
+                ) from None
+            log.info("warehouse %s is locked (%s); waiting", path, _lock_holder(str(exc)))
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic()) + 0.01))
             delay = min(delay * 2, 5.0)
 
 
@@ -118,7 +234,10 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
     """Replace each landed part's window in raw.* with its records, all in one transaction.
 
     DELETE of the (network, account, stream, window) slice plus INSERT ... SELECT from Parquet:
-    running it twice, or two overlapping runs, leaves the same rows.
+    running it twice, or two overlapping runs, leaves the same rows. A stream that answered empty (or
+    far below what its window already holds) is not published as a deletion: its published rows stay,
+    and the answer is recorded in meta.suspicious_loads; the returned rows of such parts carry
+    `outcome` 'kept: ...' (the run's `finish` fails or warns on them).
     """
     ensure_schema(con)
     results: list[dict[str, Any]] = []
@@ -126,7 +245,23 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
     con.execute("BEGIN TRANSACTION")
     try:
         for manifest in manifests:
-            for (stream, kind, window, file), options in zip(manifest.parts(), manifest.part_options(), strict=True):
+            con.execute(
+                "DELETE FROM meta.suspicious_loads WHERE run_id = $run AND network = $n AND account_id = $a",
+                {"run": run_id, "n": manifest.network, "a": manifest.account_id},
+            )
+            parts = list(zip(manifest.parts(), manifest.part_options(), strict=True))
+            kept = _suspicious_streams(con, manifest, parts, run_id, now)
+            for (stream, kind, window, file), options in parts:
+                if stream in kept:
+                    suspicious = kept[stream][kind]
+                    con.execute(
+                        "INSERT INTO meta.suspicious_loads VALUES ($run_id, $network, $account_id, $stream, $kind, "
+                        "$window_start, $window_end, $published, $answered, $outcome, $loaded_at)",
+                        {k: suspicious[k] for k in ("run_id", "network", "account_id", "stream", "kind", "window_start",
+                                                    "window_end", "published", "answered", "outcome", "loaded_at")},
+                    )  # fmt: skip
+                    results.append(suspicious)
+                    continue
                 if options.get("replace") == "partition":
                     row = _replace_partition(con, manifest, stream, kind, file, options.get("sha256"), run_id, now)
                     if row is None:
@@ -137,13 +272,18 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
                 con.execute(
                     "INSERT INTO meta.loads VALUES ($run_id, $network, $account_id, $stream, $kind, "
                     "$window_start, $window_end, $rows_loaded, $rows_replaced, $loaded_at)",
-                    row,
+                    {k: v for k, v in row.items() if k != "outcome"},
                 )
             con.execute(
                 "DELETE FROM meta.connector_warnings WHERE run_id = $run AND network = $n AND account_id = $a",
                 {"run": run_id, "n": manifest.network, "a": manifest.account_id},
             )
-            for warning in manifest.data.get("warnings", []):
+            warnings = list(manifest.data.get("warnings", []))
+            warnings += [
+                {"stream": stream, "code": "empty-answer-kept", "message": next(iter(by_kind.values()))["message"]}
+                for stream, by_kind in kept.items()
+            ]
+            for warning in warnings:
                 con.execute(
                     "INSERT INTO meta.connector_warnings VALUES ($run, $n, $a, $s, $c, $m, $t)",
                     {
@@ -158,9 +298,82 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
                 )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return results
+
+
+def _suspicious_streams(
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    parts: list[tuple[tuple[str, Kind, Window, Path], Any]],
+    run_id: str,
+    now: dt.datetime,
+) -> dict[str, dict[Kind, dict[str, Any]]]:
+    """The streams of a manifest whose answer would delete published rows without evidence: any of
+    their date-window parts answered no entity (day, post, comment) where the window holds some, or
+    far fewer. The whole stream is kept then (its posts, numbers and comments stay consistent)."""
+    found: dict[str, dict[Kind, dict[str, Any]]] = {}
+    checked: dict[str, dict[Kind, dict[str, Any]]] = {}
+    for (stream, kind, window, file), options in parts:
+        if options.get("replace") == "partition":  # an imported file replaces its own rows, by intent
+            continue
+        table = raw_table(kind)
+        entity = KIND_ENTITY[kind]
+        params = {
+            "network": manifest.network,
+            "account": manifest.account_id,
+            "stream": stream,
+            "start": window.start,
+            "end": window.end,
+        }
+        where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+        published = _scalar(con, f"SELECT count(DISTINCT {entity}) FROM {table} WHERE {where}", params)
+        answered = _scalar(
+            con, f"SELECT count(DISTINCT {entity}) FROM read_parquet($file) WHERE {where}", params | {"file": str(file)}
+        )
+        what = {Kind.DAILY_METRICS: "days", Kind.COMMENTS: "comments"}.get(kind, "posts")
+        if published and not answered:
+            outcome = "kept: empty answer"
+        elif published >= SUSPICIOUS_MIN_PUBLISHED and answered < published * SUSPICIOUS_SHARE:
+            outcome = f"kept: answered {answered} {what} where {published} were published"
+        else:
+            outcome = ""
+        message = (
+            f"{manifest.network}/{manifest.account_id} {stream} ({kind.value}, {window.start}..{window.end}) answered "
+            f"{answered} {what} where {published} are published; the published numbers were kept, not deleted. "
+            f"If the network really lost them, delete the rows from {table} by hand; if not, rerun the task later."
+        )
+        row = {
+            "run_id": run_id,
+            "network": manifest.network,
+            "account_id": manifest.account_id,
+            "stream": stream,
+            "kind": kind.value,
+            "window_start": window.start,
+            "window_end": window.end,
+            "rows_loaded": 0,
+            "rows_replaced": 0,
+            "loaded_at": now,
+            "published": published,
+            "answered": answered,
+            "outcome": outcome,
+            "message": message,
+        }
+        checked.setdefault(stream, {})[kind] = row
+        if outcome:
+            found[stream] = checked[stream]
+    for by_kind in found.values():
+        first = next(r for r in by_kind.values() if r["outcome"])
+        for row in by_kind.values():  # the stream's other kinds are kept with it
+            row["outcome"] = row["outcome"] or f"kept with {first['kind']} ({first['outcome']})"
+            row["message"] = first["message"]
+    return found
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> int:
+    row = con.execute(sql, params).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def record_usage(con: duckdb.DuckDBPyConnection, run_id: str, usage: Iterable[dict[str, Any]]) -> None:
@@ -183,7 +396,7 @@ def record_usage(con: duckdb.DuckDBPyConnection, run_id: str, usage: Iterable[di
                 )  # fmt: skip
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
 
 

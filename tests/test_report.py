@@ -773,3 +773,14 @@ def test_headless_chromium_prints_four_pages_without_errors_or_requests(built: B
     control_page = render(control, tmp_path, "control")
     assert any('"boom"' in line for line in control_page.console)
     assert control_page.requests == ["https://example.com/x.png"]
+
+
+def test_a_report_in_another_language_than_the_configured_one_gets_its_own_file(built: Built, tmp_path: Path) -> None:
+    """`report --language en` beside the German report of the same week leaves the German one as it was."""
+    german = build_weekly_report(built.cfg, built.warehouse, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
+    before = german.html.read_bytes()
+    english = build_weekly_report(
+        built.cfg, built.warehouse, WEEK, out_dir=tmp_path, today=TODAY, pdf=False, language="en"
+    )
+    assert (german.html.name, english.html.name) == ("2026-W46.html", "2026-W46.en.html")
+    assert german.html.read_bytes() == before and '<html lang="en">' in english.html.read_text(encoding="utf-8")

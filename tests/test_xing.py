@@ -144,7 +144,11 @@ def test_a_bad_file_is_rejected_whole_with_its_report_and_the_good_file_still_lo
 ) -> None:
     drop(xing, "gut.csv", xing_month_csv(2026, 10))
     drop(xing, name, content if isinstance(content, bytes) else content.encode("utf-8"))
-    xing.run(TODAY - dt.timedelta(days=1))
+    with pytest.raises(
+        pipeline.ExtractFailedError,
+        match=f"1 input file\\(s\\) were rejected, the rest loaded: xing/{ACCOUNT}: {re.escape(name)}",
+    ):
+        xing.run(TODAY - dt.timedelta(days=1))  # the run says so (failed), after loading the good file
     reports = xing.query("SELECT code, message FROM meta.connector_warnings")
     assert len(reports) == 1 and reports[0][0] == "rejected_file"
     assert reports[0][1].startswith(name) and german in reports[0][1] and english in reports[0][1]

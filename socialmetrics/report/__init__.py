@@ -5,7 +5,8 @@
     if report_due(covered_day):                                 # Monday's nightly run covers Sunday
         send_report(build_weekly_report(cfg, path, covered_day), cfg)
 
-Files: `<reports dir>/<company-slug>/<YYYY>-W<ww>.html` and `.pdf` (written atomically), the reports
+Files: `<reports dir>/<company-slug>/<YYYY>-W<ww>.html` and `.pdf` (written atomically; in another
+language than the config's `report.language`: `<YYYY>-W<ww>.<lang>.html`), the reports
 dir being `$SOCIALMETRICS_REPORTS` or `reports/` beside the warehouse. The PDF needs headless
 Chromium; without it the HTML is written and a one-line warning says how to get the PDF.
 This module imports nothing heavy (the DAG file imports it at parse time).
@@ -145,8 +146,11 @@ def build_weekly_report(
     html = render_html(data, lang)
     folder = Path(out_dir).expanduser().absolute() if out_dir else _reports_root(path)
     folder = folder / company_slug(cfg.company)
-    html_path = folder / f"{wk.label}.html"
-    pdf_path: Path | None = folder / f"{wk.label}.pdf"
+    configured = ((report_cfg.language if report_cfg else None) or "de").lower()
+    # Another language than the configured one gets its own name, so it never replaces the mailed report.
+    stem = wk.label if lang == configured else f"{wk.label}.{lang}"
+    html_path = folder / f"{stem}.html"
+    pdf_path: Path | None = folder / f"{stem}.pdf"
     _write_atomically(html_path, html)
     if pdf:
         assert pdf_path is not None

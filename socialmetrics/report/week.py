@@ -6,10 +6,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from connectors.errors import PermanentError
+
 WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
 
 
-class ReportError(RuntimeError):
+class ReportError(RuntimeError, PermanentError):
     """The report cannot be built (no warehouse, no data for the week, a bad week); the message says what to do."""
 
 
