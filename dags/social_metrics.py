@@ -30,7 +30,7 @@ HISTORY_DOC = """### History: a year (or two) of every account in one run
 
 *Trigger* this DAG and fill in the form: first and last day (both included; empty = the last 365 days).
 Each account's extract reads the whole range in the largest requests its API allows (Facebook 90 days
-of insights a request, LinkedIn a quarter of daily statistics, X pages of 100 posts within the read
+of insights a request, LinkedIn its 12 months of daily statistics in one, X pages of 100 posts within the read
 budget of the form, its estimate logged first); `publish` then replaces exactly those days, like
 backfill runs of the same days would. Writers share the `duckdb` pool with the nightly DAG, so a history
 load can run while the schedule is active. From a shell: `socialmetrics history --from DATE --to DATE`.

@@ -88,7 +88,7 @@ def plan_history(
 ) -> list[dict[str, Any]]:
     """One extract job per account for a history load of the days `first`..`last` (both included), read
     as ONE window: each connector splits it into the largest requests its API allows (Facebook 90 days of
-    insights a request, LinkedIn a quarter of daily statistics, X pages of 100 posts), so a year costs
+    insights a request, LinkedIn its 12 months of statistics in one, X pages of 100 posts), so a year costs
     a handful of requests instead of a run per day. Like a backfill it reads exactly these days and takes
     no snapshot. `read_budget` replaces the X accounts' per-run `read_budget` for this load (a year of
     posts needs more reads than a night)."""
