@@ -105,8 +105,8 @@ def report(name: str, gold: Sequence[str], pred: Sequence[str]) -> float:
 def load_sets(folder: Path | None, eval_path: Path) -> dict[str, list[Item]]:
     """Every evaluation set by name: DEV splits, held-out slice, GermEval dev, the domain set."""
     sets: dict[str, list[Item]] = {}
-    for corpus in CORPORA if folder is not None else ():
-        for row in read_corpus(folder, corpus):
+    for corpus in CORPORA:
+        for row in read_corpus(folder, corpus) if folder is not None else ():
             if row.split == "dev" and corpus.trainable:
                 sets.setdefault(f"DEV {row.lang}", []).append((row.text, row.lang, row.label))
             elif not corpus.trainable:
@@ -162,7 +162,7 @@ def main() -> int:
     if vader_label is None:
         print("vaderSentiment is not installed (pip install -e '.[dev]'): no VADER baseline")
     calibration: dict[str, list[tuple[float, bool]]] = collections.defaultdict(list)
-    summary = []
+    summary: list[tuple[str, float, float, float | None]] = []
     for name, items in sets.items():
         texts = [t for t, _, _ in items]
         gold = [g for _, _, g in items]
@@ -180,16 +180,14 @@ def main() -> int:
         if name.startswith(("DEV", "held-out")):
             calibration[lang] += [(r.confidence, r.sentiment == g) for r, g in zip(results, gold, strict=True)]
         rules = report("baseline: project lexicon rules", gold, lexicon(texts))
-        row = [name, ours, rules, None]
-        if lang == "en" and vader_label is not None:
-            row[3] = report("baseline: VADER", gold, vader_label(texts))
-        summary.append(row)
+        vad = report("baseline: VADER", gold, vader_label(texts)) if lang == "en" and vader_label else None
+        summary.append((name, ours, rules, vad))
     for lang, pairs in calibration.items():
         print(f"\n[reliability {lang}] calibrated confidence on DEV + held-out ({len(pairs)} comments)")
         reliability(np.array([c for c, _ in pairs]), np.array([ok for _, ok in pairs]))
     print("\nsummary (macro-F1)                      ours   lexicon  VADER   ours/best baseline")
     for name, ours, rules, vad in summary:
-        best = max(v for v in (rules, vad) if v is not None)
+        best = max(rules, vad if vad is not None else 0.0)
         vad_text = f"{vad:.3f}" if vad is not None else "  -  "
         print(f"  {name:<36} {ours:.3f}  {rules:.3f}    {vad_text}   {ours / best:.2f}")
     texts = [t for name in ("DEV de", "DEV en") for t, _, _ in sets.get(name, [])]
