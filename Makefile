@@ -12,33 +12,49 @@ export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW__CORE__DEFAULT_TIMEZONE ?= Europe/Berlin
 export SOCIALMETRICS_CONFIG ?= $(CURDIR)/config/socialmetrics.yml
 export SOCIALMETRICS_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+# matplotlib's font cache (report charts) in the clone, not in ~/.config/matplotlib
+export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 
 .PHONY: install airflow-db demo test airflow report lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# uv prints each phase (resolved, prepared = downloaded, installed, bytecode compiled) with its time;
+# the per-package "+ name==version" lines are left out.
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	touch $@
+	@echo "Installing the $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages of requirements.lock into $(VENV)" \
+		"(uv; about 1 min with a warm download cache, several minutes on a first download) ..."
+	@set -o pipefail; start=$$(date +%s); \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8 && \
+	$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -r requirements.lock 2>&1 \
+		| grep --line-buffered -v '^ [-+~] ' && \
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . && \
+	echo "Installed in $$(( $$(date +%s) - start )) s."
+	@touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the pinned project
 
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
-	mkdir -p $(AIRFLOW_HOME)
-	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1)
-	$(BIN)/airflow pools set duckdb 1 "DuckDB has one writer process: every task writing the warehouse" > /dev/null
-	touch $@
+	@mkdir -p $(AIRFLOW_HOME)
+	@echo "Creating Airflow's metadata DB in $(AIRFLOW_HOME) (airflow db migrate, SQLite; about 1 min," \
+		"log: $(AIRFLOW_HOME)/migrate.log) ..."
+	@start=$$(date +%s); \
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1); \
+	echo "Migrated in $$(( $$(date +%s) - start )) s; creating the pool duckdb ..."
+	@$(BIN)/airflow pools set duckdb 1 "DuckDB has one writer process: every task writing the warehouse" > /dev/null
+	@touch $@
 
 airflow-db: $(AIRFLOW_HOME)/.migrated
 
 demo: airflow-db  ## set up and run the DAG once on the sandbox company, then summarise
 	$(BIN)/socialmetrics demo
 
+# Two processes (pytest-xdist) by default; tests that must not run together share an xdist_group
+# (tests/conftest.py). One line per test as it ends ([worker] [progress %] PASSED name), the slowest at the end.
+TEST_WORKERS ?= 2
 test: install  ## run the test suite
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -v --durations=10 $(PYTEST_ARGS)
 
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
 	$(BIN)/python -m socialmetrics.standalone
@@ -64,4 +80,4 @@ bench: install  ## benchmarks: each prints ratios against a baseline measured in
 	$(BIN)/python benchmarks/comment_throughput.py
 
 clean:
-	rm -rf $(VENV) .airflow data
+	rm -rf $(VENV) .airflow data .cache .tmp

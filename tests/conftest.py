@@ -1,10 +1,20 @@
-"""Shared fixtures: a fresh sandbox per test, a temporary warehouse and landing zone, a frozen today."""
+"""Shared fixtures: a fresh sandbox per test, a temporary warehouse and landing zone, a frozen today.
+
+And the suite's infrastructure: every temporary file inside the clone (`.tmp/`, removed after a passing
+run), xdist groups for tests that must not share a worker with their kind, and the CI skip policy.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +32,7 @@ from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
 from socialmetrics.sandbox.server import SandboxServer
 
 REPO = Path(__file__).resolve().parent.parent
+TMP = REPO / ".tmp"  # TMPDIR of the whole run: pytest's tmp_path, Airflow homes, Chromium's files
 TODAY = dt.date(2026, 11, 20)  # the frozen "today" of pipeline tests: data exists up to the 19th
 NOW = dt.datetime.combine(TODAY, dt.time(10, 0), dt.UTC)
 
@@ -132,13 +143,92 @@ def _isolated_environment(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.
     monkeypatch.setenv("SOCIALMETRICS_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI, a skipped test is a missing feature or service, not a pass."""
-    import os
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
 
+
+@pytest.fixture(scope="session")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated Airflow home (SQLite) for the session's `airflow dags test` runs: the migration
+    costs half a minute or more, so it is done once (per xdist worker; the `airflow` group keeps
+    Airflow tests on one worker)."""
+    home = tmp_path_factory.mktemp("airflow-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env |= {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    out = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, cwd=home)
+    assert out.returncode == 0, f"airflow db migrate:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    return home
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary files of the run (tmp_path, and whatever the code and the processes it starts put in
+    TMPDIR) go to .tmp/ in the clone, not the system temp folder; xdist workers inherit it."""
+    config.stash[_STARTED] = time.time()
+    if not _is_xdist_worker(config):
+        TMP.mkdir(exist_ok=True)
+        os.environ["TMPDIR"] = str(TMP)
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_STARTED = pytest.StashKey[float]()
+
+# Tests that must not run at the same time as others of their kind share an xdist group (with
+# `--dist loadgroup` a group runs on one worker, one test after another):
+GROUPS = {
+    "services": "deployment",  # a whole Airflow deployment (PostgreSQL, Redis, Celery): the heaviest test
+    "airflow": "airflow",  # Airflow processes (`dags test`, DagBag): CPU- and memory-heavy
+    "browser": "browser",  # headless Chromium
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give each test without an explicit `xdist_group` the group of its first marker in GROUPS, else,
+    when it uses a module- or class-scoped fixture, its module's group (so the fixture is built once, on
+    one worker). Tests added later are grouped by the same rules."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = next((g for marker, g in GROUPS.items() if item.get_closest_marker(marker)), None)
+        if group is None:
+            info = getattr(item, "_fixtureinfo", None)
+            defs = info.name2fixturedefs.values() if info else []
+            if any(d and d[-1].scope in ("module", "class", "package") for d in defs):
+                group = item.nodeid.split("::", 1)[0]
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a skipped test is a missing feature or service, not a pass. With xdist the controller
+    counts the skips of every worker (their reports reach its terminal reporter)."""
+    if _is_xdist_worker(session.config):
+        return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     if os.environ.get("CI") and skipped:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"CI forbids skips: {skipped} test(s) skipped", red=True)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own clean-up of a passing run's tmp_path folders
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After a run, remove what processes left in .tmp/ since it began (Chromium's and Airflow's files);
+    pytest's own folders follow its retention policy (pyproject.toml: kept only for failed tests)."""
+    if _is_xdist_worker(config) or os.environ.get("TMPDIR") != str(TMP) or not TMP.is_dir():
+        return
+    started = config.stash.get(_STARTED, time.time())
+    for entry in TMP.iterdir():
+        try:
+            if entry.name.startswith("pytest-of-") or entry.lstat().st_mtime < started:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:
+            continue
