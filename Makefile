@@ -12,8 +12,11 @@ export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW__CORE__DEFAULT_TIMEZONE ?= Europe/Berlin
 export SOCIALMETRICS_CONFIG ?= $(CURDIR)/config/socialmetrics.yml
 export SOCIALMETRICS_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
-# matplotlib's font cache (report charts) in the clone, not in ~/.config/matplotlib
+# Caches of the report's charts and PDF in the clone, not in your home folder: matplotlib's font
+# cache, and Chromium's (dconf) for the commands that render a report (not for the install: uv's
+# download cache stays where it is).
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
+IN_CLONE := XDG_CACHE_HOME=$(CURDIR)/.cache
 
 .PHONY: install airflow-db demo test airflow report lint bench clean
 
@@ -48,7 +51,7 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 airflow-db: $(AIRFLOW_HOME)/.migrated
 
 demo: airflow-db  ## set up and run the DAG once on the sandbox company, then summarise
-	$(BIN)/socialmetrics demo
+	$(IN_CLONE) $(BIN)/socialmetrics demo
 
 # Two processes (pytest-xdist) by default; tests that must not run together share an xdist_group
 # (tests/conftest.py). One line per test as it ends ([worker] [progress %] PASSED name), the slowest at the end.
@@ -57,15 +60,15 @@ test: install  ## run the test suite
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -v --durations=10 $(PYTEST_ARGS)
 
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
-	$(BIN)/python -m socialmetrics.standalone
+	$(IN_CLONE) $(BIN)/python -m socialmetrics.standalone
 
 # The weekly report needs a warehouse: without one, the demo builds it first.
 $(SOCIALMETRICS_WAREHOUSE): | airflow-db
-	$(BIN)/socialmetrics demo
+	$(IN_CLONE) $(BIN)/socialmetrics demo
 
 report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of the last complete week, sandbox company
 	@echo "Weekly report (other weeks/languages: make report REPORT_ARGS='--week 2026-W46 --language en'):"
-	@$(BIN)/socialmetrics report $(REPORT_ARGS)
+	@$(IN_CLONE) $(BIN)/socialmetrics report $(REPORT_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -165,39 +165,45 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Temporary files of the run (tmp_path, and whatever the code and the processes it starts put in
-    TMPDIR) go to .tmp/ in the clone, not the system temp folder; xdist workers inherit it."""
+    TMPDIR) go to .tmp/ in the clone, not the system temp folder; xdist workers inherit it (they start
+    after this hook)."""
     config.stash[_STARTED] = time.time()
     if not _is_xdist_worker(config):
         TMP.mkdir(exist_ok=True)
         os.environ["TMPDIR"] = str(TMP)
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+        # and the caches of the report's charts and of Chromium in the clone, as `make report` has them
+        os.environ.setdefault("MPLCONFIGDIR", str(REPO / ".cache" / "matplotlib"))
+        os.environ.setdefault("XDG_CACHE_HOME", str(REPO / ".cache"))
 
 
 _STARTED = pytest.StashKey[float]()
 
 # Tests that must not run at the same time as others of their kind share an xdist group (with
 # `--dist loadgroup` a group runs on one worker, one test after another):
-GROUPS = {
-    "services": "deployment",  # a whole Airflow deployment (PostgreSQL, Redis, Celery): the heaviest test
-    "airflow": "airflow",  # Airflow processes (`dags test`, DagBag): CPU- and memory-heavy
-    "browser": "browser",  # headless Chromium
+HEAVY = {
+    "services": "deployment",  # a whole Airflow deployment (PostgreSQL, Redis, Celery): the longest test
+    "airflow": "airflow",  # Airflow processes (`dags test`, DagBag) and the session's migrated Airflow home
 }
+BROWSER = "browser"  # headless Chromium, one at a time
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Give each test without an explicit `xdist_group` the group of its first marker in GROUPS, else,
-    when it uses a module- or class-scoped fixture, its module's group (so the fixture is built once, on
-    one worker). Tests added later are grouped by the same rules."""
+    """Give each test without an explicit `xdist_group` one: the group of its HEAVY marker; else, when it
+    uses a module- or class-scoped fixture, its module's (the fixture is built once, on one worker);
+    else `browser` for browser tests. Tests added later are grouped by the same rules."""
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
-        group = next((g for marker, g in GROUPS.items() if item.get_closest_marker(marker)), None)
+        group = next((g for marker, g in HEAVY.items() if item.get_closest_marker(marker)), None)
         if group is None:
             info = getattr(item, "_fixtureinfo", None)
             defs = info.name2fixturedefs.values() if info else []
             if any(d and d[-1].scope in ("module", "class", "package") for d in defs):
                 group = item.nodeid.split("::", 1)[0]
+        if group is None and item.get_closest_marker("browser"):
+            group = BROWSER
         if group:
             item.add_marker(pytest.mark.xdist_group(group))
 
