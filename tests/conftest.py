@@ -159,6 +159,19 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium binary the report prints its PDF with; a skip without one (a failure in CI)."""
+    from socialmetrics.report.pdf import find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Chromium: apt-get install -y chromium fonts-dejavu-core")
+        pytest.skip("no Chromium here, so no PDF (CI installs it: apt-get install -y chromium fonts-dejavu-core)")
+    return binary
+
+
 def _is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 

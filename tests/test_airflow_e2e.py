@@ -130,7 +130,7 @@ def test_an_expired_token_fails_the_run_naming_the_connection_and_leaks_nowhere(
             assert token.encode() not in path.read_bytes(), path
 
 
-def test_the_run_covering_sunday_writes_the_weekly_report(airflow_env, sunday_runs: SundayRuns) -> None:
+def test_the_run_covering_sunday_writes_the_weekly_report(airflow_env, sunday_runs: SundayRuns, chromium) -> None:
     """Monday's nightly run covers Sunday: its `report` task writes the week's HTML and PDF."""
     sunday, result = sunday_runs.sunday, sunday_runs.first
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
