@@ -53,8 +53,9 @@ airflow-db: $(AIRFLOW_HOME)/.migrated
 demo: airflow-db  ## set up and run the DAG once on the sandbox company, then summarise
 	$(IN_CLONE) $(BIN)/socialmetrics demo
 
-# Three processes (pytest-xdist; the Airflow tests mostly wait on their processes) by default; tests that must not run together share an xdist_group
-# (tests/conftest.py). One line per test as it ends ([worker] [progress %] PASSED name), the slowest at the end.
+# Three processes (pytest-xdist; the Airflow tests mostly wait on their processes) by default; tests
+# that must not run together share an xdist_group (tests/conftest.py). One line per test as it ends
+# ([worker] [progress %] PASSED name), the 10 slowest at the end.
 TEST_WORKERS ?= 3
 test: install  ## run the test suite
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -v --durations=10 $(PYTEST_ARGS)

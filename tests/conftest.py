@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -201,24 +202,66 @@ HEAVY = {
 BROWSER = "browser"  # headless Chromium, one at a time
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Give each test without an explicit `xdist_group` one: the group of its HEAVY marker; else, when it
-    uses a module- or class-scoped fixture, its module's (the fixture is built once, on one worker);
-    else `browser` for browser tests. Tests added later are grouped by the same rules."""
+    uses a module- or class-scoped fixture, its module's (the fixture is built once, on one worker); else
+    `browser` for browser tests. Tests added later are grouped by the same rules. (Done as each test is
+    collected: xdist reads the groups in its pytest_collection_modifyitems.)"""
+    if item.get_closest_marker("xdist_group"):
+        return
+    group = next((g for marker, g in HEAVY.items() if item.get_closest_marker(marker)), None)
+    if group is None:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info else []
+        if any(d and d[-1].scope in ("module", "class", "package") for d in defs):
+            group = item.nodeid.split("::", 1)[0]
+    if group is None and item.get_closest_marker("browser"):
+        group = BROWSER
+    if group:
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker: write each test's group for the controller's scheduler (below). xdist 3.8's own
+    loadgroup sets `item._nodeid`, which pytest 9.2 no longer reads, so its groups never reach the
+    controller."""
+    if not _is_xdist_worker(config):
+        return
+    groups = {}
     for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        group = next((g for marker, g in HEAVY.items() if item.get_closest_marker(marker)), None)
-        if group is None:
-            info = getattr(item, "_fixtureinfo", None)
-            defs = info.name2fixturedefs.values() if info else []
-            if any(d and d[-1].scope in ("module", "class", "package") for d in defs):
-                group = item.nodeid.split("::", 1)[0]
-        if group is None and item.get_closest_marker("browser"):
-            group = BROWSER
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+        marker = item.get_closest_marker("xdist_group")
+        if marker:
+            groups[item.nodeid] = str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+    worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+    target = _groups_file(config, worker)
+    target.with_suffix(".tmp").write_text(json.dumps(groups), encoding="utf-8")
+    target.with_suffix(".tmp").replace(target)
+
+
+def _groups_file(config: pytest.Config, worker: str) -> Path:
+    """Where a worker leaves its test groups: beside the workers' basetemp folders."""
+    base = Path(config.option.basetemp).parent if _is_xdist_worker(config) else config._tmp_path_factory.getbasetemp()
+    return base / f"xdist-groups-{worker}.json"
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup`: a group's tests on one worker, one after another; every other test on any."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                self.groups = {}
+                for path in _groups_file(config, "x").parent.glob("xdist-groups-*.json"):
+                    self.groups.update(json.loads(path.read_text(encoding="utf-8")))
+            return self.groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
