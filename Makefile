@@ -27,7 +27,7 @@ $(BIN)/python:
 # the per-package "+ name==version" lines are left out.
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 	@echo "Installing the $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages of requirements.lock into $(VENV)" \
-		"(uv; about 1 min with a warm download cache, several minutes on a first download) ..."
+		"(uv; 1-4 min on a busy 2-core machine with a warm download cache, longer on a first download) ..."
 	@set -o pipefail; start=$$(date +%s); \
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8 && \
 	$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -r requirements.lock 2>&1 \
