@@ -12,44 +12,64 @@ export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW__CORE__DEFAULT_TIMEZONE ?= Europe/Berlin
 export SOCIALMETRICS_CONFIG ?= $(CURDIR)/config/socialmetrics.yml
 export SOCIALMETRICS_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
+# Caches of the report's charts and PDF in the clone, not in your home folder: matplotlib's font
+# cache, and Chromium's (dconf) for the commands that render a report (not for the install: uv's
+# download cache stays where it is).
+export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
+IN_CLONE := XDG_CACHE_HOME=$(CURDIR)/.cache
 
 .PHONY: install airflow-db demo test airflow report lint bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
+# uv prints each phase (resolved, prepared = downloaded, installed, bytecode compiled) with its time;
+# the per-package "+ name==version" lines are left out.
 $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	touch $@
+	@echo "Installing the $$(grep -c '^[a-zA-Z]' requirements.lock) pinned packages of requirements.lock into $(VENV)" \
+		"(uv; 1-4 min on a busy 2-core machine with a warm download cache, longer on a first download) ..."
+	@set -o pipefail; start=$$(date +%s); \
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8 && \
+	$(BIN)/uv pip install --compile-bytecode --python $(BIN)/python -r requirements.lock 2>&1 \
+		| grep --line-buffered -v '^ [-+~] ' && \
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e . && \
+	echo "Installed in $$(( $$(date +%s) - start )) s."
+	@touch $@
 
 install: $(VENV)/.installed  ## create .venv and install the pinned project
 
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
-	mkdir -p $(AIRFLOW_HOME)
-	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1)
-	$(BIN)/airflow pools set duckdb 1 "DuckDB has one writer process: every task writing the warehouse" > /dev/null
-	touch $@
+	@mkdir -p $(AIRFLOW_HOME)
+	@echo "Creating Airflow's metadata DB in $(AIRFLOW_HOME) (airflow db migrate, SQLite; about 1 min," \
+		"log: $(AIRFLOW_HOME)/migrate.log) ..."
+	@start=$$(date +%s); \
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1); \
+	echo "Migrated in $$(( $$(date +%s) - start )) s; creating the pool duckdb ..."
+	@$(BIN)/airflow pools set duckdb 1 "DuckDB has one writer process: every task writing the warehouse" > /dev/null
+	@touch $@
 
 airflow-db: $(AIRFLOW_HOME)/.migrated
 
 demo: airflow-db  ## set up and run the DAG once on the sandbox company, then summarise
-	$(BIN)/socialmetrics demo
+	$(IN_CLONE) $(BIN)/socialmetrics demo
 
+# Three processes (pytest-xdist; the Airflow tests mostly wait on their processes) by default; tests
+# that must not run together share an xdist_group (tests/conftest.py). One line per test as it ends
+# ([worker] [progress %] PASSED name), the 10 slowest at the end.
+TEST_WORKERS ?= 3
 test: install  ## run the test suite
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -v --durations=10 $(PYTEST_ARGS)
 
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
-	$(BIN)/python -m socialmetrics.standalone
+	$(IN_CLONE) $(BIN)/python -m socialmetrics.standalone
 
 # The weekly report needs a warehouse: without one, the demo builds it first.
 $(SOCIALMETRICS_WAREHOUSE): | airflow-db
-	$(BIN)/socialmetrics demo
+	$(IN_CLONE) $(BIN)/socialmetrics demo
 
 report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of the last complete week, sandbox company
 	@echo "Weekly report (other weeks/languages: make report REPORT_ARGS='--week 2026-W46 --language en'):"
-	@$(BIN)/socialmetrics report $(REPORT_ARGS)
+	@$(IN_CLONE) $(BIN)/socialmetrics report $(REPORT_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -64,4 +84,4 @@ bench: install  ## benchmarks: each prints ratios against a baseline measured in
 	$(BIN)/python benchmarks/comment_throughput.py
 
 clean:
-	rm -rf $(VENV) .airflow data
+	rm -rf $(VENV) .airflow data .cache .tmp
