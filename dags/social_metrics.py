@@ -178,7 +178,7 @@ def build_history(
                 type=["null", "string"],
                 format="date",
                 title="First day",
-                description="The first day to load (default: 365 days before the last complete day).",
+                description="The first day to load (default: the 365 days up to yesterday).",
             ),
             "to": Param(
                 None,
