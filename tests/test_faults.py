@@ -590,7 +590,12 @@ def test_kill_int_of_make_stops_make_airflows_processes(tmp_path: Path) -> None:
     gets SIGINT (GNU make then waits for its children, which never hear of it), the recipe stops."""
     (tmp_path / "Makefile").write_text("run:\n\t" + sys.executable + " -m tests.test_faults\n", encoding="utf-8")
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    make = subprocess.Popen(["make", "-s", "-C", str(tmp_path), "run"], env=env, stdout=subprocess.PIPE, text=True)
+    # A background job (a CI runner) inherits SIGINT ignored, and make keeps it ignored: restore it, as a
+    # terminal has it.
+    make = subprocess.Popen(
+        ["make", "-s", "-C", str(tmp_path), "run"], env=env, stdout=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (no threads started)
+    )  # fmt: skip
     try:
         assert make.stdout is not None and make.stdout.readline().strip() == "waiting"
         os.kill(make.pid, signal.SIGINT)
