@@ -485,6 +485,8 @@ def demo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     monkeypatch.setenv("SOCIALMETRICS_CONFIG", str(REPO / "config" / "socialmetrics.yml"))
     recorder = Recorder()
     monkeypatch.setattr(cli.subprocess, "run", recorder)
+    # the demo streams `airflow dags test` task by task through run_dag_test: it answers from the recorder too
+    monkeypatch.setattr(cli, "run_dag_test", lambda cmd, env, verbose=False: recorder(cmd))
     monkeypatch.setattr(cli, "cmd_summary", lambda args: 0)
     monkeypatch.setattr("socialmetrics.sandbox.server.start_unless_credentials", lambda env: {})
     return recorder

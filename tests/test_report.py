@@ -574,11 +574,12 @@ def test_cli_without_chromium_writes_the_html_and_warns_once(
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     assert cli(["report", "--week", "2026-W46", "--out", str(tmp_path), "--language", "en"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == str(tmp_path / "brauerei-sonnenhang-gmbh" / "2026-W46.html") and "no PDF" in out[1]
+    # English beside the German report of the week, never over it
+    assert out[0] == str(tmp_path / "brauerei-sonnenhang-gmbh" / "2026-W46.en.html") and "no PDF" in out[1]
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "PDF" in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].exc_info is None
     assert "apt-get install -y chromium" in warnings[0].getMessage() and "\n" not in warnings[0].getMessage()
-    assert not (tmp_path / "brauerei-sonnenhang-gmbh" / "2026-W46.pdf").exists()
+    assert not (tmp_path / "brauerei-sonnenhang-gmbh" / "2026-W46.en.pdf").exists()
 
 
 class FakeSmtp(socketserver.ThreadingTCPServer):

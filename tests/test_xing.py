@@ -200,11 +200,12 @@ def test_a_damaged_valid_file_is_accepted_whole_or_rejected_with_a_report(pos: i
 
 def test_a_column_outside_the_template_is_never_landed(xing: Harness) -> None:
     """Given a file with an extra column naming a person (privacy by allow-list: only the template's
-    columns are imported), when the run loads, then the file is rejected and the name is stored nowhere:
-    not in the landing files, not in any text column of the warehouse."""
+    columns are imported), when the run loads, then the file is rejected (the run fails, naming it) and the
+    name is stored nowhere: not in the landing files, not in any text column of the warehouse."""
     drop(xing, "gut.csv", xing_month_csv(2026, 10))
     drop(xing, "kontakte.csv", "Datum;Follower;Ansprechpartner\n01.10.2026;120;Erika Mustermann\n")
-    xing.run(TODAY - dt.timedelta(days=1))
+    with pytest.raises(pipeline.ExtractFailedError, match="kontakte.csv"):
+        xing.run(TODAY - dt.timedelta(days=1))
     assert xing.query("SELECT code FROM meta.connector_warnings") == [("rejected_file",)]
     landed = "".join(p.read_text(encoding="utf-8", errors="replace") for p in xing.landing.rglob("*.json"))
     columns = xing.query(
