@@ -182,15 +182,15 @@ def run_history(
     out(f"History {first}..{last}: started run {run_id} of {dag_id} at {api.login.url} (it shows in the UI's grid).")
     started = time.monotonic()
     seen: dict[str, str] = {}
-    state = run.get("state")
     while True:
+        # the run's state first: once it has finished, the task instances read after it are final too
+        state = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}")["state"]
         tis = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances", params={"limit": 1000})
         for ti in sorted(tis["task_instances"], key=lambda t: (str(t["task_id"]), t.get("map_index", -1))):
             key, ti_state = f"{ti['task_id']}[{ti.get('map_index', -1)}]", ti.get("state")
             if ti_state and seen.get(key) != ti_state:
                 seen[key] = str(ti_state)
                 out(f"  [{time.monotonic() - started:5.0f} s] {_label(ti)}: {ti_state}")
-        state = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}")["state"]
         if state in FINISHED:
             break
         if time.monotonic() - started > timeout_s:
