@@ -51,7 +51,9 @@ REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_DBS = range(8, 16)  # a free one of these is the broker's; 0-7 are left to other users of the machine
 TZ = ZoneInfo("Europe/Berlin")
 BACKFILL_DAYS = 7
-HISTORY_DAYS = 365  # a year through the history DAG, after the backfill
+# A year through the history DAG, after the backfill: the 364 days from the first LinkedIn keeps (365 days
+# back) to two days back (Facebook's days end in Pacific time)
+HISTORY_DAYS = 364
 NETWORKS = ("facebook", "linkedin", "xing")
 XING_IMPORTS = REPO / "config" / "xing-import"
 WORKERS = int(os.environ.get("SOCIALMETRICS_E2E_WORKERS", "2"))
