@@ -220,6 +220,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     ensure_table(con)  # core.comment reads it
 
 
+def _slice(manifest: Manifest, stream: str, kind: Kind, window: Window) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and parameters of one (network, account, stream, window) slice of a raw table."""
+    params = {
+        "network": manifest.network,
+        "account": manifest.account_id,
+        "stream": stream,
+        "start": window.start,
+        "end": window.end,
+    }
+    return f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}", params
+
+
 def _window_predicate(kind: Kind) -> str:
     col = KIND_WINDOW_COLUMN[kind]
     if landed_schema(kind).field(col).type == pa.date32():
@@ -320,14 +332,7 @@ def _suspicious_streams(
             continue
         table = raw_table(kind)
         entity = KIND_ENTITY[kind]
-        params = {
-            "network": manifest.network,
-            "account": manifest.account_id,
-            "stream": stream,
-            "start": window.start,
-            "end": window.end,
-        }
-        where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+        where, params = _slice(manifest, stream, kind, window)
         published = _scalar(con, f"SELECT count(DISTINCT {entity}) FROM {table} WHERE {where}", params)
         answered = _scalar(
             con, f"SELECT count(DISTINCT {entity}) FROM read_parquet($file) WHERE {where}", params | {"file": str(file)}
@@ -413,14 +418,7 @@ def _replace_window(
     """DELETE the (network, account, stream, window) slice and INSERT the landed rows inside it."""
     table = raw_table(kind)
     names = ", ".join(landed_schema(kind).names)
-    params = {
-        "network": manifest.network,
-        "account": manifest.account_id,
-        "stream": stream,
-        "start": window.start,
-        "end": window.end,
-    }
-    where = f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}"
+    where, params = _slice(manifest, stream, kind, window)
     replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
     con.execute(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
