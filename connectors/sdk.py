@@ -174,6 +174,8 @@ class DeclaredConnector(TokenConnector):
     """The engine: `fetch` and `parse` for every stream in `declared`; the network adds hooks only."""
 
     declared: ClassVar[tuple[Declared, ...]] = ()
+    # Streams still coded by hand (fetch/parse overridden for them), listed after the declared ones.
+    custom_streams: ClassVar[tuple[Stream, ...]] = ()
     network: ClassVar[str] = ""
     streams: ClassVar[tuple[Stream, ...]] = ()
     base: str = ""  # the API base URL the paths are appended to (set by the network's constructor)
@@ -182,7 +184,7 @@ class DeclaredConnector(TokenConnector):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.declared:
-            cls.streams = tuple(d.stream for d in cls.declared)
+            cls.streams = tuple(d.stream for d in cls.declared) + cls.custom_streams
             names = {d.name for d in cls.declared}
             for d in cls.declared:
                 if d.parent is not None and d.parent not in names:
@@ -197,6 +199,11 @@ class DeclaredConnector(TokenConnector):
     def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
         """A record made safe before the allow-list runs (authors hashed, mentions replaced)."""
         return record
+
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """The first request of a stream for a window chunk (and parent): URL and query parameters. A network
+        with its own query syntax (Rest.li 2.0) builds the query string itself and returns no parameters."""
+        return self.url(spec, parent), {**spec.params(chunk), **self.auth_params()}
 
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
@@ -248,8 +255,7 @@ class DeclaredConnector(TokenConnector):
         return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
 
     def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
-        url = self.url(spec, parent)
-        params = {**spec.params(chunk), **self.auth_params()}
+        url, params = self.request(spec, chunk, parent)
         secrets = [self.credentials.token]
         cached: list[dict[str, Any]] | None = None
         if spec.parent is None and any(d.parent == spec.name for d in self.declared):
