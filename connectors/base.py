@@ -269,6 +269,18 @@ class Connector(Protocol):
     derives_daily_from_posts: ClassVar[bool]  # True: days come from post snapshots (X has no daily series)
     account: Account  # the account it reads (landing names its folders by it)
 
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        http: Any = None,
+        *,
+        today: dt.date | None = None,
+        author_key: bytes | None = None,
+    ) -> None:
+        """Credentials and the HTTP client come in here; nothing reads the environment behind the core's back."""
+        ...
+
     @property
     def usage(self) -> dict[str, Any] | None:
         """What this run was billed (X's reads), recorded in meta.api_reads; None where nothing is billed."""
