@@ -156,7 +156,7 @@ class Declared:
     paginator: Paginator = SINGLE_PAGE
     records: tuple[str, ...] = ("data",)  # where the records are in an answer; () is the answer itself
     primary_key: tuple[str, ...] = ("id",)
-    window_field: str | None = None  # the record field the window applies to (documentation and checks)
+    window_field: str | None = None  # the record field the window applies to (documents it; run_contract checks rows)
     chunk_days: int | None = None  # the API's largest window per request; None: the whole window at once
     metric_map: Mapping[str, str | None] = field(default_factory=dict)
     parent: str | None = None  # a stream whose records this one reads one request per record
