@@ -17,7 +17,28 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from connectors.errors import PermanentError
+from connectors.errors import (  # re-exported: the errors are part of the contract
+    AccountOptionError,
+    ApiError,
+    AuthError,
+    BudgetExceededError,
+    ConnectorError,
+    ExtractTimeoutError,
+    LimitExceededError,
+    MalformedResponseError,
+    PermanentError,
+    RateLimitError,
+    StreamUnavailable,
+    UnknownAccountError,
+    UsageCapError,
+)
+from connectors.http import HttpClient
+
+__all__ = [
+    "AccountOptionError", "ApiError", "AuthError", "BudgetExceededError", "ConnectorError", "ExtractTimeoutError",
+    "LimitExceededError", "MalformedResponseError", "PermanentError", "RateLimitError", "StreamUnavailable",
+    "UnknownAccountError", "UsageCapError",
+]  # fmt: skip
 
 
 class Kind(StrEnum):
@@ -234,73 +255,36 @@ class ConnectorWarning:
     message: str
 
 
-class ConnectorError(Exception):
-    """Base of all errors a connector raises; the message is safe to show (no secrets)."""
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class AuthError(ConnectorError, PermanentError):
-    """The token is missing, expired or lacks permissions: never retried."""
-
-
-class RateLimitError(ConnectorError):
-    """The API's rate limit is exhausted for longer than we are willing to wait."""
-
-
-class ApiError(ConnectorError):
-    """The API answered with an error we cannot recover from."""
-
-
-class MalformedResponseError(ConnectorError, PermanentError):
-    """The API answered with something that is not the documented shape (after the HTTP layer's
-    retries); `body` holds the scrubbed answer when there is one to keep for diagnosis."""
-
-    body: str | None = None
-
-
-class LimitExceededError(ConnectorError, PermanentError):
-    """An answer or a file is larger than the configured limit (`max_page_mb`, `max_file_mb`): never retried."""
-
-
-class ExtractTimeoutError(ConnectorError, PermanentError):
-    """An extract ran past its time limit (`time_limit_minutes`): not retried the same night, so a hanging
-    API costs one limit per account, and `load` (which waits for every extract) goes on."""
-
-
-class AccountOptionError(ConnectorError, PermanentError):
-    """An account option in the config has a wrong value (a typo): never retried."""
-
-
-class UnknownAccountError(ConnectorError, PermanentError):
-    """The configured account does not exist on the network (a typo in the config): never retried."""
-
-
-class BudgetExceededError(ConnectorError, PermanentError):
-    """The run would read more (and cost more) than the account's read budget allows: a clear stop."""
-
-
-class UsageCapError(BudgetExceededError):
-    """The network's paid usage is used up (X's monthly cap, depleted credits): retrying cannot help until
-    it resets or more is bought, so it fails at once and says which."""
-
-
-class StreamUnavailable(ConnectorError):  # noqa: N818 (a signal, not a failure of the run)
-    """This stream cannot be read with this token or access level; the run goes on without it and
-    leaves what earlier runs loaded for it untouched (the message becomes a connector warning)."""
-
-
 @runtime_checkable
 class Connector(Protocol):
     """What every network implements; registered under entry-point group `socialmetrics.connectors`."""
 
     network: ClassVar[str]
     streams: ClassVar[tuple[Stream, ...]]
-    # The account options it reads from the config (besides the generic ones of every network, such as
-    # `time_limit_minutes`); any other option is refused as a typo. Optional: without it nothing is checked.
-    # options: ClassVar[tuple[str, ...]]
+    # What the core reads besides fetch/parse (ConnectorDefaults gives every one a default):
+    # the account options it reads from the config (besides the generic ones of every network, such as
+    # `time_limit_minutes`); any other option is refused as a typo.
+    options: ClassVar[tuple[str, ...]]
+    needs_credentials: ClassVar[bool]  # False: no connection, no token (file imports: Xing)
+    derives_daily_from_posts: ClassVar[bool]  # True: days come from post snapshots (X has no daily series)
+    account: Account  # the account it reads (landing names its folders by it)
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Credentials,
+        http: Any = None,
+        *,
+        today: dt.date | None = None,
+        author_key: bytes | None = None,
+    ) -> None:
+        """Credentials and the HTTP client come in here; nothing reads the environment behind the core's back."""
+        ...
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        """What this run was billed (X's reads), recorded in meta.api_reads; None where nothing is billed."""
+        ...
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
         """Yield the raw pages of `stream` for `window`, already scrubbed of secrets."""
@@ -316,7 +300,20 @@ class Connector(Protocol):
         ...
 
 
-class TokenConnector:
+class ConnectorDefaults:
+    """The defaults of what the Connector protocol declares beyond fetch and parse."""
+
+    options: ClassVar[tuple[str, ...]] = ()
+    needs_credentials: ClassVar[bool] = True
+    derives_daily_from_posts: ClassVar[bool] = False
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        """Nothing billed."""
+        return None
+
+
+class TokenConnector(ConnectorDefaults):
     """What every token-based (HTTP) connector shares: the account, a connection with a token, the
     clock, the pseudonymisation key, and the warnings collected while fetching."""
 
@@ -349,8 +346,6 @@ class TokenConnector:
     def _client(self, http: Any, policy: Any, headers: Mapping[str, str] | None = None) -> Any:
         """The given HTTP client (tests pass one that records its waits) or a new one, reading this
         network's errors with `policy` and sending `headers` on every request."""
-        from connectors.http import HttpClient
-
         client = http or HttpClient(policy, conn_id=self.credentials.conn_id, secrets=[self.credentials.token])
         client.policy = policy
         if headers:

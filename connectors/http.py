@@ -7,6 +7,7 @@ the waiting, counting and scrubbing happen here, once.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
@@ -18,8 +19,9 @@ from enum import Enum
 from typing import Any
 
 import requests
+import tenacity
 
-from connectors.base import (
+from connectors.errors import (
     ApiError,
     AuthError,
     ConnectorError,
@@ -243,81 +245,93 @@ class HttpClient:
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, requests.Response]:
         """GET and decode JSON, retrying transient errors, rate limits and malformed answers (a truncated
         body, an HTML error page with status 200); raises ConnectorError. A malformed answer that
-        persists raises MalformedResponseError carrying the scrubbed body (`exc.body`) for landing."""
-        last = ""
-        malformed: str | None = None
-        described = _describe(url, params)
-        for attempt in range(1, self.max_attempts + 1):
-            remaining = self._remaining_s(f"before request {attempt} of {self.scrub(described)}")
-            timeout = (
-                self.timeout
-                if remaining is None
-                else (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
-            )
-            try:
-                self.requests_made += 1
-                response = self.session.get(url, params=params, timeout=timeout, stream=True)
-                self._read_body(response, described)
-            except requests.RequestException as exc:
-                # requests puts the full URL (with its query string) into the message: scrub it.
-                last = self.scrub(f"{type(exc).__name__}: {exc}")
-                malformed = None
-                self._backoff(attempt, None, last)
-                continue
-            verdict = self.policy.classify(response)
-            if verdict.action is Action.OK:
-                try:
-                    return response.json(), response
-                except ValueError:
-                    # Seen in the wild: a proxy's HTML page with 200, a body cut off mid-stream. The next
-                    # request usually works, so this is retried like a 5xx.
-                    last = (
-                        f"{self.policy.network} answered {response.status_code} with a body that is not JSON "
-                        f"(first bytes: {self.scrub(response.text[:120])!r}) for {self.scrub(described)}"
-                    )
-                    malformed = self.scrub(response.text[:KEPT_BODY_CHARS])
-                    self._backoff(attempt, None, last)
-                    continue
-            malformed = None
-            message = self.scrub(verdict.message)
-            if verdict.action is Action.AUTH:
-                raise AuthError(self.scrub(self.policy.auth_message(verdict, self.conn_id)), code=verdict.code)
-            if verdict.action is Action.QUOTA:
-                raise UsageCapError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
-            if verdict.action is Action.FAIL:
-                raise ApiError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
-            if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:
-                if verdict.wait_s > self.max_rate_limit_wait_s:
-                    resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + verdict.wait_s))
-                    raise RateLimitError(
-                        f"{message}; the limit resets in {verdict.wait_s / 60:.0f} minutes (about {resume}). "
-                        f"Nothing was lost: clear this task to retry after that."
-                    )
-            last = message
-            self._backoff(attempt, verdict.wait_s, message)
-        if malformed is not None:
-            error = MalformedResponseError(
-                f"{last}; the same after {self.max_attempts} attempts. Nothing already loaded was changed."
-            )
-            error.body = malformed
-            raise error
-        kind = RateLimitError if "rate" in last.lower() or "429" in last else ApiError
-        raise kind(
-            f"{self.policy.network}: gave up after {self.max_attempts} attempts; last answer: {last}. "
-            f"Nothing already loaded was changed; retry the task later."
-        )
+        persists raises MalformedResponseError carrying the scrubbed body (`exc.body`) for landing.
 
-    def _backoff(self, attempt: int, wait_s: float | None, reason: str) -> None:
-        if attempt >= self.max_attempts:
-            return
-        if wait_s is None:
-            wait_s = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+        Retries are tenacity's: up to `max_attempts`, waiting what the answer asks for (Retry-After, the
+        network's rate-limit headers, read by its ErrorPolicy) or else exponential backoff with jitter;
+        an error that retrying cannot fix is raised at once (tenacity retries `_Transient` only)."""
+        described = _describe(url, params)
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_attempts),
+            wait=_wait_for,
+            retry=tenacity.retry_if_exception_type(_Transient),
+            before_sleep=self._before_sleep,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            attempts = itertools.count(1)
+            return retrying(lambda: self._attempt(url, params, described, next(attempts)))
+        except _Transient as last:
+            if last.malformed is not None:
+                error = MalformedResponseError(
+                    f"{last}; the same after {self.max_attempts} attempts. Nothing already loaded was changed."
+                )
+                error.body = last.malformed
+                raise error from None
+            message = str(last)
+            kind = RateLimitError if "rate" in message.lower() or "429" in message else ApiError
+            raise kind(
+                f"{self.policy.network}: gave up after {self.max_attempts} attempts; last answer: {message}. "
+                f"Nothing already loaded was changed; retry the task later."
+            ) from None
+
+    def _attempt(
+        self, url: str, params: dict[str, Any] | None, described: str, attempt: int
+    ) -> tuple[Any, requests.Response]:
+        """One request: the decoded answer, a `_Transient` to retry, or a ConnectorError that is final."""
+        remaining = self._remaining_s(f"before request {attempt} of {self.scrub(described)}")
+        timeout = (
+            self.timeout if remaining is None else (min(self.timeout[0], remaining), min(self.timeout[1], remaining))
+        )
+        try:
+            self.requests_made += 1
+            response = self.session.get(url, params=params, timeout=timeout, stream=True)
+            self._read_body(response, described)
+        except requests.RequestException as exc:
+            # requests puts the full URL (with its query string) into the message: scrub it.
+            raise _Transient(self.scrub(f"{type(exc).__name__}: {exc}")) from None
+        verdict = self.policy.classify(response)
+        if verdict.action is Action.OK:
+            try:
+                return response.json(), response
+            except ValueError:
+                # Seen in the wild: a proxy's HTML page with 200, a body cut off mid-stream. The next
+                # request usually works, so this is retried like a 5xx.
+                raise _Transient(
+                    f"{self.policy.network} answered {response.status_code} with a body that is not JSON "
+                    f"(first bytes: {self.scrub(response.text[:120])!r}) for {self.scrub(described)}",
+                    malformed=self.scrub(response.text[:KEPT_BODY_CHARS]),
+                ) from None
+        message = self.scrub(verdict.message)
+        if verdict.action is Action.AUTH:
+            raise AuthError(self.scrub(self.policy.auth_message(verdict, self.conn_id)), code=verdict.code)
+        if verdict.action is Action.QUOTA:
+            raise UsageCapError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
+        if verdict.action is Action.FAIL:
+            raise ApiError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
+        if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:
+            if verdict.wait_s > self.max_rate_limit_wait_s:
+                resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + verdict.wait_s))
+                raise RateLimitError(
+                    f"{message}; the limit resets in {verdict.wait_s / 60:.0f} minutes (about {resume}). "
+                    f"Nothing was lost: clear this task to retry after that."
+                )
+        raise _Transient(message, wait_s=verdict.wait_s)
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        """Before a wait: refuse one that would pass the time limit, log it without secrets, count it."""
+        wait_s = state.upcoming_sleep
+        reason = str(state.outcome.exception()) if state.outcome is not None else ""
+        attempt = state.attempt_number
         remaining = self._remaining_s(f"after attempt {attempt}: {reason}")
         if remaining is not None and wait_s > remaining:
             raise self._timeout_error(f"waiting {wait_s:.0f} s after attempt {attempt} would pass it; {reason}")
         log.warning("%s; attempt %d/%d, waiting %.1f s", reason, attempt, self.max_attempts, wait_s)
         self.waited_s += wait_s
-        self.sleep(wait_s)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
 
     def paginate(
         self,
@@ -347,6 +361,26 @@ class HttpClient:
             body, _ = self.get_json(*request)
             yield body, request[0], request[1]
             request = next_request(body, *request)
+
+
+class _Transient(Exception):  # noqa: N818 (a signal to tenacity, never leaves this module)
+    """An answer worth another attempt: the message (scrubbed), the wait the API asked for, and the body of
+    a malformed answer to keep if it persists."""
+
+    def __init__(self, message: str, *, wait_s: float | None = None, malformed: str | None = None) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+        self.malformed = malformed
+
+
+def _wait_for(state: tenacity.RetryCallState) -> float:
+    """What the failed attempt's answer asked for (Retry-After, rate-limit headers), else exponential
+    backoff with jitter: 1, 2, 4 ... s (at most BACKOFF_CAP_S), each times 0.5 to 1."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(error, _Transient) and error.wait_s is not None:
+        return error.wait_s
+    backoff = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (state.attempt_number - 1))
+    return backoff * (0.5 + random.random() / 2)
 
 
 def _describe(url: str, params: dict[str, Any] | None) -> str:

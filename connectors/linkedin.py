@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -38,11 +38,11 @@ from connectors.base import (
     MalformedResponseError,
     Page,
     Stream,
-    TokenConnector,
     Window,
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
+from connectors.sdk import Context, Declared, DeclaredConnector, Rows
 
 log = logging.getLogger(__name__)
 
@@ -193,17 +193,65 @@ class LinkedInErrorPolicy(ErrorPolicy):
         return f"{verdict.message}. Connection: '{conn_id}'. This error is never retried."
 
 
-class LinkedInConnector(TokenConnector):
+# -- declared streams: one function per stream turns an element into rows ---------------------------
+
+
+def share_rows(ctx: Context, el: dict[str, Any]) -> Rows:
+    """A day of share statistics; uniqueImpressionsCount is not given for every window: no row, NULL."""
+    day = ms_to_day(el["timeRange"]["start"])
+    stats = el.get("totalShareStatistics") or {}
+    for source, metric in SHARE_METRICS.items():
+        if source in stats:
+            yield Kind.DAILY_METRICS, _daily(day, metric, source, stats[source], el)
+
+
+def follower_rows(ctx: Context, el: dict[str, Any]) -> Rows:
+    """A day's follower gains, organic + paid."""
+    gains = el.get("followerGains") or {}
+    total = (gains.get("organicFollowerGain") or 0) + (gains.get("paidFollowerGain") or 0)
+    yield Kind.DAILY_METRICS, _daily(ms_to_day(el["timeRange"]["start"]), "follower_gain", "followerGains", total, el)
+
+
+def page_view_rows(ctx: Context, el: dict[str, Any]) -> Rows:
+    """A day's page views (all pages)."""
+    views = ((el.get("totalPageStatistics") or {}).get("views") or {}).get("allPageViews") or {}
+    if "pageViews" in views:
+        yield Kind.DAILY_METRICS, _daily(ms_to_day(el["timeRange"]["start"]), "page_views",
+                                         "allPageViews.pageViews", views["pageViews"], el)  # fmt: skip
+
+
+def network_size_rows(ctx: Context, body: dict[str, Any]) -> Rows:
+    """networkSizes has no history: the total as of the day it was fetched (a daily snapshot)."""
+    day = ctx.fetched_on - dt.timedelta(days=1)
+    yield Kind.DAILY_METRICS, _daily(day, "followers", "firstDegreeSize", body["firstDegreeSize"], body)
+
+
+def _statistics(name: str, path: str, to_rows: Callable[[Context, dict[str, Any]], Rows], finder: str) -> Declared:
+    """A Rest.li time-bound statistics finder: days in `elements`, 12 months a request."""
+    return Declared(
+        Stream(name, (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS), path, to_rows,
+        params=lambda w: {"q": finder, finder: "{org}", "timeIntervals": time_intervals(w)},
+        chunk_days=MAX_STATS_DAYS, records=("elements",), primary_key=("timeRange",), window_field="timeRange",
+    )  # fmt: skip
+
+
+DECLARED = (
+    _statistics("share_statistics", "organizationalEntityShareStatistics", share_rows, "organizationalEntity"),
+    _statistics("follower_statistics", "organizationalEntityFollowerStatistics", follower_rows, "organizationalEntity"),
+    _statistics("page_statistics", "organizationPageStatistics", page_view_rows, "organization"),
+    Declared(Stream("network_size", (Kind.DAILY_METRICS,), snapshot=True), "networkSizes/{org}", network_size_rows,
+             params=lambda w: {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}, records=(), primary_key=("firstDegreeSize",)),
+)  # fmt: skip
+
+
+class LinkedInConnector(DeclaredConnector):
     """A LinkedIn organization page: statistics by day, follower total, posts and comments."""
 
     token_name = "LinkedIn access token"
     network: ClassVar[str] = "linkedin"
     options: ClassVar[tuple[str, ...]] = ()  # account options in the config
-    streams: ClassVar[tuple[Stream, ...]] = (
-        Stream("share_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("follower_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("page_statistics", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("network_size", (Kind.DAILY_METRICS,), snapshot=True),
+    declared = DECLARED
+    custom_streams: ClassVar[tuple[Stream, ...]] = (
         Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
     )
 
@@ -236,30 +284,18 @@ class LinkedInConnector(TokenConnector):
         request = {"path": path, "query": query, "fetched_on": self.today.isoformat(), **extra}
         return Page(stream, scrub_obj(request, [self.credentials.token]), scrub_obj(body, [self.credentials.token]))
 
-    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield raw pages of a stream for a window."""
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, None]:
+        """Rest.li 2.0 needs the query string as built (literal parentheses and colons): no params encoding."""
         org = quote(self.urn, safe="")
-        if stream.name in ("share_statistics", "follower_statistics", "page_statistics"):
-            path = {
-                "share_statistics": "organizationalEntityShareStatistics",
-                "follower_statistics": "organizationalEntityFollowerStatistics",
-                "page_statistics": "organizationPageStatistics",
-            }[stream.name]
-            finder = "organization" if stream.name == "page_statistics" else "organizationalEntity"
-            for chunk in window.chunks(MAX_STATS_DAYS):
-                query = f"q={finder}&{finder}={org}&timeIntervals={time_intervals(chunk)}"
-                body = self._get(path, query)
-                self._require_elements(body, path)
-                yield self._page(stream.name, path, query, body)
-        elif stream.name == "network_size":
-            path = f"networkSizes/{org}"
-            query = "edgeType=COMPANY_FOLLOWED_BY_MEMBER"
-            body = self._get(path, query)
-            if not isinstance(body, dict) or "firstDegreeSize" not in body:
-                raise MalformedResponseError(f"LinkedIn networkSizes for {self.urn}: no firstDegreeSize")
-            yield self._page(stream.name, path, query, body)
-        elif stream.name == "posts":
+        query = "&".join(f"{k}={str(v).format(org=org)}" for k, v in spec.params(chunk).items())
+        return f"{self.base}/{spec.path.format(org=org)}?{query}", None
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield raw pages of a stream for a window: posts by hand, the rest as declared."""
+        if stream.name == "posts":
             yield from self._fetch_posts(window)
+        else:
+            yield from super().fetch(stream, window)
 
     def _require_elements(self, body: Any, path: str) -> None:
         if not isinstance(body, dict) or not isinstance(body.get("elements"), list):
@@ -351,32 +387,10 @@ class LinkedInConnector(TokenConnector):
 
     def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
         """Records of one landed page."""
-        if stream.name == "share_statistics":
-            for el in page.body["elements"]:
-                day = ms_to_day(el["timeRange"]["start"])
-                stats = el.get("totalShareStatistics") or {}
-                for source, metric in SHARE_METRICS.items():
-                    if source in stats:  # uniqueImpressionsCount is not given for every window: NULL
-                        yield Kind.DAILY_METRICS, _daily(day, metric, source, stats[source], el)
-        elif stream.name == "follower_statistics":
-            for el in page.body["elements"]:
-                gains = el.get("followerGains") or {}
-                total = (gains.get("organicFollowerGain") or 0) + (gains.get("paidFollowerGain") or 0)
-                yield Kind.DAILY_METRICS, _daily(ms_to_day(el["timeRange"]["start"]), "follower_gain",
-                                                 "followerGains", total, el)  # fmt: skip
-        elif stream.name == "page_statistics":
-            for el in page.body["elements"]:
-                views = ((el.get("totalPageStatistics") or {}).get("views") or {}).get("allPageViews") or {}
-                if "pageViews" in views:
-                    yield Kind.DAILY_METRICS, _daily(ms_to_day(el["timeRange"]["start"]), "page_views",
-                                                     "allPageViews.pageViews", views["pageViews"], el)  # fmt: skip
-        elif stream.name == "network_size":
-            # networkSizes has no history: the total as of the day it was fetched (a daily snapshot).
-            day = dt.date.fromisoformat(page.request["fetched_on"]) - dt.timedelta(days=1)
-            yield Kind.DAILY_METRICS, _daily(day, "followers", "firstDegreeSize", page.body["firstDegreeSize"],
-                                             page.body)  # fmt: skip
-        elif stream.name == "posts":
+        if stream.name == "posts":
             yield from self._parse_posts(page)
+        else:
+            yield from super().parse(stream, page)
 
     def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
         edge = page.request.get("edge")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
 
 from connectors.errors import PermanentError
 
@@ -20,15 +23,15 @@ class UnknownNetworkError(LookupError, PermanentError):
 
 
 @cache
-def available() -> dict[str, Any]:
+def available() -> dict[str, type[Connector]]:
     """Network name -> connector class, for every installed connector."""
-    found: dict[str, Any] = {}
+    found: dict[str, type[Connector]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found[ep.name] = ep.load()
     return found
 
 
-def get(network: str) -> Any:
+def get(network: str) -> type[Connector]:
     """The connector class for a network."""
     connectors = available()
     try:

@@ -28,7 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from connectors.base import Account, ApiError, ConnectorWarning, Credentials, Kind, Page, Stream, Window
+from connectors.base import (
+    Account,
+    ApiError,
+    ConnectorDefaults,
+    ConnectorWarning,
+    Credentials,
+    Kind,
+    Page,
+    Stream,
+    Window,
+)
 
 SUFFIXES = (".csv", ".xlsx")
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -263,7 +273,7 @@ def post_id(post: str) -> str:
     return "xing-" + hashlib.sha256(post.strip().lower().encode("utf-8")).hexdigest()[:16]
 
 
-class XingConnector:
+class XingConnector(ConnectorDefaults):
     """Imports the files dropped into an account's `import_dir`."""
 
     network: ClassVar[str] = "xing"

@@ -192,7 +192,7 @@ def land(
     extra: dict[str, Any] | None = None,
 ) -> Manifest:
     """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
-    account = connector.account  # type: ignore[attr-defined]
+    account = connector.account
     final = run_dir(root, connector.network, account.id, run_id)
     tmp = final.with_name(final.name + f".tmp-{_HOST}-{os.getpid()}")
     remove_stale_tmp(final.parent)

@@ -14,6 +14,7 @@ import pytest
 
 from connectors import registry
 from connectors.base import Account, ConnectorError, Credentials, Kind, Window
+from connectors.testing import run_contract
 from socialmetrics import landing, pipeline
 from socialmetrics.sandbox.server import SandboxServer, sandbox_apps
 
@@ -101,3 +102,10 @@ def test_an_unknown_account_fails_with_a_connector_error(sandboxed, tmp_path) ->
         landing.land(connector, {s.name: WINDOW for s in cls.streams}, root=tmp_path, run_id="r1")
     assert "000000" in str(err.value)
     assert not list(tmp_path.rglob("manifest.json"))
+
+
+@pytest.mark.parametrize("network", SANDBOXED)
+def test_the_plugin_contract_holds_for_every_sandboxed_network(network: str) -> None:
+    """The one-line contract a plugin runs (connectors.testing.run_contract) holds for the built-ins too."""
+    counts = run_contract(registry.get(network), sandbox_apps()[network], today=TODAY, window=WINDOW)
+    assert sum(counts.values()) > 0

@@ -3,80 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.metadata import entry_points
-from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
+
+from connectors.testing import App, FakeServer
 
 SANDBOX_GROUP = "socialmetrics.sandboxes"
+__all__ = ["App", "SandboxServer", "airflow_conn_env", "sandbox_apps", "start_all", "start_unless_credentials"]
 
 
-class App(Protocol):
-    """A transport-free fake API."""
-
-    base_url: str
-
-    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        """Answer one GET."""
-        ...
-
-
-class SandboxServer:
-    """One fake API on 127.0.0.1, on a free port unless one is given."""
-
-    def __init__(self, app: App, port: int = 0) -> None:
-        self.app = app
-        handler = self._handler(app)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        app.base_url = self.base_url
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @staticmethod
-    def _handler(app: App) -> type[BaseHTTPRequestHandler]:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                parts = urlsplit(self.path)
-                if hasattr(app, "handle_request"):  # APIs that read the raw query and headers (Rest.li)
-                    status, headers, body = app.handle_request(parts.path, parts.query, dict(self.headers))
-                else:
-                    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-                    status, headers, body = app.handle(parts.path, query)
-                raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                content_type = "text/html" if isinstance(body, bytes) else "application/json; charset=UTF-8"
-                self.send_header("Content-Type", content_type)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                try:
-                    self.wfile.write(raw)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                return  # quiet: the request lines carry tokens
-
-        return Handler
-
-    def start(self) -> SandboxServer:
-        """Serve in a background thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+SandboxServer = FakeServer  # one fake API on loopback (connectors/testing.py, shared with plugins)
 
 
 def sandbox_apps() -> dict[str, type]:

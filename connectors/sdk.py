@@ -1,0 +1,307 @@
+"""Declared streams: a stream is data, one engine fetches and parses every declared stream.
+
+A network module declares each stream as a `Declared` (endpoint path, parameters from the window,
+paginator, record path, primary key, the record field its window applies to, the API's largest
+window per request, metric mapping, parent stream) and keeps only what is its own as hooks: how a
+record becomes rows (`to_rows`), how its errors read (the `ErrorPolicy` of connectors/http.py),
+which per-record errors skip one parent instead of failing the run (`skip_error`), and how a record
+is made safe to land (`prepare_record`, then the allow-list `keep`).
+
+The engine (`DeclaredConnector`) does the rest once: chunks the window, pages with loop guards
+(`HttpClient.paginate`), walks a parent stream's records for a child stream (the parent context
+travels in each child page's `request`, so `parse` stays pure), scrubs and lands.
+Compare Singer SDK's `RESTStream` (path, records_jsonpath, primary_keys, replication_key) and dlt's
+rest_api resources; the paginators below are a small set in the spirit of dlt's `BasePaginator`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from connectors.allowlist import Spec, keep
+from connectors.base import (
+    ConnectorError,
+    ConnectorWarning,
+    Kind,
+    MalformedResponseError,
+    Page,
+    Stream,
+    TokenConnector,
+    Window,
+)
+from connectors.http import HttpClient, scrub_obj
+
+Request = tuple[str, dict[str, Any] | None]
+Rows = Iterator[tuple[Kind, dict[str, Any]]]
+
+
+def dig(obj: Any, path: tuple[str, ...]) -> Any:
+    """The value at `path` inside nested dicts, or None where a step is missing (`()` is `obj`)."""
+    for step in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(step)
+    return obj
+
+
+# -- paginators: each answers "what is the next request after this answer?" (None: the last page).
+# The loop guard (the same request twice, more than MAX_PAGES) lives in HttpClient.paginate.
+
+
+class Paginator:
+    """One page only: the answer has no paging."""
+
+    def next_request(self, body: Any, url: str, params: dict[str, Any] | None) -> Request | None:
+        """The request for the page after `body`, or None."""
+        return None
+
+
+@dataclass(frozen=True)
+class NextUrlPaginator(Paginator):
+    """Follow a full URL the API gives (Graph's `paging.next`); it carries every parameter (and the
+    token, which is why landed requests are scrubbed)."""
+
+    path: tuple[str, ...] = ("paging", "next")
+
+    def next_request(self, body: Any, url: str, params: dict[str, Any] | None) -> Request | None:
+        """The URL at `path`, as given."""
+        nxt = dig(body, self.path)
+        return (nxt, None) if isinstance(nxt, str) and nxt else None
+
+
+@dataclass(frozen=True)
+class CursorParamPaginator(Paginator):
+    """Send the cursor at `cursor_path` back as parameter `param`; stop when `more_path` is absent
+    (Graph: `paging.cursors.after` is there on the last page too, only `paging.next` says more exists)
+    or, without a `more_path`, when the cursor is absent."""
+
+    cursor_path: tuple[str, ...] = ("paging", "cursors", "after")
+    param: str = "after"
+    more_path: tuple[str, ...] | None = ("paging", "next")
+
+    def next_request(self, body: Any, url: str, params: dict[str, Any] | None) -> Request | None:
+        """Same URL and parameters, with the cursor."""
+        cursor = dig(body, self.cursor_path)
+        if not cursor or (self.more_path is not None and not dig(body, self.more_path)):
+            return None
+        return url, {**(params or {}), self.param: cursor}
+
+
+@dataclass(frozen=True)
+class OffsetPaginator(Paginator):
+    """start/count paging (Rest.li): the next start is start + count until a page holds fewer than
+    `count` records or `total_path` says all were read."""
+
+    records: tuple[str, ...] = ("elements",)
+    start_param: str = "start"
+    count_param: str = "count"
+    total_path: tuple[str, ...] | None = ("paging", "total")
+
+    def next_request(self, body: Any, url: str, params: dict[str, Any] | None) -> Request | None:
+        """The next offset, or None after the last page."""
+        params = dict(params or {})
+        start, count = int(params.get(self.start_param, 0)), int(params.get(self.count_param, 0))
+        got = dig(body, self.records)
+        got_n = len(got) if isinstance(got, list) else 0
+        if count <= 0 or got_n == 0 or got_n < count:
+            return None
+        total = dig(body, self.total_path) if self.total_path else None
+        if isinstance(total, int) and start + got_n >= total:
+            return None
+        return url, {**params, self.start_param: start + got_n}
+
+
+SINGLE_PAGE = Paginator()
+
+
+# -- declared streams ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a record's rows may depend on, all read from the landed page's request (so parsing needs
+    no connector state): the day it was fetched, the window chunk, the parent record's fields, the
+    stream's metric mapping."""
+
+    fetched_on: dt.date
+    window: Window | None
+    parent: Mapping[str, Any]
+    metric_map: Mapping[str, str | None]
+
+    def metric(self, source: str) -> str | None:
+        """The unified metric name of a network's metric; None (kept raw, never mapped) when unknown."""
+        return self.metric_map.get(source)
+
+
+ParamsFn = Callable[[Window], dict[str, Any]]
+RowsFn = Callable[[Context, dict[str, Any]], Rows]
+
+
+def no_params(window: Window) -> dict[str, Any]:
+    """A stream whose request does not depend on the window."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One stream as data. `path` may name `{account_id}` and, for a child stream, `{parent_id}`."""
+
+    stream: Stream
+    path: str
+    to_rows: RowsFn  # one (landed) record -> rows of the unified raw kinds
+    params: ParamsFn = no_params  # query parameters from the window chunk
+    paginator: Paginator = SINGLE_PAGE
+    records: tuple[str, ...] = ("data",)  # where the records are in an answer; () is the answer itself
+    primary_key: tuple[str, ...] = ("id",)
+    window_field: str | None = None  # the record field the window applies to (documents it; run_contract checks rows)
+    chunk_days: int | None = None  # the API's largest window per request; None: the whole window at once
+    metric_map: Mapping[str, str | None] = field(default_factory=dict)
+    parent: str | None = None  # a stream whose records this one reads one request per record
+    parent_fields: tuple[str, ...] = ("id",)  # what of a parent record a child page carries
+    parent_filter: Callable[[Mapping[str, Any]], bool] | None = None  # parents worth a request
+    keep: Spec | None = None  # allow-list of a record (connectors/allowlist.py); None keeps it whole
+
+    @property
+    def name(self) -> str:
+        """The stream's name."""
+        return self.stream.name
+
+
+class DeclaredConnector(TokenConnector):
+    """The engine: `fetch` and `parse` for every stream in `declared`; the network adds hooks only."""
+
+    declared: ClassVar[tuple[Declared, ...]] = ()
+    # Streams still coded by hand (fetch/parse overridden for them), listed after the declared ones.
+    custom_streams: ClassVar[tuple[Stream, ...]] = ()
+    network: ClassVar[str] = ""
+    streams: ClassVar[tuple[Stream, ...]] = ()
+    base: str = ""  # the API base URL the paths are appended to (set by the network's constructor)
+    http: HttpClient
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.declared:
+            cls.streams = tuple(d.stream for d in cls.declared) + cls.custom_streams
+            names = {d.name for d in cls.declared}
+            for d in cls.declared:
+                if d.parent is not None and d.parent not in names:
+                    raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared parent {d.parent!r}")
+
+    # -- hooks (override what the network needs) ----------------------------------------------------
+
+    def auth_params(self) -> dict[str, Any]:
+        """Query parameters every request carries (Graph: the access token). Never landed."""
+        return {}
+
+    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        """A record made safe before the allow-list runs (authors hashed, mentions replaced)."""
+        return record
+
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """The first request of a stream for a window chunk (and parent): URL and query parameters. A network
+        with its own query syntax (Rest.li 2.0) builds the query string itself and returns no parameters."""
+        return self.url(spec, parent), {**spec.params(chunk), **self.auth_params()}
+
+    def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
+        """For a child stream: a message when this error means "skip this one parent" (warned, the run
+        goes on), None to fail."""
+        return None
+
+    # -- the engine -------------------------------------------------------------------------------
+
+    def spec(self, name: str) -> Declared:
+        """The declaration of a stream."""
+        for d in self.declared:
+            if d.name == name:
+                return d
+        raise ValueError(f"{self.network} has no stream {name!r}")
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield scrubbed raw pages of a stream for a window."""
+        spec = self.spec(stream.name)
+        if spec.parent is None:
+            for chunk in window.chunks(spec.chunk_days) if spec.chunk_days else [window]:
+                yield from self._pages(spec, chunk, {})
+            return
+        for parent in self._parent_records(spec.parent, window):
+            if spec.parent_filter is not None and not spec.parent_filter(parent):
+                continue
+            try:
+                yield from self._pages(spec, window, {k: parent.get(k) for k in spec.parent_fields})
+            except ConnectorError as exc:
+                message = self.skip_error(spec, exc, parent)
+                if message is None:
+                    raise
+                self._warnings.append(ConnectorWarning(spec.name, exc.code or "skipped", message))
+
+    def _parent_records(self, name: str, window: Window) -> list[dict[str, Any]]:
+        """The parent stream's landed records for `window`: those read when it was fetched in this run,
+        else read now (the parent may not be in this run's streams)."""
+        cache: dict[tuple[str, Window], list[dict[str, Any]]] = self.__dict__.setdefault("_parents", {})
+        if (name, window) not in cache:
+            parent = self.spec(name)
+            records: list[dict[str, Any]] = []
+            for page in self.fetch(parent.stream, window):
+                records.extend(r for r in page.body.get("data", []) if isinstance(r, dict))
+            cache[(name, window)] = records
+        return cache[(name, window)]
+
+    def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
+        """The endpoint of a stream for this account (and parent record)."""
+        account_id = self.account.id
+        return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
+
+    def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
+        url, params = self.request(spec, chunk, parent)
+        secrets = [self.credentials.token]
+        cached: list[dict[str, Any]] | None = None
+        if spec.parent is None and any(d.parent == spec.name for d in self.declared):
+            cached = self.__dict__.setdefault("_parents", {}).setdefault((spec.name, chunk), [])
+        for body, page_url, page_params in self.http.paginate(url, params, spec.paginator.next_request):
+            found = dig(body, spec.records)
+            if spec.records == () and isinstance(found, dict):
+                found = [found]
+            if not isinstance(found, list):
+                where = ".".join(spec.records) or "the answer"
+                raise MalformedResponseError(
+                    f"{self.network} {spec.name} for account {self.account.id}: {where} is not a list of records "
+                    f"(got {str(body)[:120]!r})."
+                )
+            landed = []
+            for record in found:
+                if not isinstance(record, dict):
+                    raise MalformedResponseError(f"{self.network} {spec.name}: not an object: {str(record)[:80]}")
+                missing = [k for k in spec.primary_key if record.get(k) in (None, "")]
+                if missing:
+                    raise MalformedResponseError(f"{self.network} {spec.name}: a record without {', '.join(missing)}")
+                prepared = self.prepare_record(spec, record)
+                landed.append(keep(prepared, spec.keep) if spec.keep is not None else prepared)
+            if cached is not None:
+                cached.extend(landed)
+            request = {
+                "url": page_url,
+                "params": {k: v for k, v in (page_params or {}).items() if k not in self.auth_params()},
+                "fetched_on": self.today.isoformat(),
+                "window": chunk.to_json(),
+                "parent": dict(parent),
+            }
+            yield Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed}, secrets))
+
+    def parse(self, stream: Stream, page: Page) -> Rows:
+        """Rows of a landed page: each record through its stream's `to_rows` (pure, no I/O)."""
+        spec = self.spec(stream.name)
+        request = page.request
+        window = request.get("window")
+        ctx = Context(
+            fetched_on=dt.date.fromisoformat(request.get("fetched_on") or self.today.isoformat()),
+            window=Window(dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]))
+            if window
+            else None,
+            parent=request.get("parent") or {},
+            metric_map=spec.metric_map,
+        )
+        for record in page.body.get("data", []):
+            yield from spec.to_rows(ctx, record)
