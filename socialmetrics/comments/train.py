@@ -6,7 +6,7 @@ Reads the TRAIN splits of the corpora in CORPORA (never their DEV splits, never 
 licence forbids a shipped model) plus `data/train.csv`, holds out a stratified slice of the corpora's train rows
 for evaluation (`held_out`), uses another slice to fit the softmax temperature (calibration), trains one linear
 head per language on the rest and writes `data/sentiment_model.npz`. Deterministic: the same data gives the same
-file. About two minutes on one core. See docs/comments.md.
+file. One to three minutes on one core. See docs/comments.md.
 """
 
 from __future__ import annotations
