@@ -12,7 +12,7 @@ import pytest
 from socialmetrics.comments import CONFIDENCE_THRESHOLD, CommentAnalyzer, get_analyzer
 from socialmetrics.comments.model import MODEL_FILE, SentimentModel
 from socialmetrics.comments.text import EMOJI, tokenize
-from socialmetrics.comments.train import CORPORA, Row, data_dir, split_train, train
+from socialmetrics.comments.train import CORPORA, Row, data_dir, nb_scale, split_train, train
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 
@@ -222,6 +222,21 @@ def test_training_twice_gives_the_same_weights(tmp_path: Path) -> None:
         assert sorted(first.files) == sorted(second.files)
         for name in first.files:
             assert np.array_equal(first[name], second[name]), name
+
+
+def test_nb_scale_weighs_telling_columns_up_and_leaves_the_rules_features_alone() -> None:
+    """Given a column seen only in positive rows, one seen in every row and one dense feature, when NB scales are
+    computed, then the telling column weighs over four times the uniform one and the dense one exactly 1."""
+    from scipy import sparse
+
+    x = sparse.csr_matrix(
+        np.array([[1, 1, 0.5], [1, 1, 0.2], [0, 1, 0.1], [0, 1, 0.9], [0, 1, 0.3], [0, 1, 0.4]], dtype=np.float32)
+    )
+    y = np.array([0, 0, 1, 1, 2, 2])
+    scale = nb_scale(x, y, n_dense=1)
+    assert scale[0] > 1.2
+    assert scale[0] > 4 * scale[1]
+    assert scale[2] == 1.0
 
 
 def test_a_missing_data_folder_says_where_to_point(tmp_path: Path) -> None:
