@@ -202,23 +202,29 @@ def _tiny_data(folder: Path, germeval_text: str = "Die Bahn informiert") -> Path
     return folder
 
 
-def test_the_training_command_writes_a_model_that_loads(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny data folder and the model trained on it (a training run costs seconds: done once here)."""
+    folder = _tiny_data(tmp_path_factory.mktemp("trained") / "tone")
+    out = folder.parent / "model.npz"
+    train(folder, out, log=lambda _: None)
+    return folder, out
+
+
+def test_the_training_command_writes_a_model_that_loads(trained: tuple[Path, Path]) -> None:
     """Given a tiny data folder, when the model is trained, then the archive loads and tells the classes apart."""
-    out = tmp_path / "model.npz"
-    train(_tiny_data(tmp_path / "tone"), out, log=lambda _: None)
-    model = SentimentModel.load(out)
+    model = SentimentModel.load(trained[1])
     texts, lexicon, langs = _inputs(["Super Service, danke!", "Terrible service", "Gibt es Parkplätze?"])
     proba = model.predict_proba(texts, lexicon, langs)
     assert proba.shape == (3, 3) and np.allclose(proba.sum(axis=1), 1.0)
     assert [int(p.argmax()) for p in proba[:2]] == [0, 2]
 
 
-def test_training_twice_gives_the_same_weights(tmp_path: Path) -> None:
-    folder = _tiny_data(tmp_path / "tone")
-    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
-    train(folder, a, log=lambda _: None)
-    train(folder, b, log=lambda _: None)
-    with np.load(a) as first, np.load(b) as second:
+def test_training_twice_gives_the_same_weights(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    folder, first_model = trained
+    again = tmp_path / "again.npz"
+    train(folder, again, log=lambda _: None)
+    with np.load(first_model) as first, np.load(again) as second:
         assert sorted(first.files) == sorted(second.files)
         for name in first.files:
             assert np.array_equal(first[name], second[name]), name
