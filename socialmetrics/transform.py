@@ -85,7 +85,8 @@ def widen(start: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.d
 
 
 def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
-    """All models in layer order (within a layer, files read only lower layers)."""
+    """All models in dependency order: a model runs after every model whose table its SQL reads (found in
+    the SQL, comments left out); ties keep layer and file order. A core model may not read a mart."""
     found = []
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
@@ -93,7 +94,35 @@ def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
             if not model.table.startswith(f"{layer}."):
                 raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
             found.append(model)
-    return found
+    return _in_dependency_order(found)
+
+
+TABLE_REF_RE = re.compile(r"\b((?:core|marts)\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+
+
+def dependencies(model: SqlModel, tables: set[str]) -> set[str]:
+    """The tables of other models that `model`'s SQL reads."""
+    code = re.sub(r"--[^\n]*", "", model.sql)
+    return {ref.lower() for ref in TABLE_REF_RE.findall(code)} & tables - {model.table}
+
+
+def _in_dependency_order(found: list[SqlModel]) -> list[SqlModel]:
+    tables = {m.table for m in found}
+    pending = {m.table: dependencies(m, tables) for m in found}
+    for m in found:
+        upper = [d for d in pending[m.table] if LAYERS.index(d.split(".")[0]) > LAYERS.index(m.table.split(".")[0])]
+        if upper:
+            raise SqlFileError(f"{m.path}: {m.table} reads {', '.join(sorted(upper))} of a higher layer")
+    ordered: list[SqlModel] = []
+    done: set[str] = set()
+    while len(ordered) < len(found):
+        ready = [m for m in found if m.table not in done and pending[m.table] <= done]
+        if not ready:
+            cycle = sorted(t for t in pending if t not in done)
+            raise SqlFileError(f"sql/ models read each other in a cycle: {', '.join(cycle)}")
+        ordered.append(ready[0])
+        done.add(ready[0].table)
+    return ordered
 
 
 def _params(sql: str, values: dict[str, object]) -> dict[str, object]:
