@@ -328,6 +328,12 @@ def report_figures_against_marts(built: Built, html: str, week: Week) -> int:
             expected = fmt(found[0][0] if found else None)
             assert page.network_rows[row_label][col].split(" (")[0] == expected, (label, row_label)
             compared += 1
+    posts = built.query(
+        "SELECT count(*) FROM marts.post_performance WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) "
+        "BETWEEN ? AND ?",
+        [week.start, week.end],
+    )[0][0]
+    assert bool(page.post_rows) == bool(posts)
     for post_id, cells in page.post_rows.items():
         impressions, reach, engagements, rate, comments = built.query(
             "SELECT impressions, reach, engagements, engagement_rate, comments FROM marts.post_performance "
