@@ -1,14 +1,17 @@
 -- table: marts.account_weekly
 -- grain: one row per network, account and ISO week (Monday) with numbers, posts or comments, plus
 --        network 'all' / account_id 'all' rows for the company
--- window: none (a week's comments and posts arrive with the posts' 90-day window, its numbers with the
---         daily lookback: the whole table is rebuilt, from weekly sums that are cheap to redo)
--- params: $tz (the company's time zone: the week of a post or comment is its local calendar week)
+-- key: network, account_id, week_start
+-- window: week_start by week
+-- family: since (a run's comments arrive after their posts were published: every week from the earliest
+--         day it loaded to the last is rebuilt)
+-- params: $start, $end (DATE, whole weeks); $tz (the company's time zone: the week of a post or comment is
+--         its local calendar week); $comment_networks (networks whose connector loads comment texts)
 -- What the weekly report shows, with how much data stands behind each figure: <figure>_days counts the
 -- days of the week the account reported it (7 = a whole week). Rates are ratios of sums over the days
 -- that have both parts: engagement_rate = rate_engagements / rate_impressions. comments is the
 -- network's own count, or (comments_source 'loaded') the comments loaded where the network gives no
--- page total (Facebook); comments_loaded / comments_analysed / comments_confident count the texts in
+-- page total but its comments are loaded (Facebook: 0 on a day with numbers and no comment); comments_loaded / comments_analysed / comments_confident count the texts in
 -- core.comment, their classified and their confidently classified share. Company rows add the
 -- accounts up (the comment texts of the accounts whose comments they count); <figure>_accounts lists the accounts ('network/account_id') behind each company figure
 -- and <figure>_whole is true when every one of them reported it on all 7 days, so comparisons can
@@ -16,6 +19,7 @@
 WITH daily AS (
     SELECT *, CAST(date_trunc('week', day) AS DATE) AS week_start
     FROM core.account_daily
+    WHERE day >= $start AND day < $end
 ),
 
 numbers AS (
@@ -54,12 +58,10 @@ texts AS (
         count(*) FILTER (WHERE sentiment = 'positive' AND sentiment_confident) AS confident_positive,
         count(*) FILTER (WHERE sentiment = 'negative' AND sentiment_confident) AS confident_negative
     FROM core.comment
-    WHERE created_at IS NOT NULL
+    WHERE created_at >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' - INTERVAL 1 DAY  -- a day's margin for $tz,
+      AND created_at < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC' + INTERVAL 1 DAY   -- so min/max prune
+      AND CAST(timezone($tz, created_at) AS DATE) >= $start AND CAST(timezone($tz, created_at) AS DATE) < $end
     GROUP BY ALL
-),
-
-with_texts AS (
-    SELECT DISTINCT network, account_id FROM core.comment
 ),
 
 posts AS (
@@ -69,7 +71,9 @@ posts AS (
         CAST(date_trunc('week', CAST(timezone($tz, published_at) AS DATE)) AS DATE) AS week_start,
         count(*) AS posts
     FROM core.post
-    WHERE published_at IS NOT NULL
+    WHERE published_at >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' - INTERVAL 1 DAY
+      AND published_at < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC' + INTERVAL 1 DAY
+      AND CAST(timezone($tz, published_at) AS DATE) >= $start AND CAST(timezone($tz, published_at) AS DATE) < $end
     GROUP BY ALL
 ),
 
@@ -95,16 +99,17 @@ per_account AS (
         -- the network's count; where it gives none but its comments are loaded (Facebook), those counted
         CASE
             WHEN coalesce(n.network_comment_days, 0) > 0 THEN n.network_comments
-            WHEN w.network IS NOT NULL AND coalesce(n.days_with_data, 0) > 0 THEN coalesce(t.comments_loaded, 0)
+            WHEN list_contains($comment_networks, network) AND coalesce(n.days_with_data, 0) > 0
+                THEN coalesce(t.comments_loaded, 0)
         END AS comments,
         CASE
             WHEN coalesce(n.network_comment_days, 0) > 0 THEN n.network_comment_days
-            WHEN w.network IS NOT NULL THEN coalesce(n.days_with_data, 0)
+            WHEN list_contains($comment_networks, network) THEN coalesce(n.days_with_data, 0)
             ELSE 0
         END AS comments_days,
         CASE
             WHEN coalesce(n.network_comment_days, 0) > 0 THEN 'network'
-            WHEN w.network IS NOT NULL AND coalesce(n.days_with_data, 0) > 0 THEN 'loaded'
+            WHEN list_contains($comment_networks, network) AND coalesce(n.days_with_data, 0) > 0 THEN 'loaded'
         END AS comments_source,
         coalesce(t.comments_loaded, 0) AS comments_loaded,
         coalesce(t.comments_analysed, 0) AS comments_analysed,
@@ -115,7 +120,6 @@ per_account AS (
     FROM numbers AS n
     FULL OUTER JOIN texts AS t USING (network, account_id, week_start)
     FULL OUTER JOIN posts AS p USING (network, account_id, week_start)
-    LEFT JOIN with_texts AS w USING (network, account_id)
 ),
 
 company AS (

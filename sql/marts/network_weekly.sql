@@ -1,7 +1,9 @@
 -- table: marts.network_weekly
 -- grain: one row per network, account and ISO week (Monday), plus network 'all' / account 'all'
 --        rows for the company as a whole
+-- key: network, account_id, week_start
 -- window: week_start by week
+-- family: day
 -- params: $start, $end (DATE): widened by the runner to whole weeks
 -- Rates are ratios of sums: engagement_rate = engagements / impressions, engagement_rate_by_reach =
 -- engagements / reach_daily_sum. reach_daily_sum adds daily unique reach, so it counts a person

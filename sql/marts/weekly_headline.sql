@@ -1,8 +1,10 @@
 -- table: marts.weekly_headline
 -- grain: one row per ISO week (Monday) of the company and headline figure (reach, engagement_rate,
 --        follower_gain, comments)
--- window: none (reads the company rows of marts.account_weekly, a few hundred weeks)
--- params: none
+-- key: week_start, figure
+-- window: week_start by week
+-- family: since (a week's comparisons read the 4 weeks before it: a change reaches the later weeks)
+-- params: $start, $end (DATE, whole weeks): the weeks written; it reads from 4 weeks before $start
 -- The report's headline comparisons, like for like: a week is compared only with a week that has the
 -- same accounts behind the figure (accounts) and every one of them on all 7 days (whole), on both
 -- sides. previous_status says why a comparison with the week before is missing: 'ok', 'no_value'
@@ -13,7 +15,8 @@
 -- Changes: relative for reach and comments (0.12 = +12 %), in rate points for engagement_rate
 -- (0.004 = +0.4 points), a difference for follower_gain; NULL unless the status is 'ok'.
 WITH company AS (
-    SELECT * FROM marts.account_weekly WHERE network = 'all' AND account_id = 'all'
+    SELECT * FROM marts.account_weekly
+    WHERE network = 'all' AND account_id = 'all' AND week_start >= $start - INTERVAL 28 DAY AND week_start < $end
 ),
 
 figures AS (
