@@ -36,7 +36,10 @@ log = logging.getLogger(__name__)
 LAYERS = ("core", "marts")
 DEFAULT_TZ = "Europe/Berlin"
 ALL_TIME = (BASE_ALL_TIME.start, BASE_ALL_TIME.end)
-HEADER_RE = re.compile(r"^--\s*(table|grain|key|window|family|params):\s*(.+?)\s*$", re.MULTILINE)
+HEADER_RE = re.compile(r"^--\s*(table|grain|key|window|family|params|variants):\s*(.+?)\s*$", re.MULTILINE)
+# `-- variants: week -> marts.network_weekly, month -> marts.network_monthly`: one file, one table per period,
+# the file's `{period}` replaced by the period's name (a word of the file itself, never a value from outside).
+VARIANT_RE = re.compile(r"^\s*(day|week|month)\s*->\s*([a-z_]+\.[a-z_][a-z0-9_]*)\s*$")
 # day: the days of daily numbers a run loaded; post: the window of the posts it loaded; since: from the
 # earliest day the run loaded anything to the end of history (comments arrive after their post, and a
 # week's comparison reads the weeks before it, so a change reaches every later week).
@@ -66,9 +69,30 @@ class SqlModel:
     family: str = "day"  # which of the run's loaded windows rebuilds it: daily numbers ('day') or posts ('post')
 
     @classmethod
-    def from_file(cls, path: Path) -> SqlModel:
-        """Parse a file's header."""
+    def from_path(cls, path: Path) -> list[SqlModel]:
+        """The models of a file: one, or one per period of its `-- variants:` header."""
         text = path.read_text(encoding="utf-8")
+        header = dict(HEADER_RE.findall(text))
+        if "variants" not in header:
+            return [cls.from_text(path, text)]
+        found = []
+        for variant in header["variants"].split(","):
+            match = VARIANT_RE.match(variant)
+            if match is None:
+                raise SqlFileError(f"{path}: '-- variants:' lists 'week -> schema.table' pairs, not {variant!r}")
+            period, table = match.groups()
+            body = re.sub(r"^--\s*(variants|table):.*$", "", text, flags=re.MULTILINE).replace("{period}", period)
+            found.append(cls.from_text(path, f"-- table: {table}\n{body.lstrip()}"))
+        return found
+
+    @classmethod
+    def from_file(cls, path: Path) -> SqlModel:
+        """Parse a file of one model."""
+        return cls.from_text(path, path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def from_text(cls, path: Path, text: str) -> SqlModel:
+        """Parse a model's header and SQL."""
         header = dict(HEADER_RE.findall(text))
         for key in ("table", "grain", "key", "window"):
             if key not in header:
@@ -112,10 +136,10 @@ def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     found = []
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
-            model = SqlModel.from_file(path)
-            if not model.table.startswith(f"{layer}."):
-                raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
-            found.append(model)
+            for model in SqlModel.from_path(path):
+                if not model.table.startswith(f"{layer}."):
+                    raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
+                found.append(model)
     return _in_dependency_order(found)
 
 

@@ -82,3 +82,30 @@ def test_a_model_that_writes_a_key_twice_fails_the_run_and_publishes_nothing(tmp
                                                    r"is not unique: e\.g\. 2 \(2 rows\)"):  # fmt: skip
         transform.run(con, dt.date(2026, 1, 1), dt.date(2026, 1, 2), sql_dir=tmp_path)
     assert con.execute("SELECT * FROM core.base").fetchall() == [(7,)]
+
+
+def test_one_rollup_file_gives_the_weekly_and_the_monthly_table(tmp_path: Path) -> None:
+    """Given one file with `-- variants: week -> ..., month -> ...`, the runner makes both tables from the same
+    SQL, `{period}` read as week and as month."""
+    header = (
+        "-- variants: week -> marts.per_week, month -> marts.per_month\n-- grain: one row per {period}\n"
+        "-- key: {period}_start\n-- window: {period}_start by {period}\n-- family: day\n"
+    )
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "rollup.sql").write_text(
+        header + "SELECT CAST(date_trunc('{period}', DATE '2026-11-18') AS DATE) AS {period}_start", encoding="utf-8"
+    )
+    found = {m.table: m for m in transform.models(tmp_path)}
+    assert sorted(found) == ["marts.per_month", "marts.per_week"]
+    assert (found["marts.per_week"].key, found["marts.per_week"].granularity) == (("week_start",), "week")
+    assert (found["marts.per_month"].key, found["marts.per_month"].granularity) == (("month_start",), "month")
+    con = duckdb.connect()
+    assert con.execute(found["marts.per_week"].sql).fetchall() == [(dt.date(2026, 11, 16),)]
+    assert con.execute(found["marts.per_month"].sql).fetchall() == [(dt.date(2026, 11, 1),)]
+
+
+def test_the_shipped_weekly_and_monthly_rollups_come_from_one_file() -> None:
+    found = {m.table: m for m in transform.models()}
+    weekly, monthly = found["marts.network_weekly"], found["marts.network_monthly"]
+    assert weekly.path == monthly.path and weekly.path.name == "network_rollup.sql"
+    assert weekly.sql.replace("week", "month") == monthly.sql.replace("week", "month")
