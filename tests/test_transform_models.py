@@ -109,3 +109,33 @@ def test_the_shipped_weekly_and_monthly_rollups_come_from_one_file() -> None:
     weekly, monthly = found["marts.network_weekly"], found["marts.network_monthly"]
     assert weekly.path == monthly.path and weekly.path.name == "network_rollup.sql"
     assert weekly.sql.replace("week", "month") == monthly.sql.replace("week", "month")
+
+
+def test_a_built_package_ships_the_sql_models_and_finds_them_without_the_source_tree(tmp_path: Path) -> None:
+    """`setup.py build_py` (what a wheel is made of) copies sql/ into socialmetrics/sql/; imported from there,
+    away from the clone, the runner finds every model."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    build = tmp_path / "build"
+    done = subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_py", "--build-lib", str(build)], cwd=repo, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(p.name for p in (build / "socialmetrics" / "sql" / "core").glob("*.sql")) == [
+        "account_daily.sql", "comment.sql", "post.sql",
+    ]  # fmt: skip
+    probe = (
+        "import socialmetrics.settings as s, socialmetrics.transform as t; "
+        "print(s.SQL_DIR); print(sorted(m.table for m in t.models()))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(build), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr[-2000:]
+    sql_dir, tables = found.stdout.splitlines()
+    assert sql_dir == str(build / "socialmetrics" / "sql")
+    assert tables == str(sorted(m.table for m in transform.models()))
