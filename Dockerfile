@@ -34,8 +34,8 @@ WORKDIR /opt/socialmetrics
 COPY requirements.lock ./
 RUN pip install --no-deps -r requirements.lock
 
-# The project itself, without resolving anything again. Editable, because the SQL models (sql/) and
-# the DAG (dags/) are read from the project folder (settings.SQL_DIR), not from site-packages.
+# The project itself, without resolving anything again. Editable, because the DAG (dags/) is read from the
+# project folder; the SQL models (sql/) are read from there too (a wheel ships them as socialmetrics/sql/).
 COPY --chown=airflow:0 pyproject.toml README.md ./
 COPY --chown=airflow:0 connectors ./connectors
 COPY --chown=airflow:0 socialmetrics ./socialmetrics

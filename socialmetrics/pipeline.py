@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from connectors import registry
 from connectors.base import Account, Credentials, PermanentError, Window
 from connectors.http import ErrorPolicy, HttpClient
-from socialmetrics import landing, settings, warehouse
+from socialmetrics import landing, readers, settings, warehouse
 from socialmetrics.config import Config, LimitsConfig, load_config
 
 if TYPE_CHECKING:  # the checks and transforms (pandas, Great Expectations) are imported by the writer only:
@@ -457,6 +457,7 @@ def publish(
     checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today)
     written = run_transform(run_id, windows, warehouse_path=warehouse_path, cfg=cfg, landing_root=landing_root,
                             today=today)  # fmt: skip
+    readers.publish(warehouse_path, run_id=run_id)  # the readers' copy of the marts (socialmetrics/readers.py)
     report = None
     if report_day is not None:
         from socialmetrics.report import build_weekly_report, report_due, send_report
@@ -478,8 +479,8 @@ def publish(
 
 
 def summary(warehouse_path: Path) -> str:
-    """A short text: rows per mart and the last day's reach and engagement per network."""
-    con = warehouse.connect(warehouse_path, read_only=True)
+    """A short text: rows per mart and the last day's reach and engagement per network (from the readers' copy)."""
+    con = readers.connect(warehouse_path)
     try:
         lines = ["Rows per mart:"]
         tables = con.execute(

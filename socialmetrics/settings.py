@@ -25,7 +25,9 @@ DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_DATA_DIR = "data"
 DUCKDB_POOL = "duckdb"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SQL_DIR = REPO_ROOT / "sql"
+# The SQL models: sql/ of the source tree (an editable install, the Docker image), else the copy a wheel
+# ships inside the package (setup.py puts it there).
+SQL_DIR = REPO_ROOT / "sql" if (REPO_ROOT / "sql" / "core").is_dir() else Path(__file__).resolve().parent / "sql"
 
 
 def config_path() -> Path:

@@ -1,15 +1,20 @@
-"""Runs sql/ files layer by layer (core, then marts), each replacing its window of one table.
+"""Runs the sql/ models in dependency order, each replacing its window of one table.
 
-Every file is a SELECT whose header names its table, grain and window column:
+Every file is a SELECT whose header is metadata the runner uses:
 
     -- table: marts.reach_daily
-    -- grain: one row per network, account and day
+    -- grain: one row per network, account and day        (in words)
+    -- key: network, account_id, day                      (the grain's columns: checked unique on every write)
     -- window: day            (or `none` for a table rebuilt whole)
     -- window: week_start by week   (the window is widened to whole weeks; `by month` likewise)
+    -- family: day            (windowed models: rebuilt over the days of daily numbers a run loaded,
+                               or `post`: over the window of the posts it loaded)
 
-The runner deletes the window's rows and inserts the query's rows for it, for every file, in one
-transaction: the marts change together or not at all. A table whose columns no longer match its
-file is rebuilt over all history.
+The order comes from the graph: a model runs after every model whose table its SQL reads. The runner
+deletes the window's rows and inserts the query's rows for it, for every file, in one transaction:
+the marts change together or not at all, and a model that writes a key of its grain twice stops the
+run (GrainError) before anything is published. A table whose columns no longer match its file is
+rebuilt over all history.
 """
 
 from __future__ import annotations
@@ -31,7 +36,19 @@ log = logging.getLogger(__name__)
 LAYERS = ("core", "marts")
 DEFAULT_TZ = "Europe/Berlin"
 ALL_TIME = (BASE_ALL_TIME.start, BASE_ALL_TIME.end)
-HEADER_RE = re.compile(r"^--\s*(table|grain|window|params):\s*(.+?)\s*$", re.MULTILINE)
+HEADER_RE = re.compile(r"^--\s*(table|grain|key|window|family|params|variants):\s*(.+?)\s*$", re.MULTILINE)
+# `-- variants: week -> marts.network_weekly, month -> marts.network_monthly`: one file, one table per period,
+# the file's `{period}` replaced by the period's name (a word of the file itself, never a value from outside).
+VARIANT_RE = re.compile(r"^\s*(day|week|month)\s*->\s*([a-z_]+\.[a-z_][a-z0-9_]*)\s*$")
+# day: the days of daily numbers a run loaded; post: the window of the posts it loaded; since: from the
+# earliest day the run loaded anything to the end of history (comments arrive after their post, and a
+# week's comparison reads the weeks before it, so a change reaches every later week).
+FAMILIES = ("day", "post", "since")
+KEY_RE = re.compile(r"^[a-z_][a-z0-9_]*(\s*,\s*[a-z_][a-z0-9_]*)*$")
+
+
+class GrainError(RuntimeError):
+    """A model wrote two rows for one key of its declared grain; nothing of the run was published."""
 
 
 class SqlFileError(ValueError):
@@ -48,27 +65,56 @@ class SqlModel:
     window_column: str | None
     sql: str
     granularity: str = "day"
+    key: tuple[str, ...] = ()
+    family: str = "day"  # which of the run's loaded windows rebuilds it: daily numbers ('day') or posts ('post')
 
-    @property
-    def family(self) -> str:
-        """'post' for models windowed by a publishing time, else 'day'."""
-        return "post" if self.window_column and "published_at" in self.window_column else "day"
+    @classmethod
+    def from_path(cls, path: Path) -> list[SqlModel]:
+        """The models of a file: one, or one per period of its `-- variants:` header."""
+        text = path.read_text(encoding="utf-8")
+        header = dict(HEADER_RE.findall(text))
+        if "variants" not in header:
+            return [cls.from_text(path, text)]
+        found = []
+        for variant in header["variants"].split(","):
+            match = VARIANT_RE.match(variant)
+            if match is None:
+                raise SqlFileError(f"{path}: '-- variants:' lists 'week -> schema.table' pairs, not {variant!r}")
+            period, table = match.groups()
+            body = re.sub(r"^--\s*(variants|table):.*$", "", text, flags=re.MULTILINE).replace("{period}", period)
+            found.append(cls.from_text(path, f"-- table: {table}\n{body.lstrip()}"))
+        return found
 
     @classmethod
     def from_file(cls, path: Path) -> SqlModel:
-        """Parse a file's header."""
-        text = path.read_text(encoding="utf-8")
+        """Parse a file of one model."""
+        return cls.from_text(path, path.read_text(encoding="utf-8"))
+
+    @classmethod
+    def from_text(cls, path: Path, text: str) -> SqlModel:
+        """Parse a model's header and SQL."""
         header = dict(HEADER_RE.findall(text))
-        for key in ("table", "grain", "window"):
+        for key in ("table", "grain", "key", "window"):
             if key not in header:
                 raise SqlFileError(f"{path}: header line '-- {key}: ...' is missing")
+        if not KEY_RE.match(header["key"]):
+            raise SqlFileError(f"{path}: '-- key:' names the grain's columns, comma-separated, not {header['key']!r}")
         words = header["window"].split()
         window = words[0]
         granularity = words[2] if len(words) >= 3 and words[1] == "by" else "day"
         if granularity not in ("day", "week", "month"):
             raise SqlFileError(f"{path}: window granularity must be day, week or month, not {granularity!r}")
+        family = (header.get("family") or ("day" if window == "none" else "")).split(" ")[0]
+        if family not in FAMILIES:
+            raise SqlFileError(
+                f"{path}: a windowed model needs '-- family: day' (rebuilt over the days of daily numbers a run "
+                f"loaded), '-- family: post' (over the window of the posts it loaded) or '-- family: since' (from "
+                f"the earliest day the run loaded to the end of history), not {family!r}"
+            )
         body = text.strip().rstrip(";")
-        return cls(path, header["table"], header["grain"], None if window == "none" else window, body, granularity)
+        columns = tuple(k.strip() for k in header["key"].split(","))
+        window_column = None if window == "none" else window
+        return cls(path, header["table"], header["grain"], window_column, body, granularity, columns, family)
 
 
 def widen(start: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.date]:
@@ -85,15 +131,44 @@ def widen(start: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.d
 
 
 def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
-    """All models in layer order (within a layer, files read only lower layers)."""
+    """All models in dependency order: a model runs after every model whose table its SQL reads (found in
+    the SQL, comments left out); ties keep layer and file order. A core model may not read a mart."""
     found = []
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
-            model = SqlModel.from_file(path)
-            if not model.table.startswith(f"{layer}."):
-                raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
-            found.append(model)
-    return found
+            for model in SqlModel.from_path(path):
+                if not model.table.startswith(f"{layer}."):
+                    raise SqlFileError(f"{path}: table {model.table} is not in layer '{layer}'")
+                found.append(model)
+    return _in_dependency_order(found)
+
+
+TABLE_REF_RE = re.compile(r"\b((?:core|marts)\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+
+
+def dependencies(model: SqlModel, tables: set[str]) -> set[str]:
+    """The tables of other models that `model`'s SQL reads."""
+    code = re.sub(r"--[^\n]*", "", model.sql)
+    return {ref.lower() for ref in TABLE_REF_RE.findall(code)} & tables - {model.table}
+
+
+def _in_dependency_order(found: list[SqlModel]) -> list[SqlModel]:
+    tables = {m.table for m in found}
+    pending = {m.table: dependencies(m, tables) for m in found}
+    for m in found:
+        upper = [d for d in pending[m.table] if LAYERS.index(d.split(".")[0]) > LAYERS.index(m.table.split(".")[0])]
+        if upper:
+            raise SqlFileError(f"{m.path}: {m.table} reads {', '.join(sorted(upper))} of a higher layer")
+    ordered: list[SqlModel] = []
+    done: set[str] = set()
+    while len(ordered) < len(found):
+        ready = [m for m in found if m.table not in done and pending[m.table] <= done]
+        if not ready:
+            cycle = sorted(t for t in pending if t not in done)
+            raise SqlFileError(f"sql/ models read each other in a cycle: {', '.join(cycle)}")
+        ordered.append(ready[0])
+        done.add(ready[0].table)
+    return ordered
 
 
 def _params(sql: str, values: dict[str, object]) -> dict[str, object]:
@@ -138,6 +213,11 @@ def run(
             window: tuple[dt.date, dt.date] | None = (start, end)
             if family_windows is not None and model.window_column is not None:
                 window = family_windows.get(model.family)
+                if model.family == "since":
+                    loaded = [w for w in family_windows.values() if w is not None]
+                    window = (min(w[0] for w in loaded), ALL_TIME[1]) if loaded else None
+            elif model.family == "since" and model.window_column is not None:
+                window = (start, ALL_TIME[1])
             if window is None:
                 if _columns(con, model.table) is not None:
                     log.info("%s: nothing of its kind was loaded; unchanged", model.table)
@@ -163,9 +243,27 @@ def derived_networks() -> list[str]:
     return sorted(n for n, cls in registry.available().items() if getattr(cls, "derives_daily_from_posts", False))
 
 
+def comment_networks() -> list[str]:
+    """Networks whose connector loads comment texts (a stream with the comments kind)."""
+    from connectors import registry
+    from connectors.base import Kind
+
+    return sorted(
+        n
+        for n, cls in registry.available().items()
+        if any(Kind.COMMENTS in stream.kinds for stream in getattr(cls, "streams", ()))
+    )
+
+
 def model_params(sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ) -> dict[str, object]:
-    """The named parameters a model's SQL uses: its window, the company time zone, derived networks."""
-    return _params(sql, {"start": start, "end": end, "tz": tz, "derived_networks": derived_networks()})
+    """The named parameters a model's SQL uses: its window, the company time zone, derived networks, the
+    networks that load comment texts."""
+    values = {"start": start, "end": end, "tz": tz}
+    if "$derived_networks" in sql:
+        values["derived_networks"] = derived_networks()
+    if "$comment_networks" in sql:
+        values["comment_networks"] = comment_networks()
+    return _params(sql, values)
 
 
 def _run_model(
@@ -201,9 +299,29 @@ def _run_model(
         con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql})", params)
         count = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()
     rows = int(count[0]) if count else 0
+    check_grain(con, model, (lo, hi) if model.window_column else None)
     con.execute(
         "INSERT INTO meta.transforms VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run_id, model.table, lo, hi, rows, full, dt.datetime.now(dt.UTC)],
     )
     log.info("%s: %d rows for %s..%s%s", model.table, rows, lo, hi, " (full rebuild)" if full else "")
     return rows
+
+
+def check_grain(con: duckdb.DuckDBPyConnection, model: SqlModel, window: tuple[dt.date, dt.date] | None) -> None:
+    """Raise GrainError when the rows just written hold a key of the model's grain twice."""
+    cols = ", ".join(f'"{c}"' for c in model.key)
+    where = f"WHERE {model.window_column} >= $start AND {model.window_column} < $end" if window else ""
+    params = {"start": window[0], "end": window[1]} if window else {}
+    dupes = con.execute(
+        f"SELECT {cols}, count(*) AS n FROM {model.table} {where} GROUP BY ALL HAVING count(*) > 1 "
+        f"ORDER BY n DESC LIMIT 3",
+        params,
+    ).fetchall()
+    if dupes:
+        examples = "; ".join(", ".join(str(v) for v in row[:-1]) + f" ({row[-1]} rows)" for row in dupes)
+        raise GrainError(
+            f"{model.table}: its grain ({', '.join(model.key)}, declared in {model.path.name}) is not unique: "
+            f"e.g. {examples}. Nothing of this run was published; fix the model's SQL (a join that "
+            f"multiplies rows, a missing de-duplication) and rerun the task."
+        )

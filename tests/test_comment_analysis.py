@@ -108,7 +108,10 @@ def test_english_sentiment(analyzer: CommentAnalyzer, text: str, expected: str) 
 
 def test_score_is_in_range_and_agrees_with_the_label(analyzer: CommentAnalyzer) -> None:
     texts = ["Einfach großartig!", "Total enttäuschend.", "Habt ihr morgen offen?", "ok", "🙂", "Terrible."]
-    for result in analyzer.analyze(texts):
+    results = list(analyzer.analyze(texts))
+    # both signs are exercised: an analyzer calling everything neutral would check nothing below
+    assert (results[0].sentiment, results[1].sentiment) == ("positive", "negative"), results[:2]
+    for result in results:
         assert -1.0 <= result.score <= 1.0
         if result.sentiment == "positive":
             assert result.score > 0

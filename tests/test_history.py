@@ -31,6 +31,8 @@ CORE_AND_MARTS = (
     "marts.post_performance",
     "marts.network_weekly",
     "marts.campaign_impact",
+    "marts.account_weekly",
+    "marts.weekly_headline",
 )
 
 

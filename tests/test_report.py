@@ -183,20 +183,25 @@ class Page(HTMLParser):
         self.figures: list[dict[str, Any]] = []
         self.network_rows: dict[str, list[str]] = {}
         self.network_columns: list[str] = []
+        self.post_rows: dict[str, list[str]] = {}
+        self.post_networks: dict[str, list[str]] = {}  # data-network of a posts table -> its post ids
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
         self._row_key: str | None = None
         self._table: str | None = None
+        self._table_network: str | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "table":
             self._table = a.get("class", "")
+            self._table_network = a.get("data-network")
         elif tag == "tr":
             self._row, self._row_key = [], a.get("data-figure") or a.get("data-post-id")
             if "data-post-id" in a and self._table:
                 self.post_ids["top" if "top" in self._table else "bottom"].append(a["data-post-id"])
+                self.post_networks.setdefault(self._table_network or "", []).append(a["data-post-id"])
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
         elif tag == "br" and self._cell is not None:
@@ -217,6 +222,8 @@ class Page(HTMLParser):
         elif tag == "tr" and self._row is not None:
             if self._row_key and self._table == "headline":
                 self.rows[self._row_key] = self._row
+            if self._row_key and self._table and "posts" in self._table:
+                self.post_rows[self._row_key] = self._row
             if self._table == "networks" and self._row:
                 if not self._row[0]:
                     self.network_columns = self._row[1:]
@@ -246,19 +253,113 @@ def week_sum(built: Built, sql: str, week: Week) -> Any:
     return built.query(sql, [week.start, week.end])[0][0]
 
 
-def test_headline_reach_is_the_weeks_sum_of_reach_daily_with_the_change_to_last_week(
+def test_headline_reach_is_the_weeks_sum_of_reach_daily_and_a_partial_week_is_compared_with_nothing(
     built: Built, html_de: str
 ) -> None:
-    sql = "SELECT sum(reach) FROM marts.reach_daily WHERE day BETWEEN ? AND ?"
-    reach, previous = week_sum(built, sql, WEEK), week_sum(built, sql, WEEK.shift(-1))
-    four = [week_sum(built, sql, WEEK.shift(-i)) for i in range(1, 5)]
+    """Given LinkedIn without numbers on 4 days of week 46, the reach (the week's sum of reach_daily) is shown,
+    but neither change: "–" with the reason in words, never a percentage over a partial week."""
+    reach = week_sum(built, "SELECT sum(reach) FROM marts.reach_daily WHERE day BETWEEN ? AND ?", WEEK)
+    previous = week_sum(built, "SELECT sum(reach) FROM marts.reach_daily WHERE day BETWEEN ? AND ?", WEEK.shift(-1))
     row = Page(html_de).rows["reach"]
     assert row[1] == i18n.number(reach, "de")  # e.g. 13.654
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", row[1])
-    change = round(100 * (reach / previous - 1))
-    # LinkedIn is missing 4 days of this week: the change is flagged as only partly comparable
-    assert row[2] == f"{'+' if change > 0 else i18n.MINUS}{abs(change)}{NBSP}%* Vorwoche: {i18n.number(previous, 'de')}"
-    assert row[3].endswith(f"Schnitt: {i18n.number(sum(four) / 4, 'de')}")
+    assert row[2] == (
+        f"– Vorwoche: {i18n.number(previous, 'de')} · nicht vergleichbar: diese Woche fehlen Tage "
+        "(LinkedIn 3 von 7 Tagen)"
+    )
+    assert row[3] == "– nicht vergleichbar: diese Woche fehlen Tage (LinkedIn 3 von 7 Tagen)"
+
+
+HEADLINE_FORMATS: dict[str, tuple[Any, Any]] = {  # figure: (value format, change format) as the report shows them
+    "reach": (lambda v: i18n.number(v, "de"), lambda c: i18n.change_percent(c, "de")),
+    "engagement_rate": (lambda v: i18n.percent(v, "de", 2), lambda c: i18n.points(c, "de", 2)),
+    "follower_gain": (lambda v: i18n.signed(v, "de"), lambda c: i18n.signed(c, "de")),
+    "comments": (lambda v: i18n.number(v, "de"), lambda c: i18n.change_percent(c, "de")),
+}
+NETWORK_ROWS = {  # label in the networks table: (marts.account_weekly column, format)
+    "Reichweite": ("reach", lambda v: i18n.number(v, "de")),
+    "Impressionen": ("impressions", lambda v: i18n.number(v, "de")),
+    "Interaktionen": ("engagements", lambda v: i18n.number(v, "de")),
+    "Engagement-Rate": ("engagement_rate", lambda v: i18n.percent(v, "de", 2)),
+    "Follower (Wochenende)": ("followers_end", lambda v: i18n.number(v, "de")),
+    "Follower-Zuwachs": ("follower_gain", lambda v: i18n.signed(v, "de")),
+    "Kommentare": ("comments", lambda v: i18n.number(v, "de")),
+    "Tage mit Daten": ("days_with_data", lambda v: f"{v or 0}/7"),
+}
+
+
+def report_figures_against_marts(built: Built, html: str, week: Week) -> int:
+    """Assert that every figure of the report's overview and post tables equals a query on the marts; returns
+    how many figures were compared (so a test can see the comparison was not empty)."""
+    page = Page(html)
+    compared = 0
+    for figure, (fmt, change_fmt) in HEADLINE_FORMATS.items():
+        value, previous, p_change, average, a_change = built.query(
+            "SELECT value, previous_value, previous_change, average_value, average_change FROM marts.weekly_headline "
+            "WHERE week_start = ? AND figure = ?",
+            [week.start, figure],
+        )[0]
+        row = page.rows[figure]
+        assert row[1].split(" ")[0] == fmt(value), figure
+        assert row[2].startswith(f"{change_fmt(p_change) if p_change is not None else '–'} Vorwoche: {fmt(previous)}")
+        assert row[3].startswith(change_fmt(a_change) if a_change is not None else "–"), figure
+        if average is not None:
+            assert f": {fmt(average)}" in row[3], figure
+        compared += 4
+    net = built.query(
+        "SELECT sum(net_sentiment * confident_comments) / sum(confident_comments) FROM marts.comment_sentiment "
+        "WHERE week_start = ? AND comments > 0 AND net_sentiment IS NOT NULL",
+        [week.start],
+    )[0][0]
+    if net is not None:
+        assert page.rows["tone"][1].startswith(i18n.signed(net, "de", 2))
+        compared += 1
+    analysed = built.query(
+        "SELECT comments_analysed FROM marts.account_weekly WHERE network = 'all' AND week_start = ?", [week.start]
+    )[0][0]
+    assert f"davon {analysed} analysiert" in page.rows["comments"][1]
+    labels = {"Facebook": "facebook", "LinkedIn": "linkedin", "Xing": "xing", "X": "x"}
+    for col, label in enumerate(page.network_columns):
+        for row_label, (column, fmt) in NETWORK_ROWS.items():
+            found = built.query(
+                f"SELECT {column} FROM marts.account_weekly WHERE network = ? AND week_start = ?",
+                [labels[label], week.start],
+            )
+            expected = fmt(found[0][0] if found else None)
+            assert page.network_rows[row_label][col].split(" (")[0] == expected, (label, row_label)
+            compared += 1
+    posts = built.query(
+        "SELECT count(*) FROM marts.post_performance WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) "
+        "BETWEEN ? AND ?",
+        [week.start, week.end],
+    )[0][0]
+    assert bool(page.post_rows) == bool(posts)
+    for post_id, cells in page.post_rows.items():
+        impressions, reach, engagements, rate, comments = built.query(
+            "SELECT impressions, reach, engagements, engagement_rate, comments FROM marts.post_performance "
+            "WHERE post_id = ?",
+            [post_id],
+        )[0]
+        assert cells[4:] == [
+            i18n.number(impressions, "de"),
+            i18n.number(reach, "de"),
+            i18n.number(engagements, "de"),
+            i18n.percent(rate, "de", 1),
+            i18n.number(comments, "de"),
+        ], post_id
+        compared += 5
+    return compared
+
+
+def test_every_figure_in_the_report_equals_a_mart_query(built: Built, html_de: str, tmp_path: Path) -> None:
+    """Week 46 (LinkedIn partial) and week 45 (whole weeks, comparisons made): every number of the overview,
+    the networks table and the post tables is a value of marts.weekly_headline, marts.account_weekly,
+    marts.comment_sentiment or marts.post_performance."""
+    assert report_figures_against_marts(built, html_de, WEEK) > 60
+    other = build_weekly_report(built.cfg, built.warehouse, WEEK.shift(-1), out_dir=tmp_path, today=TODAY, pdf=False)
+    html = other.html.read_text(encoding="utf-8")
+    assert report_figures_against_marts(built, html, WEEK.shift(-1)) > 60
+    assert Page(html).rows["reach"][2][0] in "+" + i18n.MINUS  # whole weeks on both sides: a real change
 
 
 def test_engagement_rate_is_the_weeks_engagements_over_impressions(built: Built, html_de: str) -> None:
@@ -285,53 +386,96 @@ def test_a_network_without_reach_shows_a_dash_never_zero(html_de: str) -> None:
     assert "Xing liefert keine Reichweite." in text_of(html_de)
 
 
-def test_top_and_bottom_posts_are_ranked_by_engagements(built: Built, html_de: str) -> None:
+def test_posts_are_ranked_by_engagements_within_their_network(built: Built, html_de: str) -> None:
+    """Each network's posts of the week are ranked among themselves: its top 3 by engagements, then its weakest
+    of the rest; a post never appears in another network's table."""
     posts = built.query(
-        "SELECT post_id, engagements FROM marts.post_performance "
-        "WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) BETWEEN ? AND ? ORDER BY engagements DESC",
+        "SELECT network, post_id FROM marts.post_performance "
+        "WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) BETWEEN ? AND ? "
+        "ORDER BY network, engagements DESC, engagement_rate DESC, post_id",
         [WEEK.start, WEEK.end],
     )
     page = Page(html_de)
-    assert len(posts) >= 4
-    assert page.post_ids["top"] == [p[0] for p in posts[:3]]
-    assert page.post_ids["bottom"][0] == posts[-1][0]  # the weakest post leads the bottom list
-    assert not set(page.post_ids["top"]) & set(page.post_ids["bottom"])
+    networks = sorted({n for n, _ in posts})
+    assert len(networks) >= 2 and sorted(page.post_networks) == networks
+    for network in networks:
+        ranked = [p for n, p in posts if n == network]
+        shown = page.post_networks[network]
+        top = [p for p in page.post_ids["top"] if p in ranked]
+        bottom = [p for p in page.post_ids["bottom"] if p in ranked]
+        assert top == ranked[:3], network
+        assert bottom == list(reversed(ranked[3:]))[:3], network
+        assert shown == top + bottom
 
 
-def test_campaign_verdicts_are_plain_sentences_with_the_marts_numbers(built: Built, html_de: str) -> None:
+def test_each_promoted_metric_gets_one_verdict_that_agrees_with_its_interval(built: Built, html_de: str) -> None:
+    """The verdict is checked against the interval the sentence prints, not against the mart's own verdict
+    column: a sentence claiming an effect ("brachte", "unter dem Erwarteten") needs a 95 % range without 0,
+    one saying it cannot be shown a range with 0 (or a verdict of no evidence). One sentence per metric."""
     rows = built.query(
-        "SELECT metric, lift_pct, ci_low_pct, ci_high_pct, verdict FROM marts.campaign_impact "
-        "WHERE campaign = 'Herbstfest 2026' AND network = 'facebook' ORDER BY metric"
+        "SELECT metric, lift_pct, ci_low_pct, ci_high_pct FROM marts.campaign_impact "
+        "WHERE campaign = 'Herbstfest 2026' AND network = 'facebook' AND lift_pct IS NOT NULL ORDER BY metric"
     )
-    text = text_of(html_de)
+    verdicts = [squeeze(unescape(re.sub(r"<[^>]+>", "", v))) for v in re.findall(r'<li class="verdict">(.*?)</li>',
+                                                                                   html_de, re.S)]  # fmt: skip
     words = {"reach": "Reichweite", "impressions": "Impressionen", "engagements": "Interaktionen"}
-    assert {r[4] for r in rows} & {"clear effect", "inconclusive"}
-    for metric, lift, low, high, verdict in rows:
-        numbers = f"95-%-Bereich {i18n.signed(low, 'de')} bis {i18n.signed(high, 'de')}{NBSP}%"
-        if verdict == "clear effect":
-            sentence = (
-                f"Herbstfest 2026 brachte auf Facebook {i18n.signed(lift, 'de')}{NBSP}% {words[metric]} ({numbers})."
-            )
-        elif verdict == "inconclusive":
-            sentence = (
-                f"Eine Wirkung von Herbstfest 2026 auf die {words[metric]} (Facebook) lässt sich nicht sicher "
-                f"belegen (gemessen {i18n.signed(lift, 'de')}{NBSP}%, {numbers})."
-            )
-        else:
-            sentence = f"Kein Hinweis auf eine Wirkung von Herbstfest 2026 auf die {words[metric]} (Facebook)"
-        assert sentence in text, (metric, verdict)
-    assert "Zum Vergleich (nicht beworben): LinkedIn, Reichweite:" in text
+    assert len(rows) == 3 and len(verdicts) == 3, verdicts
+    claims = 0
+    for metric, lift, low, high in rows:
+        (sentence,) = [v for v in verdicts if words[metric] in v]
+        assert f"95-%-Bereich {i18n.signed(low, 'de')} bis {i18n.signed(high, 'de')}{NBSP}%" in sentence
+        claimed = "brachte" in sentence or "unter dem Erwarteten" in sentence
+        assert claimed == (low > 0 or high < 0), (metric, low, high, sentence)
+        assert i18n.number(abs(lift), "de") in sentence
+        claims += claimed
+    assert claims >= 1  # the sandbox's Herbstfest really lifted Facebook (+35 %): at least one clear effect
+    assert "Zum Vergleich (nicht beworben): LinkedIn, Reichweite:" in text_of(html_de)
+
+
+def test_a_clear_effect_verdict_whose_interval_holds_0_is_not_called_an_effect() -> None:
+    """Given a mart row that says 'clear effect' but prints a range from −5 % to +60 %, the sentence does not
+    claim an effect the printed numbers do not support."""
+    from socialmetrics.report.data import Campaign, CampaignRow
+    from socialmetrics.report.render import campaign_sentence
+
+    def row(verdict: str, low: float, high: float) -> CampaignRow:
+        return CampaignRow("facebook", "reach", True, 130.0, 100.0, 30.0, low, high, 0.04, verdict, 20.0, True)
+
+    campaign = Campaign("Herbstfest", dt.date(2026, 9, 14), dt.date(2026, 10, 4), ("facebook",), ())
+    assert campaign_sentence(campaign, row("clear effect", 3.0, 60.0), "de") == (
+        f"Herbstfest brachte auf Facebook +30{NBSP}% Reichweite (95-%-Bereich +3 bis +60{NBSP}%)."
+    )
+    wrong = campaign_sentence(campaign, row("clear effect", -5.0, 60.0), "de")
+    assert wrong is not None and "brachte" not in wrong and "lässt sich nicht sicher belegen" in wrong
+
+
+def sections(html: str) -> tuple[str, str]:
+    """The text of the owner's sections (1-4) and of the technical appendix (5)."""
+    text = text_of(html)
+    start = text.index("5 · ")
+    return text[:start], text[start:]
 
 
 def test_missing_data_names_the_account_the_days_and_the_reason(html_de: str) -> None:
-    text = text_of(html_de)
+    owner, appendix = sections(html_de)
     # LinkedIn: the 15 Nov run failed on the expired token; its numbers stop on 11 Nov
-    assert "LinkedIn · Brauerei Sonnenhang fehlt: 12.11.2026–15.11.2026 (4 von 7 Tagen)" in text
-    assert "Lauf scheduled__2026-11-15" in text and "abgelaufenen Tokens" in text and "linkedin_default" in text
-    assert "Letzte Zahlen dieses Kontos: 11.11.2026." in text
+    assert "LinkedIn · Brauerei Sonnenhang fehlt: 12.11.2026–15.11.2026 (4 von 7 Tagen)" in owner
+    assert "brachte Zahlen der anderen Konten, aber keine für dieses; meist ist der Zugang abgelaufen" in owner
+    assert "Letzte Zahlen dieses Kontos: 11.11.2026." in owner
+    assert "Lauf scheduled__2026-11-15" in appendix and "abgelaufenen Tokens" in appendix
+    assert "linkedin_default" in appendix
     # Xing: no API; the admin's file ends on 12 Nov
-    assert "Xing · brauerei-sonnenhang fehlt: 13.11.2026–15.11.2026 (3 von 7 Tagen)" in text
-    assert "für diese Tage liegt keine Import-Datei vor" in text and "(xing-import)" in text
+    assert "Xing · brauerei-sonnenhang fehlt: 13.11.2026–15.11.2026 (3 von 7 Tagen)" in owner
+    assert "für diese Tage liegt keine Import-Datei vor" in owner and "(xing-import)" in owner
+
+
+def test_the_owners_sections_have_no_run_ids_and_no_airflow_words(html_de: str) -> None:
+    """Run ids, connections, task names and Airflow's words belong to the technical appendix only."""
+    owner, appendix = sections(html_de)
+    for word in ("scheduled__", "manual__", "backfill__", "Airflow", "Backfill", "Lauf ", "extract", "_default",
+                 "meta.", "marts."):  # fmt: skip
+        assert word not in owner, word
+    assert "scheduled__2026-11-15" in appendix and "Airflow" in appendix
 
 
 def _without_facebook_days(built: Built, tmp_path: Path, *days: str) -> duckdb.DuckDBPyConnection:
@@ -352,14 +496,15 @@ def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(bui
     _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14").close()
     files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
                                 pdf=False)  # fmt: skip
-    text = text_of(files.html.read_text(encoding="utf-8"))
-    assert "Facebook · Brauerei Sonnenhang fehlt: 13.11.2026–14.11.2026 (2 von 7 Tagen)" in text
-    assert "Lauf scheduled__2026-11-15 (geladen am " in text
-    assert (
-        ") hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie keine Zahlen und nannte keinen "
-        "Grund."
-    ) in text
-    assert "Verzögerung" not in text and "erneut" not in text
+    owner, appendix = sections(files.html.read_text(encoding="utf-8"))
+    assert "Facebook · Brauerei Sonnenhang fehlt: 13.11.2026–14.11.2026 (2 von 7 Tagen)" in owner
+    assert re.search(
+        r"Der Abruf vom \d\d\.\d\d\.\d{4} hat diese Tage gelesen, aber das Netzwerk lieferte für sie keine Zahlen "
+        r"und nannte keinen Grund\.",
+        owner,
+    )
+    assert re.search(r"Lauf scheduled__2026-11-15 \(geladen am [\d.]+\) hat diese Tage abgerufen", appendix)
+    assert "Verzögerung" not in owner + appendix and "erneut" not in owner + appendix
 
 
 def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -> None:
@@ -372,17 +517,16 @@ def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -
     con.close()
     files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
                                 pdf=False, language="en")  # fmt: skip
-    text = text_of(files.html.read_text(encoding="utf-8"))
-    assert (
-        "the network gave no numbers for them. The fetch noted: Facebook answered no values for page_media_view "
-        "on 2026-11-14."
-    ) in text
+    owner, appendix = sections(files.html.read_text(encoding="utf-8"))
+    assert "the network gave no numbers for them; the technical appendix quotes what it noted." in owner
+    assert "The fetch noted: Facebook answered no values for page_media_view on 2026-11-14." in appendix
 
 
 def test_quality_failures_and_connector_warnings_of_the_weeks_runs_are_listed(html_de: str) -> None:
-    text = text_of(html_de)
-    assert "anomalies · Warnung impressions_within_20x_median" in text
-    assert "xing/brauerei-sonnenhang rejected_file" in text and "12,5k" in text
+    owner, appendix = sections(html_de)
+    assert "1 Prüfung(en) mit Befund und 1 Hinweis(e) der Abrufe: Details im technischen Anhang." in owner
+    assert "anomalies · Warnung impressions_within_20x_median" in appendix
+    assert "xing/brauerei-sonnenhang rejected_file" in appendix and "12,5k" in appendix
 
 
 def test_the_comment_tone_section_says_there_is_no_analysis_without_the_table(built: Built, tmp_path: Path) -> None:
@@ -496,9 +640,10 @@ def test_english_by_setting_gives_english_headings_and_formats(built: Built, tmp
         "Overview",
         "Networks side by side",
         "The last 13 weeks",
-        "Top 3 posts of the week",
+        "Posts of the week by network",
         "Campaigns",
         "Data quality and missing data",
+        "Technical appendix",
     ):
         assert heading in text, heading
     assert "Überblick" not in text and '<html lang="en">' in html
@@ -735,8 +880,11 @@ def render(html: Path, out: Path, name: str) -> Rendered:
 
 
 @pytest.mark.browser
-def test_headless_chromium_prints_four_pages_without_errors_or_requests(built: Built, tmp_path: Path) -> None:
-    """Given the report of week 46, Chromium prints a 4-page A4 PDF whose first page names the company and
+def test_headless_chromium_prints_each_section_on_its_own_pages_without_errors_or_requests(
+    built: Built, tmp_path: Path
+) -> None:
+    """Given the report of week 46, Chromium prints an A4 PDF, each of its 5 sections starting a page, whose
+    first page names the company and
     the week; loading the page logs nothing to the console and requests nothing; the first screen is a
     non-blank image. A control page with a console message and an external image proves both checks see."""
     from PIL import Image
@@ -751,12 +899,15 @@ def test_headless_chromium_prints_four_pages_without_errors_or_requests(built: B
     files = build_weekly_report(built.cfg, built.warehouse, WEEK, out_dir=tmp_path / "out", today=TODAY)
     assert files.pdf is not None and files.pdf.exists()
     reader = PdfReader(files.pdf)
-    assert len(reader.pages) == 4
+    texts = [page.extract_text() for page in reader.pages]
+    starts = [next(i for i, t in enumerate(texts) if f"{n} · " in t) for n in range(1, 6)]
+    assert starts == sorted(starts) and len(set(starts)) == 5 and starts[0] == 0, starts
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)  # A4 in points
     first = reader.pages[0].extract_text()
     assert "Brauerei Sonnenhang GmbH" in first and "2026-W46" in first and "1 · Überblick" in first
-    assert "2 · Verlauf" in reader.pages[1].extract_text() and "4 · Datenqualität" in reader.pages[3].extract_text()
+    assert "2 · Verlauf" in texts[starts[1]] and "4 · Datenqualität" in texts[starts[3]]
+    assert "5 · Technischer Anhang" in texts[starts[4]]
 
     page = render(files.html, tmp_path, "report")
     assert page.console == [] and page.requests == []

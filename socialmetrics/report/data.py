@@ -22,7 +22,6 @@ TREND_WEEKS = 13
 AVERAGE_WEEKS = 4
 TOP_POSTS = 3
 MAX_ISSUES = 8
-SERIES_FIGURES = ("reach", "engagement_rate", "follower_gain", "comments", "tone")
 CAMPAIGN_METRICS = ("reach", "impressions", "engagements")
 
 
@@ -62,8 +61,14 @@ class WeekValues:
     followers_end: float | None = None
     comments: float | None = None
     comment_days: int = 0
+    comments_source: str | None = None  # 'network' (its own count) or 'loaded' (texts counted)
+    comments_loaded: int = 0
+    comments_analysed: int = 0
     posts: int = 0
+    rate: float | None = None  # engagement_rate of marts.account_weekly
+    growth_value: float | None = None  # follower_growth of marts.account_weekly
     tone_comments: float | None = None
+    tone_weight: float | None = None  # the comments the shares are of (confident ones where the mart counts them)
     # Classified comments left out of the shares because their label was not confident enough.
     tone_uncertain: float | None = None
     positive: float | None = None
@@ -73,17 +78,13 @@ class WeekValues:
 
     @property
     def engagement_rate(self) -> float | None:
-        """Engagements / impressions over the days that have both."""
-        if self.rate_num is None or not self.rate_den:
-            return None
-        return self.rate_num / self.rate_den
+        """Engagements / impressions over the days that have both (marts.account_weekly.engagement_rate)."""
+        return self.rate
 
     @property
     def growth(self) -> float | None:
-        """Follower gain / followers at the start of the week."""
-        if self.follower_gain is None or not self.followers_start:
-            return None
-        return self.follower_gain / self.followers_start
+        """Follower gain / followers at the start of the week (marts.account_weekly.follower_growth)."""
+        return self.growth_value
 
     def value(self, figure: str) -> float | None:
         """The figure's value (figure: reach, engagement_rate, follower_gain, comments, tone, ...)."""
@@ -111,7 +112,10 @@ class WeekValues:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A headline figure: this week against the previous week and the 4-week average."""
+    """A headline figure: this week against the previous week and the 4-week average (marts.weekly_headline).
+
+    A status other than 'ok' (or 'fewer_weeks' for the average) means no fair comparison: the report
+    shows "–" and the reason in words."""
 
     figure: str
     kind: str  # count (relative change), rate (difference in points), delta (absolute difference), tone
@@ -119,8 +123,13 @@ class Comparison:
     previous: float | None
     average: float | None
     average_weeks: int
-    incomplete_previous: bool
-    incomplete_average: bool
+    previous_status: str = "ok"
+    average_status: str = "ok"
+    previous_change: float | None = None
+    average_change: float | None = None
+    accounts: tuple[str, ...] = ()
+    previous_accounts: tuple[str, ...] = ()
+    average_left_out: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,8 +223,7 @@ class ReportData:
     reach_networks: list[str]
     no_reach_networks: list[str]
     posts: list[Post]
-    top_posts: list[Post]
-    bottom_posts: list[Post]
+    ranked_posts: list[tuple[str, list[Post], list[Post]]]  # per network: its top and its bottom posts
     campaigns: list[Campaign]
     tone_available: bool
     topics: list[str]
@@ -261,14 +269,17 @@ def accounts_of(cfg: Config) -> list[AccountRef]:
 
 
 def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: dt.date) -> ReportData:
-    """Read everything the report shows (the connection may be read-only)."""
-    for table in ("reach_daily", "engagement_daily", "post_performance"):
+    """Read everything the report shows from the marts (the connection may be read-only)."""
+    for table in ("reach_daily", "engagement_daily", "post_performance", "account_weekly", "weekly_headline"):
         if not _table_exists(con, "marts", table):
-            raise ReportError("the warehouse has no marts yet; run `make demo` (or the DAG) first")
+            raise ReportError(
+                f"the warehouse has no marts.{table} yet; run `make demo` (or the DAG) first: every run builds "
+                f"the marts the report reads"
+            )
     weeks = [week.shift(i) for i in range(-(TREND_WEEKS - 1), 1)]
     first, last = weeks[0].start, week.end
     tz = cfg.timezone
-    per_account = _weekly(con, first, last, tz)
+    per_account, company_weeks = _weekly(con, first, last)
     accounts = accounts_of(cfg)
     known = {a.key for a in accounts}
     for key in sorted(per_account):
@@ -278,6 +289,10 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
     topics: list[str] = []
     if tone_available:
         tone_available, topics = _tone(con, per_account, first, last, week)
+        for wk in weeks:
+            _company_tone(company_weeks.setdefault(wk, WeekValues()), wk, per_account)
+    for wk in weeks:
+        company_weeks.setdefault(wk, WeekValues())
     this_week = [v[week] for v in per_account.values() if week in v]
     posts = _posts(con, week, tz)
     if not any(v.days for v in this_week) and not posts:
@@ -289,17 +304,11 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
             f"from {span[0]:%d.%m.%Y} to {span[1]:%d.%m.%Y}. Pick a week in that range (--week YYYY-Www) or "
             f"backfill this one."
         )
-    company_weeks = {w: _company(w, per_account) for w in weeks}
-    headline = {f: _compare(f, week, company_weeks) for f in SERIES_FIGURES}
+    headline = _headline(con, week)
+    headline["tone"] = _compare_tone(week, company_weeks)
     reach_networks = sorted({k[0] for k, v in per_account.items() if week in v and v[week].reach is not None})
     with_days = {k[0] for k, v in per_account.items() if week in v and v[week].days}
     no_reach = sorted(with_days - set(reach_networks))
-    ranked = sorted(
-        (p for p in posts if p.engagements is not None),
-        key=lambda p: (-(p.engagements or 0), -(p.engagement_rate or 0), p.post_id),
-    )
-    top = ranked[:TOP_POSTS]
-    bottom = [p for p in reversed(ranked) if p not in top][:TOP_POSTS]
     week_runs = _week_runs(con, week)
     issues, overflow = _issues(con, week_runs)
     data_until = con.execute("SELECT max(day) FROM marts.reach_daily").fetchone()
@@ -315,8 +324,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
         reach_networks=reach_networks,
         no_reach_networks=no_reach,
         posts=posts,
-        top_posts=top,
-        bottom_posts=bottom,
+        ranked_posts=rank_within_networks(posts),
         campaigns=_campaigns(con, cfg, weeks[0].start, week.end),
         tone_available=tone_available,
         topics=topics,
@@ -330,94 +338,109 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
     )
 
 
+def rank_within_networks(posts: list[Post]) -> list[tuple[str, list[Post], list[Post]]]:
+    """Per network (in network order): its top posts by engagements and, of the rest, its weakest.
+
+    Posts are ranked only against posts of the same network: networks count impressions and
+    engagements differently (X counts every view of a reply thread, Facebook media views), so one
+    scale across networks would rank the networks, not the posts."""
+    result = []
+    for network in sorted({p.network for p in posts}):
+        ranked = sorted(
+            (p for p in posts if p.network == network and p.engagements is not None),
+            key=lambda p: (-(p.engagements or 0), -(p.engagement_rate or 0), p.post_id),
+        )
+        top = ranked[:TOP_POSTS]
+        bottom = [p for p in reversed(ranked) if p not in top][:TOP_POSTS]
+        if ranked:
+            result.append((network, top, bottom))
+    return result
+
+
+WEEKLY_COLUMNS = {
+    # WeekValues field: marts.account_weekly column
+    "days": "days_with_data",
+    "reach": "reach",
+    "reach_days": "reach_days",
+    "impressions": "impressions",
+    "impression_days": "impressions_days",
+    "engagements": "engagements",
+    "rate_num": "rate_engagements",
+    "rate_den": "rate_impressions",
+    "rate_days": "engagement_rate_days",
+    "rate": "engagement_rate",
+    "follower_gain": "follower_gain",
+    "gain_days": "follower_gain_days",
+    "followers_start": "followers_start",
+    "followers_end": "followers_end",
+    "growth_value": "follower_growth",
+    "comments": "comments",
+    "comment_days": "comments_days",
+    "comments_source": "comments_source",
+    "comments_loaded": "comments_loaded",
+    "comments_analysed": "comments_analysed",
+    "posts": "posts",
+}
+INT_FIELDS = {"days", "reach_days", "impression_days", "rate_days", "gain_days", "comment_days", "comments_loaded",
+              "comments_analysed", "posts"}  # fmt: skip
+
+
 def _weekly(
-    con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date, tz: str
-) -> dict[tuple[str, str], dict[Week, WeekValues]]:
-    """Per account and ISO week: sums and coverage from the daily marts, comments, posts."""
+    con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date
+) -> tuple[dict[tuple[str, str], dict[Week, WeekValues]], dict[Week, WeekValues]]:
+    """Per account and ISO week, and for the company ('all'): the rows of marts.account_weekly."""
+    columns = ", ".join(f"{col} AS {name}" for name, col in WEEKLY_COLUMNS.items())
     rows = _rows(
         con,
-        """
-        WITH daily AS (
-            SELECT network, account_id, day, r.impressions, r.reach, r.followers, r.follower_gain,
-                   e.engagements, e.impressions AS rate_impressions, e.comments
-            FROM marts.reach_daily AS r
-            FULL OUTER JOIN marts.engagement_daily AS e USING (network, account_id, day)
-            WHERE day >= $first AND day <= $last
-        )
-        SELECT
-            network, account_id, CAST(date_trunc('week', day) AS DATE) AS week_start,
-            count(*) AS days,
-            sum(reach) AS reach, count(reach) AS reach_days,
-            sum(impressions) AS impressions, count(impressions) AS impression_days,
-            sum(engagements) AS engagements,
-            sum(engagements) FILTER (WHERE rate_impressions IS NOT NULL) AS rate_num,
-            sum(rate_impressions) FILTER (WHERE engagements IS NOT NULL) AS rate_den,
-            count(*) FILTER (WHERE engagements IS NOT NULL AND rate_impressions IS NOT NULL) AS rate_days,
-            sum(follower_gain) AS follower_gain, count(follower_gain) AS gain_days,
-            arg_min(followers - coalesce(follower_gain, 0), day) FILTER (WHERE followers IS NOT NULL)
-                AS followers_start,
-            arg_max(followers, day) FILTER (WHERE followers IS NOT NULL) AS followers_end,
-            sum(comments) AS comments, count(comments) AS comment_days
-        FROM daily
-        GROUP BY ALL
-        """,
+        f"SELECT network, account_id, week_start, {columns} FROM marts.account_weekly "
+        "WHERE week_start BETWEEN $first AND $last",
         {"first": first, "last": last},
     )
-    result: dict[tuple[str, str], dict[Week, WeekValues]] = {}
+    per_account: dict[tuple[str, str], dict[Week, WeekValues]] = {}
+    company: dict[Week, WeekValues] = {}
     for r in rows:
-        values = WeekValues(
-            days=int(r["days"]),
-            reach=_num(r["reach"]),
-            reach_days=int(r["reach_days"]),
-            impressions=_num(r["impressions"]),
-            impression_days=int(r["impression_days"]),
-            engagements=_num(r["engagements"]),
-            rate_num=_num(r["rate_num"]),
-            rate_den=_num(r["rate_den"]),
-            rate_days=int(r["rate_days"]),
-            follower_gain=_num(r["follower_gain"]),
-            gain_days=int(r["gain_days"]),
-            followers_start=_num(r["followers_start"]),
-            followers_end=_num(r["followers_end"]),
-            comments=_num(r["comments"]),
-            comment_days=int(r["comment_days"]),
+        values = WeekValues()
+        for name in WEEKLY_COLUMNS:
+            raw = r[name]
+            value = int(raw or 0) if name in INT_FIELDS else raw if name == "comments_source" else _num(raw)
+            setattr(values, name, value)
+        if r["network"] == "all" and r["account_id"] == "all":
+            company[Week.of(r["week_start"])] = values
+        else:
+            per_account.setdefault((r["network"], r["account_id"]), {})[Week.of(r["week_start"])] = values
+    return per_account, company
+
+
+HEADLINE_KINDS = {"reach": "count", "comments": "count", "engagement_rate": "rate", "follower_gain": "delta"}
+
+
+def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Comparison]:
+    """The week's comparisons as marts.weekly_headline defines them (like for like, or a status saying why not)."""
+    rows = {
+        r["figure"]: r
+        for r in _rows(con, "SELECT * FROM marts.weekly_headline WHERE week_start = $week", {"week": week.start})
+    }
+    result = {}
+    for figure, kind in HEADLINE_KINDS.items():
+        r = rows.get(figure)
+        if r is None:
+            result[figure] = Comparison(figure, kind, None, None, None, 0, "no_value", "no_value")
+            continue
+        result[figure] = Comparison(
+            figure=figure,
+            kind=kind,
+            value=_num(r["value"]),
+            previous=_num(r["previous_value"]),
+            average=_num(r["average_value"]),
+            average_weeks=int(r["average_weeks"] or 0),
+            previous_status=str(r["previous_status"]),
+            average_status=str(r["average_status"]),
+            previous_change=_num(r["previous_change"]),
+            average_change=_num(r["average_change"]),
+            accounts=tuple(r["accounts"] or ()),
+            previous_accounts=tuple(r["previous_accounts"] or ()),
+            average_left_out=tuple(r["average_left_out"] or ()),
         )
-        result.setdefault((r["network"], r["account_id"]), {})[Week.of(r["week_start"])] = values
-    # Where the network gives no page-level comment count (Facebook), count the comments loaded.
-    if _table_exists(con, "core", "comment"):
-        with_texts = {
-            (r[0], r[1]) for r in con.execute("SELECT DISTINCT network, account_id FROM core.comment").fetchall()
-        }
-        counted = con.execute(
-            """
-            SELECT network, account_id, CAST(date_trunc('week', CAST(timezone($tz, created_at) AS DATE)) AS DATE),
-                   count(*)
-            FROM core.comment
-            WHERE CAST(timezone($tz, created_at) AS DATE) BETWEEN $first AND $last
-            GROUP BY ALL
-            """,
-            {"tz": tz, "first": first, "last": last},
-        ).fetchall()
-        by_week = {(n, a, Week.of(w)): c for n, a, w, c in counted}
-        for key, weeks in result.items():
-            if key not in with_texts:
-                continue
-            for wk, values in weeks.items():
-                if values.comment_days == 0:
-                    values.comments = float(by_week.get((key[0], key[1], wk), 0))
-                    values.comment_days = values.days
-    posts = con.execute(
-        """
-        SELECT network, account_id, CAST(date_trunc('week', CAST(timezone($tz, published_at) AS DATE)) AS DATE),
-               count(*)
-        FROM marts.post_performance
-        WHERE CAST(timezone($tz, published_at) AS DATE) BETWEEN $first AND $last
-        GROUP BY ALL
-        """,
-        {"tz": tz, "first": first, "last": last},
-    ).fetchall()
-    for network, account_id, week_start, count in posts:
-        result.setdefault((network, account_id), {}).setdefault(Week.of(week_start), WeekValues()).posts = int(count)
     return result
 
 
@@ -443,7 +466,7 @@ def _tone(
             con,
             f"""
             SELECT network, account_id, CAST(week_start AS DATE) AS week_start, sum(comments) AS n,
-                   {uncertain} AS uncertain,
+                   {uncertain} AS uncertain, sum({weight}) AS weight,
                    sum(positive_share * {weight}) / sum({weight}) AS positive,
                    sum(neutral_share * {weight}) / sum({weight}) AS neutral,
                    sum(negative_share * {weight}) / sum({weight}) AS negative,
@@ -472,80 +495,50 @@ def _tone(
             Week.of(r["week_start"]), WeekValues()
         )
         values.tone_comments = _num(r["n"])
+        values.tone_weight = _num(r["weight"])
         values.tone_uncertain = _num(r["uncertain"])
         values.positive, values.neutral = _num(r["positive"]), _num(r["neutral"])
         values.negative, values.net = _num(r["negative"]), _num(r["net"])
     return True, [str(t[0]) for t in topics]
 
 
-def _company(week: Week, per_account: dict[tuple[str, str], dict[Week, WeekValues]]) -> WeekValues:
-    """The company's week: sums over accounts (rates as ratios of sums, tone weighted by comments)."""
-    parts = [v[week] for v in per_account.values() if week in v]
-    total = WeekValues(
-        days=max((p.days for p in parts), default=0),
-        reach=_sum([p.reach for p in parts]),
-        reach_days=sum(p.reach_days for p in parts),
-        impressions=_sum([p.impressions for p in parts]),
-        impression_days=sum(p.impression_days for p in parts),
-        engagements=_sum([p.engagements for p in parts]),
-        rate_num=_sum([p.rate_num for p in parts]),
-        rate_den=_sum([p.rate_den for p in parts]),
-        rate_days=sum(p.rate_days for p in parts),
-        follower_gain=_sum([p.follower_gain for p in parts]),
-        gain_days=sum(p.gain_days for p in parts),
-        followers_end=_sum([p.followers_end for p in parts]),
-        comments=_sum([p.comments for p in parts]),
-        comment_days=sum(p.comment_days for p in parts),
-        posts=sum(p.posts for p in parts),
-    )
-    # growth in % only when every account that gained followers also has its total
-    gainers = [p for p in parts if p.follower_gain is not None]
-    if gainers and all(p.followers_start for p in gainers):
-        total.followers_start = _sum([p.followers_start for p in gainers])
-    toned = [p for p in parts if p.tone_comments]
-    if toned:
-        n = sum(p.tone_comments or 0 for p in toned)
-        total.tone_comments = n
-        uncertain = [p.tone_uncertain for p in toned if p.tone_uncertain is not None]
-        total.tone_uncertain = sum(uncertain) if uncertain else None
-        for attr in ("positive", "neutral", "negative", "net"):
-            weighted = [(getattr(p, attr), p.tone_comments or 0) for p in toned if getattr(p, attr) is not None]
-            if weighted:
-                setattr(total, attr, sum(v * c for v, c in weighted) / sum(c for _, c in weighted))
-    return total
+def _company_tone(total: WeekValues, week: Week, per_account: dict[tuple[str, str], dict[Week, WeekValues]]) -> None:
+    """The company's tone of a week: the accounts' shares weighted by the comments they are shares of, so the
+    company's share is a ratio of sums over all its comments, like each account's."""
+    toned = [v[week] for v in per_account.values() if week in v and v[week].tone_comments]
+    if not toned:
+        return
+    total.tone_comments = sum(p.tone_comments or 0 for p in toned)
+    total.tone_weight = sum(p.tone_weight or 0 for p in toned)
+    uncertain = [p.tone_uncertain for p in toned if p.tone_uncertain is not None]
+    total.tone_uncertain = sum(uncertain) if uncertain else None
+    for attr in ("positive", "neutral", "negative", "net"):
+        weighted = [(getattr(p, attr), p.tone_weight or 0) for p in toned if getattr(p, attr) is not None]
+        if weighted and sum(c for _, c in weighted):
+            setattr(total, attr, sum(v * c for v, c in weighted) / sum(c for _, c in weighted))
 
 
-KINDS = {"reach": "count", "comments": "count", "engagement_rate": "rate", "follower_gain": "delta", "tone": "tone"}
-
-
-def _compare(figure: str, week: Week, company: dict[Week, WeekValues]) -> Comparison:
-    """This week against the previous week and the mean of the 4 weeks before."""
-    now = company[week]
+def _compare_tone(week: Week, company: dict[Week, WeekValues]) -> Comparison:
+    """The tone against the previous week and the 4 weeks before, weighted by their analysed comments
+    (fewer comments to analyse is news, not missing data: no whole-week rule)."""
+    now = company.get(week, WeekValues())
     previous = company.get(week.shift(-1))
     before = [company[w] for w in (week.shift(-i) for i in range(1, AVERAGE_WEEKS + 1)) if w in company]
-    values = [(b.value(figure), b.coverage(figure)) for b in before if b.value(figure) is not None]
-    average = sum(v for v, _ in values) / len(values) if values else None  # type: ignore[misc]
-    average_cov = sum(c for _, c in values) / len(values) if values else 0.0
-    value = now.value(figure)
-    prev_value = previous.value(figure) if previous else None
-    comparable = figure != "tone"  # fewer comments to analyse is news, not missing data
+    weighted = [(b.net, b.tone_weight or 0) for b in before if b.net is not None and b.tone_weight]
+    weight = sum(c for _, c in weighted)
+    average = sum(v * c for v, c in weighted) / weight if weight else None
+    prev_value = previous.net if previous else None
     return Comparison(
-        figure=figure,
-        kind=KINDS[figure],
-        value=value,
+        figure="tone",
+        kind="tone",
+        value=now.net,
         previous=prev_value,
         average=average,
-        average_weeks=len(values),
-        incomplete_previous=bool(
-            comparable
-            and previous
-            and value is not None
-            and prev_value is not None
-            and now.coverage(figure) < previous.coverage(figure)
-        ),
-        incomplete_average=bool(
-            comparable and value is not None and values and now.coverage(figure) < average_cov - 1e-9
-        ),
+        average_weeks=len(weighted),
+        previous_status="ok" if now.net is not None and prev_value is not None else "no_previous",
+        average_status="ok" if now.net is not None and average is not None else "no_whole_weeks",
+        previous_change=now.net - prev_value if now.net is not None and prev_value is not None else None,
+        average_change=now.net - average if now.net is not None and average is not None else None,
     )
 
 

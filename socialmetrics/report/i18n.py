@@ -1,6 +1,7 @@
 """Words and number formats of the report in German (default) and English.
 
 German: 1.234,5 · +12 % · 0,4 Pp. · 16.11.2026. English: 1,234.5 · +12% · 0.4 pp · 16 Nov 2026.
+Numbers, percentages and dates are formatted by Babel (locales de_DE and en_GB).
 A number a network does not report is shown as "–" (with "keine Angabe" in the legend), never as 0.
 """
 
@@ -8,13 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = ("de", "en")
 NBSP = "\u00a0"
 MINUS = "\u2212"
 DASH = "\u2013"
 NETWORK_NAMES = {"facebook": "Facebook", "linkedin": "LinkedIn", "x": "X", "xing": "Xing", "instagram": "Instagram"}
-EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+LOCALES = {"de": "de_DE", "en": "en_GB"}
+DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "d MMM yyyy"}
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Wochenbericht Social Media", "Weekly social-media report"),
@@ -53,12 +60,46 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Engagement rate: engagements ÷ impressions, both summed over the week.",
     ),
     "footnote_average": (
-        "4-Wochen-Schnitt: Mittel der vier Wochen vor dieser Woche. Raten: Differenz in Prozentpunkten (Pp.).",
-        "4-week average: mean of the four weeks before this one. Rates: difference in percentage points (pp).",
+        "Verglichen wird nur Gleiches: dieselben Netzwerke an allen 7 Tagen auf beiden Seiten, sonst steht – mit "
+        "dem Grund. 4-Wochen-Schnitt: die ganzen Wochen unter den vier Wochen davor; eine Rate als Summe der "
+        "Interaktionen ÷ Summe der Impressionen dieser Wochen. Raten: Differenz in Prozentpunkten (Pp.).",
+        "Like is compared with like only: the same networks on all 7 days on both sides, otherwise – with the "
+        "reason. 4-week average: the whole weeks among the four weeks before; a rate as the sum of engagements ÷ "
+        "the sum of impressions of those weeks. Rates: difference in percentage points (pp).",
     ),
-    "footnote_incomplete": (
-        "* weniger Tage mit Daten als in der Vergleichszeit: die Veränderung ist nur eingeschränkt vergleichbar.",
-        "* fewer days with data than in the comparison period: the change is only partly comparable.",
+    "cmp_no_previous": ("keine Zahlen der Vorwoche", "no numbers for the previous week"),
+    "cmp_this_week_partial": (
+        "nicht vergleichbar: diese Woche fehlen Tage ({accounts})",
+        "not comparable: days are missing this week ({accounts})",
+    ),
+    "cmp_previous_partial": (
+        "nicht vergleichbar: in der Vorwoche fehlen Tage ({accounts})",
+        "not comparable: days are missing in the previous week ({accounts})",
+    ),
+    "cmp_accounts_differ": (
+        "nicht vergleichbar: Vorwoche mit {previous}, diese Woche mit {now}",
+        "not comparable: the previous week from {previous}, this week from {now}",
+    ),
+    "avg_no_whole_weeks": (
+        "kein Schnitt: keine der 4 Wochen davor hat dieselben Netzwerke an allen 7 Tagen",
+        "no average: none of the 4 weeks before has the same networks on all 7 days",
+    ),
+    "avg_fewer_weeks": ("Schnitt aus {n} ganzen Wochen: {v}", "average of {n} whole weeks: {v}"),
+    "avg_left_out": (
+        "ohne KW {weeks} (unvollständig oder andere Netzwerke)",
+        "without W{weeks} (partial or other networks)",
+    ),
+    "account_days": ("{account} {n} von 7 Tagen", "{account} {n} of 7 days"),
+    "comments_analysed_sub": ("davon {m} analysiert", "{m} of them analysed"),
+    "comments_line": ("{n} Kommentare, davon {m} analysiert", "{n} comments, {m} of them analysed"),
+    "comments_reason_texts": (
+        "{network} zählt {n} Kommentare, liefert aber nur {loaded} davon als Text, und nur Texte lassen sich "
+        "analysieren",
+        "{network} counts {n} comments but gives only {loaded} of them as text, and only texts can be analysed",
+    ),
+    "comments_reason_pending": (
+        "{network}: {k} geladene Kommentare sind noch nicht analysiert",
+        "{network}: {k} loaded comments are not analysed yet",
     ),
     "followers_total": ("{n} Follower", "{n} followers"),
     "growth_of": ("{pct} der Follower", "{pct} of followers"),
@@ -104,13 +145,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "iso_week_axis": ("Kalenderwoche", "ISO week"),
     "this_week_mark": ("diese Woche", "this week"),
     "posts_and_campaigns": ("Beiträge und Kampagnen", "Posts and campaigns"),
-    "top_posts": ("Die 3 stärksten Beiträge der Woche", "Top 3 posts of the week"),
-    "bottom_posts": ("Die 3 schwächsten Beiträge der Woche", "Bottom 3 posts of the week"),
+    "posts_heading": ("Beiträge der Woche je Netzwerk", "Posts of the week by network"),
+    "posts_network": ("{network}: {n} Beiträge", "{network}: {n} posts"),
+    "top_posts": ("die stärksten", "top"),
+    "bottom_posts": ("die schwächsten", "weakest"),
     "posts_none": ("In dieser Woche wurden keine Beiträge veröffentlicht.", "No posts were published this week."),
     "posts_ranked_by": (
-        "Sortiert nach Interaktionen (Reaktionen + Kommentare + Teilungen + Klicks), Stand {as_of}; "
-        "{n} Beiträge in dieser Woche.",
-        "Ranked by engagements (reactions + comments + shares + clicks), as of {as_of}; {n} posts this week.",
+        "Jedes Netzwerk für sich, sortiert nach Interaktionen (Reaktionen + Kommentare + Teilungen + Klicks), "
+        "Stand {as_of}: die Netzwerke zählen Impressionen und Interaktionen verschieden, deshalb wird ein Beitrag "
+        "nur mit Beiträgen desselben Netzwerks verglichen. {n} Beiträge in dieser Woche.",
+        "Each network on its own, ranked by engagements (reactions + comments + shares + clicks), as of {as_of}: "
+        "networks count impressions and engagements differently, so a post is compared only with posts of the "
+        "same network. {n} posts this week.",
     ),
     "published": ("Veröffent\u00adlicht", "Published"),
     "col_impressions": ("Impres\u00adsionen", "Impres\u00adsions"),
@@ -161,15 +207,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "more": ("… und {n} weitere", "… and {n} more"),
     "affected": ("{n} betroffen", "{n} affected"),
     "account": ("Konto", "Account"),
+    "quality_summary_ok": (
+        "Alle Prüfungen der Daten dieser Woche waren erfolgreich; die Abrufe meldeten nichts Besonderes.",
+        "Every check of this week's data passed; the fetches reported nothing unusual.",
+    ),
+    "quality_summary": (
+        "{checks} Prüfung(en) mit Befund und {warnings} Hinweis(e) der Abrufe: Details im technischen Anhang.",
+        "{checks} check(s) with findings and {warnings} warning(s) from the fetches: details in the technical "
+        "appendix.",
+    ),
+    "appendix": ("Technischer Anhang", "Technical appendix"),
+    "appendix_intro": (
+        "Für die Betreuung der Datenabrufe: die Läufe, Verbindungen und Prüfungen hinter den Abschnitten 1–4.",
+        "For whoever runs the data fetches: the runs, connections and checks behind sections 1–4.",
+    ),
+    "week_runs": ("Läufe mit Zahlen dieser Woche: {runs}.", "Runs that loaded this week's numbers: {runs}."),
+    "missing_tech": ("Fehlende Daten: technische Details", "Missing data: technical details"),
     "reason": ("Grund", "Reason"),
     "code": ("Code", "Code"),
     "message": ("Meldung", "Message"),
 }
 
-REASONS: dict[str, tuple[str, str]] = {
+REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)
     "never_loaded": (
-        "Für dieses Konto wurde noch nie etwas geladen: Zugang (Airflow-Verbindung {conn}) und Konto-ID prüfen.",
-        "Nothing has ever been loaded for this account: check its access (Airflow connection {conn}) and its id.",
+        "Für dieses Konto liegen noch keine Zahlen vor: Zugang und Konto-ID sind zu prüfen (siehe technischer "
+        "Anhang).",
+        "There are no numbers for this account yet: its access and its id need checking (see the technical "
+        "appendix).",
     ),
     "file_import": (
         "{network} hat keine Schnittstelle: für diese Tage liegt keine Import-Datei vor. "
@@ -178,35 +242,59 @@ REASONS: dict[str, tuple[str, str]] = {
         "folder{folder}.",
     ),
     "extract_failed": (
-        "Lauf {run} (geladen am {at}) brachte Daten anderer Konten, aber keine für dieses: der Abruf ist "
-        "fehlgeschlagen, oft wegen eines abgelaufenen Tokens (Airflow-Verbindung {conn} erneuern). Die genaue "
-        "Meldung steht im Log der Aufgabe extract dieses Laufs.",
-        "Run {run} (loaded on {at}) brought data for other accounts but none for this one: the fetch failed, "
-        "often because of an expired token (renew Airflow connection {conn}). The exact message is in the log "
-        "of that run's extract task.",
+        "Der Abruf vom {at} brachte Zahlen der anderen Konten, aber keine für dieses; meist ist der Zugang "
+        "abgelaufen und muss erneuert werden (siehe technischer Anhang).",
+        "The fetch of {at} brought numbers for the other accounts but none for this one; most often its access "
+        "has expired and needs renewing (see the technical appendix).",
     ),
     "last_data": ("Letzte Zahlen dieses Kontos: {day}.", "Latest numbers of this account: {day}."),
     "no_numbers": (
-        "Lauf {run} (geladen am {at}) hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie "
-        "keine Zahlen und nannte keinen Grund.",
-        "Run {run} (loaded on {at}) read these days of the account, but the network gave no numbers for them "
-        "and named no reason.",
+        "Der Abruf vom {at} hat diese Tage gelesen, aber das Netzwerk lieferte für sie keine Zahlen und nannte "
+        "keinen Grund.",
+        "The fetch of {at} read these days, but the network gave no numbers for them and named no reason.",
     ),
     "no_numbers_noted": (
-        "Lauf {run} (geladen am {at}) hat diese Tage des Kontos abgerufen, aber das Netzwerk lieferte für sie "
-        "keine Zahlen. Der Abruf vermerkte: {detail}",
-        "Run {run} (loaded on {at}) read these days of the account, but the network gave no numbers for them. "
-        "The fetch noted: {detail}",
+        "Der Abruf vom {at} hat diese Tage gelesen, aber das Netzwerk lieferte für sie keine Zahlen; seinen "
+        "Hinweis zitiert der technische Anhang.",
+        "The fetch of {at} read these days, but the network gave no numbers for them; the technical appendix "
+        "quotes what it noted.",
     ),
     "not_covered": (
-        "Lauf {run} (geladen am {at}) hat das Konto abgerufen, aber nicht diese Tage: das Netzwerk oder das "
-        "Lesebudget begrenzt, wie weit ein nächtlicher Lauf zurückliest. Ein Backfill dieser Tage holt sie nach.",
-        "Run {run} (loaded on {at}) fetched the account but not these days: the network or the read budget "
-        "limits how far back a nightly run reads. A backfill of these days fetches them.",
+        "Der letzte Abruf hat das Konto gelesen, aber nicht diese Tage: das Netzwerk oder das Lesebudget "
+        "begrenzt, wie weit ein nächtlicher Abruf zurückreicht. Ein Nachladen dieser Tage holt sie nach.",
+        "The latest fetch read the account but not these days: the network or the read budget limits how far "
+        "back a nightly fetch reaches. Loading these days again fetches them.",
     ),
     "not_fetched": (
-        "Noch kein Lauf hat diese Tage abgerufen (der nächtliche Lauf oder ein Backfill steht aus).",
-        "No run has fetched these days yet (the nightly run or a backfill is still to come).",
+        "Diese Tage wurden noch nicht abgerufen (der nächste nächtliche Abruf oder ein Nachladen steht aus).",
+        "These days have not been fetched yet (the next nightly fetch or a reload is still to come).",
+    ),
+}
+
+TECH_REASONS: dict[str, tuple[str, str]] = {
+    "tech_never_loaded": (
+        "meta.loads hat keinen Lauf für dieses Konto: Airflow-Verbindung {conn} und Konto-ID prüfen.",
+        "meta.loads has no run for this account: check Airflow connection {conn} and the account id.",
+    ),
+    "tech_extract_failed": (
+        "Lauf {run} (geladen am {at}): der Abruf ist fehlgeschlagen, oft wegen eines abgelaufenen Tokens "
+        "(Airflow-Verbindung {conn} erneuern). Die genaue Meldung steht im Log der Aufgabe extract dieses Laufs.",
+        "Run {run} (loaded on {at}): the fetch failed, often because of an expired token (renew Airflow "
+        "connection {conn}). The exact message is in the log of that run's extract task.",
+    ),
+    "tech_no_numbers": (
+        "Lauf {run} (geladen am {at}) hat diese Tage abgerufen; das Netzwerk lieferte keine Zahlen und nannte "
+        "keinen Grund.",
+        "Run {run} (loaded on {at}) read these days; the network gave no numbers and named no reason.",
+    ),
+    "tech_no_numbers_noted": (
+        "Lauf {run} (geladen am {at}) hat diese Tage abgerufen. Der Abruf vermerkte: {detail}",
+        "Run {run} (loaded on {at}) read these days. The fetch noted: {detail}",
+    ),
+    "tech_not_covered": (
+        "Lauf {run} (geladen am {at}) hat das Konto abgerufen, aber nicht diese Tage; ein Backfill dieser Tage "
+        "holt sie nach.",
+        "Run {run} (loaded on {at}) fetched the account but not these days; a backfill of these days fetches them.",
     ),
 }
 
@@ -255,7 +343,8 @@ CAMPAIGN_SENTENCES: dict[str, tuple[str, str]] = {
 
 def text(key: str, lang: str, **values: object) -> str:
     """The text `key` in `lang`, with `{placeholders}` filled."""
-    de, en = TEXTS[key] if key in TEXTS else REASONS[key] if key in REASONS else CAMPAIGN_SENTENCES[key]
+    table = next(t for t in (TEXTS, REASONS, TECH_REASONS, CAMPAIGN_SENTENCES) if key in t)
+    de, en = table[key]
     template = de if lang == "de" else en
     return template.format(**values) if values else template
 
@@ -269,19 +358,17 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _localise(formatted: str, lang: str) -> str:
-    """Turn Python's 1,234.5 into 1.234,5 for German; a real minus sign for negatives."""
-    if lang == "de":
-        formatted = formatted.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return formatted.replace("-", MINUS)
+def _locale(lang: str) -> str:
+    return LOCALES.get(lang, "en_GB")
 
 
 def number(value: float | None, lang: str, digits: int = 0, *, dash: str = DASH) -> str:
-    """1.234 / 1,234 (or with `digits` decimals); "–" when not reported."""
+    """1.234 / 1,234 (or with `digits` decimals); "–" when not reported. Babel, with a real minus sign."""
     if _missing(value):
         return dash
     assert value is not None
-    return _localise(f"{value:,.{digits}f}", lang)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale(lang)).replace("-", MINUS)
 
 
 def signed(value: float | None, lang: str, digits: int = 0, *, dash: str = DASH) -> str:
@@ -295,12 +382,17 @@ def signed(value: float | None, lang: str, digits: int = 0, *, dash: str = DASH)
 
 
 def percent(fraction: float | None, lang: str, digits: int = 1, *, sign: bool = False, dash: str = DASH) -> str:
-    """0.0423 -> "4,2 %" (de) / "4.2%" (en); with `sign` "+4,2 %"."""
+    """0.0423 -> "4,2 %" (de) / "4.2%" (en); with `sign` "+4,2 %". The locale's percent pattern (Babel)."""
     if _missing(fraction):
         return dash
     assert fraction is not None
-    core = signed(100 * fraction, lang, digits) if sign else number(100 * fraction, lang, digits)
-    return core + (f"{NBSP}%" if lang == "de" else "%")
+    pattern = Locale.parse(_locale(lang)).percent_formats[None].pattern
+    if digits:
+        pattern = re.sub(r"0(?!.*0)", "0." + "0" * digits, pattern)
+    body = format_percent(abs(fraction), format=pattern, locale=_locale(lang))
+    if round(100 * fraction, digits) == 0:
+        return ("\u00b1" if sign else "") + body
+    return ("+" if sign and fraction > 0 else MINUS if fraction < 0 else "") + body
 
 
 def change_percent(ratio: float | None, lang: str, *, dash: str = DASH) -> str:
@@ -316,8 +408,7 @@ def lift(pct: float | None, lang: str, *, sign: bool = True) -> str:
     if _missing(pct):
         return DASH
     assert pct is not None
-    body = signed(pct, lang, 0) if sign else number(abs(pct), lang, 0)
-    return body + (f"{NBSP}%" if lang == "de" else "%")
+    return percent((pct if sign else abs(pct)) / 100, lang, 0, sign=sign)
 
 
 def points(diff: float | None, lang: str, digits: int = 1, *, dash: str = DASH) -> str:
@@ -329,10 +420,8 @@ def points(diff: float | None, lang: str, digits: int = 1, *, dash: str = DASH) 
 
 
 def date(day: dt.date, lang: str) -> str:
-    """16.11.2026 / 16 Nov 2026."""
-    if lang == "de":
-        return f"{day:%d.%m.%Y}"
-    return f"{day.day} {EN_MONTHS[day.month - 1]} {day.year}"
+    """16.11.2026 / 16 Nov 2026 (Babel)."""
+    return format_date(day, DATE_PATTERNS.get(lang, "d MMM yyyy"), locale=_locale(lang))
 
 
 def date_range(first: dt.date, last: dt.date, lang: str) -> str:

@@ -10,7 +10,8 @@ import jinja2
 from markupsafe import Markup
 
 from socialmetrics.report import charts, i18n
-from socialmetrics.report.data import Campaign, CampaignRow, Comparison, Post, ReportData, WeekValues
+from socialmetrics.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
+from socialmetrics.report.week import Week
 
 TEXT_EXCERPT = 90
 EMOJI_MODIFIERS = {"\ufe0f", "\ufe0e", "\u200d", "\u20e3"}
@@ -35,8 +36,6 @@ class HeadlineRow:
     previous: str
     change_average: str
     average: str
-    incomplete_previous: bool
-    incomplete_average: bool
 
 
 def _css_string(value: object) -> Markup:
@@ -79,8 +78,87 @@ def _change(kind: str, value: float | None, reference: float | None, lang: str) 
     return i18n.signed(value - reference, lang, 2)
 
 
+def _format_change(kind: str, change: float | None, lang: str) -> str:
+    """A change as marts.weekly_headline gives it: relative (counts), in points (rates) or a difference."""
+    if change is None:
+        return i18n.DASH
+    if kind == "count":
+        return i18n.change_percent(change, lang)
+    if kind == "rate":
+        return i18n.points(change, lang, 2)
+    return i18n.signed(change, lang, 2 if kind == "tone" else 0)
+
+
+COVERAGE = {"reach": "reach", "engagement_rate": "engagement_rate", "follower_gain": "follower_gain",
+            "comments": "comments"}  # fmt: skip
+
+
+def _partial_accounts(data: ReportData, figure: str, week: Week, accounts: tuple[str, ...], lang: str) -> str:
+    """"LinkedIn 3 von 7 Tagen" for each account behind a figure with fewer than 7 days of it in the week."""
+    parts = []
+    for key in accounts:
+        network, account_id = key.split("/", 1)
+        values = data.per_account.get((network, account_id), {}).get(week)
+        days = int(values.coverage(figure)) if values else 0
+        if days < 7:
+            parts.append(i18n.text("account_days", lang, account=account_label(data, network, account_id), n=days))
+    return ", ".join(parts)
+
+
+def _accounts_words(data: ReportData, accounts: tuple[str, ...], lang: str) -> str:
+    names = [account_label(data, *key.split("/", 1)) for key in accounts]
+    if not names:
+        return i18n.DASH
+    joiner = " und " if lang == "de" else " and "
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def _previous_reason(data: ReportData, c: Comparison, lang: str) -> str:
+    """Why there is no comparison with the previous week, in words ("" when there is one)."""
+    if c.previous_status in ("ok", "no_value"):
+        return ""
+    if c.previous_status == "this_week_partial":
+        return i18n.text(
+            "cmp_this_week_partial", lang, accounts=_partial_accounts(data, c.figure, data.week, c.accounts, lang)
+        )
+    if c.previous_status == "previous_partial":
+        before = data.week.shift(-1)
+        return i18n.text(
+            "cmp_previous_partial", lang, accounts=_partial_accounts(data, c.figure, before, c.previous_accounts, lang)
+        )
+    if c.previous_status == "accounts_differ":
+        return i18n.text(
+            "cmp_accounts_differ",
+            lang,
+            previous=_accounts_words(data, c.previous_accounts, lang),
+            now=_accounts_words(data, c.accounts, lang),
+        )
+    return i18n.text("cmp_no_previous", lang)
+
+
+def _average_text(data: ReportData, c: Comparison, lang: str) -> str:
+    """The reference line of the 4-week average: its value, of how many whole weeks, or why there is none."""
+    value = _value(c.kind, c.average, lang)
+    if c.average_status == "ok":
+        return i18n.text("average_value", lang, v=value)
+    if c.average_status == "fewer_weeks":
+        text = i18n.text("avg_fewer_weeks", lang, n=c.average_weeks, v=value)
+        if c.average_left_out:
+            weeks = ", ".join(str(Week.of(d).number) for d in c.average_left_out)
+            text += " " + i18n.text("avg_left_out", lang, weeks=weeks)
+        return text
+    if c.average_status == "this_week_partial":
+        return i18n.text(
+            "cmp_this_week_partial", lang, accounts=_partial_accounts(data, c.figure, data.week, c.accounts, lang)
+        )
+    if c.average_status == "no_whole_weeks":
+        return i18n.text("avg_no_whole_weeks", lang)
+    return ""
+
+
 def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
-    """The headline table: each figure, its change against the previous week and the 4-week average."""
+    """The headline table: each figure, its change against the previous week and the 4-week average, both
+    as marts.weekly_headline defines them; "–" with the reason where no fair comparison exists."""
     now = data.company_weeks[data.week]
     rows = []
     for key in ("reach", "engagement_rate", "follower_gain", "comments", "tone"):
@@ -88,6 +166,8 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
         sub = None
         if key == "follower_gain" and now.growth is not None:
             sub = i18n.text("growth_of", lang, pct=i18n.percent(now.growth, lang, 2, sign=True))
+        elif key == "comments" and c.value is not None:
+            sub = i18n.text("comments_analysed_sub", lang, m=i18n.number(now.comments_analysed, lang))
         elif key == "tone" and now.net is not None:
             sub = i18n.text(
                 "tone_short",
@@ -98,21 +178,18 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
         value = _value(c.kind, c.value, lang)
         if c.value is None:
             value = i18n.text("not_reported" if key == "reach" else "no_value", lang)
-        average = _value(c.kind, c.average, lang)
-        if c.average is not None and c.average_weeks < 4:
-            average += f" ({c.average_weeks} {'Wo.' if lang == 'de' else 'wk'})"
+        previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous, lang))
+        reason = _previous_reason(data, c, lang)
         rows.append(
             HeadlineRow(
                 key=key,
                 label=i18n.text("tone" if key == "tone" else key, lang),
                 value=value,
                 sub=sub,
-                change_previous=_change(c.kind, c.value, c.previous, lang),
-                previous=i18n.text("previous_value", lang, v=_value(c.kind, c.previous, lang)),
-                change_average=_change(c.kind, c.value, c.average, lang),
-                average=i18n.text("average_value", lang, v=average),
-                incomplete_previous=c.incomplete_previous,
-                incomplete_average=c.incomplete_average,
+                change_previous=_format_change(c.kind, c.previous_change, lang),
+                previous=f"{previous} · {reason}" if reason else previous,
+                change_average=_format_change(c.kind, c.average_change, lang),
+                average=_average_text(data, c, lang),
             )
         )
     return rows
@@ -132,18 +209,18 @@ def network_table(data: ReportData, lang: str) -> dict[str, Any]:
     """Networks side by side: one column per account, this week's values and the change to last week."""
     columns = [a for a in data.accounts if a.configured or (data.per_account.get(a.key, {}).get(data.week) is not None)]
     previous_week = data.week.shift(-1)
-    rows_spec: list[tuple[str, str, Any]] = [
-        ("reach", "count", lambda v: v.reach),
-        ("impressions", "count", lambda v: v.impressions),
-        ("engagements", "count", lambda v: v.engagements),
-        ("engagement_rate", "rate", lambda v: v.engagement_rate),
-        ("followers", "count", lambda v: v.followers_end),
-        ("follower_gain", "delta", lambda v: v.follower_gain),
-        ("comments", "count", lambda v: v.comments),
-        ("posts", "count", lambda v: float(v.posts) if v.days or v.posts else None),
+    rows_spec: list[tuple[str, str, Any, str]] = [  # key, kind, value, the coverage a change needs
+        ("reach", "count", lambda v: v.reach, "reach"),
+        ("impressions", "count", lambda v: v.impressions, "impressions"),
+        ("engagements", "count", lambda v: v.engagements, "engagements"),
+        ("engagement_rate", "rate", lambda v: v.engagement_rate, "engagement_rate"),
+        ("followers", "count", lambda v: v.followers_end, "follower_gain"),
+        ("follower_gain", "delta", lambda v: v.follower_gain, "follower_gain"),
+        ("comments", "count", lambda v: v.comments, "comments"),
+        ("posts", "count", lambda v: float(v.posts) if v.days or v.posts else None, "days"),
     ]
     rows = []
-    for key, kind, getter in rows_spec:
+    for key, kind, getter, coverage in rows_spec:
         cells = []
         for acc in columns:
             weeks = data.per_account.get(acc.key, {})
@@ -151,7 +228,9 @@ def network_table(data: ReportData, lang: str) -> dict[str, Any]:
             before: WeekValues | None = weeks.get(previous_week)
             value = getter(now) if now else None
             prev = getter(before) if before else None
-            change = _change(kind, value, prev, lang) if key != "posts" else i18n.DASH
+            # a change only between two whole weeks of the account (7 days of the figure on both sides)
+            comparable = key != "posts" and _whole(now, coverage) and _whole(before, coverage)
+            change = _change(kind, value, prev, lang) if comparable else i18n.DASH
             cells.append({"value": _value(kind, value, lang), "change": change if change != i18n.DASH else ""})
         rows.append({"label": i18n.text(key, lang), "cells": cells})
     days = []
@@ -160,6 +239,10 @@ def network_table(data: ReportData, lang: str) -> dict[str, Any]:
         days.append(f"{now.days if now else 0}/7")
     rows.append({"label": i18n.text("days", lang), "cells": [{"value": d, "change": ""} for d in days]})
     return {"columns": [account_label(data, a.network, a.account_id) for a in columns], "rows": rows}
+
+
+def _whole(values: WeekValues | None, figure: str) -> bool:
+    return values is not None and values.coverage(figure) >= 7
 
 
 def build_charts(data: ReportData, lang: str) -> list[dict[str, Any]]:
@@ -250,7 +333,9 @@ def campaign_sentence(campaign: Campaign, row: CampaignRow, lang: str) -> str | 
         return i18n.text("control_row", lang, **values) if row.lift_pct is not None else None
     if row.lift_pct is None or row.ci_low_pct is None or row.ci_high_pct is None:
         return i18n.text("inconclusive_history", lang, **values)
-    if row.verdict == "clear effect":
+    # An effect is claimed only where the printed 95 % range excludes 0 (a verdict the range contradicts
+    # would put words and numbers at odds in the same sentence).
+    if row.verdict == "clear effect" and (row.ci_low_pct > 0 or row.ci_high_pct < 0):
         return i18n.text("clear_up" if row.lift_pct >= 0 else "clear_down", lang, **values)
     if row.verdict == "no evidence" and row.min_detectable_lift_pct is not None:
         return i18n.text("no_evidence", lang, **values)
@@ -294,33 +379,96 @@ def _day_ranges(days: tuple[dt.date, ...], lang: str) -> str:
     return ", ".join(i18n.date_range(r[0], r[-1], lang) for r in runs)
 
 
+def _reason_values(data: ReportData, m: Missing, lang: str) -> dict[str, Any]:
+    acc = m.account
+    return {
+        "conn": acc.conn_id or f"{acc.network}_default",
+        "network": i18n.network_name(acc.network),
+        "folder": f" ({acc.import_dir})" if acc.import_dir else "",
+        "run": m.run_id or "",
+        "at": i18n.date(m.loaded_at.date(), lang) if m.loaded_at else "",
+        "detail": m.detail or "",
+    }
+
+
+def _missing_account(data: ReportData, m: Missing) -> str:
+    acc = m.account
+    return account_label(data, acc.network, acc.account_id) + (
+        f" · {acc.name or acc.account_id}" if acc.name or acc.account_id else ""
+    )
+
+
 def missing_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
-    """Accounts without numbers on days of the week, with the reason in words."""
+    """Accounts without numbers on days of the week, with the reason in the owner's words (no run ids)."""
     rows = []
     for m in data.missing:
-        acc = m.account
-        folder = f" ({acc.import_dir})" if acc.import_dir else ""
-        reason = i18n.text(
-            m.reason,
-            lang,
-            conn=acc.conn_id or f"{acc.network}_default",
-            network=i18n.network_name(acc.network),
-            folder=folder,
-            run=m.run_id or "",
-            at=i18n.date(m.loaded_at.date(), lang) if m.loaded_at else "",
-            detail=m.detail or "",
-        )
+        reason = i18n.text(m.reason, lang, **_reason_values(data, m, lang))
         if m.last_day and m.last_day < min(m.days) and m.reason not in ("no_numbers", "no_numbers_noted"):
             reason += " " + i18n.text("last_data", lang, day=i18n.date(m.last_day, lang))
         rows.append(
             {
-                "account": account_label(data, acc.network, acc.account_id)
-                + (f" · {acc.name or acc.account_id}" if acc.name or acc.account_id else ""),
+                "account": _missing_account(data, m),
                 "days": i18n.text("missing_days", lang, days=_day_ranges(m.days, lang), n=len(m.days)),
                 "reason": reason,
             }
         )
     return rows
+
+
+def missing_tech_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
+    """The technical side of the missing data (appendix): run ids, Airflow connections, what the fetch noted."""
+    rows = []
+    for m in data.missing:
+        key = f"tech_{m.reason}"
+        if key not in i18n.TECH_REASONS:
+            continue
+        detail = i18n.text(key, lang, **_reason_values(data, m, lang))
+        rows.append({"account": _missing_account(data, m), "detail": detail})
+    return rows
+
+
+def comments_line(data: ReportData, lang: str) -> str:
+    """"34 Kommentare, davon 19 analysiert: <why the others are not>." ("" without comments)."""
+    now = data.company_weeks[data.week]
+    if now.comments is None:
+        return ""
+    reasons = []
+    for acc in data.accounts:
+        v = data.per_account.get(acc.key, {}).get(data.week)
+        if v is None or v.comments is None:
+            continue
+        label = account_label(data, acc.network, acc.account_id)
+        if v.comments_source == "network" and v.comments > v.comments_loaded:
+            reasons.append(
+                i18n.text(
+                    "comments_reason_texts", lang, network=label, n=i18n.number(v.comments, lang),
+                    loaded=i18n.number(v.comments_loaded, lang),
+                )  # fmt: skip
+            )
+        if v.comments_loaded > v.comments_analysed:
+            reasons.append(
+                i18n.text("comments_reason_pending", lang, network=label, k=v.comments_loaded - v.comments_analysed)
+            )
+    line = i18n.text(
+        "comments_line", lang, n=i18n.number(now.comments, lang), m=i18n.number(now.comments_analysed, lang)
+    )
+    return line + (": " + "; ".join(reasons) if reasons else "") + "."
+
+
+def post_blocks(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    """Per network: its heading, its top posts and its weakest posts (ranked within the network)."""
+    blocks = []
+    for network, top, bottom in data.ranked_posts:
+        count = sum(1 for p in data.posts if p.network == network)
+        blocks.append(
+            {
+                "network": network,
+                "heading": i18n.text("posts_network", lang, network=i18n.network_name(network), n=count),
+                "top": post_rows(top, data, lang),
+                "bottom": post_rows(bottom, data, lang),
+            }
+        )
+    return blocks
 
 
 NOT_REPORTED_LABELS = {"followers_end": "followers"}
@@ -376,11 +524,9 @@ def render_html(data: ReportData, lang: str) -> str:
             footnotes.append(i18n.text(key, lang, networks=", ".join(i18n.network_name(n) for n in networks)))
     footnotes += [i18n.text("footnote_rate", lang), i18n.text("footnote_average", lang)]
     headline = headline_rows(data, lang)
-    if any(r.incomplete_previous or r.incomplete_average for r in headline):
-        footnotes.append(i18n.text("footnote_incomplete", lang))
     footnotes.append(i18n.text("comments_source", lang))
     now = data.company_weeks[week]
-    tone_lines = []
+    tone_lines = [line] if (line := comments_line(data, lang)) else []
     if not data.tone_available:
         tone_lines.append(i18n.text("tone_none", lang))
     elif now.net is None:
@@ -402,6 +548,8 @@ def render_html(data: ReportData, lang: str) -> str:
         if data.topics:
             tone_lines.append(i18n.text("tone_topics", lang, topics=", ".join(data.topics)))
     as_of = max((p.as_of for p in data.posts if p.as_of), default=None)
+    checks = sum(1 for i in data.issues if i.kind == "quality") + data.issue_overflow.get("quality", 0)
+    warnings = sum(1 for i in data.issues if i.kind == "warning") + data.issue_overflow.get("warning", 0)
     context = {
         "lang": lang,
         "t": texts,
@@ -417,13 +565,19 @@ def render_html(data: ReportData, lang: str) -> str:
         "tone_lines": tone_lines,
         "networks": network_table(data, lang),
         "charts": build_charts(data, lang),
-        "top_posts": post_rows(data.top_posts, data, lang),
-        "bottom_posts": post_rows(data.bottom_posts, data, lang),
+        "post_blocks": post_blocks(data, lang),
         "posts_note": i18n.text(
             "posts_ranked_by", lang, as_of=i18n.date(as_of, lang) if as_of else i18n.DASH, n=len(data.posts)
         ),
         "campaigns": campaign_blocks(data, lang),
         "missing": missing_rows(data, lang),
+        "missing_tech": missing_tech_rows(data, lang),
+        "quality_summary": (
+            i18n.text("quality_summary", lang, checks=checks, warnings=warnings)
+            if checks or warnings
+            else i18n.text("quality_summary_ok", lang)
+        ),
+        "week_runs": i18n.text("week_runs", lang, runs=", ".join(data.week_runs)) if data.week_runs else "",
         "not_reported": not_reported_rows(data, lang),
         "issues": issue_rows(data, lang),
     }

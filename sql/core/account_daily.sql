@@ -1,6 +1,8 @@
 -- table: core.account_daily
 -- grain: one row per network, account and day
+-- key: network, account_id, day
 -- window: day
+-- family: day
 -- params: $start (DATE, inclusive), $end (DATE, exclusive), $tz (company time zone),
 --         $derived_networks (networks without a daily series: X)
 -- The unified daily model across networks: raw.daily_metrics pivoted on the unified metric names

@@ -1,6 +1,8 @@
 -- table: core.comment
 -- grain: one row per network, account and comment (replies included, parent_id set)
+-- key: network, account_id, comment_id
 -- window: post_published_at
+-- family: post
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): comments on posts published in the window
 -- author_hash is a keyed hash (socialmetrics/privacy.py); names never reach the warehouse.
 -- language ('de', 'en', 'other'), sentiment ('positive', 'neutral', 'negative'), sentiment_score

@@ -1,6 +1,8 @@
 -- table: core.post
 -- grain: one row per network, account and post, with its latest metrics snapshot
+-- key: network, account_id, post_id
 -- window: published_at
+-- family: post
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
 -- reactions: the network's reaction total; NULL where the network does not give a number.
 -- engagements: the network's (or connector's) total of what was reported, else the sum of the reported

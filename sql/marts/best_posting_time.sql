@@ -1,6 +1,7 @@
 -- table: marts.best_posting_time
 -- grain: one row per network, dimension ('weekday' 1-7 ISO, or 'hour' 0-23 in the company time
 --        zone) and slot, for slots with enough posts to say something
+-- key: network, dimension, slot
 -- window: none
 -- params: $tz (the company's time zone from the config)
 -- A slot needs at least 5 posts and its network at least 30. engagement_rate is a ratio of sums over

@@ -1,5 +1,6 @@
 -- table: marts.comment_sentiment
 -- grain: one row per network, account, post and week (Monday, company time zone) of the comments
+-- key: network, account_id, post_id, week_start
 -- params: $tz (the company's time zone)
 -- window: none
 -- What people say about each post, week by week: how many comments, which share is positive,

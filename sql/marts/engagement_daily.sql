@@ -1,6 +1,8 @@
 -- table: marts.engagement_daily
 -- grain: one row per network, account and day
+-- key: network, account_id, day
 -- window: day
+-- family: day
 -- engagements_missing: the parts engagements lacked because the network did not report them
 -- (comma-separated; NULL when complete or the network's own total; README "Engagements").
 -- params: $start (DATE, inclusive), $end (DATE, exclusive)

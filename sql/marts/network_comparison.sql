@@ -1,5 +1,6 @@
 -- table: marts.network_comparison
 -- grain: one row per network, account and ISO week
+-- key: network, account_id, week_start
 -- window: none (each account's median spans its whole history)
 -- params: none
 -- Networks of different size compare fairly: every figure is indexed against the account's own

@@ -1,6 +1,8 @@
 -- table: marts.post_performance
 -- grain: one row per network, account and post: lifetime numbers as of the latest snapshot
+-- key: network, account_id, post_id
 -- window: published_at
+-- family: post
 -- engagements_missing: the parts engagements lacked because the network did not report them
 -- (comma-separated; NULL when complete or the network's own total; README "Engagements").
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC

@@ -1,14 +1,19 @@
--- table: marts.network_monthly
--- grain: one row per network, account and calendar month, plus network 'all' / account 'all'
---        rows for the company as a whole
--- window: month_start by month
--- params: $start, $end (DATE): widened by the runner to whole months
+-- variants: week -> marts.network_weekly, month -> marts.network_monthly
+-- table: marts.network_{period}ly
+-- grain: one row per network, account and {period} (ISO weeks start on Monday; months on the 1st), plus
+--        network 'all' / account 'all' rows for the company as a whole
+-- key: network, account_id, {period}_start
+-- window: {period}_start by {period}
+-- family: day
+-- params: $start, $end (DATE): widened by the runner to whole {period}s
+-- One definition, two tables: the runner makes marts.network_weekly ({period} = week) and
+-- marts.network_monthly ({period} = month) from this file.
 -- Rates are ratios of sums: engagement_rate = engagements / impressions, engagement_rate_by_reach =
 -- engagements / reach_daily_sum. reach_daily_sum adds daily unique reach, so it counts a person
--- once per day, not once per month. follower_growth_pct = follower_gain / followers at the start.
+-- once per day, not once per {period}. follower_growth_pct = follower_gain / followers at the start.
 -- NULL where a network does not report a number (sum() of only NULLs is NULL).
 WITH source AS (
-    SELECT *, CAST(date_trunc('month', day) AS DATE) AS month_start
+    SELECT *, CAST(date_trunc('{period}', day) AS DATE) AS {period}_start
     FROM core.account_daily
     WHERE day >= $start AND day < $end
 ),
@@ -17,7 +22,7 @@ per_account AS (
     SELECT
         network,
         account_id,
-        month_start,
+        {period}_start,
         count(*) AS days_reported,
         sum(impressions) AS impressions,
         sum(reach) AS reach_daily_sum,
@@ -30,14 +35,14 @@ per_account AS (
         arg_max(followers, day) FILTER (WHERE followers IS NOT NULL) AS followers_end,
         sum(follower_gain) AS follower_gain
     FROM source
-    GROUP BY network, account_id, month_start
+    GROUP BY network, account_id, {period}_start
 ),
 
 company AS (
     SELECT
         'all' AS network,
         'all' AS account_id,
-        month_start,
+        {period}_start,
         max(days_reported) AS days_reported,
         sum(impressions) AS impressions,
         sum(reach_daily_sum) AS reach_daily_sum,
@@ -50,7 +55,7 @@ company AS (
         sum(followers_end) AS followers_end,
         sum(follower_gain) AS follower_gain
     FROM per_account
-    GROUP BY month_start
+    GROUP BY {period}_start
 ),
 
 final AS (
