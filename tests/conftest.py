@@ -33,6 +33,9 @@ from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
 from socialmetrics.sandbox.server import SandboxServer
 
 REPO = Path(__file__).resolve().parent.parent
+# tests/data holds packages the tests build (a plugin with its own tests, run by tests/test_plugin.py in a
+# process of their own): not collected with this project's tests
+collect_ignore = ["data"]
 TMP = REPO / ".tmp"  # TMPDIR of the whole run: pytest's tmp_path, Airflow homes, Chromium's files
 TODAY = dt.date(2026, 11, 20)  # the frozen "today" of pipeline tests: data exists up to the 19th
 NOW = dt.datetime.combine(TODAY, dt.time(10, 0), dt.UTC)
