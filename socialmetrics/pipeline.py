@@ -297,12 +297,22 @@ def check(
     warehouse_path: Path,
     today: dt.date | None = None,
 ) -> list[quality.CheckResult]:
-    """The quality gate over what this run loaded: every account that landed must have numbers."""
-    from socialmetrics import quality
+    """The quality gate over what this run loaded: every account that landed must have numbers. The comments
+    this run loaded are classified first (core.comment_analysis, keyed by comment, replaced per comment), so
+    the gate checks core.comment as the transform will publish it, tone included."""
+    from socialmetrics import comment_analysis, quality
 
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
+        if windows:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                comment_analysis.update(con)
+                con.execute("COMMIT")
+            except BaseException:
+                warehouse.rollback(con)
+                raise
         # Networks whose days come from their posts (X) have no numbers on a backfilled day without
         # posts; they must have numbers only when the run loaded their daily snapshot.
         with_daily = {

@@ -26,6 +26,7 @@ import pandas as pd
 
 from connectors.base import PermanentError
 from socialmetrics import transform
+from socialmetrics.comments import SENTIMENTS
 
 log = logging.getLogger(__name__)
 # GX logs every internal registration at INFO and phones home unless told not to (no network here).
@@ -217,6 +218,9 @@ def build_suites(
     )
 
     comments = preview(con, "core.comment", start, end, tz)
+    has_text = comments["text"].notna() & (comments["text"].astype("string").str.strip() != "")
+    # NULL where the comment has a text but no tone; a placeholder where it has none (retention, media only)
+    comments["sentiment_if_text"] = comments["sentiment"].where(has_text, "no text")
     suites.append(
         Suite(
             "core.comment",
@@ -224,6 +228,12 @@ def build_suites(
             [
                 gxe.ExpectColumnValuesToNotBeNull(column="comment_id", meta=_block()),
                 gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "comment_id"], meta=_block()),
+                # the comment analysis ran before the gate: every comment with a text has its tone
+                gxe.ExpectColumnValuesToNotBeNull(column="sentiment_if_text", meta=_block()),
+                gxe.ExpectColumnValuesToBeInSet(column="sentiment", value_set=list(SENTIMENTS), meta=_block()),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="sentiment_confidence", min_value=0, max_value=1, meta=_block()
+                ),
             ],
         )
     )

@@ -112,14 +112,17 @@ def test_a_nightly_rerun_classifies_nothing_again_but_a_new_model_does(
 ) -> None:
     harness.run(DAY)
     first = harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis ORDER BY 1")
+    assert first
     written = harness.run(DAY, run_id="again")["written"]
-    assert written["core.comment_analysis"] == 0
+    assert written["core.comment_analysis"] == 0  # the gate's analysis (before the check) found nothing new either
     assert harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis ORDER BY 1") == first
     import socialmetrics.comments as comments
 
     monkeypatch.setattr(comments, "MODEL_VERSION", MODEL_VERSION + "-next")
-    written = harness.run(DAY, run_id="new-model")["written"]
-    assert written["core.comment_analysis"] == len(first)
+    harness.run(DAY, run_id="new-model")
+    again = dict(harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis"))
+    assert sorted(again) == [c for c, _ in first]
+    assert all(again[c] > at for c, at in first)  # every comment classified again, by the new model
     versions = harness.query("SELECT DISTINCT model_version FROM core.comment_analysis")
     assert versions == [(MODEL_VERSION + "-next",)]
 

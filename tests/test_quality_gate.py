@@ -141,3 +141,38 @@ def test_a_twenty_fold_jump_is_a_warning_and_publishes(harness: Harness, config_
     assert [(s, sev) for s, sev, _e, _n in failures] == [("anomalies", "warning")]
     assert "jump_ratio" in failures[0][2]
     assert harness.query("SELECT impressions FROM marts.reach_daily WHERE day = ?", [DAY]) == [(views * 30,)]
+
+
+def test_the_gate_checks_the_tone_of_every_comment_before_anything_is_published(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a nightly run, when the gate has checked it, then every loaded comment with a text already has
+    its tone (the analysis runs before the gate, not inside the transform); given an analyzer that leaves
+    one comment without a tone, then the gate stops the run and the published comments stay as they were."""
+    from socialmetrics import comment_analysis
+
+    harness.run(DAY, run_id="good")
+    comments = harness.query("SELECT count(*) FROM core.comment WHERE text IS NOT NULL")[0][0]
+    assert comments > 0
+    assert harness.query("SELECT count(*) FROM core.comment WHERE text IS NOT NULL AND sentiment IS NULL") == [(0,)]
+    checked = harness.query(
+        "SELECT expectation, success FROM meta.quality_results WHERE run_id = 'good' AND suite = 'core.comment'"
+    )
+    assert any("sentiment_if_text" in e and ok for e, ok in checked), checked
+    before = harness.table_hash("core.comment")
+
+    real_update = comment_analysis.update
+
+    def forgets_one(con: Any) -> dict[str, int]:
+        written = real_update(con)
+        con.execute(f"DELETE FROM {comment_analysis.ANALYSIS_TABLE} WHERE comment_id = (SELECT max(comment_id) "
+                    f"FROM {comment_analysis.ANALYSIS_TABLE})")  # fmt: skip
+        return written
+
+    monkeypatch.setattr(comment_analysis, "update", forgets_one)
+    with pytest.raises(QualityGateError, match="nothing was published"):
+        harness.run(DAY, run_id="untoned")
+    failures = failed_checks(harness, "untoned")
+    assert [(s, sev) for s, sev, _e, _n in failures] == [("core.comment", "blocking")], failures
+    assert "sentiment_if_text" in failures[0][2] and failures[0][3] == 1
+    assert harness.table_hash("core.comment") == before
