@@ -163,6 +163,8 @@ class Declared:
     parent_fields: tuple[str, ...] = ("id",)  # what of a parent record a child page carries
     parent_filter: Callable[[Mapping[str, Any]], bool] | None = None  # parents worth a request
     keep: Spec | None = None  # allow-list of a record (connectors/allowlist.py); None keeps it whole
+    single: bool = False  # the answer holds one record at `records` (an object, not a list)
+    reuses: str | None = None  # land the pages another stream read in this run again, without a request
 
     @property
     def name(self) -> str:
@@ -187,8 +189,9 @@ class DeclaredConnector(TokenConnector):
             cls.streams = tuple(d.stream for d in cls.declared) + cls.custom_streams
             names = {d.name for d in cls.declared}
             for d in cls.declared:
-                if d.parent is not None and d.parent not in names:
-                    raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared parent {d.parent!r}")
+                for role, other in (("parent", d.parent), ("stream to reuse", d.reuses)):
+                    if other is not None and other not in names:
+                        raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared {role} {other!r}")
 
     # -- hooks (override what the network needs) ----------------------------------------------------
 
@@ -204,6 +207,30 @@ class DeclaredConnector(TokenConnector):
         """The first request of a stream for a window chunk (and parent): URL and query parameters. A network
         with its own query syntax (Rest.li 2.0) builds the query string itself and returns no parameters."""
         return self.url(spec, parent), {**spec.params(chunk), **self.auth_params()}
+
+    def chunks(self, spec: Declared, window: Window) -> list[Window]:
+        """The windows of a stream's requests: the API's largest window per request (`chunk_days`). A network
+        splits further where its answers change (X: where non-public metrics stop existing)."""
+        return list(window.chunks(spec.chunk_days)) if spec.chunk_days else [window]
+
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """What a child stream reads one request (and its pages) for, landed with each page as its parent:
+        by default each parent record worth a request (`parent_filter`), cut to `parent_fields`. A network
+        whose API takes many parents in one request groups them here (X's reply search)."""
+        for record in self._parent_records(spec.parent or "", window):
+            if spec.parent_filter is None or spec.parent_filter(record):
+                yield {k: record.get(k) for k in spec.parent_fields}
+
+    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        """One answer of a stream (a network adds what it does per request: X counts billed reads)."""
+        body, _ = self.http.get_json(url, params)
+        return body
+
+    def next_request(
+        self, spec: Declared, body: Any, url: str, params: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The request after `body`: the stream's paginator (a network may adjust it: X sizes pages by budget)."""
+        return spec.paginator.next_request(body, url, params)
 
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
@@ -222,15 +249,18 @@ class DeclaredConnector(TokenConnector):
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
         """Yield scrubbed raw pages of a stream for a window."""
         spec = self.spec(stream.name)
+        if spec.reuses is not None:
+            for page in self.__dict__.get("_reused", {}).get(spec.reuses, []):
+                yield Page(spec.name, {**page.request, "window": window.to_json()}, page.body)
+            return
         if spec.parent is None:
-            for chunk in window.chunks(spec.chunk_days) if spec.chunk_days else [window]:
+            for chunk in self.chunks(spec, window):
                 yield from self._pages(spec, chunk, {})
             return
-        for parent in self._parent_records(spec.parent, window):
-            if spec.parent_filter is not None and not spec.parent_filter(parent):
-                continue
+        for parent in self.parents(spec, window):
             try:
-                yield from self._pages(spec, window, {k: parent.get(k) for k in spec.parent_fields})
+                for chunk in self.chunks(spec, window):
+                    yield from self._pages(spec, chunk, parent)
             except ConnectorError as exc:
                 message = self.skip_error(spec, exc, parent)
                 if message is None:
@@ -249,6 +279,11 @@ class DeclaredConnector(TokenConnector):
             cache[(name, window)] = records
         return cache[(name, window)]
 
+    def read_this_run(self, name: str) -> list[dict[str, Any]]:
+        """Every record a parent stream landed in this run, whatever its window (for a `parents` hook)."""
+        cache: dict[tuple[str, Window], list[dict[str, Any]]] = self.__dict__.get("_parents", {})
+        return [r for (stream, _), records in cache.items() if stream == name for r in records]
+
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
         """The endpoint of a stream for this account (and parent record)."""
         account_id = self.account.id
@@ -258,11 +293,20 @@ class DeclaredConnector(TokenConnector):
         url, params = self.request(spec, chunk, parent)
         secrets = [self.credentials.token]
         cached: list[dict[str, Any]] | None = None
-        if spec.parent is None and any(d.parent == spec.name for d in self.declared):
+        if any(d.parent == spec.name for d in self.declared):
             cached = self.__dict__.setdefault("_parents", {}).setdefault((spec.name, chunk), [])
-        for body, page_url, page_params in self.http.paginate(url, params, spec.paginator.next_request):
+        reused: list[Page] | None = None
+        if any(d.reuses == spec.name for d in self.declared):
+            reused = self.__dict__.setdefault("_reused", {}).setdefault(spec.name, [])
+        pages = self.http.paginate(
+            url,
+            params,
+            lambda body, u, p: self.next_request(spec, body, u, p),
+            get=lambda u, p: self.get(spec, u, p),
+        )
+        for body, page_url, page_params in pages:
             found = dig(body, spec.records)
-            if spec.records == () and isinstance(found, dict):
+            if (spec.records == () or spec.single) and isinstance(found, dict):
                 found = [found]
             if not isinstance(found, list):
                 where = ".".join(spec.records) or "the answer"
@@ -288,7 +332,10 @@ class DeclaredConnector(TokenConnector):
                 "window": chunk.to_json(),
                 "parent": dict(parent),
             }
-            yield Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed}, secrets))
+            page = Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed}, secrets))
+            if reused is not None:
+                reused.append(page)
+            yield page
 
     def parse(self, stream: Stream, page: Page) -> Rows:
         """Rows of a landed page: each record through its stream's `to_rows` (pure, no I/O)."""
