@@ -165,6 +165,7 @@ class Declared:
     keep: Spec | None = None  # allow-list of a record (connectors/allowlist.py); None keeps it whole
     single: bool = False  # the answer holds one record at `records` (an object, not a list)
     reuses: str | None = None  # land the pages another stream read in this run again, without a request
+    part_of: str | None = None  # requested after that stream and landed under its name (one stream to the core)
 
     @property
     def name(self) -> str:
@@ -186,10 +187,10 @@ class DeclaredConnector(TokenConnector):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.declared:
-            cls.streams = tuple(d.stream for d in cls.declared) + cls.custom_streams
+            cls.streams = tuple(d.stream for d in cls.declared if d.part_of is None) + cls.custom_streams
             names = {d.name for d in cls.declared}
             for d in cls.declared:
-                for role, other in (("parent", d.parent), ("stream to reuse", d.reuses)):
+                for role, other in (("parent", d.parent), ("stream to reuse", d.reuses), ("whole", d.part_of)):
                     if other is not None and other not in names:
                         raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared {role} {other!r}")
 
@@ -227,10 +228,16 @@ class DeclaredConnector(TokenConnector):
         return body
 
     def next_request(
-        self, spec: Declared, body: Any, url: str, params: dict[str, Any] | None
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
     ) -> tuple[str, dict[str, Any] | None] | None:
-        """The request after `body`: the stream's paginator (a network may adjust it: X sizes pages by budget)."""
+        """The request after `body`: the stream's paginator (a network may adjust it: X sizes pages by budget,
+        LinkedIn stops its posts past the window)."""
         return spec.paginator.next_request(body, url, params)
+
+    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        """Whether a record of an answer is landed: all of them, unless the API cannot filter by the window
+        itself (LinkedIn's posts finder: the window is applied to each post here)."""
+        return True
 
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
@@ -247,8 +254,16 @@ class DeclaredConnector(TokenConnector):
         raise ValueError(f"{self.network} has no stream {name!r}")
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield scrubbed raw pages of a stream for a window."""
+        """Yield scrubbed raw pages of a stream for a window, then those of its parts (`part_of`), landed under
+        its name with the part's name in the request."""
         spec = self.spec(stream.name)
+        yield from self._fetch(spec, window)
+        for part in self.declared:
+            if part.part_of == spec.name:
+                for page in self._fetch(part, window):
+                    yield Page(spec.name, {**page.request, "part": part.name}, page.body)
+
+    def _fetch(self, spec: Declared, window: Window) -> Iterator[Page]:
         if spec.reuses is not None:
             for page in self.__dict__.get("_reused", {}).get(spec.reuses, []):
                 yield Page(spec.name, {**page.request, "window": window.to_json()}, page.body)
@@ -275,6 +290,8 @@ class DeclaredConnector(TokenConnector):
             parent = self.spec(name)
             records: list[dict[str, Any]] = []
             for page in self.fetch(parent.stream, window):
+                if page.request.get("part") is not None:
+                    continue
                 records.extend(r for r in page.body.get("data", []) if isinstance(r, dict))
             cache[(name, window)] = records
         return cache[(name, window)]
@@ -301,7 +318,7 @@ class DeclaredConnector(TokenConnector):
         pages = self.http.paginate(
             url,
             params,
-            lambda body, u, p: self.next_request(spec, body, u, p),
+            lambda body, u, p: self.next_request(spec, chunk, body, u, p),
             get=lambda u, p: self.get(spec, u, p),
         )
         for body, page_url, page_params in pages:
@@ -318,6 +335,8 @@ class DeclaredConnector(TokenConnector):
             for record in found:
                 if not isinstance(record, dict):
                     raise MalformedResponseError(f"{self.network} {spec.name}: not an object: {str(record)[:80]}")
+                if not self.wanted(spec, record, chunk):
+                    continue
                 missing = [k for k in spec.primary_key if record.get(k) in (None, "")]
                 if missing:
                     raise MalformedResponseError(f"{self.network} {spec.name}: a record without {', '.join(missing)}")
@@ -338,8 +357,8 @@ class DeclaredConnector(TokenConnector):
             yield page
 
     def parse(self, stream: Stream, page: Page) -> Rows:
-        """Rows of a landed page: each record through its stream's `to_rows` (pure, no I/O)."""
-        spec = self.spec(stream.name)
+        """Rows of a landed page: each record through its stream's (or part's) `to_rows` (pure, no I/O)."""
+        spec = self.spec(page.request.get("part") or stream.name)
         request = page.request
         window = request.get("window")
         ctx = Context(

@@ -464,10 +464,10 @@ class XConnector(DeclaredConnector):
         return url, (self._sized(spec, params) if spec.name in ("posts", "replies") else params)
 
     def next_request(
-        self, spec: Declared, body: Any, url: str, params: dict[str, Any] | None
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
     ) -> tuple[str, dict[str, Any] | None] | None:
         """The next page, sized to the budget left."""
-        nxt = super().next_request(spec, body, url, params)
+        nxt = super().next_request(spec, chunk, body, url, params)
         return None if nxt is None else (nxt[0], self._sized(spec, nxt[1]))
 
     def chunks(self, spec: Declared, window: Window) -> list[Window]:
