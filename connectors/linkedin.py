@@ -93,6 +93,7 @@ POST_STATISTICS_FIELDS: Spec = {
     "organizationalEntity": SCALAR,
     "totalShareStatistics": NUMBERS,
 }
+PAGING_FIELDS: Spec = {"start": SCALAR, "count": SCALAR, "total": SCALAR}
 # Errors whose message is about the request itself (a parameter or field this API version does not
 # accept), which LinkedIn answers with 400 or 403: not a missing permission.
 REQUEST_PROBLEM_MARKERS = ("unpermitted fields", "parameter", "data processing exception", "illegal_argument")
@@ -290,6 +291,7 @@ DECLARED = (
     # and paging stops past the window's start (`next_request`).
     Declared(Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
              "posts", post_rows, paginator=PAGES, records=("elements",), window_field="publishedAt",
+             also_land={"paging": PAGING_FIELDS},
              params=lambda w: {"q": "author", "author": "{org}", "count": POSTS_PAGE_SIZE, "start": 0,
                                "sortBy": "CREATED"}),
     # Lifetime totals of up to SHARES_PER_STATS_REQUEST posts a request (`parents` groups them).
@@ -298,6 +300,7 @@ DECLARED = (
              records=("elements",), primary_key=(), parent="posts", part_of="posts", keep=POST_STATISTICS_FIELDS),
     Declared(Stream("comments", (Kind.COMMENTS,)), "socialActions/{post}/comments", comment_rows,
              params=lambda w: {"count": 100, "start": 0}, paginator=PAGES, records=("elements",), primary_key=(),
+             also_land={"paging": PAGING_FIELDS},
              parent="posts", parent_fields=("id", "publishedAt", "createdAt"), part_of="posts"),
 )  # fmt: skip
 

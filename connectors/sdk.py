@@ -164,6 +164,7 @@ class Declared:
     parent_filter: Callable[[Mapping[str, Any]], bool] | None = None  # parents worth a request
     keep: Spec | None = None  # allow-list of a record (connectors/allowlist.py); None keeps it whole
     single: bool = False  # the answer holds one record at `records` (an object, not a list)
+    also_land: Mapping[str, Spec] = field(default_factory=dict)  # answer fields landed beside the records (paging)
     reuses: str | None = None  # land the pages another stream read in this run again, without a request
     part_of: str | None = None  # requested after that stream and landed under its name (one stream to the core)
 
@@ -239,6 +240,14 @@ class DeclaredConnector(TokenConnector):
         itself (LinkedIn's posts finder: the window is applied to each post here)."""
         return True
 
+    def narrower(
+        self, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+    ) -> list[tuple[Window, Mapping[str, Any]]] | None:
+        """When a stream's first request fails as a whole: the requests (window chunk, request context) that
+        replace it, [] to skip it, or None to fail (the default). Facebook bisects its metric list (one invalid
+        metric fails the whole request) and halves the window when asked for less data."""
+        return None
+
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
         goes on), None to fail."""
@@ -307,6 +316,19 @@ class DeclaredConnector(TokenConnector):
         return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
 
     def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
+        first = True
+        try:
+            for page in self._pages_once(spec, chunk, parent):
+                first = False
+                yield page
+        except ConnectorError as exc:
+            narrower = self.narrower(spec, chunk, parent, exc) if first else None
+            if narrower is None:
+                raise
+            for sub_chunk, sub_parent in narrower:
+                yield from self._pages(spec, sub_chunk, sub_parent)
+
+    def _pages_once(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
         url, params = self.request(spec, chunk, parent)
         secrets = [self.credentials.token]
         cached: list[dict[str, Any]] | None = None
@@ -326,10 +348,10 @@ class DeclaredConnector(TokenConnector):
             if (spec.records == () or spec.single) and isinstance(found, dict):
                 found = [found]
             if not isinstance(found, list):
-                where = ".".join(spec.records) or "the answer"
+                where = f"has no '{'.'.join(spec.records)}' list" if spec.records else "is not a list"
                 raise MalformedResponseError(
-                    f"{self.network} {spec.name} for account {self.account.id}: {where} is not a list of records "
-                    f"(got {str(body)[:120]!r})."
+                    f"{self.network} {spec.name} for account {self.account.id}, {chunk.start}..{chunk.end}: the "
+                    f"answer {where} of records (got {str(body)[:120]!r})."
                 )
             landed = []
             for record in found:
@@ -351,7 +373,10 @@ class DeclaredConnector(TokenConnector):
                 "window": chunk.to_json(),
                 "parent": dict(parent),
             }
-            page = Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed}, secrets))
+            extra = {
+                k: keep(body.get(k), kept) for k, kept in spec.also_land.items() if isinstance(body, dict) and k in body
+            }
+            page = Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed, **extra}, secrets))
             if reused is not None:
                 reused.append(page)
             yield page

@@ -96,6 +96,13 @@ REPLY_FIELDS: Spec = {
     "referenced_tweets": {"type": SCALAR, "id": SCALAR},
     "author_hash": SCALAR,
 }
+META_FIELDS: Spec = {
+    "result_count": SCALAR,
+    "next_token": SCALAR,
+    "previous_token": SCALAR,
+    "newest_id": SCALAR,
+    "oldest_id": SCALAR,
+}
 # The parts of engagements, in X's names; each counts only where X sent it (see README "Engagements").
 ENGAGEMENT_PARTS = ("like_count", "reply_count", "retweet_count", "quote_count", "bookmark_count")
 
@@ -306,7 +313,7 @@ DECLARED = (
         "/users/{parent_id}/tweets", post_rows, parent="account", parent_fields=("id", "username"),
         params=lambda w: {"tweet.fields": "created_at,public_metrics", "exclude": "retweets,replies",
                           "start_time": rfc3339(w.start), "end_time": rfc3339(w.end)},
-        paginator=TIMELINE_PAGES, window_field="created_at", keep=POST_FIELDS,
+        paginator=TIMELINE_PAGES, window_field="created_at", keep=POST_FIELDS, also_land={"meta": META_FIELDS},
     ),
     # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
     Declared(Stream("post_snapshots", (Kind.POST_SNAPSHOTS,), snapshot=True), "", snapshot_rows, reuses="posts"),
@@ -316,7 +323,7 @@ DECLARED = (
         "/tweets/search/recent", reply_rows, parent="posts",  # parents grouped into queries (XConnector.parents)
         params=lambda w: {"start_time": rfc3339(w.start),  # within the 7 days search reaches (SEARCH_DAYS)
                           "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets"},
-        paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS,
+        paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS, also_land={"meta": META_FIELDS},
     ),
 )  # fmt: skip
 
