@@ -141,7 +141,7 @@ class FakeApi:
             refused = self.auth_error(token)
             return refused if refused is not None else self.answer_for(token, path, query)
 
-        return answer_with_faults(self.faults, path, checked)
+        return answer_with_faults(self.faults, path, checked, self.usual_headers())
 
     def handle(self, path: str, query: dict[str, str]) -> Answer:
         """Answer one GET without headers (a test calling the fake directly, with a token in the query)."""
@@ -152,6 +152,10 @@ class FakeApi:
     def answer(self, path: str, query: dict[str, str]) -> Answer:
         """The documented answer to an authorised GET."""
         raise NotImplementedError
+
+    def usual_headers(self) -> dict[str, str]:
+        """Headers the API sends on every answer, an injected fault's too (Graph's usage headers); default none."""
+        return {}
 
     def answer_for(self, token: str | None, path: str, query: dict[str, str]) -> Answer:
         """The answer for the token that asked: `answer`, unless what a network shows depends on who asks (X shows
