@@ -383,8 +383,16 @@ class DeclaredConnector(TokenConnector):
 
     def parse(self, stream: Stream, page: Page) -> Rows:
         """Rows of a landed page: each record through its stream's (or part's) `to_rows` (pure, no I/O)."""
-        spec = self.spec(page.request.get("part") or stream.name)
         request = page.request
+        if "parent" not in request or not isinstance(page.body.get("data"), list):
+            # Pages landed before this network moved onto declared streams have another shape (their own request
+            # keys, records under "elements"): parsing them here would give wrong or no rows, silently.
+            raise MalformedResponseError(
+                f"{self.network} {stream.name}: this page was landed before the connector moved to declared "
+                f"streams (its request has no 'parent', or its records no 'data' list), so this code cannot parse "
+                f"it. Replay that run with the code that landed it, or extract its window again."
+            )
+        spec = self.spec(request.get("part") or stream.name)
         window = request.get("window")
         ctx = Context(
             fetched_on=dt.date.fromisoformat(request.get("fetched_on") or self.today.isoformat()),

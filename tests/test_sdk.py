@@ -290,3 +290,14 @@ def test_narrower_replaces_a_rejected_first_request_and_wanted_drops_records() -
     with FakeServer(app) as server, pytest.raises(ApiError):  # the narrower request fails too: no third try
         c = NarrowingConnector(Account("n", "7"), Credentials("n_default", app.sandbox_token, server.base_url))
         list(c.fetch(c.streams[0], WINDOW))
+
+
+def test_a_page_landed_before_declared_streams_is_refused_not_parsed_to_nothing() -> None:
+    """Given a page in the shape a hand-coded connector landed (no parent in its request, records under
+    "elements"), then parse says so instead of giving no rows."""
+    from connectors.base import Page
+
+    c = ItemsConnector(Account("items", "7"), Credentials("items_default", "t", "http://127.0.0.1:9"))
+    old = Page("items", {"path": "posts", "query": "q=author", "fetched_on": "2026-11-19"}, {"elements": [{"id": 1}]})
+    with pytest.raises(MalformedResponseError, match="landed before the connector moved to declared streams"):
+        list(c.parse(c.streams[0], old))
