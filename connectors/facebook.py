@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -31,17 +31,17 @@ from connectors.allowlist import NUMBERS, SCALAR, Spec, keep, redact_spans
 from connectors.base import (
     Account,
     ApiError,
+    ConnectorError,
     ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
-    Page,
     Stream,
-    TokenConnector,
     Window,
     pseudonymize,
 )
-from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
+from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
+from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ def end_time_to_day(end_time: str) -> dt.date:
     return moment.astimezone(PACIFIC).date() - dt.timedelta(days=1)
 
 
-def parse_time(value: str) -> dt.datetime:
+def parse_time(value: Any) -> dt.datetime:
     """Graph timestamps look like 2024-01-02T15:04:05+0000."""
     try:
         return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").astimezone(dt.UTC)
@@ -269,16 +269,100 @@ def parse_time(value: str) -> dt.datetime:
         raise MalformedResponseError(f"Facebook: created_time {value!r} is not an ISO timestamp") from None
 
 
-class FacebookConnector(TokenConnector):
-    """Facebook Page insights and posts."""
+# -- declared streams: one function per stream turns a landed record into rows --------------------------
+
+
+def insight_rows(ctx: Context, series: dict[str, Any]) -> Rows:
+    """A daily insights series: one row per day (end_time closes the Pacific day it counts)."""
+    name = series.get("name")
+    if not name or series.get("period") not in (None, "day"):
+        return
+    for point in series.get("values") or []:
+        yield Kind.DAILY_METRICS, {
+            "day": end_time_to_day(point.get("end_time")), "metric": ctx.metric(name), "source_metric": name,
+            "value": _point_number(name, point), "payload": json.dumps({"name": name, **point}, sort_keys=True),
+        }  # fmt: skip
+
+
+def post_rows(ctx: Context, post: dict[str, Any]) -> Rows:
+    """A post with its lifetime numbers as of the day it was read, and the comments that came with it."""
+    post_id = post["id"]
+    published = parse_time(post.get("created_time"))
+    comments = post.get("comments") or {}
+    yield Kind.POSTS, {
+        "post_id": post_id, "published_at": published, "permalink": post.get("permalink_url"),
+        "text": post.get("message"),
+        "payload": json.dumps({k: v for k, v in post.items() if k != "comments"}, sort_keys=True),
+    }  # fmt: skip
+    totals: dict[str, tuple[str | None, Any]] = {
+        "reactions": ("reactions", ((post.get("reactions") or {}).get("summary") or {}).get("total_count")),
+        "comments": ("comments", (comments.get("summary") or {}).get("total_count")),
+        "shares": ("shares", (post.get("shares") or {}).get("count", 0)),  # absent `shares`: none were counted
+    }
+    for series in (post.get("insights") or {}).get("data") or []:
+        name = series.get("name")
+        values = series.get("values") or [{}]
+        totals[name] = (ctx.metric(name), _number(name, values[-1].get("value")))
+    for source, (metric, value) in totals.items():
+        yield Kind.POST_METRICS, {
+            "post_id": post_id, "published_at": published, "as_of": ctx.fetched_on, "metric": metric,
+            "source_metric": source, "value": None if value is None else float(value), "payload": "{}",
+        }  # fmt: skip
+    for comment in comments.get("data") or []:
+        yield _comment_row(post_id, published, comment)
+
+
+def comment_rows(ctx: Context, comment: dict[str, Any]) -> Rows:
+    """A comment beyond the first COMMENTS_PER_PAGE of a post (its post travels in the page's parent)."""
+    yield _comment_row(ctx.parent["id"], parse_time(str(ctx.parent.get("created_time"))), comment)
+
+
+def _comment_row(post_id: str, published: dt.datetime, comment: dict[str, Any]) -> tuple[Kind, dict[str, Any]]:
+    if not comment.get("id"):
+        raise MalformedResponseError(f"Facebook comments of post {post_id}: a comment without 'id'")
+    return Kind.COMMENTS, {
+        "post_id": post_id, "published_at": published, "comment_id": comment["id"],
+        "parent_id": (comment.get("parent") or {}).get("id"), "created_at": parse_time(comment.get("created_time")),
+        "author_hash": comment.get("author_hash"), "text": comment.get("message"),
+        "payload": json.dumps(comment, sort_keys=True),
+    }  # fmt: skip
+
+
+def _unix_range(window: Window) -> dict[str, Any]:
+    start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
+    end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
+    return {"since": int(start.timestamp()), "until": int(end.timestamp())}
+
+
+DECLARED = (
+    # `metric` is added by the request hook (the account's list, or the half of it being bisected). Insights'
+    # paging.next points at the NEXT time range (see above): one page per request, never followed.
+    Declared(Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS), "/{account_id}/insights",
+             insight_rows, params=lambda w: {"period": "day", "since": w.start.isoformat(), "until": w.end.isoformat()},
+             chunk_days=MAX_INSIGHTS_DAYS, primary_key=(), window_field="end_time", metric_map=PAGE_METRIC_MAP,
+             keep=INSIGHT_FIELDS, also_land={"paging": PAGING_FIELDS}),
+    # `fields` (with the post metrics and the first comments by field expansion) is added by the request hook.
+    Declared(Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
+             "/{account_id}/published_posts", post_rows, params=lambda w: {**_unix_range(w), "limit": POSTS_PAGE_SIZE},
+             paginator=NextUrlPaginator(), window_field="created_time", metric_map=POST_METRIC_MAP,
+             also_land={"paging": PAGING_FIELDS}),
+    # Comments beyond the first page of a post: its comment edge's own paging.next, as given (`parents`).
+    Declared(Stream("comments", (Kind.COMMENTS,)), "", comment_rows, paginator=NextUrlPaginator(), parent="posts",
+             part_of="posts", also_land={"paging": PAGING_FIELDS}),
+)  # fmt: skip
+
+
+class FacebookConnector(DeclaredConnector):
+    """Facebook Page insights and posts.
+
+    Facebook's own hooks: one invalid metric fails a whole request (code 100) without naming it, so
+    `narrower` bisects the insights metric list to skip just that one (and, for posts, probes each post
+    metric once); code 1/99 ("reduce the amount of data") halves the window."""
 
     token_name = "Page access token"
     network: ClassVar[str] = "facebook"
     options: ClassVar[tuple[str, ...]] = ("metrics", "post_metrics")  # account options in the config
-    streams: ClassVar[tuple[Stream, ...]] = (
-        Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS),
-        Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
-    )
+    declared = DECLARED
 
     def __init__(
         self,
@@ -297,74 +381,79 @@ class FacebookConnector(TokenConnector):
         self.post_metrics: tuple[str, ...] | None = tuple(account.options.get("post_metrics") or DEFAULT_POST_METRICS)
         self._post_metrics_checked = False
 
-    # -- fetching -------------------------------------------------------------------------------
+    # -- hooks of the declared-stream engine ------------------------------------------------------------
 
-    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield scrubbed raw pages of a stream for a window."""
-        if stream.name == "page_insights":
-            yield from self._fetch_insights(window)
-        elif stream.name == "posts":
-            yield from self._fetch_posts(window)
-        else:
-            raise ValueError(f"facebook has no stream {stream.name!r}")
-
-    def _token_params(self) -> dict[str, Any]:
+    def auth_params(self) -> dict[str, Any]:
+        """The Page token travels as a query parameter (never landed; paging.next URLs carry it too)."""
         return {"access_token": self.credentials.token}
 
-    def _page(self, stream: str, url: str, params: dict[str, Any] | None, body: Any) -> Page:
-        secrets = [self.credentials.token]
-        request = {
-            "url": url,
-            "params": {k: v for k, v in (params or {}).items() if k != "access_token"},
-            "fetched_on": self.today.isoformat(),
-        }
-        return Page(stream, scrub_obj(request, secrets), scrub_obj(body, secrets))
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """The metric list (insights), the fields with post metrics (posts), a comment edge's next URL."""
+        if spec.name == "comments":
+            return str(parent["next"]), None
+        url, params = super().request(spec, chunk, parent)
+        if spec.name == "page_insights":
+            return url, {"metric": ",".join(parent.get("metrics") or self.metrics), **(params or {})}
+        return url, {"fields": self._post_fields(self.post_metrics), **(params or {})}
 
-    def _fetch_insights(self, window: Window) -> Iterator[Page]:
-        for chunk in window.chunks(MAX_INSIGHTS_DAYS):
-            yield from self._insights_chunk(chunk, list(self.metrics))
+    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        """One answer; once posts answered, their metric list is known to be valid for this run."""
+        body = super().get(spec, url, params)
+        if spec.name == "posts":
+            self._post_metrics_checked = True
+        return body
 
-    def _insights_chunk(self, chunk: Window, metrics: list[str]) -> Iterator[Page]:
-        url = f"{self.base}/{self.account.id}/insights"
-        params = {
-            "metric": ",".join(metrics),
-            "period": "day",
-            "since": chunk.start.isoformat(),
-            "until": chunk.end.isoformat(),
-            **self._token_params(),
-        }
-        try:
-            body, _ = self.http.get_json(url, params)
-        except ApiError as exc:
-            if exc.code == "invalid_metric":
-                yield from self._split_invalid(chunk, metrics, exc)
-                return
-            if exc.code == "reduce_data" and chunk.days > 1:
+    def narrower(
+        self, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+    ) -> list[tuple[Window, Mapping[str, Any]]] | None:
+        """Code 100 "must be a valid insights metric" names no metric: bisect the list to find it and keep the
+        rest; code 1/99 asks for less data: halve the window. Posts: probe each post metric once a run."""
+        if not isinstance(error, ApiError):
+            return None
+        if spec.name == "page_insights":
+            metrics = list(parent.get("metrics") or self.metrics)
+            if error.code == "invalid_metric":
+                if len(metrics) == 1:
+                    self._warn_invalid("page_insights", metrics[0], "metrics", error)
+                    return []
+                mid = len(metrics) // 2
+                return [(chunk, {"metrics": metrics[:mid]}), (chunk, {"metrics": metrics[mid:]})]
+            if error.code == "reduce_data" and chunk.days > 1:
                 half = chunk.start + dt.timedelta(days=chunk.days // 2)
                 log.warning("Facebook asked for less data; splitting %s..%s", chunk.start, chunk.end)
-                yield from self._insights_chunk(Window(chunk.start, half), metrics)
-                yield from self._insights_chunk(Window(half, chunk.end), metrics)
-                return
-            raise
-        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-            raise MalformedResponseError(
-                f"Facebook insights for page {self.account.id}, {chunk.start}..{chunk.end}: the answer has "
-                f"no 'data' list (got {str(body)[:120]!r})."
-            )
-        for series in body["data"]:  # a value that is not a number fails here, before the allow-list drops it
-            for point in (series.get("values") or []) if isinstance(series, dict) else []:
-                _point_number(str(series.get("name")), point)
-        landed = {"data": keep(body["data"], INSIGHT_FIELDS), "paging": keep(body.get("paging"), PAGING_FIELDS)}
-        yield self._page("page_insights", url, params, landed)
+                return [(Window(chunk.start, half), parent), (Window(half, chunk.end), parent)]
+            return None
+        # The first page is read with every configured post metric; only when Meta rejects one (code 100)
+        # are the valid ones probed, so a run without a retired metric spends no request on checking.
+        if spec.name == "posts" and error.code == "invalid_metric" and not self._post_metrics_checked:
+            if self.post_metrics:
+                self.post_metrics = self._valid_post_metrics(chunk, error)
+                self._post_metrics_checked = True
+                return [(chunk, parent)]
+        return None
 
-    def _split_invalid(self, chunk: Window, metrics: list[str], exc: ApiError) -> Iterator[Page]:
-        """One invalid metric fails the whole request: bisect to find it and keep the rest."""
-        if len(metrics) == 1:
-            self._warn_invalid("page_insights", metrics[0], "metrics", exc)
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """Comments: the posts whose first comment page said more exist, with that page's paging.next."""
+        if spec.name != "comments":
+            yield from super().parents(spec, window)
             return
-        mid = len(metrics) // 2
-        yield from self._insights_chunk(chunk, metrics[:mid])
-        yield from self._insights_chunk(chunk, metrics[mid:])
+        for post in self._parent_records("posts", window):
+            comments = post.get("comments")
+            nxt = (comments.get("paging") or {}).get("next") if isinstance(comments, dict) else None
+            if nxt:
+                yield {"id": post["id"], "created_time": post.get("created_time"), "next": nxt}
+
+    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        """Values checked to be numbers before the allow-list drops anything; people made unrecognisable."""
+        if spec.name == "page_insights":  # a value that is not a number fails here, before landing
+            for point in record.get("values") or []:
+                _point_number(str(record.get("name")), point)
+            return record
+        if spec.name == "posts":
+            return self._landed_posts([record])[0]
+        return self._landed_comments([record])[0]
+
+    # -- Facebook's own -----------------------------------------------------------------------------
 
     def _warn_invalid(self, stream: str, metric: str, option: str, exc: Exception) -> None:
         message = (
@@ -382,23 +471,11 @@ class FacebookConnector(TokenConnector):
             fields += f",insights.metric({','.join(metrics)})"
         return fields + f",comments.limit({COMMENTS_PER_PAGE}).summary(total_count){{{COMMENT_FIELDS}}}"
 
-    def _posts_request(self, window: Window, fields: str, limit: int = POSTS_PAGE_SIZE) -> tuple[str, dict[str, Any]]:
-        start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
-        end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
-        params: dict[str, Any] = {
-            "fields": fields,
-            "since": int(start.timestamp()),
-            "until": int(end.timestamp()),
-            "limit": limit,
-            **self._token_params(),
-        }
-        return f"{self.base}/{self.account.id}/published_posts", params
-
     def _valid_post_metrics(self, window: Window, exc: ApiError) -> tuple[str, ...] | None:
         """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
         the whole request): each metric is tried alone on one post of the window (a few requests, once a run)."""
-        probe_url, probe_params = self._posts_request(window, "id", limit=1)
-        body, _ = self.http.get_json(probe_url, probe_params)
+        probe_params = {"fields": "id", **_unix_range(window), "limit": 1, **self.auth_params()}
+        body, _ = self.http.get_json(f"{self.base}/{self.account.id}/published_posts", probe_params)
         posts = body.get("data") if isinstance(body, dict) else None
         if not posts:
             return None
@@ -408,7 +485,7 @@ class FacebookConnector(TokenConnector):
             try:
                 self.http.get_json(
                     f"{self.base}/{post_id}/insights",
-                    {"metric": metric, "period": "lifetime", **self._token_params()},
+                    {"metric": metric, "period": "lifetime", **self.auth_params()},
                 )
                 valid.append(metric)
             except ApiError as probe_exc:
@@ -453,148 +530,6 @@ class FacebookConnector(TokenConnector):
                 kept.pop("message", None)
             landed.append(kept)
         return landed
-
-    def _fetch_posts(self, window: Window) -> Iterator[Page]:
-        # The first page is read with every configured post metric; only when Meta rejects one (code 100)
-        # are the valid ones probed, so a run without a retired metric spends no request on checking.
-        first = True
-        try:
-            for page in self._posts_pages(window, self.post_metrics):
-                first = False
-                yield page
-        except ApiError as exc:
-            if exc.code != "invalid_metric" or not first or self._post_metrics_checked or not self.post_metrics:
-                raise
-            self.post_metrics = self._valid_post_metrics(window, exc)
-            self._post_metrics_checked = True
-            yield from self._posts_pages(window, self.post_metrics)
-        self._post_metrics_checked = True
-
-    def _posts_pages(self, window: Window, metrics: tuple[str, ...] | None) -> Iterator[Page]:
-        url, params = self._posts_request(window, self._post_fields(metrics))
-
-        def next_request(body: Any, _url: str, _params: dict[str, Any] | None) -> tuple[str, None] | None:
-            if not isinstance(body, dict):
-                return None
-            nxt = (body.get("paging") or {}).get("next")
-            return (nxt, None) if nxt else None
-
-        for body, page_url, page_params in self.http.paginate(url, params, next_request):
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                raise MalformedResponseError(
-                    f"Facebook published_posts for page {self.account.id}: the answer has no 'data' list."
-                )
-            overflow = []
-            for post in body["data"]:
-                comments = post.get("comments") if isinstance(post, dict) else None
-                if isinstance(comments, dict):
-                    nxt = (comments.get("paging") or {}).get("next")
-                    if nxt:
-                        overflow.append((post["id"], post.get("created_time"), nxt))
-            landed = {"data": self._landed_posts(body["data"]), "paging": keep(body.get("paging"), PAGING_FIELDS)}
-            yield self._page("posts", page_url, page_params, landed)
-            for post_id, created, nxt in overflow:
-                for cbody, curl, _ in self.http.paginate(nxt, None, next_request):
-                    cbody = cbody if isinstance(cbody, dict) else {}
-                    clanded = {"data": self._landed_comments(cbody.get("data")),
-                               "paging": keep(cbody.get("paging"), PAGING_FIELDS)}  # fmt: skip
-                    page = self._page("posts", curl, None, clanded)
-                    page.request.update({"edge": "comments", "post_id": post_id, "created_time": created})
-                    yield page
-
-    # -- parsing --------------------------------------------------------------------------------
-
-    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        """Records of a landed page."""
-        if stream.name == "page_insights":
-            yield from self._parse_insights(page)
-        elif stream.name == "posts":
-            yield from self._parse_posts(page)
-
-    def _parse_insights(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        for series in page.body.get("data", []):
-            name = series.get("name")
-            if not name or series.get("period") not in (None, "day"):
-                continue
-            for point in series.get("values") or []:
-                number = _point_number(name, point)
-                yield (
-                    Kind.DAILY_METRICS,
-                    {
-                        "day": end_time_to_day(point.get("end_time")),
-                        "metric": PAGE_METRIC_MAP.get(name),
-                        "source_metric": name,
-                        "value": number,
-                        "payload": json.dumps({"name": name, **point}, sort_keys=True),
-                    },
-                )
-
-    def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        if page.request.get("edge") == "comments":
-            published = parse_time(str(page.request.get("created_time")))
-            yield from self._parse_comments(page.request["post_id"], published, page.body.get("data") or [])
-            return
-        as_of = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
-        for post in page.body.get("data", []):
-            post_id = post.get("id")
-            if not post_id:
-                raise MalformedResponseError("Facebook published_posts: a post without 'id'")
-            published = parse_time(post.get("created_time"))
-            comments = post.get("comments") or {}
-            yield (
-                Kind.POSTS,
-                {
-                    "post_id": post_id,
-                    "published_at": published,
-                    "permalink": post.get("permalink_url"),
-                    "text": post.get("message"),
-                    "payload": json.dumps({k: v for k, v in post.items() if k != "comments"}, sort_keys=True),
-                },
-            )
-            totals: dict[str, tuple[str | None, Any]] = {
-                "reactions": ("reactions", ((post.get("reactions") or {}).get("summary") or {}).get("total_count")),
-                "comments": ("comments", (comments.get("summary") or {}).get("total_count")),
-                # absent `shares` means none were counted
-                "shares": ("shares", (post.get("shares") or {}).get("count", 0)),
-            }
-            for series in (post.get("insights") or {}).get("data") or []:
-                name = series.get("name")
-                values = series.get("values") or [{}]
-                totals[name] = (POST_METRIC_MAP.get(name), _number(name, values[-1].get("value")))
-            for source, (metric, value) in totals.items():
-                yield (
-                    Kind.POST_METRICS,
-                    {
-                        "post_id": post_id,
-                        "published_at": published,
-                        "as_of": as_of,
-                        "metric": metric,
-                        "source_metric": source,
-                        "value": None if value is None else float(value),
-                        "payload": "{}",
-                    },
-                )
-            yield from self._parse_comments(post_id, published, comments.get("data") or [])
-
-    def _parse_comments(
-        self, post_id: str, published: dt.datetime, comments: list[Any]
-    ) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        for comment in comments:
-            if not comment.get("id"):
-                raise MalformedResponseError(f"Facebook comments of post {post_id}: a comment without 'id'")
-            yield (
-                Kind.COMMENTS,
-                {
-                    "post_id": post_id,
-                    "published_at": published,
-                    "comment_id": comment["id"],
-                    "parent_id": (comment.get("parent") or {}).get("id"),
-                    "created_at": parse_time(comment.get("created_time")),
-                    "author_hash": comment.get("author_hash"),
-                    "text": comment.get("message"),
-                    "payload": json.dumps(comment, sort_keys=True),
-                },
-            )
 
 
 def _point_number(name: str, point: Any) -> float | None:

@@ -339,8 +339,10 @@ class HttpClient:
         params: dict[str, Any] | None,
         next_request: Callable[[Any, str, dict[str, Any] | None], tuple[str, dict[str, Any] | None] | None],
         max_pages: int = MAX_PAGES,
+        get: Callable[[str, dict[str, Any] | None], Any] | None = None,
     ) -> Iterator[tuple[Any, str, dict[str, Any] | None]]:
-        """Yield (body, url, params) per page; `next_request` returns the next request or None.
+        """Yield (body, url, params) per page; `next_request` returns the next request or None, `get` reads
+        one page (default: `get_json`'s body).
 
         The same request twice means the API is looping: that ends with an error, not forever.
         """
@@ -358,7 +360,7 @@ class HttpClient:
             pages += 1
             if pages > max_pages:
                 raise MalformedResponseError(f"{self.policy.network}: more than {max_pages} pages; stopping.")
-            body, _ = self.get_json(*request)
+            body = get(*request) if get is not None else self.get_json(*request)[0]
             yield body, request[0], request[1]
             request = next_request(body, *request)
 

@@ -36,13 +36,12 @@ from connectors.base import (
     Credentials,
     Kind,
     MalformedResponseError,
-    Page,
     Stream,
     Window,
     pseudonymize,
 )
-from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, scrub_obj
-from connectors.sdk import Context, Declared, DeclaredConnector, Rows
+from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
+from connectors.sdk import Context, Declared, DeclaredConnector, OffsetPaginator, Rows
 
 log = logging.getLogger(__name__)
 
@@ -235,25 +234,85 @@ def _statistics(name: str, path: str, to_rows: Callable[[Context, dict[str, Any]
     )  # fmt: skip
 
 
+def _published(post: Mapping[str, Any]) -> Any:
+    """When a post was published, in epoch milliseconds (a draft has only createdAt)."""
+    return post.get("publishedAt") or post.get("createdAt")
+
+
+def post_rows(ctx: Context, post: dict[str, Any]) -> Rows:
+    """A post of the page (its text with mentioned people as "@…")."""
+    yield Kind.POSTS, {
+        "post_id": str(post["id"]), "published_at": dt.datetime.fromtimestamp(_published(post) / 1000, dt.UTC),
+        "permalink": f"https://www.linkedin.com/feed/update/{post['id']}/",
+        "text": post.get("commentary"), "payload": json.dumps(post, sort_keys=True),
+    }  # fmt: skip
+
+
+def post_statistics_rows(ctx: Context, el: dict[str, Any]) -> Rows:
+    """A post's lifetime share statistics as of the day they were read; the post's publication time comes
+    with the page (its parent), so an element for a post that was not asked for is no row."""
+    post_id = el.get("share") or el.get("ugcPost")
+    published_ms = ctx.parent.get("published", {}).get(str(post_id)) if post_id is not None else None
+    if published_ms is None:
+        return
+    published = dt.datetime.fromtimestamp(published_ms / 1000, dt.UTC)
+    stats = el.get("totalShareStatistics") or {}
+    for source, metric in SHARE_METRICS.items():
+        if source in stats:
+            yield Kind.POST_METRICS, {
+                "post_id": str(post_id), "published_at": published, "as_of": ctx.fetched_on, "metric": metric,
+                "source_metric": source, "value": float(stats[source]), "payload": "{}",
+            }  # fmt: skip
+
+
+def comment_rows(ctx: Context, c: dict[str, Any]) -> Rows:
+    """A comment on a post (its author already a keyed hash)."""
+    published = dt.datetime.fromtimestamp(_published(ctx.parent) / 1000, dt.UTC)
+    created_ms = (c.get("created") or {}).get("time")
+    yield Kind.COMMENTS, {
+        "post_id": ctx.parent["id"], "published_at": published,
+        "comment_id": str(c.get("$URN") or c.get("id")), "parent_id": c.get("parentComment"),
+        "created_at": dt.datetime.fromtimestamp(created_ms / 1000, dt.UTC) if created_ms else None,
+        "author_hash": c.get("author_hash"), "text": (c.get("message") or {}).get("text"),
+        "payload": json.dumps(c, sort_keys=True),
+    }  # fmt: skip
+
+
+# start/count paging (Posts API, Comments API): a page shorter than `count` is the last.
+PAGES = OffsetPaginator(records=("elements",), total_path=None)
+
 DECLARED = (
     _statistics("share_statistics", "organizationalEntityShareStatistics", share_rows, "organizationalEntity"),
     _statistics("follower_statistics", "organizationalEntityFollowerStatistics", follower_rows, "organizationalEntity"),
     _statistics("page_statistics", "organizationPageStatistics", page_view_rows, "organization"),
     Declared(Stream("network_size", (Kind.DAILY_METRICS,), snapshot=True), "networkSizes/{org}", network_size_rows,
              params=lambda w: {"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}, records=(), primary_key=("firstDegreeSize",)),
+    # Posts newest first; the finder has no time filter: posts outside the window are not landed (`wanted`)
+    # and paging stops past the window's start (`next_request`).
+    Declared(Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
+             "posts", post_rows, paginator=PAGES, records=("elements",), window_field="publishedAt",
+             also_land={"paging": PAGING_FIELDS},
+             params=lambda w: {"q": "author", "author": "{org}", "count": POSTS_PAGE_SIZE, "start": 0,
+                               "sortBy": "CREATED"}),
+    # Lifetime totals of up to SHARES_PER_STATS_REQUEST posts a request (`parents` groups them).
+    Declared(Stream("post_statistics", (Kind.POST_METRICS,)), "organizationalEntityShareStatistics",
+             post_statistics_rows, params=lambda w: {"q": "organizationalEntity", "organizationalEntity": "{org}"},
+             records=("elements",), primary_key=(), parent="posts", part_of="posts", keep=POST_STATISTICS_FIELDS),
+    Declared(Stream("comments", (Kind.COMMENTS,)), "socialActions/{post}/comments", comment_rows,
+             params=lambda w: {"count": 100, "start": 0}, paginator=PAGES, records=("elements",), primary_key=(),
+             also_land={"paging": PAGING_FIELDS},
+             parent="posts", parent_fields=("id", "publishedAt", "createdAt"), part_of="posts"),
 )  # fmt: skip
 
 
 class LinkedInConnector(DeclaredConnector):
-    """A LinkedIn organization page: statistics by day, follower total, posts and comments."""
+    """A LinkedIn organization page: statistics by day, follower total, posts with their lifetime statistics
+    and comments (one stream to the core: statistics and comments are parts of `posts`)."""
 
     token_name = "LinkedIn access token"
     network: ClassVar[str] = "linkedin"
     options: ClassVar[tuple[str, ...]] = ()  # account options in the config
     declared = DECLARED
-    custom_streams: ClassVar[tuple[Stream, ...]] = (
-        Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
-    )
 
     def __init__(
         self,
@@ -275,98 +334,57 @@ class LinkedInConnector(DeclaredConnector):
         }
         self.http: HttpClient = self._client(http, LinkedInErrorPolicy(self.version), headers)
 
-    def _get(self, path: str, query: str) -> Any:
-        # Rest.li 2.0 needs the query string as built (literal parentheses): no params encoding.
-        body, _ = self.http.get_json(f"{self.base}/{path}?{query}")
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The URL and the parameters with their values already in Rest.li 2.0 syntax (URNs percent-encoded,
+        structures literal); `get` joins them unencoded."""
+        org = quote(self.urn, safe="")
+        params = {k: str(v).format(org=org) for k, v in spec.params(chunk).items()}
+        if spec.name == "post_statistics":  # shares=List(...)&ugcPosts=List(...), only those that are asked for
+            ids = list(parent["published"])
+            shares, ugc = [u for u in ids if ":share:" in u], [u for u in ids if ":ugcPost:" in u]
+            params |= {"shares": rest_li_list(shares)} if shares else {}
+            params |= {"ugcPosts": rest_li_list(ugc)} if ugc else {}
+        path = spec.path.format(org=org, post=quote(str(parent.get("id", "")), safe=""))
+        return f"{self.base}/{path}", params
+
+    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        """Rest.li 2.0 needs the query string as built (literal parentheses and colons): no params encoding."""
+        query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
+        body, _ = self.http.get_json(f"{url}?{query}" if query else url)
         return body
 
-    def _page(self, stream: str, path: str, query: str, body: Any, **extra: Any) -> Page:
-        request = {"path": path, "query": query, "fetched_on": self.today.isoformat(), **extra}
-        return Page(stream, scrub_obj(request, [self.credentials.token]), scrub_obj(body, [self.credentials.token]))
+    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        """Posts: only those published inside the window (the finder cannot filter by time)."""
+        if spec.name != "posts":
+            return True
+        return _ms(chunk.start) <= (_published(record) or 0) < _ms(chunk.end)
 
-    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, None]:
-        """Rest.li 2.0 needs the query string as built (literal parentheses and colons): no params encoding."""
-        org = quote(self.urn, safe="")
-        query = "&".join(f"{k}={str(v).format(org=org)}" for k, v in spec.params(chunk).items())
-        return f"{self.base}/{spec.path.format(org=org)}?{query}", None
+    def next_request(
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """Posts come newest first (sortBy=CREATED): a page reaching past the window's start is the last needed."""
+        if spec.name == "posts":
+            oldest = min((_published(p) or 0 for p in body["elements"] if isinstance(p, dict)), default=0)
+            if oldest < _ms(chunk.start):
+                return None
+        return super().next_request(spec, chunk, body, url, params)
 
-    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield raw pages of a stream for a window: posts by hand, the rest as declared."""
-        if stream.name == "posts":
-            yield from self._fetch_posts(window)
-        else:
-            yield from super().fetch(stream, window)
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """Post statistics: the posts in batches of SHARES_PER_STATS_REQUEST, with their publication times."""
+        if spec.name != "post_statistics":
+            yield from super().parents(spec, window)
+            return
+        posts = [p for p in self._parent_records("posts", window) if p.get("id")]
+        for i in range(0, len(posts), SHARES_PER_STATS_REQUEST):
+            yield {"published": {str(p["id"]): _published(p) for p in posts[i : i + SHARES_PER_STATS_REQUEST]}}
 
-    def _require_elements(self, body: Any, path: str) -> None:
-        if not isinstance(body, dict) or not isinstance(body.get("elements"), list):
-            raise MalformedResponseError(
-                f"LinkedIn {path} for {self.urn}: the answer has no 'elements' list (got {str(body)[:120]!r})"
-            )
-
-    def _fetch_posts(self, window: Window) -> Iterator[Page]:
-        """Posts are paged with start/count, newest first; stop past the window's start."""
-        org = quote(self.urn, safe="")
-        start = 0
-        start_ms = dt.datetime.combine(window.start, dt.time(), dt.UTC).timestamp() * 1000
-        end_ms = dt.datetime.combine(window.end, dt.time(), dt.UTC).timestamp() * 1000
-        seen: set[int] = set()
-        while True:
-            if start in seen:
-                raise MalformedResponseError("LinkedIn posts paging repeats itself; stopping")
-            seen.add(start)
-            query = f"q=author&author={org}&count={POSTS_PAGE_SIZE}&start={start}&sortBy=CREATED"
-            body = self._get("posts", query)
-            self._require_elements(body, "posts")
-            elements = body["elements"]
-            in_window = [p for p in elements if start_ms <= (p.get("publishedAt") or p.get("createdAt") or 0) < end_ms]
-            if in_window:
-                landed = {
-                    "elements": [_landed_post(p) for p in in_window],
-                    "paging": keep(body.get("paging"), PAGING_FIELDS),
-                }
-                yield self._page("posts", "posts", query, landed)
-                yield from self._post_details(in_window)
-            oldest = min((p.get("publishedAt") or p.get("createdAt") or 0 for p in elements), default=0)
-            if len(elements) < POSTS_PAGE_SIZE or oldest < start_ms:
-                return
-            start += len(elements)
-
-    def _post_details(self, posts: list[dict[str, Any]]) -> Iterator[Page]:
-        org = quote(self.urn, safe="")
-        ids = [str(p["id"]) for p in posts if p.get("id")]
-        for i in range(0, len(ids), SHARES_PER_STATS_REQUEST):
-            batch = ids[i : i + SHARES_PER_STATS_REQUEST]
-            shares = [u for u in batch if ":share:" in u]
-            ugc = [u for u in batch if ":ugcPost:" in u]
-            parts = [f"q=organizationalEntity&organizationalEntity={org}"]
-            if shares:
-                parts.append(f"shares={rest_li_list(shares)}")
-            if ugc:
-                parts.append(f"ugcPosts={rest_li_list(ugc)}")
-            query = "&".join(parts)
-            body = self._get("organizationalEntityShareStatistics", query)
-            self._require_elements(body, "organizationalEntityShareStatistics")
-            landed = {"elements": keep(body["elements"], POST_STATISTICS_FIELDS)}
-            yield self._page("posts", "organizationalEntityShareStatistics", query, landed, edge="post_statistics")
-        for post in posts:
-            urn = str(post["id"])
-            path = f"socialActions/{quote(urn, safe='')}/comments"
-            start = 0
-            while True:
-                query = f"count=100&start={start}"
-                body = self._get(path, query)
-                self._require_elements(body, path)
-                landed = {
-                    "elements": [self._landed_comment(c) for c in body["elements"] if isinstance(c, dict)],
-                    "paging": keep(body.get("paging"), PAGING_FIELDS),
-                }
-                yield self._page(
-                    "posts", path, query, landed, edge="comments", post_id=urn,
-                    published_ms=post.get("publishedAt") or post.get("createdAt"),
-                )  # fmt: skip
-                if len(body["elements"]) < 100:
-                    break
-                start += 100
+    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        """Posts and comments lose what identifies people before the allow-list lands them."""
+        if spec.name == "posts":
+            return _landed_post(record)
+        if spec.name == "comments":
+            return self._landed_comment(record)
+        return record
 
     def _landed_comment(self, comment: dict[str, Any]) -> dict[str, Any]:
         """The declared fields of a comment: its author as a keyed hash, mentioned people as "@…"."""
@@ -383,60 +401,10 @@ class LinkedInConnector(DeclaredConnector):
         kept["author_hash"] = pseudonymize(str(actor) if actor else None, self.author_key)
         return kept
 
-    # -- parsing --------------------------------------------------------------------------------
 
-    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        """Records of one landed page."""
-        if stream.name == "posts":
-            yield from self._parse_posts(page)
-        else:
-            yield from super().parse(stream, page)
-
-    def _parse_posts(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        edge = page.request.get("edge")
-        as_of = dt.date.fromisoformat(page.request["fetched_on"])
-        if edge == "comments":
-            published = dt.datetime.fromtimestamp(page.request["published_ms"] / 1000, dt.UTC)
-            for c in page.body["elements"]:
-                created_ms = (c.get("created") or {}).get("time")
-                yield Kind.COMMENTS, {
-                    "post_id": page.request["post_id"], "published_at": published,
-                    "comment_id": str(c.get("$URN") or c.get("id")), "parent_id": c.get("parentComment"),
-                    "created_at": dt.datetime.fromtimestamp(created_ms / 1000, dt.UTC) if created_ms else None,
-                    "author_hash": c.get("author_hash"), "text": (c.get("message") or {}).get("text"),
-                    "payload": json.dumps(c, sort_keys=True),
-                }  # fmt: skip
-            return
-        if edge == "post_statistics":
-            for el in page.body["elements"]:
-                post_id = el.get("share") or el.get("ugcPost")
-                post_published = self._published.get(str(post_id))
-                if post_id is None or post_published is None:
-                    continue
-                stats = el.get("totalShareStatistics") or {}
-                for source, metric in SHARE_METRICS.items():
-                    if source in stats:
-                        yield Kind.POST_METRICS, {
-                            "post_id": str(post_id), "published_at": post_published, "as_of": as_of, "metric": metric,
-                            "source_metric": source, "value": float(stats[source]), "payload": "{}",
-                        }  # fmt: skip
-            return
-        for post in page.body["elements"]:
-            ms = post.get("publishedAt") or post.get("createdAt")
-            published = dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
-            self._published[str(post["id"])] = published
-            yield Kind.POSTS, {
-                "post_id": str(post["id"]), "published_at": published,
-                "permalink": f"https://www.linkedin.com/feed/update/{post['id']}/",
-                "text": post.get("commentary"), "payload": json.dumps(post, sort_keys=True),
-            }  # fmt: skip
-
-    @property
-    def _published(self) -> dict[str, dt.datetime]:
-        # posts pages come before their statistics pages (landing keeps the order)
-        if not hasattr(self, "_published_map"):
-            self._published_map: dict[str, dt.datetime] = {}
-        return self._published_map
+def _ms(day: dt.date) -> float:
+    """Midnight UTC of a day in epoch milliseconds."""
+    return dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000
 
 
 def _landed_post(post: Any) -> dict[str, Any]:

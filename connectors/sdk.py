@@ -163,6 +163,10 @@ class Declared:
     parent_fields: tuple[str, ...] = ("id",)  # what of a parent record a child page carries
     parent_filter: Callable[[Mapping[str, Any]], bool] | None = None  # parents worth a request
     keep: Spec | None = None  # allow-list of a record (connectors/allowlist.py); None keeps it whole
+    single: bool = False  # the answer holds one record at `records` (an object, not a list)
+    also_land: Mapping[str, Spec] = field(default_factory=dict)  # answer fields landed beside the records (paging)
+    reuses: str | None = None  # land the pages another stream read in this run again, without a request
+    part_of: str | None = None  # requested after that stream and landed under its name (one stream to the core)
 
     @property
     def name(self) -> str:
@@ -184,11 +188,12 @@ class DeclaredConnector(TokenConnector):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.declared:
-            cls.streams = tuple(d.stream for d in cls.declared) + cls.custom_streams
+            cls.streams = tuple(d.stream for d in cls.declared if d.part_of is None) + cls.custom_streams
             names = {d.name for d in cls.declared}
             for d in cls.declared:
-                if d.parent is not None and d.parent not in names:
-                    raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared parent {d.parent!r}")
+                for role, other in (("parent", d.parent), ("stream to reuse", d.reuses), ("whole", d.part_of)):
+                    if other is not None and other not in names:
+                        raise TypeError(f"{cls.__name__}: stream {d.name!r} names an undeclared {role} {other!r}")
 
     # -- hooks (override what the network needs) ----------------------------------------------------
 
@@ -205,6 +210,44 @@ class DeclaredConnector(TokenConnector):
         with its own query syntax (Rest.li 2.0) builds the query string itself and returns no parameters."""
         return self.url(spec, parent), {**spec.params(chunk), **self.auth_params()}
 
+    def chunks(self, spec: Declared, window: Window) -> list[Window]:
+        """The windows of a stream's requests: the API's largest window per request (`chunk_days`). A network
+        splits further where its answers change (X: where non-public metrics stop existing)."""
+        return list(window.chunks(spec.chunk_days)) if spec.chunk_days else [window]
+
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """What a child stream reads one request (and its pages) for, landed with each page as its parent:
+        by default each parent record worth a request (`parent_filter`), cut to `parent_fields`. A network
+        whose API takes many parents in one request groups them here (X's reply search)."""
+        for record in self._parent_records(spec.parent or "", window):
+            if spec.parent_filter is None or spec.parent_filter(record):
+                yield {k: record.get(k) for k in spec.parent_fields}
+
+    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        """One answer of a stream (a network adds what it does per request: X counts billed reads)."""
+        body, _ = self.http.get_json(url, params)
+        return body
+
+    def next_request(
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The request after `body`: the stream's paginator (a network may adjust it: X sizes pages by budget,
+        LinkedIn stops its posts past the window)."""
+        return spec.paginator.next_request(body, url, params)
+
+    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        """Whether a record of an answer is landed: all of them, unless the API cannot filter by the window
+        itself (LinkedIn's posts finder: the window is applied to each post here)."""
+        return True
+
+    def narrower(
+        self, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+    ) -> list[tuple[Window, Mapping[str, Any]]] | None:
+        """When a stream's first request fails as a whole: the requests (window chunk, request context) that
+        replace it, [] to skip it, or None to fail (the default). Facebook bisects its metric list (one invalid
+        metric fails the whole request) and halves the window when asked for less data."""
+        return None
+
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
         goes on), None to fail."""
@@ -220,17 +263,28 @@ class DeclaredConnector(TokenConnector):
         raise ValueError(f"{self.network} has no stream {name!r}")
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield scrubbed raw pages of a stream for a window."""
+        """Yield scrubbed raw pages of a stream for a window, then those of its parts (`part_of`), landed under
+        its name with the part's name in the request."""
         spec = self.spec(stream.name)
+        yield from self._fetch(spec, window)
+        for part in self.declared:
+            if part.part_of == spec.name:
+                for page in self._fetch(part, window):
+                    yield Page(spec.name, {**page.request, "part": part.name}, page.body)
+
+    def _fetch(self, spec: Declared, window: Window) -> Iterator[Page]:
+        if spec.reuses is not None:
+            for page in self.__dict__.get("_reused", {}).get(spec.reuses, []):
+                yield Page(spec.name, {**page.request, "window": window.to_json()}, page.body)
+            return
         if spec.parent is None:
-            for chunk in window.chunks(spec.chunk_days) if spec.chunk_days else [window]:
+            for chunk in self.chunks(spec, window):
                 yield from self._pages(spec, chunk, {})
             return
-        for parent in self._parent_records(spec.parent, window):
-            if spec.parent_filter is not None and not spec.parent_filter(parent):
-                continue
+        for parent in self.parents(spec, window):
             try:
-                yield from self._pages(spec, window, {k: parent.get(k) for k in spec.parent_fields})
+                for chunk in self.chunks(spec, window):
+                    yield from self._pages(spec, chunk, parent)
             except ConnectorError as exc:
                 message = self.skip_error(spec, exc, parent)
                 if message is None:
@@ -245,9 +299,16 @@ class DeclaredConnector(TokenConnector):
             parent = self.spec(name)
             records: list[dict[str, Any]] = []
             for page in self.fetch(parent.stream, window):
+                if page.request.get("part") is not None:
+                    continue
                 records.extend(r for r in page.body.get("data", []) if isinstance(r, dict))
             cache[(name, window)] = records
         return cache[(name, window)]
+
+    def read_this_run(self, name: str) -> list[dict[str, Any]]:
+        """Every record a parent stream landed in this run, whatever its window (for a `parents` hook)."""
+        cache: dict[tuple[str, Window], list[dict[str, Any]]] = self.__dict__.get("_parents", {})
+        return [r for (stream, _), records in cache.items() if stream == name for r in records]
 
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
         """The endpoint of a stream for this account (and parent record)."""
@@ -255,25 +316,49 @@ class DeclaredConnector(TokenConnector):
         return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
 
     def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
+        first = True
+        try:
+            for page in self._pages_once(spec, chunk, parent):
+                first = False
+                yield page
+        except ConnectorError as exc:
+            narrower = self.narrower(spec, chunk, parent, exc) if first else None
+            if narrower is None:
+                raise
+            for sub_chunk, sub_parent in narrower:
+                yield from self._pages(spec, sub_chunk, sub_parent)
+
+    def _pages_once(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
         url, params = self.request(spec, chunk, parent)
         secrets = [self.credentials.token]
         cached: list[dict[str, Any]] | None = None
-        if spec.parent is None and any(d.parent == spec.name for d in self.declared):
+        if any(d.parent == spec.name for d in self.declared):
             cached = self.__dict__.setdefault("_parents", {}).setdefault((spec.name, chunk), [])
-        for body, page_url, page_params in self.http.paginate(url, params, spec.paginator.next_request):
+        reused: list[Page] | None = None
+        if any(d.reuses == spec.name for d in self.declared):
+            reused = self.__dict__.setdefault("_reused", {}).setdefault(spec.name, [])
+        pages = self.http.paginate(
+            url,
+            params,
+            lambda body, u, p: self.next_request(spec, chunk, body, u, p),
+            get=lambda u, p: self.get(spec, u, p),
+        )
+        for body, page_url, page_params in pages:
             found = dig(body, spec.records)
-            if spec.records == () and isinstance(found, dict):
+            if (spec.records == () or spec.single) and isinstance(found, dict):
                 found = [found]
             if not isinstance(found, list):
-                where = ".".join(spec.records) or "the answer"
+                where = f"has no '{'.'.join(spec.records)}' list" if spec.records else "is not a list"
                 raise MalformedResponseError(
-                    f"{self.network} {spec.name} for account {self.account.id}: {where} is not a list of records "
-                    f"(got {str(body)[:120]!r})."
+                    f"{self.network} {spec.name} for account {self.account.id}, {chunk.start}..{chunk.end}: the "
+                    f"answer {where} of records (got {str(body)[:120]!r})."
                 )
             landed = []
             for record in found:
                 if not isinstance(record, dict):
                     raise MalformedResponseError(f"{self.network} {spec.name}: not an object: {str(record)[:80]}")
+                if not self.wanted(spec, record, chunk):
+                    continue
                 missing = [k for k in spec.primary_key if record.get(k) in (None, "")]
                 if missing:
                     raise MalformedResponseError(f"{self.network} {spec.name}: a record without {', '.join(missing)}")
@@ -288,12 +373,26 @@ class DeclaredConnector(TokenConnector):
                 "window": chunk.to_json(),
                 "parent": dict(parent),
             }
-            yield Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed}, secrets))
+            extra = {
+                k: keep(body.get(k), kept) for k, kept in spec.also_land.items() if isinstance(body, dict) and k in body
+            }
+            page = Page(spec.name, scrub_obj(request, secrets), scrub_obj({"data": landed, **extra}, secrets))
+            if reused is not None:
+                reused.append(page)
+            yield page
 
     def parse(self, stream: Stream, page: Page) -> Rows:
-        """Rows of a landed page: each record through its stream's `to_rows` (pure, no I/O)."""
-        spec = self.spec(stream.name)
+        """Rows of a landed page: each record through its stream's (or part's) `to_rows` (pure, no I/O)."""
         request = page.request
+        if "parent" not in request or not isinstance(page.body.get("data"), list):
+            # Pages landed before this network moved onto declared streams have another shape (their own request
+            # keys, records under "elements"): parsing them here would give wrong or no rows, silently.
+            raise MalformedResponseError(
+                f"{self.network} {stream.name}: this page was landed before the connector moved to declared "
+                f"streams (its request has no 'parent', or its records no 'data' list), so this code cannot parse "
+                f"it. Replay that run with the code that landed it, or extract its window again."
+            )
+        spec = self.spec(request.get("part") or stream.name)
         window = request.get("window")
         ctx = Context(
             fetched_on=dt.date.fromisoformat(request.get("fetched_on") or self.today.isoformat()),

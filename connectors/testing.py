@@ -115,6 +115,10 @@ class FakeApi:
         """The fake's today: data exists for days before it."""
         return self._today or dt.datetime.now(dt.UTC).date()
 
+    @today.setter
+    def today(self, day: dt.date) -> None:
+        self._today = day
+
     def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
         """The token of a request (default: `Authorization: Bearer ...`)."""
         auth = headers.get("Authorization") or headers.get("authorization") or ""
@@ -133,10 +137,11 @@ class FakeApi:
         self.requests.append((path, {k: v for k, v in query.items() if "token" not in k}))
 
         def checked() -> Answer:
-            refused = self.auth_error(self.token_of(query, headers))
-            return refused if refused is not None else self.answer(path, query)
+            token = self.token_of(query, headers)
+            refused = self.auth_error(token)
+            return refused if refused is not None else self.answer_for(token, path, query)
 
-        return answer_with_faults(self.faults, path, checked)
+        return answer_with_faults(self.faults, path, checked, self.usual_headers())
 
     def handle(self, path: str, query: dict[str, str]) -> Answer:
         """Answer one GET without headers (a test calling the fake directly, with a token in the query)."""
@@ -147,6 +152,15 @@ class FakeApi:
     def answer(self, path: str, query: dict[str, str]) -> Answer:
         """The documented answer to an authorised GET."""
         raise NotImplementedError
+
+    def usual_headers(self) -> dict[str, str]:
+        """Headers the API sends on every answer, an injected fault's too (Graph's usage headers); default none."""
+        return {}
+
+    def answer_for(self, token: str | None, path: str, query: dict[str, str]) -> Answer:
+        """The answer for the token that asked: `answer`, unless what a network shows depends on who asks (X shows
+        non-public metrics to a user-context token only)."""
+        return self.answer(path, query)
 
 
 class FakeServer:

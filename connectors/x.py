@@ -34,12 +34,12 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import requests
 
-from connectors.allowlist import NUMBERS, SCALAR, Spec, keep
+from connectors.allowlist import NUMBERS, SCALAR, Spec
 from connectors.base import (
     Account,
     AccountOptionError,
@@ -52,13 +52,13 @@ from connectors.base import (
     RateLimitError,
     Stream,
     StreamUnavailable,
-    TokenConnector,
     UnknownAccountError,
     UsageCapError,
     Window,
     pseudonymize,
 )
-from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds, scrub_obj
+from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds
+from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows
 
 log = logging.getLogger(__name__)
 
@@ -243,30 +243,103 @@ def metric(metrics: dict[str, Any], *names: str) -> float | None:
     return None
 
 
-class XConnector(TokenConnector):
-    """An X account: follower snapshot, posts with lifetime numbers (snapshotted nightly), replies."""
+# -- declared streams: one function per stream turns a landed record into rows --------------------------
+
+
+def account_rows(ctx: Context, user: dict[str, Any]) -> Rows:
+    """The account's lifetime counts now = at the end of the day that just ended (a daily snapshot)."""
+    day = ctx.fetched_on - dt.timedelta(days=1)
+    counts, payload = user["public_metrics"], json.dumps(user, sort_keys=True)
+    for source in ("followers_count", "following_count", "tweet_count", "post_count", "listed_count"):
+        if source in counts:
+            yield Kind.DAILY_METRICS, {"day": day, "metric": ctx.metric(source), "source_metric": source,
+                                       "value": metric(counts, source), "payload": payload}  # fmt: skip
+
+
+def _post_rows(post: dict[str, Any], kind: Kind, as_of: dt.date) -> Rows:
+    published = parse_time(post.get("created_at"))
+    missing = missing_parts(post)
+    for unified, source, value in post_metrics(post):
+        payload = json.dumps({"missing": missing}) if unified == "engagements" and missing else "{}"
+        yield kind, {"post_id": str(post["id"]), "published_at": published, "as_of": as_of, "metric": unified,
+                     "source_metric": source, "value": value, "payload": payload}  # fmt: skip
+
+
+def post_rows(ctx: Context, post: dict[str, Any]) -> Rows:
+    """A post of the timeline and its lifetime numbers as of the day it was read."""
+    username = ctx.parent.get("username") or "i"
+    yield Kind.POSTS, {
+        "post_id": str(post["id"]), "published_at": parse_time(post.get("created_at")),
+        "permalink": f"https://x.com/{username}/status/{post['id']}", "text": post.get("text"),
+        "payload": json.dumps(post, sort_keys=True),
+    }  # fmt: skip
+    yield from _post_rows(post, Kind.POST_METRICS, ctx.fetched_on)
+
+
+def snapshot_rows(ctx: Context, post: dict[str, Any]) -> Rows:
+    """The same post's numbers kept as the snapshot of the snapshot window's day (core derives days from them)."""
+    if ctx.window is None:
+        raise MalformedResponseError("X post_snapshots: a landed page without its window")
+    yield from _post_rows(post, Kind.POST_SNAPSHOTS, ctx.window.start)
+
+
+def reply_rows(ctx: Context, reply: dict[str, Any]) -> Rows:
+    """A reply to one of the posts its search asked for (the roots travel in the page's parent)."""
+    roots = ctx.parent["roots"]
+    root = str(reply.get("conversation_id"))
+    if root not in roots:
+        return
+    parent = next((r.get("id") for r in reply.get("referenced_tweets") or [] if r.get("type") == "replied_to"), None)
+    yield Kind.COMMENTS, {
+        "post_id": root, "published_at": parse_time(roots[root]), "comment_id": str(reply["id"]),
+        "parent_id": None if parent in (None, root) else str(parent),
+        "created_at": parse_time(reply.get("created_at")), "author_hash": reply.get("author_hash"),
+        "text": reply.get("text"), "payload": json.dumps(reply, sort_keys=True),
+    }  # fmt: skip
+
+
+# X pages with meta.next_token, sent back as pagination_token (timeline) or next_token (search); the last
+# page has no next_token ("Pagination", docs.x.com).
+TIMELINE_PAGES = CursorParamPaginator(("meta", "next_token"), "pagination_token", None)
+SEARCH_PAGES = CursorParamPaginator(("meta", "next_token"), "next_token", None)
+
+DECLARED = (
+    Declared(Stream("account", (Kind.DAILY_METRICS,), snapshot=True), "/users/{account_id}", account_rows,
+             params=lambda w: {"user.fields": "public_metrics,created_at,username"}, single=True, keep=USER_FIELDS,
+             metric_map={"followers_count": "followers"}),
+    Declared(
+        Stream("posts", (Kind.POSTS, Kind.POST_METRICS), lookback_days=POSTS_REFRESH_DAYS,
+               max_lookback_days=POSTS_REFRESH_DAYS),
+        "/users/{parent_id}/tweets", post_rows, parent="account", parent_fields=("id", "username"),
+        params=lambda w: {"tweet.fields": "created_at,public_metrics", "exclude": "retweets,replies",
+                          "start_time": rfc3339(w.start), "end_time": rfc3339(w.end)},
+        paginator=TIMELINE_PAGES, window_field="created_at", keep=POST_FIELDS, also_land={"meta": META_FIELDS},
+    ),
+    # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
+    Declared(Stream("post_snapshots", (Kind.POST_SNAPSHOTS,), snapshot=True), "", snapshot_rows, reuses="posts"),
+    Declared(
+        Stream("replies", (Kind.COMMENTS,), lookback_days=SEARCH_DAYS, max_lookback_days=SEARCH_DAYS,
+               max_history_days=SEARCH_DAYS),
+        "/tweets/search/recent", reply_rows, parent="posts",  # parents grouped into queries (XConnector.parents)
+        params=lambda w: {"start_time": rfc3339(w.start),  # within the 7 days search reaches (SEARCH_DAYS)
+                          "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets"},
+        paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS, also_land={"meta": META_FIELDS},
+    ),
+)  # fmt: skip
+
+
+class XConnector(DeclaredConnector):
+    """An X account: follower snapshot, posts with lifetime numbers (snapshotted nightly), replies.
+
+    X's own hooks: the read budget (`read_budget`: a run stops before it would read more than it may pay
+    for, and pages are sized to what is left), the wait for a used-up rate window, replies searched
+    for many posts in one query, and the account read once per run."""
 
     token_name = "X API bearer token"
     network: ClassVar[str] = "x"
     options: ClassVar[tuple[str, ...]] = ("read_budget",)  # account options in the config
     derives_daily_from_posts: ClassVar[bool] = True
-    streams: ClassVar[tuple[Stream, ...]] = (
-        Stream("account", (Kind.DAILY_METRICS,), snapshot=True),
-        Stream(
-            "posts",
-            (Kind.POSTS, Kind.POST_METRICS),
-            lookback_days=POSTS_REFRESH_DAYS,
-            max_lookback_days=POSTS_REFRESH_DAYS,
-        ),
-        Stream("post_snapshots", (Kind.POST_SNAPSHOTS,), snapshot=True),
-        Stream(
-            "replies",
-            (Kind.COMMENTS,),
-            lookback_days=SEARCH_DAYS,
-            max_lookback_days=SEARCH_DAYS,
-            max_history_days=SEARCH_DAYS,
-        ),
-    )
+    declared = DECLARED
 
     def __init__(
         self,
@@ -293,9 +366,8 @@ class XConnector(TokenConnector):
         self.reads: dict[str, int] = {"posts": 0, "users": 0}
         self.estimated_reads = 0
         self._user: dict[str, Any] | None = None
+        self._user_pages: list[Page] | None = None
         self._reset_at: float | None = None
-        self._posts: dict[str, dict[str, Any]] = {}  # id -> post, from this run's timeline pages
-        self._timeline_pages: list[dict[str, Any]] = []
 
     # -- reads, budget and rate limits ----------------------------------------------------------
 
@@ -332,98 +404,13 @@ class XConnector(TokenConnector):
             raise self._stop(f"reading more {what} needs at least {minimum} reads, only {left} are left")
         return min(PAGE_MAX, left)
 
-    def _get(self, path: str, params: dict[str, Any]) -> Any:
-        if self._reset_at is not None:  # the last answer said this window's calls are used up
-            wait = self._reset_at - time.time()
-            self._reset_at = None
-            if wait > self.http.max_rate_limit_wait_s:
-                resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
-                raise RateLimitError(
-                    f"X rate limit for {path} is used up until {resume} ({wait / 60:.0f} minutes). Nothing was "
-                    f"lost: clear this task to retry after that."
-                )
-            if wait > 0:
-                log.warning("X rate limit used up; waiting %.0f s for its reset", wait)
-                self.http.waited_s += wait
-                self.http.sleep(wait)
-        body, response = self.http.get_json(f"{self.base}/{path}", params)
-        remaining = response.headers.get("x-rate-limit-remaining")
-        if remaining is not None and remaining.strip() == "0":
-            reset_in = reset_wait_s(response)
-            self._reset_at = time.time() + reset_in if reset_in is not None else None
-        if not isinstance(body, dict):
-            raise MalformedResponseError(f"X {path}: the answer is not a JSON object (got {str(body)[:120]!r})")
-        return body
+    def _sized(self, spec: Declared, params: dict[str, Any] | None) -> dict[str, Any]:
+        """The read budget hook: every page asks for no more posts than the budget has left."""
+        minimum, what = (SEARCH_MIN, "replies") if spec.name == "replies" else (TIMELINE_MIN, "posts")
+        return {**(params or {}), "max_results": self._page_size(minimum, what)}
 
-    def _page(self, stream: str, path: str, params: dict[str, Any], body: Any, **extra: Any) -> Page:
-        request = {"path": path, "params": params, "fetched_on": self.today.isoformat(), **extra}
-        return Page(stream, scrub_obj(request, [self.credentials.token]), scrub_obj(body, [self.credentials.token]))
-
-    # -- the account --------------------------------------------------------------------------------
-
-    def user(self) -> dict[str, Any]:
-        """The account (one billed user read per run), with its public counts."""
-        if self._user is not None:
-            return self._user
-        account_id = self.account.id
-        if account_id.isdigit():
-            path = f"users/{account_id}"
-        else:  # a username in the config: resolved by the same single read
-            path = f"users/by/username/{account_id.lstrip('@')}"
-        params = {"user.fields": "public_metrics,created_at,username"}
-        body = self._get(path, params)
-        data = body.get("data")
-        if not isinstance(data, dict):
-            errors = body.get("errors") or []
-            detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
-            raise UnknownAccountError(
-                f"X has no account '{account_id}' ({detail}). Put the numeric user id (or the @username) of the "
-                f"company's X account into the config.",
-                code="unknown-account",
-            )
-        self.reads["users"] += 1
-        if not isinstance(data.get("public_metrics"), dict):
-            raise MalformedResponseError(f"X {path}: the user has no public_metrics")
-        self._user = data
-        self._user_page = self._page("account", path, params, {"data": keep(data, USER_FIELDS)})
-        return data
-
-    def _posts_per_day(self) -> float:
-        user = self.user()
-        total = metric(user["public_metrics"], "tweet_count", "post_count") or 0.0
-        created = parse_time(user["created_at"]).date() if user.get("created_at") else self.today
-        return total / max(1, (self.today - created).days)
-
-    # -- fetching --------------------------------------------------------------------------------
-
-    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Yield raw pages of a stream for a window."""
-        if stream.name == "account":
-            self.user()
-            yield self._user_page
-        elif stream.name == "posts":
-            yield from self._fetch_posts(window)
-        elif stream.name == "post_snapshots":
-            # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
-            for page in self._timeline_pages:
-                yield self._page("post_snapshots", page["path"], page["params"], page["body"],
-                                 as_of=window.start.isoformat(), username=page["username"])  # fmt: skip
-        elif stream.name == "replies":
-            yield from self._fetch_replies(window)
-
-    def _slices(self, window: Window) -> list[tuple[Window, bool]]:
-        """The window split where non-public metrics stop existing (posts under 30 days old)."""
-        if not self.user_context:
-            return [(window, False)]
-        recent = self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
-        if window.end <= recent:
-            return [(window, False)]
-        if window.start >= recent:
-            return [(window, True)]
-        return [(Window(window.start, recent), False), (Window(recent, window.end), True)]
-
-    def _fetch_posts(self, window: Window) -> Iterator[Page]:
-        user = self.user()
+    def _check_posts_budget(self, window: Window) -> None:
+        """Before any post is read: stop if this window's posts would need more reads than the budget."""
         rate = self._posts_per_day()
         estimate = math.ceil(rate * window.days * ESTIMATE_SAFETY) + 1
         self.estimated_reads = self.reads_used + estimate
@@ -439,47 +426,106 @@ class XConnector(TokenConnector):
                 f"this run would need about {self.estimated_reads} reads for posts of {window.start}..{window.end}, "
                 f"more than the budget; no post was read"
             )
-        path = f"users/{user['id']}/tweets"
-        for part, non_public in self._slices(window):
-            fields = "created_at,public_metrics" + (",non_public_metrics,organic_metrics" if non_public else "")
-            token: str | None = None
-            seen: set[str] = set()
-            while True:
-                params: dict[str, Any] = {
-                    "tweet.fields": fields,
-                    "exclude": "retweets,replies",
-                    "start_time": rfc3339(part.start),
-                    "end_time": rfc3339(part.end),
-                    "max_results": self._page_size(TIMELINE_MIN, "posts"),
-                }
-                if token:
-                    params["pagination_token"] = token
-                body = self._get(path, params)
-                data = body.get("data", [])
-                meta = body.get("meta")
-                if not isinstance(data, list) or not isinstance(meta, dict):
-                    raise MalformedResponseError(f"X {path}: no 'data' list or 'meta' (got {str(body)[:99]!r})")
-                self.reads["posts"] += len(data)
-                for post in data:
-                    if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
-                        raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
-                    self._posts[str(post["id"])] = post
-                landed = _landed(body, POST_FIELDS)
-                page = {"path": path, "params": params, "body": landed, "username": user.get("username")}
-                self._timeline_pages.append(page)
-                yield self._page("posts", path, params, landed, username=user.get("username"))
-                token = meta.get("next_token")
-                if not token:
-                    break
-                if token in seen:
-                    raise MalformedResponseError(f"X {path}: next_token repeats itself; stopping")
-                seen.add(token)
 
-    def _fetch_replies(self, window: Window) -> Iterator[Page]:
+    def _get(self, url: str, params: dict[str, Any] | None) -> Any:
+        path = url.removeprefix(self.base + "/")
+        if self._reset_at is not None:  # the last answer said this window's calls are used up
+            wait = self._reset_at - time.time()
+            self._reset_at = None
+            if wait > self.http.max_rate_limit_wait_s:
+                resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + wait))
+                raise RateLimitError(
+                    f"X rate limit for {path} is used up until {resume} ({wait / 60:.0f} minutes). Nothing was "
+                    f"lost: clear this task to retry after that."
+                )
+            if wait > 0:
+                log.warning("X rate limit used up; waiting %.0f s for its reset", wait)
+                self.http.waited_s += wait
+                self.http.sleep(wait)
+        body, response = self.http.get_json(url, params)
+        remaining = response.headers.get("x-rate-limit-remaining")
+        if remaining is not None and remaining.strip() == "0":
+            reset_in = reset_wait_s(response)
+            self._reset_at = time.time() + reset_in if reset_in is not None else None
+        if not isinstance(body, dict):
+            raise MalformedResponseError(f"X {path}: the answer is not a JSON object (got {str(body)[:120]!r})")
+        return body
+
+    # -- hooks of the declared-stream engine ------------------------------------------------------------
+
+    def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
+        """A username in the config (`@name`) is resolved by the same single user read."""
+        if spec.name == "account" and not self.account.id.isdigit():
+            return f"{self.base}/users/by/username/{self.account.id.lstrip('@')}"
+        return super().url(spec, parent)
+
+    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """Non-public metrics only for posts under 30 days old (user context), the replies' query, page sizes."""
+        url, params = super().request(spec, chunk, parent)
+        params = dict(params or {})
+        recent = chunk.start >= self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
+        if spec.name == "posts" and self.user_context and recent:
+            params["tweet.fields"] += ",non_public_metrics,organic_metrics"
+        if spec.name == "replies":
+            params = {"query": self._query(list(parent["roots"])), **params}
+        return url, (self._sized(spec, params) if spec.name in ("posts", "replies") else params)
+
+    def next_request(
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        """The next page, sized to the budget left."""
+        nxt = super().next_request(spec, chunk, body, url, params)
+        return None if nxt is None else (nxt[0], self._sized(spec, nxt[1]))
+
+    def chunks(self, spec: Declared, window: Window) -> list[Window]:
+        """The posts window split where non-public metrics stop existing (posts under 30 days old)."""
+        recent = self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
+        if spec.name != "posts" or not self.user_context or window.end <= recent or window.start >= recent:
+            return super().chunks(spec, window)
+        return [Window(window.start, recent), Window(recent, window.end)]
+
+    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        """One answer: the rate window waited for, its billed reads counted, its shape checked."""
+        body = self._get(url, params)
+        path = url.removeprefix(self.base + "/")
+        if spec.name == "account":
+            data = body.get("data")
+            if not isinstance(data, dict):  # X answers 200 with errors[] for a user that does not exist
+                errors = body.get("errors") or []
+                detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
+                raise UnknownAccountError(
+                    f"X has no account '{self.account.id}' ({detail}). Put the numeric user id (or the @username) "
+                    f"of the company's X account into the config.",
+                    code="unknown-account",
+                )
+            self.reads["users"] += 1
+            if not isinstance(data.get("public_metrics"), dict):
+                raise MalformedResponseError(f"X {path}: the user has no public_metrics")
+            self._user = data
+            return body
+        data = body.get("data", [])  # an empty page has no `data` at all
+        if spec.name == "posts" and (not isinstance(data, list) or not isinstance(body.get("meta"), dict)):
+            raise MalformedResponseError(f"X {path}: no 'data' list or 'meta' (got {str(body)[:99]!r})")
+        if not isinstance(data, list):
+            raise MalformedResponseError(f"X search: 'data' is not a list (got {str(data)[:120]!r})")
+        self.reads["posts"] += len(data)
+        if spec.name == "posts":
+            for post in data:
+                if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
+                    raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
+        return {**body, "data": data}
+
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """Replies: the posts of this run published in the window with replies, as many per search query as
+        fit into its 512 characters (`conversation_id:<id>` clauses), after checking the budget for them."""
+        if spec.name != "replies":
+            yield from super().parents(spec, window)
+            return
         start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
         end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
+        posts = {str(p["id"]): p for p in self.read_this_run("posts")}
         roots = [
-            p for p in self._posts.values()
+            p for p in posts.values()
             if start <= parse_time(p.get("created_at")) < end and (metric(p["public_metrics"], "reply_count") or 0) > 0
         ]  # fmt: skip
         if not roots:
@@ -490,53 +536,67 @@ class XConnector(TokenConnector):
                  self.account.id, needed, len(roots), self._cost(needed), self.reads_used, self.budget)  # fmt: skip
         if self.reads_used + needed > self.budget:  # the numbers and snapshots still land: only replies wait
             raise self._replies_skipped(f"the {needed} replies to posts of {window.start}..{window.end} need more")
-        # conversation_id:<root> clauses, as many as fit into one query
         batches: list[list[dict[str, Any]]] = [[]]
         for post in roots:
             trial = batches[-1] + [post]
-            if batches[-1] and len(self._query(trial)) > MAX_QUERY_CHARS:
+            if batches[-1] and len(self._query([str(p["id"]) for p in trial])) > MAX_QUERY_CHARS:
                 batches.append([post])
             else:
                 batches[-1] = trial
         for batch in batches:
-            roots_published = {str(p["id"]): p["created_at"] for p in batch}
-            token: str | None = None
-            seen: set[str] = set()
-            while True:
-                params: dict[str, Any] = {
-                    "query": self._query(batch),
-                    "start_time": rfc3339(window.start),  # within the 7 days search reaches (SEARCH_DAYS)
-                    "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets",
-                }
-                if token:
-                    params["next_token"] = token
-                try:
-                    params["max_results"] = self._page_size(SEARCH_MIN, "replies")
-                    body = self._get("tweets/search/recent", params)
-                except UsageCapError:
-                    raise
-                except BudgetExceededError as exc:
-                    raise self._replies_skipped(str(exc)) from None
-                except AuthError as exc:
-                    if exc.code in ("client-not-enrolled", "403", "unsupported-authentication"):
-                        raise StreamUnavailable(
-                            f"replies are not read: recent search is not available with this token ({exc}). The "
-                            f"numbers were loaded; replies loaded earlier are kept.",
-                            code="replies-unavailable",
-                        ) from None
-                    raise
-                data = body.get("data", [])
-                if not isinstance(data, list):
-                    raise MalformedResponseError(f"X search: 'data' is not a list (got {str(data)[:120]!r})")
-                self.reads["posts"] += len(data)
-                body = _landed({**body, "data": [self._pseudonymised(r) for r in data]}, REPLY_FIELDS)
-                yield self._page("replies", "tweets/search/recent", params, body, roots=roots_published)
-                token = (body.get("meta") or {}).get("next_token")
-                if not token:
-                    break
-                if token in seen:
-                    raise MalformedResponseError("X search: next_token repeats itself; stopping")
-                seen.add(token)
+            yield {"roots": {str(p["id"]): p["created_at"] for p in batch}}
+
+    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        """Replies: the author becomes a keyed hash and other people's @handles "@…", before landing."""
+        return self._pseudonymised(record) if spec.name == "replies" else record
+
+    # -- the account --------------------------------------------------------------------------------
+
+    def _account_pages(self, window: Window | None = None) -> list[Page]:
+        """The account is read once per run (one billed user read): posts need it first (id, posting rate)."""
+        if self._user_pages is None:
+            window = window or Window(self.today - dt.timedelta(days=1), self.today)
+            self._user_pages = list(super().fetch(self.spec("account").stream, window))
+        return self._user_pages
+
+    def user(self) -> dict[str, Any]:
+        """The account (one billed user read per run), with its public counts."""
+        self._account_pages()
+        assert self._user is not None  # set by `get`, or it raised
+        return self._user
+
+    def _posts_per_day(self) -> float:
+        user = self.user()
+        total = metric(user["public_metrics"], "tweet_count", "post_count") or 0.0
+        created = parse_time(user["created_at"]).date() if user.get("created_at") else self.today
+        return total / max(1, (self.today - created).days)
+
+    # -- fetching --------------------------------------------------------------------------------
+
+    def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
+        """Yield raw pages of a stream for a window (declared), with X's budget checks around it."""
+        if stream.name == "account":
+            yield from self._account_pages(window)
+            return
+        if stream.name == "posts":
+            self._check_posts_budget(window)
+        if stream.name != "replies":
+            yield from super().fetch(stream, window)
+            return
+        try:
+            yield from super().fetch(stream, window)
+        except UsageCapError:
+            raise
+        except BudgetExceededError as exc:
+            raise self._replies_skipped(str(exc)) from None
+        except AuthError as exc:
+            if exc.code in ("client-not-enrolled", "403", "unsupported-authentication"):
+                raise StreamUnavailable(
+                    f"replies are not read: recent search is not available with this token ({exc}). The "
+                    f"numbers were loaded; replies loaded earlier are kept.",
+                    code="replies-unavailable",
+                ) from None
+            raise
 
     def _replies_skipped(self, why: str) -> StreamUnavailable:
         return StreamUnavailable(
@@ -547,14 +607,12 @@ class XConnector(TokenConnector):
         )
 
     @staticmethod
-    def _query(posts: list[dict[str, Any]]) -> str:
-        clauses = " OR ".join(f"conversation_id:{p['id']}" for p in posts)
-        return f"({clauses}) is:reply" if len(posts) > 1 else f"{clauses} is:reply"
+    def _query(ids: list[str]) -> str:
+        clauses = " OR ".join(f"conversation_id:{i}" for i in ids)
+        return f"({clauses}) is:reply" if len(ids) > 1 else f"{clauses} is:reply"
 
-    def _pseudonymised(self, reply: Any) -> dict[str, Any]:
+    def _pseudonymised(self, reply: dict[str, Any]) -> dict[str, Any]:
         """Replace the author by a keyed hash and other people's @handles in the text, before landing."""
-        if not isinstance(reply, dict):
-            raise MalformedResponseError(f"X search: a reply is not an object: {str(reply)[:120]}")
         reply = dict(reply)
         author = reply.pop("author_id", None)
         reply.pop("in_reply_to_user_id", None)
@@ -565,64 +623,6 @@ class XConnector(TokenConnector):
         if isinstance(text, str):
             reply["text"] = MENTION_RE.sub(lambda m: m.group(0) if m.group(0).lower() == own else "@…", text)
         return reply
-
-    # -- parsing --------------------------------------------------------------------------------
-
-    def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
-        """Records of one landed page."""
-        fetched_on = dt.date.fromisoformat(page.request["fetched_on"])
-        if stream.name == "account":
-            day = fetched_on - dt.timedelta(days=1)  # totals now = at the end of the day that just ended
-            counts = page.body["data"]["public_metrics"]
-            for source, unified in (("followers_count", "followers"), ("following_count", None),
-                                    ("tweet_count", None), ("post_count", None), ("listed_count", None)):  # fmt: skip
-                if source in counts:
-                    value = metric(counts, source)
-                    yield Kind.DAILY_METRICS, {"day": day, "metric": unified, "source_metric": source, "value": value,
-                                               "payload": json.dumps(page.body["data"], sort_keys=True)}  # fmt: skip
-        elif stream.name in ("posts", "post_snapshots"):
-            snapshot = stream.name == "post_snapshots"
-            kind = Kind.POST_SNAPSHOTS if snapshot else Kind.POST_METRICS
-            as_of = dt.date.fromisoformat(page.request["as_of"]) if snapshot else fetched_on
-            username = page.request.get("username") or "i"
-            for post in page.body.get("data", []):
-                published = parse_time(post.get("created_at"))
-                if not snapshot:
-                    yield Kind.POSTS, {
-                        "post_id": str(post["id"]), "published_at": published,
-                        "permalink": f"https://x.com/{username}/status/{post['id']}", "text": post.get("text"),
-                        "payload": json.dumps(post, sort_keys=True),
-                    }  # fmt: skip
-                missing = missing_parts(post)
-                for unified, source, value in post_metrics(post):
-                    record = {"post_id": str(post["id"]), "published_at": published, "as_of": as_of}
-                    payload = json.dumps({"missing": missing}) if unified == "engagements" and missing else "{}"
-                    yield (
-                        kind,
-                        record | {"metric": unified, "source_metric": source, "value": value, "payload": payload},
-                    )
-        elif stream.name == "replies":
-            roots = page.request["roots"]
-            for reply in page.body.get("data", []):
-                root = str(reply.get("conversation_id"))
-                if root not in roots:
-                    continue
-                parent = next((r.get("id") for r in reply.get("referenced_tweets") or []
-                               if r.get("type") == "replied_to"), None)  # fmt: skip
-                yield Kind.COMMENTS, {
-                    "post_id": root, "published_at": parse_time(roots[root]), "comment_id": str(reply["id"]),
-                    "parent_id": None if parent in (None, root) else str(parent),
-                    "created_at": parse_time(reply.get("created_at")), "author_hash": reply.get("author_hash"),
-                    "text": reply.get("text"), "payload": json.dumps(reply, sort_keys=True),
-                }  # fmt: skip
-
-
-def _landed(body: dict[str, Any], fields: Spec) -> dict[str, Any]:
-    """What of a timeline or search page is landed: its posts by `fields` and the paging meta."""
-    landed: dict[str, Any] = {"meta": keep(body.get("meta") or {}, META_FIELDS)}
-    if "data" in body:
-        landed["data"] = keep(body["data"], fields)
-    return landed
 
 
 def missing_parts(post: dict[str, Any]) -> str | None:

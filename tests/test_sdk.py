@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from connectors.allowlist import SCALAR
 from connectors.base import Account, ApiError, AuthError, Credentials, Kind, MalformedResponseError, Stream, Window
 from connectors.http import ErrorPolicy, HttpClient
 from connectors.sdk import (
@@ -226,3 +227,77 @@ def test_connectors_import_and_run_without_the_core() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "'items.posts': 5" in out.stdout and "'notes.posts': 4" in out.stdout and "core: []" in out.stdout
+
+
+# -- the hooks a network uses for its own API's ways -------------------------------------------------
+
+
+class PartsConnector(ItemsConnector):
+    """Notes are a part of items (landed under its name); `again` lands this run's item pages anew."""
+
+    network = "parts"
+    declared = (
+        Declared(Stream("items", (Kind.POSTS,)), "/a/{account_id}/items", item_rows, records=("items",),
+                 paginator=CursorParamPaginator(), also_land={"paging": {"next": SCALAR}}),
+        Declared(Stream("notes", (Kind.POSTS,)), "/i/{parent_id}/notes", item_rows, records=("notes",),
+                 parent="items", parent_fields=("id", "day"), part_of="items"),
+        Declared(Stream("again", (Kind.POSTS,)), "", item_rows, reuses="items"),
+    )  # fmt: skip
+
+
+def test_a_part_lands_under_its_stream_and_a_reusing_stream_reads_nothing() -> None:
+    """Given notes declared as a part of items and `again` reusing items, then the core sees two streams;
+    items' pages come first (with their paging landed beside the records), then one notes page per item
+    under the name items, each parsed by the notes declaration; `again` lands the same records under its own
+    window without a request."""
+    app = Items()
+    later = Window(dt.date(2026, 11, 19), dt.date(2026, 11, 20))
+    with FakeServer(app) as server:
+        c = PartsConnector(Account("parts", "7"), Credentials("parts_default", app.sandbox_token, server.base_url))
+        assert [s.name for s in c.streams] == ["items", "again"]
+        pages = list(c.fetch(c.streams[0], WINDOW))
+        requests = len(app.requests)
+        again = list(c.fetch(c.streams[1], later))
+    assert [(p.stream, p.request.get("part")) for p in pages] == [("items", None)] * 3 + [("items", "notes")] * 5
+    assert pages[0].body["paging"] == {"next": "more"} and "paging" not in pages[3].body
+    assert [r["text"] for p in pages[3:] for _, r in c.parse(c.streams[0], p)] == [f"i{n}" for n in range(5)]
+    assert len(app.requests) == requests and [p.body for p in again] == [p.body for p in pages[:3]]
+    assert {p.request["window"]["start"] for p in again} == {"2026-11-19"}
+
+
+class NarrowingConnector(ItemsConnector):
+    """A first request rejected as a whole is replaced by a narrower one; item i1 is not wanted."""
+
+    network = "narrowing"
+    declared = ItemsConnector.declared[:1]
+
+    def narrower(self, spec: Declared, chunk: Window, parent: Any, error: Any) -> Any:
+        return [(chunk, {"narrowed": True})] if isinstance(error, ApiError) and not parent else None
+
+    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        return bool(record["id"] != "i1")
+
+
+def test_narrower_replaces_a_rejected_first_request_and_wanted_drops_records() -> None:
+    app = Items()
+    app.faults.append(Fault("/items", status=400, body={"error": "too much"}, times=1))
+    with FakeServer(app) as server:
+        c = NarrowingConnector(Account("n", "7"), Credentials("n_default", app.sandbox_token, server.base_url))
+        pages = list(c.fetch(c.streams[0], WINDOW))
+    assert {p.request["parent"]["narrowed"] for p in pages} == {True}
+    assert [r["id"] for p in pages for r in p.body["data"]] == ["i0", "i2", "i3", "i4"]
+    app.faults.append(Fault("/items", status=400, body={"error": "too much"}, times=2))
+    with FakeServer(app) as server, pytest.raises(ApiError):  # the narrower request fails too: no third try
+        c = NarrowingConnector(Account("n", "7"), Credentials("n_default", app.sandbox_token, server.base_url))
+        list(c.fetch(c.streams[0], WINDOW))
+
+
+def test_a_page_landed_before_declared_streams_is_refused_not_parsed_to_nothing() -> None:
+    """Given a page in the shape a hand-coded connector landed (no parent in its request, records under
+    "elements"), then parse says so instead of giving no rows."""
+    from connectors.base import Page
+
+    c = ItemsConnector(Account("items", "7"), Credentials("items_default", "t", "http://127.0.0.1:9"))
+    old = Page("items", {"path": "posts", "query": "q=author", "fetched_on": "2026-11-19"}, {"elements": [{"id": 1}]})
+    with pytest.raises(MalformedResponseError, match="landed before the connector moved to declared streams"):
+        list(c.parse(c.streams[0], old))

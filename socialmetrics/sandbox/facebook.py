@@ -23,8 +23,9 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from connectors.testing import FakeApi
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault, answer_with_faults
+from socialmetrics.sandbox.faults import Fault as Fault  # re-exported: tests inject faults through it
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 SANDBOX_TOKEN = "sandbox-page-token"
@@ -96,31 +97,30 @@ def throttled_headers(page_id: str, minutes: int, kind: str = "ads_insights") ->
     return {"X-Business-Use-Case-Usage": json.dumps({page_id: [usage]})}
 
 
-class FacebookSandbox:
-    """Request handling of the fake Graph API (transport-free, so tests can call it directly)."""
+class FacebookSandbox(FakeApi):
+    """Request handling of the fake Graph API (transport-free, so tests can call it directly), on the SDK's
+    fake-API base (tokens, faults, request log, frozen today)."""
 
     sandbox_token = SANDBOX_TOKEN
 
     def __init__(self, *, page_id: str = company.FACEBOOK_PAGE_ID, today: dt.date | None = None) -> None:
+        super().__init__(today=today)
         self.page_id = page_id
         self.account_ids = [page_id]
-        self._today = today
-        self.valid_tokens: set[str] = {SANDBOX_TOKEN}
-        self.expired_tokens: set[str] = set()
-        self.faults: list[Fault] = []
-        self.requests: list[tuple[str, dict[str, str]]] = []
         self._paging_tokens: dict[str, str] = {}  # __paging_token -> the last post id of its page
-        self.base_url = "http://127.0.0.1"
 
     @property
     def today(self) -> dt.date:
         """The sandbox's today (Pacific): data exists for days before it."""
         return self._today or dt.datetime.now(PACIFIC).date()
 
-    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        """Answer one GET."""
-        self.requests.append((path, {k: v for k, v in query.items() if k != "access_token"}))
-        headers = {
+    @today.setter
+    def today(self, day: dt.date) -> None:
+        self._today = day
+
+    def usual_headers(self) -> dict[str, str]:
+        """Graph's usage headers, on every answer."""
+        return {
             "X-App-Usage": json.dumps({"call_count": 2, "total_cputime": 1, "total_time": 1}),
             "X-Business-Use-Case-Usage": json.dumps(
                 {
@@ -136,10 +136,14 @@ class FacebookSandbox:
                 }
             ),
         }
-        return answer_with_faults(self.faults, path, lambda: self._answer(path, query, headers), headers)
 
-    def _answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        token = query.get("access_token")
+    def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
+        """Graph takes the token as the `access_token` parameter."""
+        return query.get("access_token")
+
+    def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
+        """Graph's answers to a missing (104), expired (190/463) or unknown (190) token: HTTP 400."""
+        headers = self.usual_headers()
         if not token:
             return 400, headers, graph_error(104, "An access token is required to request this resource.")
         if token in self.expired_tokens:
@@ -154,6 +158,11 @@ class FacebookSandbox:
             )
         if token not in self.valid_tokens:
             return 400, headers, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        return None
+
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Answer an authorised GET."""
+        headers = self.usual_headers()
         match = PATH_RE.match(path)
         if not match:
             return 400, headers, graph_error(2500, "Unknown path components: " + path)

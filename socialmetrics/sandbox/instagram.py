@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from connectors.testing import FakeApi
 from socialmetrics.sandbox import company
 from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, _parse_time, graph_error
-from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 IG_USER_ID = "17841400000000001"
@@ -152,39 +152,42 @@ def _media_by_id(media_id: str) -> dict[str, Any] | None:
 # -- the fake API -----------------------------------------------------------------------------------
 
 
-class InstagramSandbox:
-    """Request handling of the fake Instagram Graph API (transport-free, so tests can call it directly)."""
+class InstagramSandbox(FakeApi):
+    """Request handling of the fake Instagram Graph API (transport-free, so tests can call it directly), on the
+    SDK's fake-API base (tokens, faults, request log, frozen today)."""
 
     sandbox_token = SANDBOX_TOKEN  # the same Page token reads the Page and its Instagram account
 
     def __init__(self, *, today: dt.date | None = None) -> None:
+        super().__init__(today=today)
         self.account_ids = [IG_USER_ID]
         self.page_id = company.FACEBOOK_PAGE_ID
-        self._today = today
-        self.valid_tokens: set[str] = {SANDBOX_TOKEN}
-        self.expired_tokens: set[str] = set()
-        self.faults: list[Fault] = []
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self.base_url = "http://127.0.0.1"
 
     @property
     def today(self) -> dt.date:
         """The sandbox's today (Pacific): data exists for days before it."""
         return self._today or dt.datetime.now(PACIFIC).date()
 
-    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        """Answer one GET."""
-        self.requests.append((path, {k: v for k, v in query.items() if k != "access_token"}))
-        return answer_with_faults(self.faults, path, lambda: self._answer(path, query), {})
+    @today.setter
+    def today(self, day: dt.date) -> None:
+        self._today = day
 
-    def _answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        token = query.get("access_token")
+    def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
+        """Graph takes the token as the `access_token` parameter."""
+        return query.get("access_token")
+
+    def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
+        """Graph's answers to a missing (104), expired (190/463) or unknown (190) token: HTTP 400."""
         if not token:
             return 400, {}, graph_error(104, "An access token is required to request this resource.")
         if token in self.expired_tokens:
             return 400, {}, graph_error(190, "Error validating access token: Session has expired.", subcode=463)
         if token not in self.valid_tokens:
             return 400, {}, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        return None
+
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Answer an authorised GET."""
         match = PATH_RE.match(path)
         if not match:
             return 400, {}, graph_error(2500, "Unknown path components: " + path)

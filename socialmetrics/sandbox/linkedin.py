@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
+from connectors.testing import FakeApi, answer_with_faults
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault, answer_with_faults
+from socialmetrics.sandbox.faults import Fault as Fault  # re-exported: tests inject faults through it
 
 SANDBOX_TOKEN = "sandbox-linkedin-token"
 ACTIVE_VERSIONS = {f"{y}{m:02d}" for y in (2025, 2026) for m in range(1, 13)} - {"202501", "202502", "202503",
@@ -29,36 +30,20 @@ def error(status: int, message: str, **extra: Any) -> dict[str, Any]:
     return {"status": status, "message": message, **extra}
 
 
-class LinkedInSandbox:
-    """Request handling of the fake API (transport-free)."""
+class LinkedInSandbox(FakeApi):
+    """Request handling of the fake API (transport-free), on the SDK's fake-API base (tokens, faults, request log,
+    frozen today)."""
 
     sandbox_token = SANDBOX_TOKEN
 
     def __init__(self, *, org_id: str = company.LINKEDIN_ORG_ID, today: dt.date | None = None) -> None:
+        super().__init__(today=today)
         self.org_id = org_id
         self.account_ids = [org_id]
-        self._today = today
-        self.valid_tokens = {SANDBOX_TOKEN}
-        self.expired_tokens: set[str] = set()
         self.revoked_tokens: set[str] = set()
-        self.faults: list[Fault] = []
-        self.requests: list[tuple[str, str]] = []
-        self.base_url = "http://127.0.0.1"
 
-    @property
-    def today(self) -> dt.date:
-        """Data exists for days before this one (UTC)."""
-        return self._today or dt.datetime.now(dt.UTC).date()
-
-    def handle_request(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        """Answer one GET, with its raw query string and headers (as the real API sees them)."""
-        self.requests.append((path, raw_query))
-        return answer_with_faults(self.faults, path, lambda: self._answer(path, raw_query, headers))
-
-    def _answer(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        h = {k.lower(): v for k, v in headers.items()}
-        auth = h.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+    def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
+        """LinkedIn's 401 bodies: expired, revoked by the member, or invalid."""
         if token in self.expired_tokens:
             return 401, {}, error(401, "The token used in the request has expired", serviceErrorCode=65602,
                                   code="EXPIRED_ACCESS_TOKEN")  # fmt: skip
@@ -67,6 +52,22 @@ class LinkedInSandbox:
                                   serviceErrorCode=65601, code="REVOKED_ACCESS_TOKEN")  # fmt: skip
         if token not in self.valid_tokens:
             return 401, {}, error(401, "Invalid access token", serviceErrorCode=65600, code="INVALID_ACCESS_TOKEN")
+        return None
+
+    def handle_request(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Like FakeApi's, but answered from the raw query string and the headers, as the real API sees them:
+        Rest.li 2.0 keeps parentheses literal and URNs encoded (a decoded query would hide a wrongly encoded
+        request), and every call must carry LinkedIn-Version and X-Restli-Protocol-Version."""
+        self.requests.append((path, dict(parse_qsl(raw_query, keep_blank_values=True))))
+
+        def checked() -> tuple[int, dict[str, str], Any]:
+            refused = self.auth_error(self.token_of({}, headers))
+            return refused if refused is not None else self._answer(path, raw_query, headers)
+
+        return answer_with_faults(self.faults, path, checked)
+
+    def _answer(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        h = {k.lower(): v for k, v in headers.items()}
         version = h.get("linkedin-version")
         if not version:
             return 400, {}, error(400, "A version must be present. Please specify a version by adding the "

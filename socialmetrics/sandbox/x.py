@@ -17,8 +17,8 @@ import re
 import time
 from typing import Any
 
+from connectors.testing import FakeApi
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault, answer_with_faults
 
 SANDBOX_TOKEN = "sandbox-x-app-token"  # app-only bearer token: public metrics
 SANDBOX_USER_TOKEN = "sandbox-x-user-token"  # OAuth 2.0 user context: also non-public metrics
@@ -47,26 +47,24 @@ def _ts(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-class XSandbox:
-    """Request handling of the fake API (transport-free)."""
+class XSandbox(FakeApi):
+    """Request handling of the fake API (transport-free), on the SDK's fake-API base (tokens, faults, request
+    log, frozen today)."""
 
     sandbox_token = SANDBOX_USER_TOKEN
     sandbox_conn_extra = {"user_context": True}
 
     def __init__(self, *, user_id: str = company.X_USER_ID, today: dt.date | None = None) -> None:
+        super().__init__(today=today or dt.datetime.now(dt.UTC).date())
         self.user_id = user_id
         self.account_ids = [user_id]
-        self.today = today or dt.datetime.now(dt.UTC).date()
         self.valid_tokens = {SANDBOX_TOKEN, SANDBOX_USER_TOKEN}
         self._tokens: dict[str, int] = {}  # opaque next_token -> offset
         self.user_tokens = {SANDBOX_USER_TOKEN}
-        self.faults: list[Fault] = []
-        self.requests: list[tuple[str, dict[str, str]]] = []
         self.limits = dict(LIMITS)
         self.clock_offset = 0.0  # tests move the clock instead of sleeping
         self._windows: dict[str, tuple[float, int]] = {}
         self.resources_returned = 0  # what X would bill
-        self.base_url = "http://127.0.0.1"
 
     # -- the company's data as of the end of yesterday -----------------------------------------
 
@@ -102,13 +100,9 @@ class XSandbox:
 
     # -- HTTP ------------------------------------------------------------------------------------
 
-    def handle_request(self, path: str, raw_query: str, headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        """Answer one GET (the raw query string keeps repeated and encoded values as sent)."""
-        from urllib.parse import parse_qsl
-
-        query = dict(parse_qsl(raw_query, keep_blank_values=True))
-        self.requests.append((path, query))
-        return answer_with_faults(self.faults, path, lambda: self._answer(path, query, headers))
+    def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
+        """A missing or unknown Bearer token: 401 with X's problem body."""
+        return None if token in self.valid_tokens else (401, {}, problem(401, "Unauthorized", "Unauthorized"))
 
     def _rate(self, endpoint: str) -> tuple[bool, dict[str, str]]:
         now = time.time() + self.clock_offset
@@ -125,12 +119,8 @@ class XSandbox:
             "x-rate-limit-reset": str(int(start + WINDOW_S)),
         }
 
-    def _answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
-        h = {k.lower(): v for k, v in headers.items()}
-        auth = h.get("authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
-        if token not in self.valid_tokens:
-            return 401, {}, problem(401, "Unauthorized", "Unauthorized")
+    def answer_for(self, token: str | None, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Answer an authorised GET (non-public metrics only for a user-context token)."""
         by_name = re.fullmatch(r"/2/users/by/username/(\w+)", path)
         by_id = re.fullmatch(r"/2/users/(\d+)", path)
         timeline = re.fullmatch(r"/2/users/(\d+)/tweets", path)
@@ -145,7 +135,7 @@ class XSandbox:
         elif by_id:
             status, body = self._user(by_id.group(1), None, query)
         elif timeline:
-            status, body = self._timeline(timeline.group(1), query, token)
+            status, body = self._timeline(timeline.group(1), query, token or "")
         else:
             status, body = self._search(query)
         return status, rate_headers, body
