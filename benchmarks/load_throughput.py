@@ -69,74 +69,50 @@ def baseline(table: pa.Table, path: Path) -> float:
     return elapsed
 
 
-def ours_single(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt.date) -> float:
-    """Our loader for one landed part holding all rows (one account slice per run, the common case)."""
-    run_dir = work / "landing1"
+def land(rows: pa.Table, run_dir: Path, account: str, start: dt.date, end: dt.date) -> Manifest:
+    """One account's landed run: its rows as the page_insights part's Parquet file and its manifest."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    single = table.set_column(
-        table.schema.get_field_index("account_id"), "account_id", pa.array(["acc"] * table.num_rows)
-    )
-    pq.write_table(single, run_dir / "page_insights.daily_metrics.parquet")
-    data = {
-        "network": "facebook",
-        "account_id": "acc",
-        "run_id": "bench",
-        "warnings": [],
-        "parts": [
-            {
-                "stream": "page_insights",
-                "kind": "daily_metrics",
-                "file": "page_insights.daily_metrics.parquet",
-                "rows": single.num_rows,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-            }
-        ],
+    pq.write_table(rows, run_dir / "page_insights.daily_metrics.parquet")
+    part = {
+        "stream": "page_insights",
+        "kind": "daily_metrics",
+        "file": "page_insights.daily_metrics.parquet",
+        "rows": rows.num_rows,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
     }
-    con = duckdb.connect(str(path))
-    warehouse.ensure_schema(con)
-    t = time.perf_counter()
-    results = warehouse.load_manifests(con, [Manifest(run_dir / MANIFEST, data)], "bench")
-    elapsed = time.perf_counter() - t
-    con.close()
-    assert results[0]["rows_loaded"] == table.num_rows, results
-    return elapsed
+    data = {"network": "facebook", "account_id": account, "run_id": "bench", "warnings": [], "parts": [part]}
+    return Manifest(run_dir / MANIFEST, data)
 
 
-def ours_per_account(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt.date) -> float:
-    """Our loader for one manifest (and Parquet file) per account, as a run with `accounts` accounts lands them."""
-    manifests = []
-    for i, account in enumerate(table.column("account_id").unique().to_pylist()):
-        run_dir = work / "landing-many" / f"acc{i:04d}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        rows = table.filter(pc.equal(table.column("account_id"), account))
-        pq.write_table(rows, run_dir / "page_insights.daily_metrics.parquet")
-        data = {
-            "network": "facebook",
-            "account_id": account,
-            "run_id": "bench",
-            "warnings": [],
-            "parts": [
-                {
-                    "stream": "page_insights",
-                    "kind": "daily_metrics",
-                    "file": "page_insights.daily_metrics.parquet",
-                    "rows": rows.num_rows,
-                    "start": start.isoformat(),
-                    "end": end.isoformat(),
-                }
-            ],
-        }
-        manifests.append(Manifest(run_dir / MANIFEST, data))
+def ours(manifests: list[Manifest], path: Path, rows: int) -> float:
+    """Our loader over the landed manifests, into a fresh warehouse; seconds."""
     con = duckdb.connect(str(path))
     warehouse.ensure_schema(con)
     t = time.perf_counter()
     results = warehouse.load_manifests(con, manifests, "bench")
     elapsed = time.perf_counter() - t
     con.close()
-    loaded = sum(r["rows_loaded"] for r in results)
-    assert loaded == sum(m.data["parts"][0]["rows"] for m in manifests), results
+    assert sum(r["rows_loaded"] for r in results) == rows, results
     return elapsed
+
+
+def ours_single(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt.date) -> float:
+    """Our loader for one landed part holding all rows (one account slice per run, the common case)."""
+    single = table.set_column(
+        table.schema.get_field_index("account_id"), "account_id", pa.array(["acc"] * table.num_rows)
+    )
+    return ours([land(single, work / "landing1", "acc", start, end)], path, table.num_rows)
+
+
+def ours_per_account(table: pa.Table, path: Path, work: Path, start: dt.date, end: dt.date) -> float:
+    """Our loader for one manifest (and Parquet file) per account, as a run with `accounts` accounts lands them."""
+    manifests = [
+        land(table.filter(pc.equal(table.column("account_id"), account)), work / "landing-many" / f"acc{i:04d}",
+             account, start, end)
+        for i, account in enumerate(table.column("account_id").unique().to_pylist())
+    ]  # fmt: skip
+    return ours(manifests, path, table.num_rows)
 
 
 def main() -> None:

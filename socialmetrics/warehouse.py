@@ -41,7 +41,6 @@ KIND_ENTITY = {
     Kind.COMMENTS: "comment_id",
 }
 SCHEMAS = ("raw", "core", "marts", "meta")
-PARTS_PER_STATEMENT = 200  # landed files read by one INSERT (a UNION ALL of one scan per file)
 META_DDL = [
     """CREATE TABLE IF NOT EXISTS meta.loads (
         run_id VARCHAR, network VARCHAR, account_id VARCHAR, stream VARCHAR, kind VARCHAR,
@@ -222,42 +221,26 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     ensure_table(con)  # core.comment reads it
 
 
-def _slice(manifest: Manifest, stream: str, kind: Kind, window: Window, suffix: str = "") -> tuple[str, dict[str, Any]]:
-    """The WHERE clause and parameters of one (network, account, stream, window) slice of a raw table; `suffix`
-    keeps the parameter names of several slices in one statement apart."""
+def _slice(manifest: Manifest, stream: str, kind: Kind, window: Window) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause and parameters of one (network, account, stream, window) slice of a raw table."""
     params = {
-        f"network{suffix}": manifest.network,
-        f"account{suffix}": manifest.account_id,
-        f"stream{suffix}": stream,
-        f"start{suffix}": window.start,
-        f"end{suffix}": window.end,
+        "network": manifest.network,
+        "account": manifest.account_id,
+        "stream": stream,
+        "start": window.start,
+        "end": window.end,
     }
-    where = f"network = $network{suffix} AND account_id = $account{suffix} AND stream = $stream{suffix}"
-    return f"{where} AND {_window_predicate(kind, suffix)}", params
+    return f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}", params
 
 
-def _window_predicate(kind: Kind, suffix: str = "") -> str:
+def _window_predicate(kind: Kind) -> str:
     col = KIND_WINDOW_COLUMN[kind]
-    start, end = f"$start{suffix}", f"$end{suffix}"
     if landed_schema(kind).field(col).type == pa.date32():
-        return f"{col} >= {start} AND {col} < {end}"
+        return f"{col} >= $start AND {col} < $end"
     # timestamps: the window is in UTC calendar days
-    utc = "AS TIMESTAMP) AT TIME ZONE 'UTC'"
-    return f"{col} >= CAST({start} {utc} AND {col} < CAST({end} {utc}"
-
-
-def _from_files(parts: list[_Part], kind: Kind, columns: str, *, tag: bool = False) -> tuple[str, dict[str, Any]]:
-    """`columns` of each part's landed file, inside its slice, as one UNION ALL (a filter per file, which DuckDB
-    pushes into the Parquet scan; joining the files with a table of slices costs twice as much); with `tag`,
-    a first column `part` holds the part's index."""
-    queries: list[str] = []
-    params: dict[str, Any] = {}
-    for i, part in enumerate(parts):
-        where, slice_params = _slice(part.manifest, part.stream, kind, part.window, suffix=f"_{i}")
-        select = f"{part.index} AS part, {columns}" if tag else columns
-        queries.append(f"SELECT {select} FROM read_parquet($file_{i}) WHERE {where}")
-        params |= slice_params | {f"file_{i}": str(part.file)}
-    return " UNION ALL ".join(queries), params
+    return (
+        f"{col} >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' AND {col} < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC'"
+    )
 
 
 @dataclass(frozen=True)
@@ -362,7 +345,7 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
 
 
 def _slices(parts: list[_Part]) -> pa.Table:
-    """The parts' slices as a table to join a raw table against."""
+    """The parts' slices (and each part's landed file) as a table to join raw tables and landed files against."""
     return pa.table(
         {
             "part": pa.array([p.index for p in parts], pa.int64()),
@@ -371,8 +354,12 @@ def _slices(parts: list[_Part]) -> pa.Table:
             "stream": pa.array([p.stream for p in parts], pa.string()),
             "start_day": pa.array([p.window.start for p in parts], pa.date32()),
             "end_day": pa.array([p.window.end for p in parts], pa.date32()),
+            "file": pa.array([str(p.file) for p in parts], pa.string()),
         }
     )
+
+
+_LANDED = "read_parquet($files, filename = true, union_by_name = true)"  # the landed files of the parts joined
 
 
 def _in_slice(kind: Kind, row: str) -> str:
@@ -397,11 +384,6 @@ def _registered(con: duckdb.DuckDBPyConnection, parts: list[_Part]) -> Iterator[
         con.unregister("_load_slices")
 
 
-def _chunks(parts: list[_Part], size: int = PARTS_PER_STATEMENT) -> Iterator[list[_Part]]:
-    for i in range(0, len(parts), size):
-        yield parts[i : i + size]
-
-
 def _by_kind(parts: list[_Part]) -> dict[Kind, list[_Part]]:
     grouped: dict[Kind, list[_Part]] = {}
     for part in parts:
@@ -422,14 +404,13 @@ def _entity_counts(con: duckdb.DuckDBPyConnection, parts: list[_Part]) -> dict[i
                     f"JOIN _load_slices s ON {_in_slice(kind, 't')} GROUP BY s.part"
                 ).fetchall()
             )
-            answered: dict[int, int] = {}
-            for chunk in _chunks(mine):
-                union, params = _from_files(chunk, kind, entity, tag=True)
-                answered |= dict(
-                    con.execute(
-                        f"SELECT part, count(DISTINCT {entity}) FROM ({union}) GROUP BY part", params
-                    ).fetchall()
-                )
+            answered = dict(
+                con.execute(
+                    f"SELECT s.part, count(DISTINCT f.{entity}) FROM {_LANDED} f "
+                    f"JOIN _load_slices s ON f.filename = s.file AND {_in_slice(kind, 'f')} GROUP BY s.part",
+                    {"files": sorted({str(p.file) for p in mine})},
+                ).fetchall()
+            )
         for part in mine:
             counts[part.index] = (int(published.get(part.index, 0)), int(answered.get(part.index, 0)))
     return counts
@@ -495,7 +476,7 @@ def _replace_windows(
     rows: dict[int, dict[str, Any]] = {}
     for kind, mine in _by_kind(parts).items():
         keys = [(p.manifest.network, p.manifest.account_id, p.stream) for p in mine]
-        if len(set(keys)) < len(keys):
+        if len(mine) == 1 or len(set(keys)) < len(keys):  # one part: its own filter reaches the Parquet scan
             for part in mine:
                 rows[part.index] = _replace_window(con, part, run_id, now)
             continue
@@ -507,9 +488,13 @@ def _replace_windows(
             )
             replaced = dict(con.execute(count).fetchall())
             con.execute(f"DELETE FROM {table} AS t USING _load_slices AS s WHERE {_in_slice(kind, 't')}")
-            for chunk in _chunks(mine):
-                union, params = _from_files(chunk, kind, ", ".join(names))
-                con.execute(f"INSERT INTO {table} ({', '.join(names)}) {union}", params)
+            # one scan of all the kind's landed files; each row joins its own file's slice (DuckDB scans a file
+            # list in parallel: a UNION ALL of one filtered scan per file took twice as long)
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join('f.' + n for n in names)} "
+                f"FROM {_LANDED} f JOIN _load_slices s ON f.filename = s.file AND {_in_slice(kind, 'f')}",
+                {"files": sorted({str(p.file) for p in mine})},
+            )
             loaded = dict(con.execute(count).fetchall())
         for part in mine:
             rows[part.index] = _load_row(
