@@ -528,17 +528,24 @@ def record_usage(con: duckdb.DuckDBPyConnection, run_id: str, usage: Iterable[di
         raise
 
 
+def _row(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The one row a statement answers, read to the end: a result left half-read blocks `register` later in
+    the same transaction (DuckDB: "connection has an unfinished result")."""
+    rows = con.execute(sql, params).fetchall()
+    return rows[0] if rows else None
+
+
 def _replace_window(con: duckdb.DuckDBPyConnection, part: _Part, run_id: str, now: dt.datetime) -> dict[str, Any]:
     """DELETE one part's (network, account, stream, window) slice and INSERT the landed rows inside it."""
     table = raw_table(part.kind)
     names = ", ".join(landed_schema(part.kind).names)
     where, params = _slice(part.manifest, part.stream, part.kind, part.window)
-    replaced = con.execute(f"DELETE FROM {table} WHERE {where}", params).fetchone()
+    replaced = _row(con, f"DELETE FROM {table} WHERE {where}", params)
     con.execute(
         f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file) WHERE {where}",
         params | {"file": str(part.file)},
     )
-    loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()
+    loaded = _row(con, f"SELECT count(*) FROM {table} WHERE {where}", params)
     return _load_row(run_id, part.manifest, part.stream, part.kind, part.window, loaded, replaced, now)
 
 
@@ -559,22 +566,23 @@ def _replace_partition(
     table = raw_table(kind)
     names = ", ".join(landed_schema(kind).names)
     key = {"network": manifest.network, "account": manifest.account_id, "stream": stream}
-    same = con.execute(
+    same = _row(
+        con,
         "SELECT sha256 FROM meta.imports WHERE network = $network AND account_id = $account AND stream = $stream "
         "AND kind = $kind ORDER BY loaded_at DESC LIMIT 1",
         key | {"kind": kind.value},
-    ).fetchone()
+    )
     if same is not None and sha256 is not None and same[0] == sha256:
         return None
     col = KIND_WINDOW_COLUMN[kind]
     day = f"CAST({col} AS DATE)"
     where = "network = $network AND account_id = $account AND stream = $stream"
-    old = con.execute(f"SELECT min({day}), max({day}) FROM {table} WHERE {where}", key).fetchone()
-    new = con.execute(f"SELECT min({day}), max({day}) FROM read_parquet($file)", {"file": str(file)}).fetchone()
+    old = _row(con, f"SELECT min({day}), max({day}) FROM {table} WHERE {where}", key)
+    new = _row(con, f"SELECT min({day}), max({day}) FROM read_parquet($file)", {"file": str(file)})
     days = [d for pair in (old, new) if pair for d in pair if d is not None]
-    replaced = con.execute(f"DELETE FROM {table} WHERE {where}", key).fetchone()
+    replaced = _row(con, f"DELETE FROM {table} WHERE {where}", key)
     con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM read_parquet($file)", {"file": str(file)})
-    loaded = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", key).fetchone()
+    loaded = _row(con, f"SELECT count(*) FROM {table} WHERE {where}", key)
     con.execute(
         "INSERT INTO meta.imports VALUES ($network, $account, $stream, $kind, $sha, $rows, $run, $at)",
         key | {"kind": kind.value, "sha": sha256, "rows": loaded[0] if loaded else 0, "run": run_id, "at": now},

@@ -158,3 +158,29 @@ def test_two_parts_of_one_slice_key_are_replaced_in_order(tmp_path: Path) -> Non
     values = con.execute("SELECT day, value FROM raw.daily_metrics ORDER BY day").fetchall()
     assert len(values) == 31
     assert {d: v for d, v in values} == {d: 2.0 if 5 <= d.day < 10 else 3.0 if 10 <= d.day < 20 else 1.0 for d in OCT}
+
+
+def test_a_kind_with_one_part_and_a_kind_with_many_load_in_one_run(tmp_path: Path) -> None:
+    """Given one account landing posts and two landing daily numbers, when loaded together (the posts' one
+    part by its own scan, the two daily parts by one scan of both files), then every window is replaced."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    seed(con, ["a", "b"])
+    days = [dt.date(2026, 10, d) for d in range(10, 13)]
+    noon = [dt.datetime(d.year, d.month, d.day, 12, tzinfo=UTC) for d in days]
+    start, end = days[0], dt.date(2026, 10, 13)
+    landed = [
+        manifest(tmp_path / "landing", "a", [
+            ("posts", Kind.POSTS, start, end, post_rows("a", noon, "new")),
+            ("insights", Kind.DAILY_METRICS, start, end, daily_rows("a", days, 7.0, "new")),
+        ]),
+        manifest(tmp_path / "landing", "b", [
+            ("insights", Kind.DAILY_METRICS, start, end, daily_rows("b", days, 8.0, "new")),
+        ]),
+    ]  # fmt: skip
+    results = warehouse.load_manifests(con, landed, "r")
+    assert sorted((r["account_id"], r["kind"], r["rows_loaded"], r["rows_replaced"]) for r in results) == [
+        ("a", "daily_metrics", 3, 3), ("a", "posts", 3, 3), ("b", "daily_metrics", 3, 3),
+    ]  # fmt: skip
+    assert con.execute("SELECT account_id, sum(value) FROM raw.daily_metrics GROUP BY ALL ORDER BY 1").fetchall() == [
+        ("a", 28 * 1.0 + 3 * 7.0), ("b", 28 * 1.0 + 3 * 8.0),
+    ]  # fmt: skip
