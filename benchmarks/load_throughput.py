@@ -115,6 +115,15 @@ def ours_per_account(table: pa.Table, path: Path, work: Path, start: dt.date, en
     return ours(manifests, path, table.num_rows)
 
 
+def report(title: str, rows: int, base_times: list[float], our_times: list[float]) -> None:
+    """Rows per second of both, from the medians, and the ratio."""
+    base, our = statistics.median(base_times), statistics.median(our_times)
+    print(f"{title} {rows:,}")
+    print(f"baseline (DuckDB Arrow ingest): {rows / base:,.0f} rows/s  (median of {len(base_times)}: {base:.3f} s)")
+    print(f"ours (Parquet, DELETE+INSERT):  {rows / our:,.0f} rows/s  (median of {len(our_times)}: {our:.3f} s)")
+    print(f"ratio ours/baseline:            {base / our:.2f}  (target >= 0.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -131,18 +140,8 @@ def main() -> None:
             our_times.append(ours_single(table, work / f"ours{i}.duckdb", work, start, end))
             base_many.append(baseline(many, work / f"basem{i}.duckdb"))
             our_many.append(ours_per_account(many, work / f"oursm{i}.duckdb", work, many_start, many_end))
-    base, our = statistics.median(base_times), statistics.median(our_times)
-    rows = table.num_rows
-    print(f"rows:                         {rows:,}")
-    print(f"baseline (DuckDB Arrow ingest): {rows / base:,.0f} rows/s  (median of {args.repeat}: {base:.3f} s)")
-    print(f"ours (Parquet, DELETE+INSERT):  {rows / our:,.0f} rows/s  (median of {args.repeat}: {our:.3f} s)")
-    print(f"ratio ours/baseline:            {base / our:.2f}  (target >= 0.5)")
-    base, our = statistics.median(base_many), statistics.median(our_many)
-    rows = many.num_rows
-    print(f"{args.accounts} manifests, one per account ({rows:,} rows):")
-    print(f"baseline (DuckDB Arrow ingest): {rows / base:,.0f} rows/s  (median of {args.repeat}: {base:.3f} s)")
-    print(f"ours (Parquet, DELETE+INSERT):  {rows / our:,.0f} rows/s  (median of {args.repeat}: {our:.3f} s)")
-    print(f"ratio ours/baseline:            {base / our:.2f}  (target >= 0.5)")
+    report("rows:", table.num_rows, base_times, our_times)
+    report(f"{args.accounts} manifests, one per account:", many.num_rows, base_many, our_many)
 
 
 if __name__ == "__main__":

@@ -97,7 +97,25 @@ def throttled_headers(page_id: str, minutes: int, kind: str = "ads_insights") ->
     return {"X-Business-Use-Case-Usage": json.dumps({page_id: [usage]})}
 
 
-class FacebookSandbox(FakeApi):
+class GraphFake(FakeApi):
+    """What the Graph API fakes (Facebook Pages, Instagram) share: Meta's Pacific day and the token as the
+    `access_token` parameter."""
+
+    @property
+    def today(self) -> dt.date:
+        """The sandbox's today (Pacific): data exists for days before it."""
+        return self._today or dt.datetime.now(PACIFIC).date()
+
+    @today.setter
+    def today(self, day: dt.date) -> None:
+        self._today = day
+
+    def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
+        """Graph takes the token as the `access_token` parameter."""
+        return query.get("access_token")
+
+
+class FacebookSandbox(GraphFake):
     """Request handling of the fake Graph API (transport-free, so tests can call it directly), on the SDK's
     fake-API base (tokens, faults, request log, frozen today)."""
 
@@ -108,15 +126,6 @@ class FacebookSandbox(FakeApi):
         self.page_id = page_id
         self.account_ids = [page_id]
         self._paging_tokens: dict[str, str] = {}  # __paging_token -> the last post id of its page
-
-    @property
-    def today(self) -> dt.date:
-        """The sandbox's today (Pacific): data exists for days before it."""
-        return self._today or dt.datetime.now(PACIFIC).date()
-
-    @today.setter
-    def today(self, day: dt.date) -> None:
-        self._today = day
 
     def usual_headers(self) -> dict[str, str]:
         """Graph's usage headers, on every answer."""
@@ -136,10 +145,6 @@ class FacebookSandbox(FakeApi):
                 }
             ),
         }
-
-    def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
-        """Graph takes the token as the `access_token` parameter."""
-        return query.get("access_token")
 
     def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
         """Graph's answers to a missing (104), expired (190/463) or unknown (190) token: HTTP 400."""

@@ -22,13 +22,10 @@ import datetime as dt
 import re
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from connectors.testing import FakeApi
 from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, _parse_time, graph_error
+from socialmetrics.sandbox.facebook import PACIFIC, SANDBOX_TOKEN, GraphFake, _parse_time, graph_error
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 IG_USER_ID = "17841400000000001"
 IG_USERNAME = "brauerei.sonnenhang"
 CONVERTED_TO_PROFESSIONAL = dt.date(2024, 9, 20)  # media before it have no insights (100/2108006)
@@ -152,7 +149,7 @@ def _media_by_id(media_id: str) -> dict[str, Any] | None:
 # -- the fake API -----------------------------------------------------------------------------------
 
 
-class InstagramSandbox(FakeApi):
+class InstagramSandbox(GraphFake):
     """Request handling of the fake Instagram Graph API (transport-free, so tests can call it directly), on the
     SDK's fake-API base (tokens, faults, request log, frozen today)."""
 
@@ -162,19 +159,6 @@ class InstagramSandbox(FakeApi):
         super().__init__(today=today)
         self.account_ids = [IG_USER_ID]
         self.page_id = company.FACEBOOK_PAGE_ID
-
-    @property
-    def today(self) -> dt.date:
-        """The sandbox's today (Pacific): data exists for days before it."""
-        return self._today or dt.datetime.now(PACIFIC).date()
-
-    @today.setter
-    def today(self, day: dt.date) -> None:
-        self._today = day
-
-    def token_of(self, query: dict[str, str], headers: dict[str, str]) -> str | None:
-        """Graph takes the token as the `access_token` parameter."""
-        return query.get("access_token")
 
     def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
         """Graph's answers to a missing (104), expired (190/463) or unknown (190) token: HTTP 400."""
