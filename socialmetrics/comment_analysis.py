@@ -52,13 +52,10 @@ def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     ensure_table(con)
     todo = con.execute(
         f"""
-        WITH latest AS (
+        WITH latest AS (  -- the latest extract of each comment (sql/staging/comments.sql)
             SELECT network, account_id, comment_id, text
-            FROM raw.comments
+            FROM staging.comments
             WHERE text IS NOT NULL AND trim(text) <> ''
-            QUALIFY row_number() OVER (
-                PARTITION BY network, account_id, comment_id ORDER BY extracted_at DESC, stream DESC
-            ) = 1
         )
         SELECT l.network, l.account_id, l.comment_id, l.text, sha256(l.text) AS text_sha256
         FROM latest AS l

@@ -81,8 +81,8 @@ def preview(
     con: duckdb.DuckDBPyConnection, table: str, start: dt.date, end: dt.date, tz: str = transform.DEFAULT_TZ
 ) -> pd.DataFrame:
     """The rows the transform would write for `table` over [start, end), without writing them."""
-    model = next(m for m in transform.models() if m.table == table)
-    return con.execute(model.sql, transform.model_params(model.sql, start, end, tz)).df()
+    sql = transform.sql_of(table)
+    return con.execute(sql, transform.model_params(sql, start, end, tz)).df()
 
 
 def _count_expectations(frame: pd.DataFrame) -> list[Any]:

@@ -3,7 +3,8 @@
 DuckDB allows one writer process per file, and a process that holds the warehouse open (even
 read-only) keeps the nightly writer from taking its lock. So readers never open the warehouse: after
 every publish the writer copies the marts (plus `core.comment` and the `meta` run records) into a new
-file beside the warehouse and swaps it in with `os.replace`. A reader that has the previous copy open
+file beside the warehouse (a mart that is a view stays a view there, over the copied marts) and swaps it
+in with `os.replace`. A reader that has the previous copy open
 keeps reading it (the old file stays alive until it closes) and sees the new numbers when it
 reconnects; the writer never waits for it.
 
@@ -80,6 +81,13 @@ def publish(warehouse_path: Path | str, *, run_id: str | None = None) -> Publish
                     con.execute(f'CREATE TABLE readers_copy.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
                     counted = con.execute(f'SELECT count(*) FROM readers_copy.{schema}."{table}"').fetchone()
                     rows += int(counted[0]) if counted else 0
+                views = con.execute(
+                    "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
+                    "AND NOT internal AND schema_name = 'marts' ORDER BY ALL"
+                ).fetchall()
+                for schema, view, sql in views:  # a view mart (network_comparison) stays a view over the copy
+                    body = sql.split(" AS ", 1)[1].rstrip().rstrip(";")
+                    con.execute(f'CREATE VIEW readers_copy.{schema}."{view}" AS {body}')
                 con.execute(
                     "CREATE OR REPLACE TABLE readers_copy.meta.published AS "
                     "SELECT CAST($at AS TIMESTAMPTZ) AS published_at, CAST($run AS VARCHAR) AS run_id",

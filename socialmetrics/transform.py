@@ -1,14 +1,26 @@
 """Runs the sql/ models in dependency order, each replacing its window of one table.
 
+The layers, each reading only the layers before it:
+
+    staging/       views over raw.*: typed, and de-duplicated once ("the latest extract wins")
+    intermediate/  ephemeral models (inlined where they are read): the one pivot over the metric vocabulary
+    core/          the unified tables: account days, posts, comments
+    marts/         what the report, `summary` and readers' dashboards read
+
 Every file is a SELECT whose header is metadata the runner uses:
 
     -- table: marts.reach_daily
+    -- materialized: table    (default; `view`: a view replaced on every run, no parameters;
+                               `ephemeral`: no object, inlined as a subquery into every model that reads it)
     -- grain: one row per network, account and day        (in words)
     -- key: network, account_id, day                      (the grain's columns: checked unique on every write)
     -- window: day            (or `none` for a table rebuilt whole)
     -- window: week_start by week   (the window is widened to whole weeks; `by month` likewise)
     -- family: day            (windowed models: rebuilt over the days of daily numbers a run loaded,
                                or `post`: over the window of the posts it loaded)
+
+A view or ephemeral model declares its grain and key too, but has no window; its key is checked by
+the tests (tests/test_models.py), not on every run (that would read all of raw).
 
 The order comes from the graph: a model runs after every model whose table its SQL reads. The runner
 deletes the window's rows and inserts the query's rows for it, for every file, in one transaction:
@@ -20,6 +32,7 @@ rebuilt over all history.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -33,10 +46,11 @@ from socialmetrics.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
 
-LAYERS = ("core", "marts")
+LAYERS = ("staging", "intermediate", "core", "marts")
+MATERIALIZED = ("table", "view", "ephemeral")
 DEFAULT_TZ = "Europe/Berlin"
 ALL_TIME = (BASE_ALL_TIME.start, BASE_ALL_TIME.end)
-HEADER_RE = re.compile(r"^--\s*(table|grain|key|window|family|params|variants):\s*(.+?)\s*$", re.MULTILINE)
+HEADER_RE = re.compile(r"^--\s*(table|materialized|grain|key|window|family|params|variants):\s*(.+?)\s*$", re.MULTILINE)
 # `-- variants: week -> marts.network_weekly, month -> marts.network_monthly`: one file, one table per period,
 # the file's `{period}` replaced by the period's name (a word of the file itself, never a value from outside).
 VARIANT_RE = re.compile(r"^\s*(day|week|month)\s*->\s*([a-z_]+\.[a-z_][a-z0-9_]*)\s*$")
@@ -67,6 +81,7 @@ class SqlModel:
     granularity: str = "day"
     key: tuple[str, ...] = ()
     family: str = "day"  # which of the run's loaded windows rebuilds it: daily numbers ('day') or posts ('post')
+    materialized: str = "table"
 
     @classmethod
     def from_path(cls, path: Path) -> list[SqlModel]:
@@ -94,6 +109,13 @@ class SqlModel:
     def from_text(cls, path: Path, text: str) -> SqlModel:
         """Parse a model's header and SQL."""
         header = dict(HEADER_RE.findall(text))
+        materialized = header.get("materialized", "table").split()[0]
+        if materialized not in MATERIALIZED:
+            raise SqlFileError(f"{path}: '-- materialized:' is table, view or ephemeral, not {materialized!r}")
+        if materialized != "table":
+            header.setdefault("window", "none")
+            if header["window"] != "none":
+                raise SqlFileError(f"{path}: a {materialized} has no window; only a table is rebuilt by window")
         for key in ("table", "grain", "key", "window"):
             if key not in header:
                 raise SqlFileError(f"{path}: header line '-- {key}: ...' is missing")
@@ -112,9 +134,13 @@ class SqlModel:
                 f"the earliest day the run loaded to the end of history), not {family!r}"
             )
         body = text.strip().rstrip(";")
+        if materialized == "view" and re.search(r"\$[a-z_]", _code(body)):
+            raise SqlFileError(f"{path}: a view takes no $parameters (make it ephemeral, or filter where it is read)")
         columns = tuple(k.strip() for k in header["key"].split(","))
         window_column = None if window == "none" else window
-        return cls(path, header["table"], header["grain"], window_column, body, granularity, columns, family)
+        return cls(
+            path, header["table"], header["grain"], window_column, body, granularity, columns, family, materialized
+        )
 
 
 def widen(start: dt.date, end: dt.date, granularity: str) -> tuple[dt.date, dt.date]:
@@ -143,13 +169,73 @@ def models(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     return _in_dependency_order(found)
 
 
-TABLE_REF_RE = re.compile(r"\b((?:core|marts)\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+TABLE_REF_RE = re.compile(r"\b((?:" + "|".join(LAYERS) + r")\.[a-z_][a-z0-9_]*)\b", re.IGNORECASE)
+
+
+RAW_REF_RE = re.compile(r"\braw\.[a-z_]", re.IGNORECASE)
+
+
+def _code(sql: str) -> str:
+    """SQL without its comments."""
+    return re.sub(r"--[^\n]*", "", sql)
 
 
 def dependencies(model: SqlModel, tables: set[str]) -> set[str]:
     """The tables of other models that `model`'s SQL reads."""
-    code = re.sub(r"--[^\n]*", "", model.sql)
-    return {ref.lower() for ref in TABLE_REF_RE.findall(code)} & tables - {model.table}
+    return {ref.lower() for ref in TABLE_REF_RE.findall(_code(model.sql))} & tables - {model.table}
+
+
+def compiled(model: SqlModel, by_table: dict[str, SqlModel]) -> str:
+    """The model's SQL with every ephemeral model it reads inlined as a subquery (recursively), its comments
+    left out; `FROM intermediate.x AS w` becomes `FROM (...) AS w`, a bare `intermediate.x` keeps its name."""
+    code = _code(model.sql)
+    for table in sorted(dependencies(model, set(by_table))):
+        source = by_table[table]
+        if source.materialized != "ephemeral":
+            continue
+        inner = compiled(source, by_table)
+        name = table.split(".")[1]
+        pattern = re.compile(rf"\b{re.escape(table)}\b(\s+AS\s+[a-z_][a-z0-9_]*)?", re.IGNORECASE)
+        code = pattern.sub(functools.partial(_inline, inner, name), code)
+    return code.strip()
+
+
+def _inline(inner: str, name: str, match: re.Match[str]) -> str:
+    return f"(\n{inner}\n){match.group(1) or f' AS {name}'}"
+
+
+def sql_of(table: str, sql_dir: Path = SQL_DIR) -> str:
+    """The SQL that builds `table`, its ephemeral models inlined (what the runner runs)."""
+    by_table = {m.table: m for m in models(sql_dir)}
+    return compiled(by_table[table], by_table)
+
+
+def ensure_views(
+    con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = ("staging",)
+) -> list[str]:
+    """Create (or replace) the views of `layers`, in dependency order (staging: the raw tables must exist;
+    a view of a later layer is made by `run`, after the tables it reads)."""
+    done = []
+    found = models(sql_dir)
+    by_table = {m.table: m for m in found}
+    for model in found:
+        if model.materialized == "view" and model.table.split(".")[0] in layers:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.table.split('.')[0]}")
+            _drop_if(con, model.table, "TABLE")
+            con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {compiled(model, by_table)}")
+            done.append(model.table)
+    return done
+
+
+def _drop_if(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
+    """Drop `table` if it exists as a `kind` (TABLE or VIEW): a model whose materialization changed."""
+    schema, name = table.split(".")
+    found = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchone()
+    if found and found[0] == ("BASE TABLE" if kind == "TABLE" else "VIEW"):
+        log.warning("%s: was a %s, now is not; dropping it", table, kind.lower())
+        con.execute(f"DROP {kind} {table}")
 
 
 def _in_dependency_order(found: list[SqlModel]) -> list[SqlModel]:
@@ -159,6 +245,11 @@ def _in_dependency_order(found: list[SqlModel]) -> list[SqlModel]:
         upper = [d for d in pending[m.table] if LAYERS.index(d.split(".")[0]) > LAYERS.index(m.table.split(".")[0])]
         if upper:
             raise SqlFileError(f"{m.path}: {m.table} reads {', '.join(sorted(upper))} of a higher layer")
+        if not m.table.startswith("staging.") and RAW_REF_RE.search(_code(m.sql)):
+            raise SqlFileError(
+                f"{m.path}: {m.table} reads raw.* directly; read the staging view of that table (sql/staging/: "
+                f"de-duplicated once, the latest extract wins)"
+            )
     ordered: list[SqlModel] = []
     done: set[str] = set()
     while len(ordered) < len(found):
@@ -207,9 +298,18 @@ def run(
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        ensure_views(con, sql_dir)
         if before_sql is not None:  # Python steps the core layer reads (the comment analysis)
             written.update(before_sql(con))
-        for model in models(sql_dir):
+        found = models(sql_dir)
+        by_table = {m.table: m for m in found}
+        for model in found:
+            if model.materialized == "view" and not model.table.startswith("staging."):
+                _drop_if(con, model.table, "TABLE")  # a table of an earlier version of the model
+                con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {compiled(model, by_table)}")
+                continue
+            if model.materialized != "table":
+                continue
             window: tuple[dt.date, dt.date] | None = (start, end)
             if family_windows is not None and model.window_column is not None:
                 window = family_windows.get(model.family)
@@ -223,7 +323,7 @@ def run(
                     log.info("%s: nothing of its kind was loaded; unchanged", model.table)
                     continue
                 window = ALL_TIME
-            written[model.table] = _run_model(con, model, window[0], window[1], run_id, tz)
+            written[model.table] = _run_model(con, model, compiled(model, by_table), window[0], window[1], run_id, tz)
         if after_sql is not None:
             written.update(after_sql(con))
         con.execute("COMMIT")
@@ -267,11 +367,13 @@ def model_params(sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ) -
 
 
 def _run_model(
-    con: duckdb.DuckDBPyConnection, model: SqlModel, start: dt.date, end: dt.date, run_id: str, tz: str
+    con: duckdb.DuckDBPyConnection, model: SqlModel, sql: str, start: dt.date, end: dt.date, run_id: str, tz: str
 ) -> int:
+    """Replace the model's window of its table with the rows of `sql` (its compiled SQL)."""
     start, end = widen(start, end, model.granularity)
-    base = model_params(model.sql, start, end, tz)
-    expected = con.execute(f"DESCRIBE SELECT * FROM ({model.sql})", base).fetchall()
+    _drop_if(con, model.table, "VIEW")  # a view of an earlier version of the model
+    base = model_params(sql, start, end, tz)
+    expected = con.execute(f"DESCRIBE SELECT * FROM ({sql})", base).fetchall()
     expected_cols = [(r[0], r[1]) for r in expected]
     current = _columns(con, model.table)
     full = False
@@ -292,11 +394,11 @@ def _run_model(
         where = f"{model.window_column} >= $start AND {model.window_column} < $end"
         bounds = {"start": lo, "end": hi}
         con.execute(f"DELETE FROM {model.table} WHERE {where}", bounds)
-        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql}) WHERE {where}", params)
+        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({sql}) WHERE {where}", params)
         count = con.execute(f"SELECT count(*) FROM {model.table} WHERE {where}", bounds).fetchone()
     else:
         con.execute(f"DELETE FROM {model.table}")
-        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({model.sql})", params)
+        con.execute(f"INSERT INTO {model.table} SELECT * FROM ({sql})", params)
         count = con.execute(f"SELECT count(*) FROM {model.table}").fetchone()
     rows = int(count[0]) if count else 0
     check_grain(con, model, (lo, hi) if model.window_column else None)

@@ -216,9 +216,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(kind)} ({', '.join(cols)})")
     for ddl in META_DDL:
         con.execute(ddl)
+    from socialmetrics import transform
     from socialmetrics.comment_analysis import ensure_table
 
     ensure_table(con)  # core.comment reads it
+    transform.ensure_views(con)  # staging.*: the raw tables de-duplicated, which the comment analysis reads
 
 
 def _slice(manifest: Manifest, stream: str, kind: Kind, window: Window) -> tuple[str, dict[str, Any]]:

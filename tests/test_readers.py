@@ -100,6 +100,11 @@ def test_the_readers_copy_holds_every_mart_and_the_comments_as_in_the_warehouse(
                 f"SELECT * FROM {table} ORDER BY ALL"
             ), table
         assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw'").fetchone() == (0,)
+        # a mart that is a view (network_comparison) reads the copy's own marts, opened on its own
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'marts'").fetchall()
+        assert views == [("network_comparison",)]
+        comparison = "SELECT * FROM marts.network_comparison ORDER BY ALL"
+        assert con.execute(comparison).fetchall() == harness.query(comparison) != []
     finally:
         con.close()
 

@@ -12,11 +12,8 @@
 -- (config comments.retention_months) has deleted it; its analysis stays.
 WITH source AS (
     SELECT network, account_id, post_id, published_at, comment_id, parent_id, created_at, author_hash, text
-    FROM raw.comments
+    FROM staging.comments
     WHERE published_at >= $start AND published_at < $end
-    QUALIFY row_number() OVER (
-        PARTITION BY network, account_id, comment_id ORDER BY extracted_at DESC, stream DESC
-    ) = 1
 ),
 
 analysis AS (

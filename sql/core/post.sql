@@ -4,49 +4,21 @@
 -- window: published_at
 -- family: post
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
+-- The latest extract of each post (staging.posts) with its latest snapshot (intermediate.metrics_wide).
 -- reactions: the network's reaction total; NULL where the network does not give a number.
 -- engagements: the network's (or connector's) total of what was reported, else the sum of the reported
 -- parts; engagements_missing names the parts that were not reported (NULL when none).
 WITH source AS (
     SELECT network, account_id, post_id, published_at, permalink, text
-    FROM raw.posts
+    FROM staging.posts
     WHERE published_at >= $start AND published_at < $end
-    QUALIFY row_number() OVER (PARTITION BY network, account_id, post_id ORDER BY extracted_at DESC, stream DESC) = 1
 ),
 
-latest AS (
-    SELECT network, account_id, post_id, max(as_of) AS as_of
-    FROM raw.post_metrics
-    WHERE published_at >= $start AND published_at < $end
-    GROUP BY network, account_id, post_id
-),
-
-snapshot AS (  -- one value per metric of the latest snapshot: the latest import wins
-    SELECT m.*
-    FROM raw.post_metrics AS m
-    INNER JOIN latest AS l USING (network, account_id, post_id, as_of)
-    QUALIFY row_number() OVER (
-        PARTITION BY m.network, m.account_id, m.post_id, m.source_metric ORDER BY m.extracted_at DESC, m.stream DESC
-    ) = 1
-),
-
-renamed AS (
-    SELECT
-        m.network,
-        m.account_id,
-        m.post_id,
-        m.as_of,
-        max(m.value) FILTER (WHERE m.metric = 'impressions') AS impressions,
-        max(m.value) FILTER (WHERE m.metric = 'reach') AS reach,
-        max(m.value) FILTER (WHERE m.metric = 'reactions') AS reactions,
-        max(m.value) FILTER (WHERE m.metric = 'comments') AS comments,
-        max(m.value) FILTER (WHERE m.metric = 'shares') AS shares,
-        max(m.value) FILTER (WHERE m.metric = 'clicks') AS clicks,
-        max(m.value) FILTER (WHERE m.metric = 'engagements') AS engagements,
-        -- the parts a network-side sum lacked (X: counts it did not send, e.g. bookmark_count)
-        max(json_extract_string(m.payload, '$.missing')) FILTER (WHERE m.metric = 'engagements') AS reported_missing
-    FROM snapshot AS m
-    GROUP BY m.network, m.account_id, m.post_id, m.as_of
+renamed AS (  -- the post's latest snapshot, a column per metric
+    SELECT network, account_id, post_id, day AS as_of, impressions, reach, reactions, comments, shares, clicks,
+        engagements, reported_missing
+    FROM intermediate.metrics_wide
+    WHERE subject = 'post'
 ),
 
 final AS (

@@ -1,22 +1,15 @@
 -- table: marts.network_comparison
+-- materialized: view (each account's median spans its whole history, so every night would rewrite every
+--                     row: a view computes it from marts.network_weekly when it is read)
 -- grain: one row per network, account and ISO week
 -- key: network, account_id, week_start
--- window: none (each account's median spans its whole history)
--- params: none
 -- Networks of different size compare fairly: every figure is indexed against the account's own
 -- median week (100 = a typical week for that account). Weeks with fewer than 7 reported days are
--- left out (a half week would look like a drop).
-WITH source AS (
-    SELECT
-        network,
-        account_id,
-        CAST(date_trunc('week', day) AS DATE) AS week_start,
-        sum(impressions) AS impressions,
-        sum(engagements) AS engagements,
-        CAST(sum(engagements) AS DOUBLE) / nullif(sum(impressions), 0) AS engagement_rate
-    FROM core.account_daily
-    GROUP BY network, account_id, week_start
-    HAVING count(*) = 7
+-- left out (a half week would look like a drop). Reads marts.network_weekly: a week is summed once.
+WITH source AS (  -- the accounts' whole weeks of the weekly rollup (its rates are ratios of sums)
+    SELECT network, account_id, week_start, impressions, engagements, engagement_rate
+    FROM marts.network_weekly
+    WHERE network <> 'all' AND days_reported = 7
 ),
 
 medians AS (

@@ -1,0 +1,12 @@
+-- table: staging.post_snapshots
+-- materialized: view
+-- grain: one row per network, account, post, snapshot day (as_of) and unified metric: the latest extract
+-- key: network, account_id, post_id, as_of, metric
+-- raw.post_snapshots (the nightly lifetime numbers of networks without a daily series: X) de-duplicated:
+-- the latest import wins; within one import, the stream whose name sorts last.
+SELECT network, account_id, post_id, published_at, as_of, metric, source_metric, value, stream, extracted_at
+FROM raw.post_snapshots
+WHERE metric IS NOT NULL
+QUALIFY row_number() OVER (
+    PARTITION BY network, account_id, post_id, as_of, metric ORDER BY extracted_at DESC, stream DESC, rowid DESC
+) = 1
