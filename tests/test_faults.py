@@ -123,10 +123,10 @@ def fingerprint(warehouse: Path) -> dict[str, str]:
         con.close()
 
 
-def query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+def query(warehouse: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
 
@@ -279,7 +279,11 @@ def test_a_one_off_malformed_answer_is_retried_and_the_night_publishes(
     harness.run(dt.date(2026, 11, 19), run_id="flaky")
     assert len(harness.sleeps) == 1  # one backoff, then the answer was good
     assert fingerprint(harness.warehouse) == before
-    assert query(harness.warehouse, "SELECT count(*) FROM meta.loads WHERE run_id = 'flaky'")[0][0] > 0
+    # the night published: every part the good run loaded was loaded again, and the transform ran for it
+    parts = "SELECT kind, stream, window_start, window_end, rows_loaded FROM meta.loads WHERE run_id = ? ORDER BY ALL"
+    assert query(harness.warehouse, parts, ["flaky"]) == query(harness.warehouse, parts, ["good"]) != []
+    transforms = "SELECT count(DISTINCT tbl) FROM meta.transforms WHERE run_id = ?"
+    assert query(harness.warehouse, transforms, ["flaky"]) == query(harness.warehouse, transforms, ["good"])
 
 
 def test_a_malformed_answer_that_persists_fails_with_the_page_kept_and_scrubbed(harness: Harness) -> None:

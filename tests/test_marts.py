@@ -118,8 +118,19 @@ def test_the_sandbox_campaign_is_found_with_its_true_lift_and_the_control_is_qui
     assert [r[1] for r in xing] == ["engagements", "impressions"]
     for _net, metric, in_campaign, lift, low, high, p, verdict, _mde in xing:
         assert not in_campaign and verdict != "clear effect" and low <= 0 <= high, (metric, low, lift, high, p)
-    posts = harness.query("SELECT count(*) FROM marts.campaign_posts WHERE campaign = 'Herbstfest 2026'")
-    assert posts[0][0] > 0
+    # the campaign's posts: every loaded Facebook post that names the tag (#herbstfest or the word), by tag
+    loaded = {r[0] for r in harness.query("SELECT post_id FROM core.post WHERE network = 'facebook'")}
+    days = [dt.date(2025, 11, 1) + dt.timedelta(days=i) for i in range(400)]
+    tagged = {
+        str(p["id"])
+        for day in days
+        for p in company.facebook_posts(day)
+        if "herbstfest" in str(p.get("message", "")).lower() and p["id"] in loaded
+    }
+    posts = harness.query(
+        "SELECT post_id, attributed_by FROM marts.campaign_posts WHERE campaign = 'Herbstfest 2026' ORDER BY 1"
+    )
+    assert posts == [(post_id, "tag") for post_id in sorted(tagged)] and len(tagged) >= 5
 
 
 WEEKDAY = np.array([1.0, 1.05, 1.1, 1.05, 0.95, 0.8, 0.75])

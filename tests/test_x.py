@@ -246,7 +246,11 @@ def test_429_with_a_reset_is_survived(xr: XRun) -> None:
     )
     xr.run(DAY)
     assert len(xr.sleeps) == 1 and 35 <= xr.sleeps[0] <= 44
-    assert xr.query("SELECT count(*) FROM marts.post_performance WHERE network = 'x'")[0][0] > 0
+    # after the wait, the run read every post: their exact lifetime numbers, as without the 429
+    rows = xr.query("SELECT post_id, impressions, engagements FROM marts.post_performance WHERE network = 'x'")
+    posts = posts_between(TODAY - dt.timedelta(days=7), TODAY)
+    expected = [(p["id"], lifetime(p, DAY)["impression_count"], engagements(p, DAY, TODAY)) for p in posts]
+    assert sorted(rows) == sorted(expected) and len(expected) >= 3
 
 
 def test_used_up_window_waits_for_a_near_reset_and_fails_clearly_for_a_far_one(x_server: SandboxServer) -> None:
