@@ -78,6 +78,7 @@ lint: install
 bench: install  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python benchmarks/load_throughput.py
 	$(BIN)/python benchmarks/incremental_transform.py
+	$(BIN)/python benchmarks/readers_copy.py
 	$(BIN)/python benchmarks/campaign_simulation.py
 	$(BIN)/python benchmarks/x_reads.py
 	$(BIN)/python benchmarks/comment_sentiment.py
