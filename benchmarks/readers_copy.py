@@ -54,7 +54,7 @@ def main() -> None:
         marts = con.execute(
             "SELECT count(*), sum(estimated_size) FROM duckdb_tables() WHERE schema_name IN ('marts', 'meta') "
             "OR (schema_name = 'core' AND table_name = 'comment')"
-        ).fetchone()
+        ).fetchone() or (0, 0)
         con.close()
         copy_size = readers.readers_path(path).stat().st_size
         size = path.stat().st_size
