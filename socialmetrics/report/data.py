@@ -19,7 +19,6 @@ from socialmetrics.report.week import ReportError, Week
 log = logging.getLogger(__name__)
 
 TREND_WEEKS = 13
-AVERAGE_WEEKS = 4
 TOP_POSTS = 3
 MAX_ISSUES = 8
 CAMPAIGN_METRICS = ("reach", "impressions", "engagements")
@@ -67,9 +66,9 @@ class WeekValues:
     posts: int = 0
     rate: float | None = None  # engagement_rate of marts.account_weekly
     growth_value: float | None = None  # follower_growth of marts.account_weekly
-    tone_comments: float | None = None
-    tone_weight: float | None = None  # the comments the shares are of (confident ones where the mart counts them)
-    # Classified comments left out of the shares because their label was not confident enough.
+    tone_comments: float | None = None  # analysed comments (marts.account_weekly.tone_comments)
+    tone_weight: float | None = None  # the confident ones the shares are of (tone_confident)
+    # Analysed comments left out of the shares because their label was not confident enough.
     tone_uncertain: float | None = None
     positive: float | None = None
     neutral: float | None = None
@@ -286,11 +285,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
         if key not in known:
             accounts.append(AccountRef(key[0], key[1], configured=False))
     tone_available = _table_exists(con, "marts", "comment_sentiment")
-    topics: list[str] = []
-    if tone_available:
-        tone_available, topics = _tone(con, per_account, first, last, week)
-        for wk in weeks:
-            _company_tone(company_weeks.setdefault(wk, WeekValues()), wk, per_account)
+    topics = _topics(con, week) if tone_available else []
     for wk in weeks:
         company_weeks.setdefault(wk, WeekValues())
     this_week = [v[week] for v in per_account.values() if week in v]
@@ -305,7 +300,6 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
             f"backfill this one."
         )
     headline = _headline(con, week)
-    headline["tone"] = _compare_tone(week, company_weeks)
     reach_networks = sorted({k[0] for k, v in per_account.items() if week in v and v[week].reach is not None})
     with_days = {k[0] for k, v in per_account.items() if week in v and v[week].days}
     no_reach = sorted(with_days - set(reach_networks))
@@ -380,6 +374,13 @@ WEEKLY_COLUMNS = {
     "comments_loaded": "comments_loaded",
     "comments_analysed": "comments_analysed",
     "posts": "posts",
+    "tone_comments": "tone_comments",
+    "tone_weight": "tone_confident",
+    "tone_uncertain": "tone_uncertain",
+    "positive": "positive_share",
+    "neutral": "neutral_share",
+    "negative": "negative_share",
+    "net": "net_sentiment",
 }
 INT_FIELDS = {"days", "reach_days", "impression_days", "rate_days", "gain_days", "comment_days", "comments_loaded",
               "comments_analysed", "posts"}  # fmt: skip
@@ -411,7 +412,13 @@ def _weekly(
     return per_account, company
 
 
-HEADLINE_KINDS = {"reach": "count", "comments": "count", "engagement_rate": "rate", "follower_gain": "delta"}
+HEADLINE_KINDS = {
+    "reach": "count",
+    "comments": "count",
+    "engagement_rate": "rate",
+    "follower_gain": "delta",
+    "tone": "tone",
+}
 
 
 def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Comparison]:
@@ -444,40 +451,10 @@ def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Compariso
     return result
 
 
-def _tone(
-    con: duckdb.DuckDBPyConnection,
-    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
-    first: dt.date,
-    last: dt.date,
-    week: Week,
-) -> tuple[bool, list[str]]:
-    """Weekly tone per account from marts.comment_sentiment, weighted by comments; the week's top topics."""
-    columns = {r[0] for r in con.execute("DESCRIBE marts.comment_sentiment").fetchall()}
-    # Shares are of the confident comments where the mart counts those, else of the classified, else of all.
-    if "confident_comments" in columns:
-        weight = "confident_comments"
-    elif "classified" in columns:
-        weight = "coalesce(classified, comments)"
-    else:
-        weight = "comments"
-    uncertain = "sum(uncertain_comments)" if "uncertain_comments" in columns else "NULL"
+def _topics(con: duckdb.DuckDBPyConnection, week: Week) -> list[str]:
+    """The week's five most frequent topics of marts.comment_sentiment, ranked by the comments behind them."""
     try:
-        rows = _rows(
-            con,
-            f"""
-            SELECT network, account_id, CAST(week_start AS DATE) AS week_start, sum(comments) AS n,
-                   {uncertain} AS uncertain, sum({weight}) AS weight,
-                   sum(positive_share * {weight}) / sum({weight}) AS positive,
-                   sum(neutral_share * {weight}) / sum({weight}) AS neutral,
-                   sum(negative_share * {weight}) / sum({weight}) AS negative,
-                   sum(net_sentiment * {weight}) / sum({weight}) AS net
-            FROM marts.comment_sentiment
-            WHERE CAST(week_start AS DATE) BETWEEN $first AND $last AND comments > 0 AND net_sentiment IS NOT NULL
-            GROUP BY ALL
-            """,
-            {"first": first, "last": last},
-        )
-        topics = con.execute(
+        rows = con.execute(
             """
             SELECT trim(topic) AS topic, sum(comments) AS weight
             FROM (SELECT unnest(string_split(top_topics, ',')) AS topic, comments
@@ -488,58 +465,9 @@ def _tone(
             {"start": week.start},
         ).fetchall()
     except duckdb.Error as exc:
-        log.warning("marts.comment_sentiment cannot be read (%s); the report shows no comment tone", exc)
-        return False, []
-    for r in rows:
-        values = per_account.setdefault((r["network"], r["account_id"]), {}).setdefault(
-            Week.of(r["week_start"]), WeekValues()
-        )
-        values.tone_comments = _num(r["n"])
-        values.tone_weight = _num(r["weight"])
-        values.tone_uncertain = _num(r["uncertain"])
-        values.positive, values.neutral = _num(r["positive"]), _num(r["neutral"])
-        values.negative, values.net = _num(r["negative"]), _num(r["net"])
-    return True, [str(t[0]) for t in topics]
-
-
-def _company_tone(total: WeekValues, week: Week, per_account: dict[tuple[str, str], dict[Week, WeekValues]]) -> None:
-    """The company's tone of a week: the accounts' shares weighted by the comments they are shares of, so the
-    company's share is a ratio of sums over all its comments, like each account's."""
-    toned = [v[week] for v in per_account.values() if week in v and v[week].tone_comments]
-    if not toned:
-        return
-    total.tone_comments = sum(p.tone_comments or 0 for p in toned)
-    total.tone_weight = sum(p.tone_weight or 0 for p in toned)
-    uncertain = [p.tone_uncertain for p in toned if p.tone_uncertain is not None]
-    total.tone_uncertain = sum(uncertain) if uncertain else None
-    for attr in ("positive", "neutral", "negative", "net"):
-        weighted = [(getattr(p, attr), p.tone_weight or 0) for p in toned if getattr(p, attr) is not None]
-        if weighted and sum(c for _, c in weighted):
-            setattr(total, attr, sum(v * c for v, c in weighted) / sum(c for _, c in weighted))
-
-
-def _compare_tone(week: Week, company: dict[Week, WeekValues]) -> Comparison:
-    """The tone against the previous week and the 4 weeks before, weighted by their analysed comments
-    (fewer comments to analyse is news, not missing data: no whole-week rule)."""
-    now = company.get(week, WeekValues())
-    previous = company.get(week.shift(-1))
-    before = [company[w] for w in (week.shift(-i) for i in range(1, AVERAGE_WEEKS + 1)) if w in company]
-    weighted = [(b.net, b.tone_weight or 0) for b in before if b.net is not None and b.tone_weight]
-    weight = sum(c for _, c in weighted)
-    average = sum(v * c for v, c in weighted) / weight if weight else None
-    prev_value = previous.net if previous else None
-    return Comparison(
-        figure="tone",
-        kind="tone",
-        value=now.net,
-        previous=prev_value,
-        average=average,
-        average_weeks=len(weighted),
-        previous_status="ok" if now.net is not None and prev_value is not None else "no_previous",
-        average_status="ok" if now.net is not None and average is not None else "no_whole_weeks",
-        previous_change=now.net - prev_value if now.net is not None and prev_value is not None else None,
-        average_change=now.net - average if now.net is not None and average is not None else None,
-    )
+        log.warning("marts.comment_sentiment cannot be read (%s); the report names no topics", exc)
+        return []
+    return [str(t[0]) for t in rows]
 
 
 def _posts(con: duckdb.DuckDBPyConnection, week: Week, tz: str) -> list[Post]:

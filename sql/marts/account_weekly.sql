@@ -16,6 +16,10 @@
 -- accounts up (the comment texts of the accounts whose comments they count); <figure>_accounts lists the accounts ('network/account_id') behind each company figure
 -- and <figure>_whole is true when every one of them reported it on all 7 days, so comparisons can
 -- take the same accounts and whole weeks on both sides (marts.weekly_headline).
+-- The tone: tone_comments analysed comments of the week (their creation week in $tz), tone_confident of them
+-- confidently classified (tone_uncertain: the rest, left out of the shares); positive/neutral/negative_share
+-- and net_sentiment (share positive - share negative, -1..1) are ratios of the confident counts, the
+-- company's over all its accounts' comments (fewer comments is news, not missing data).
 WITH daily AS (
     SELECT *, CAST(date_trunc('week', day) AS DATE) AS week_start
     FROM core.account_daily
@@ -56,6 +60,7 @@ texts AS (
         count(sentiment) AS comments_analysed,
         count(*) FILTER (WHERE sentiment IS NOT NULL AND sentiment_confident) AS comments_confident,
         count(*) FILTER (WHERE sentiment = 'positive' AND sentiment_confident) AS confident_positive,
+        count(*) FILTER (WHERE sentiment = 'neutral' AND sentiment_confident) AS confident_neutral,
         count(*) FILTER (WHERE sentiment = 'negative' AND sentiment_confident) AS confident_negative
     FROM core.comment
     WHERE created_at >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' - INTERVAL 1 DAY  -- a day's margin for $tz,
@@ -115,7 +120,11 @@ per_account AS (
         coalesce(t.comments_analysed, 0) AS comments_analysed,
         coalesce(t.comments_confident, 0) AS comments_confident,
         coalesce(t.confident_positive, 0) AS confident_positive,
+        coalesce(t.confident_neutral, 0) AS confident_neutral,
         coalesce(t.confident_negative, 0) AS confident_negative,
+        -- the tone: of every analysed comment of the week, whatever the network counts
+        coalesce(t.comments_analysed, 0) AS tone_comments,
+        coalesce(t.comments_confident, 0) AS tone_confident,
         coalesce(p.posts, 0) AS posts
     FROM numbers AS n
     FULL OUTER JOIN texts AS t USING (network, account_id, week_start)
@@ -149,8 +158,11 @@ company AS (
         sum(comments_loaded) FILTER (WHERE comments_days > 0) AS comments_loaded,
         sum(comments_analysed) FILTER (WHERE comments_days > 0) AS comments_analysed,
         sum(comments_confident) FILTER (WHERE comments_days > 0) AS comments_confident,
-        sum(confident_positive) FILTER (WHERE comments_days > 0) AS confident_positive,
-        sum(confident_negative) FILTER (WHERE comments_days > 0) AS confident_negative,
+        sum(confident_positive) AS confident_positive,
+        sum(confident_neutral) AS confident_neutral,
+        sum(confident_negative) AS confident_negative,
+        sum(tone_comments) AS tone_comments,
+        sum(tone_confident) AS tone_confident,
         sum(posts) AS posts,
         list_sort(list(network || '/' || account_id) FILTER (WHERE reach_days > 0)) AS reach_accounts,
         coalesce(bool_and(reach_days = 7) FILTER (WHERE reach_days > 0), false) AS reach_whole,
@@ -171,7 +183,11 @@ final AS (
         *,
         CAST(rate_engagements AS DOUBLE) / nullif(rate_impressions, 0) AS engagement_rate,
         CAST(follower_gain AS DOUBLE) / nullif(followers_start, 0) AS follower_growth,
-        CAST(confident_positive - confident_negative AS DOUBLE) / nullif(comments_confident, 0) AS net_sentiment
+        tone_comments - tone_confident AS tone_uncertain,
+        CAST(confident_positive AS DOUBLE) / nullif(tone_confident, 0) AS positive_share,
+        CAST(confident_neutral AS DOUBLE) / nullif(tone_confident, 0) AS neutral_share,
+        CAST(confident_negative AS DOUBLE) / nullif(tone_confident, 0) AS negative_share,
+        CAST(confident_positive - confident_negative AS DOUBLE) / nullif(tone_confident, 0) AS net_sentiment
     FROM (
         SELECT
             *,

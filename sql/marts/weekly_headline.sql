@@ -1,6 +1,6 @@
 -- table: marts.weekly_headline
 -- grain: one row per ISO week (Monday) of the company and headline figure (reach, engagement_rate,
---        follower_gain, comments)
+--        follower_gain, comments, tone)
 -- key: week_start, figure
 -- window: week_start by week
 -- family: since (a week's comparisons read the 4 weeks before it: a change reaches the later weeks)
@@ -13,7 +13,9 @@
 -- (average_weeks of them; average_left_out lists the others that have a value); a rate's average is
 -- the ratio of the sums (sum of engagements / sum of impressions), a count's the mean of the weeks.
 -- Changes: relative for reach and comments (0.12 = +12 %), in rate points for engagement_rate
--- (0.004 = +0.4 points), a difference for follower_gain; NULL unless the status is 'ok'.
+-- (0.004 = +0.4 points), a difference for follower_gain and tone (net sentiment, -1..1); NULL unless the
+-- status is 'ok'. The tone compares any two weeks with confident comments (fewer comments is news, not
+-- missing data); its average is the ratio of the 4 weeks' sums, like the engagement rate's.
 WITH company AS (
     SELECT * FROM marts.account_weekly
     WHERE network = 'all' AND account_id = 'all' AND week_start >= $start - INTERVAL 28 DAY AND week_start < $end
@@ -33,20 +35,24 @@ figures AS (
     UNION ALL
     SELECT week_start, 'comments', comments, comments, NULL, comments_accounts, comments_whole
     FROM company
+    UNION ALL  -- the tone has no whole-week rule: any week with confident comments compares
+    SELECT week_start, 'tone', net_sentiment, confident_positive - confident_negative, tone_confident, NULL,
+        net_sentiment IS NOT NULL
+    FROM company
 ),
 
 averaged AS (
     SELECT
         f.week_start,
         f.figure,
-        count(a.week_start) FILTER (WHERE a.whole AND a.accounts = f.accounts) AS average_weeks,
+        count(a.week_start) FILTER (WHERE a.whole AND a.accounts IS NOT DISTINCT FROM f.accounts) AS average_weeks,
         CASE
-            WHEN f.figure = 'engagement_rate'
-                THEN sum(a.num) FILTER (WHERE a.whole AND a.accounts = f.accounts)
-                    / nullif(sum(a.den) FILTER (WHERE a.whole AND a.accounts = f.accounts), 0)
-            ELSE avg(a.value) FILTER (WHERE a.whole AND a.accounts = f.accounts)
+            WHEN f.figure IN ('engagement_rate', 'tone')
+                THEN sum(a.num) FILTER (WHERE a.whole AND a.accounts IS NOT DISTINCT FROM f.accounts)
+                    / nullif(sum(a.den) FILTER (WHERE a.whole AND a.accounts IS NOT DISTINCT FROM f.accounts), 0)
+            ELSE avg(a.value) FILTER (WHERE a.whole AND a.accounts IS NOT DISTINCT FROM f.accounts)
         END AS average_value,
-        list_sort(list(a.week_start) FILTER (WHERE NOT (a.whole AND a.accounts = f.accounts)))
+        list_sort(list(a.week_start) FILTER (WHERE NOT (a.whole AND a.accounts IS NOT DISTINCT FROM f.accounts)))
             AS average_left_out
     FROM figures AS f
     LEFT JOIN figures AS a
@@ -71,7 +77,7 @@ compared AS (
             WHEN p.value IS NULL THEN 'no_previous'
             WHEN NOT f.whole THEN 'this_week_partial'
             WHEN NOT p.whole THEN 'previous_partial'
-            WHEN f.accounts <> p.accounts THEN 'accounts_differ'
+            WHEN f.accounts IS DISTINCT FROM p.accounts THEN 'accounts_differ'
             ELSE 'ok'
         END AS previous_status,
         CASE
@@ -102,6 +108,7 @@ final AS (
         CASE WHEN previous_status = 'ok' THEN
             CASE figure
                 WHEN 'engagement_rate' THEN value - previous_value
+                WHEN 'tone' THEN value - previous_value
                 WHEN 'follower_gain' THEN value - previous_value
                 ELSE value / nullif(previous_value, 0) - 1
             END
@@ -113,6 +120,7 @@ final AS (
         CASE WHEN average_status IN ('ok', 'fewer_weeks') THEN
             CASE figure
                 WHEN 'engagement_rate' THEN value - average_value
+                WHEN 'tone' THEN value - average_value
                 WHEN 'follower_gain' THEN value - average_value
                 ELSE value / nullif(average_value, 0) - 1
             END
