@@ -20,7 +20,7 @@ Every file is a SELECT whose header is metadata the runner uses:
                                or `post`: over the window of the posts it loaded)
 
 A view or ephemeral model declares its grain and key too, but has no window; its key is checked by
-the tests (tests/test_models.py), not on every run (that would read all of raw).
+the tests (tests/test_model_layers.py), not on every run (that would read all of raw).
 
 The order comes from the graph: a model runs after every model whose table its SQL reads. The runner
 deletes the window's rows and inserts the query's rows for it, for every file, in one transaction:
@@ -210,21 +210,20 @@ def sql_of(table: str, sql_dir: Path = SQL_DIR) -> str:
     return compiled(by_table[table], by_table)
 
 
-def ensure_views(
-    con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = ("staging",)
-) -> list[str]:
-    """Create (or replace) the views of `layers`, in dependency order (staging: the raw tables must exist;
-    a view of a later layer is made by `run`, after the tables it reads)."""
-    done = []
-    found = models(sql_dir)
+def ensure_views(con: duckdb.DuckDBPyConnection, sql_dir: Path = SQL_DIR, found: list[SqlModel] | None = None) -> None:
+    """Create (or replace) the staging views, which read only raw.* (the raw tables must exist); a view of a
+    later layer is made by `run`, after the tables it reads."""
+    found = models(sql_dir) if found is None else found
     by_table = {m.table: m for m in found}
     for model in found:
-        if model.materialized == "view" and model.table.split(".")[0] in layers:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.table.split('.')[0]}")
-            _drop_if(con, model.table, "TABLE")
-            con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {compiled(model, by_table)}")
-            done.append(model.table)
-    return done
+        if model.materialized == "view" and model.table.startswith("staging."):
+            _create_view(con, model, by_table)
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, model: SqlModel, by_table: dict[str, SqlModel]) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.table.split('.')[0]}")
+    _drop_if(con, model.table, "TABLE")  # a table of an earlier version of the model
+    con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {compiled(model, by_table)}")
 
 
 def _drop_if(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
@@ -298,15 +297,14 @@ def run(
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        ensure_views(con, sql_dir)
-        if before_sql is not None:  # Python steps the core layer reads (the comment analysis)
-            written.update(before_sql(con))
         found = models(sql_dir)
         by_table = {m.table: m for m in found}
+        ensure_views(con, sql_dir, found)  # staging first: the comment analysis reads staging.comments
+        if before_sql is not None:  # Python steps the core layer reads (the comment analysis)
+            written.update(before_sql(con))
         for model in found:
             if model.materialized == "view" and not model.table.startswith("staging."):
-                _drop_if(con, model.table, "TABLE")  # a table of an earlier version of the model
-                con.execute(f"CREATE OR REPLACE VIEW {model.table} AS {compiled(model, by_table)}")
+                _create_view(con, model, by_table)
                 continue
             if model.materialized != "table":
                 continue
