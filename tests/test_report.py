@@ -536,13 +536,19 @@ def test_the_comment_tone_section_says_there_is_no_analysis_without_the_table(bu
     assert 'data-chart="tone"' not in files.html.read_text(encoding="utf-8")
 
 
-def with_comments(built: Built, tmp_path: Path, posts: list[tuple[str, dt.date, int, int, int, int, str]]) -> Path:
+def with_comments(
+    built: Built, tmp_path: Path, posts: list[tuple[str, dt.date, int, int, int, int, str]], no_daily: str = ""
+) -> Path:
     """A copy of the warehouse whose comments are only `posts`' (post id, a day of the week, confident positive,
-    neutral and negative comments, uncertain ones, topics), with the marts rebuilt from them."""
+    neutral and negative comments, uncertain ones, topics), with the marts rebuilt from them; `no_daily` names a
+    network whose daily numbers of WEEK are taken out first."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(built.warehouse, copy)
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM core.comment")
+    con.execute(
+        "DELETE FROM core.account_daily WHERE network = ? AND day BETWEEN ? AND ?", [no_daily, WEEK.start, WEEK.end]
+    )
     n = 0
     for post_id, day, pos, neu, neg, uncertain, topics in posts:
         at = dt.datetime.combine(day, dt.time(12), dt.UTC)
@@ -586,6 +592,29 @@ def test_the_comment_tone_counts_confident_comments_and_says_how_many_were_uncer
     ).fetchone()
     con.close()
     assert row == (40, 25, 15, 0.68, 0.48)
+
+
+def test_comments_of_a_week_without_the_accounts_daily_numbers_are_named_as_counted_in_the_tone_only(
+    built: Built, tmp_path: Path
+) -> None:
+    """Facebook's 12 analysed comments of a week it has no daily numbers for: not in the company's comment count
+    (the marts count accounts with numbers), in the tone (all analysed comments), and the line says so."""
+    copy = with_comments(built, tmp_path, [("a", WEEK.start + dt.timedelta(days=1), 8, 2, 2, 0, "Service")],
+                         no_daily="facebook")  # fmt: skip
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
+    text = text_of(files.html.read_text(encoding="utf-8"))
+    con = duckdb.connect(str(copy), read_only=True)
+    company = con.execute(
+        "SELECT comments, comments_analysed, tone_comments, comments_accounts FROM marts.account_weekly "
+        "WHERE network = 'all' AND week_start = ?",
+        [WEEK.start],
+    ).fetchone()
+    con.close()
+    assert company is not None and company[1:3] == (0, 12)
+    assert "facebook/104857600000001" not in company[3] and "linkedin/80486001" in company[3]
+    assert f"{company[0]} Kommentare, davon 0 analysiert: " in text
+    assert "Facebook: ohne Tageszahlen in dieser Woche, die 12 analysierten Kommentare zählen nur im Tonfall" in text
+    assert "(Saldo +0,50; 12 analysierte Kommentare)" in text
 
 
 def test_the_comment_tone_is_a_ratio_of_all_comments_with_the_top_topics(built: Built, tmp_path: Path) -> None:

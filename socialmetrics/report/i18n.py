@@ -101,6 +101,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{network}: {k} geladene Kommentare sind noch nicht analysiert",
         "{network}: {k} loaded comments are not analysed yet",
     ),
+    "comments_reason_tone_only": (
+        "{network}: ohne Tageszahlen in dieser Woche, die {k} analysierten Kommentare zählen nur im Tonfall",
+        "{network}: no daily numbers this week, the {k} analysed comments count in the tone only",
+    ),
     "followers_total": ("{n} Follower", "{n} followers"),
     "growth_of": ("{pct} der Follower", "{pct} of followers"),
     "previous_value": ("Vorwoche: {v}", "previous: {v}"),

@@ -435,9 +435,15 @@ def comments_line(data: ReportData, lang: str) -> str:
     reasons = []
     for acc in data.accounts:
         v = data.per_account.get(acc.key, {}).get(data.week)
-        if v is None or v.comments is None:
+        if v is None:
             continue
         label = account_label(data, acc.network, acc.account_id)
+        if v.comments is None or not v.comment_days:
+            if v.tone_comments:  # analysed comments of a week the account has no daily numbers for
+                reasons.append(
+                    i18n.text("comments_reason_tone_only", lang, network=label, k=i18n.number(v.tone_comments, lang))
+                )
+            continue
         if v.comments_source == "network" and v.comments > v.comments_loaded:
             reasons.append(
                 i18n.text(
