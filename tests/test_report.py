@@ -546,9 +546,10 @@ def with_comments(
     shutil.copy(built.warehouse, copy)
     con = duckdb.connect(str(copy))
     con.execute("DELETE FROM core.comment")
-    con.execute(
-        "DELETE FROM core.account_daily WHERE network = ? AND day BETWEEN ? AND ?", [no_daily, WEEK.start, WEEK.end]
-    )
+    if no_daily:
+        con.execute(
+            "DELETE FROM core.account_daily WHERE network = ? AND day BETWEEN ? AND ?", [no_daily, WEEK.start, WEEK.end]
+        )
     n = 0
     for post_id, day, pos, neu, neg, uncertain, topics in posts:
         at = dt.datetime.combine(day, dt.time(12), dt.UTC)
