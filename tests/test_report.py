@@ -571,6 +571,17 @@ def with_comments(
     return copy
 
 
+def company_week(warehouse: Path, columns: str) -> tuple[Any, ...] | None:
+    """`columns` of the company's row of WEEK in marts.account_weekly of `warehouse`."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(
+            f"SELECT {columns} FROM marts.account_weekly WHERE network = 'all' AND week_start = ?", [WEEK.start]
+        ).fetchone()
+    finally:
+        con.close()
+
+
 def test_the_comment_tone_counts_confident_comments_and_says_how_many_were_uncertain(
     built: Built, tmp_path: Path
 ) -> None:
@@ -585,13 +596,7 @@ def test_the_comment_tone_counts_confident_comments_and_says_how_many_were_uncer
     text = text_of(files.html.read_text(encoding="utf-8"))
     assert f"68{NBSP}% positiv, 12{NBSP}% neutral, 20{NBSP}% negativ (Saldo +0,48; 40 analysierte Kommentare)" in text
     assert "15 davon mit unsicherem Tonfall: nicht in den Anteilen gezählt." in text
-    con = duckdb.connect(str(copy), read_only=True)
-    row = con.execute(
-        "SELECT tone_comments, tone_confident, tone_uncertain, positive_share, net_sentiment FROM marts.account_weekly "
-        "WHERE network = 'all' AND week_start = ?",
-        [WEEK.start],
-    ).fetchone()
-    con.close()
+    row = company_week(copy, "tone_comments, tone_confident, tone_uncertain, positive_share, net_sentiment")
     assert row == (40, 25, 15, 0.68, 0.48)
 
 
@@ -604,13 +609,7 @@ def test_comments_of_a_week_without_the_accounts_daily_numbers_are_named_as_coun
                          no_daily="facebook")  # fmt: skip
     files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
     text = text_of(files.html.read_text(encoding="utf-8"))
-    con = duckdb.connect(str(copy), read_only=True)
-    company = con.execute(
-        "SELECT comments, comments_analysed, tone_comments, comments_accounts FROM marts.account_weekly "
-        "WHERE network = 'all' AND week_start = ?",
-        [WEEK.start],
-    ).fetchone()
-    con.close()
+    company = company_week(copy, "comments, comments_analysed, tone_comments, comments_accounts")
     assert company is not None and company[1:3] == (0, 12)
     assert "facebook/104857600000001" not in company[3] and "linkedin/80486001" in company[3]
     assert f"{company[0]} Kommentare, davon 0 analysiert: " in text
