@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from socialmetrics import warehouse
-from socialmetrics.files import remove_stale_tmp, tmp_name
+from socialmetrics.files import private_files, remove_stale_tmp, tmp_name
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+@private_files
 def publish(warehouse_path: Path | str, *, run_id: str | None = None) -> Published:
     """Copy the marts (and core.comment, meta.*) into a new file and swap it in atomically.
 

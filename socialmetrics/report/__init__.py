@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from socialmetrics.files import remove_stale_tmp, tmp_name
+from socialmetrics.files import private_files, remove_stale_tmp, tmp_name
 from socialmetrics.report.week import ReportError, Week
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@private_files
 def build_weekly_report(
     cfg: Config,
     warehouse_path: Path,
