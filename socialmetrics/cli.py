@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from socialmetrics import settings
 from socialmetrics.config import ConfigError, load_config
+from socialmetrics.files import private
 
 
 def stop_on_signals() -> threading.Event:
@@ -371,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--out", type=Path, help="output folder (default: $SOCIALMETRICS_REPORTS or data/reports)")
     report.set_defaults(func=cmd_report)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    with private():  # what a command writes (replayed pages, reports) is for the owner and group only
+        return int(args.func(args))
 
 
 if __name__ == "__main__":

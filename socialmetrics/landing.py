@@ -15,10 +15,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ from connectors.base import (
     Window,
 )
 from connectors.http import scrub
+from socialmetrics.files import remove_stale_tmp, tmp_name
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +193,7 @@ def land(
     """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
     account = connector.account
     final = run_dir(root, connector.network, account.id, run_id)
-    tmp = final.with_name(final.name + f".tmp-{_HOST}-{os.getpid()}")
+    tmp = tmp_name(final)
     remove_stale_tmp(final.parent)
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "pages").mkdir(parents=True)
@@ -270,43 +269,6 @@ def _remaining(streams: list[Any]) -> str:
 
 
 FAILED_DIR = "_failed"
-# `<run>.tmp-<host>-<pid>` (older versions: `<run>.tmp-<pid>`). Workers on other hosts sharing the
-# landing folder have pids this host cannot check: their folders go by age only.
-TMP_RE = re.compile(r"\.tmp-(?:(?P<host>.+)-)?(?P<pid>\d+)$")
-_HOST = re.sub(r"[^A-Za-z0-9_.]+", "_", socket.gethostname()) or "host"
-STALE_TMP_S = 24 * 3600.0  # a temporary folder this old is a killed run's, even if its pid was reused
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
-def remove_stale_tmp(folder: Path, *, max_age_s: float = STALE_TMP_S) -> list[Path]:
-    """Remove the temporary landing folders (`<run>.tmp-<pid>`) of killed extracts in `folder`: those
-    whose process is gone or that are older than `max_age_s`. They can hold comment text."""
-    removed = []
-    now = dt.datetime.now(dt.UTC).timestamp()
-    for path in folder.glob("*.tmp-*") if folder.is_dir() else ():
-        match = TMP_RE.search(path.name)
-        if not match or not path.is_dir():
-            continue
-        pid, host = int(match.group("pid")), match.group("host")
-        try:
-            age = now - path.stat().st_mtime
-        except OSError:
-            continue
-        here = host in (None, _HOST)
-        if age > max_age_s or (here and pid != os.getpid() and not _pid_alive(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-            log.info("removed the temporary landing folder of a killed extract: %s", path)
-    return removed
 
 
 def purge_leftovers(root: Path, cutoff: dt.datetime) -> int:
@@ -364,7 +326,7 @@ def write_usage(root: Path, run_id: str, network: str, account_id: str, usage: d
     folder = root / USAGE_DIR / run_key(run_id)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{network}__{run_key(account_id)}.json"
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp = tmp_name(path, hidden=True)
     tmp.write_text(json.dumps({"network": network, "account_id": account_id, **usage}, default=str), encoding="utf-8")
     tmp.replace(path)
     return path
@@ -386,7 +348,7 @@ def write_kept(root: Path, run_id: str, kept: list[dict[str, Any]]) -> Path | No
         path.unlink(missing_ok=True)
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    tmp = tmp_name(path, hidden=True)
     tmp.write_text(json.dumps(kept, default=str, indent=2), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -19,6 +19,7 @@ from connectors.base import Account, Credentials, PermanentError, Window
 from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import landing, readers, settings, warehouse
 from socialmetrics.config import Config, LimitsConfig, load_config
+from socialmetrics.files import private_files, tighten
 
 if TYPE_CHECKING:  # the checks and transforms (pandas, Great Expectations) are imported by the writer only:
     # plan and extract task processes start seconds faster without them
@@ -176,6 +177,7 @@ def stream_windows(
     return windows, notes
 
 
+@private_files
 def extract(
     account: Account,
     window: Window,
@@ -245,6 +247,7 @@ def _option(account: Account, name: str) -> float:
     return float(value if value is not None else getattr(LimitsConfig(), name))
 
 
+@private_files
 @warehouse.explains_failures
 def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, tuple[dt.date, dt.date]]:
     """Load every manifest of the run; returns the loaded window per account key."""
@@ -288,6 +291,7 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
     return windows
 
 
+@private_files
 @warehouse.explains_failures
 def check(
     run_id: str,
@@ -336,6 +340,7 @@ def check(
         con.close()
 
 
+@private_files
 @warehouse.explains_failures
 def run_transform(
     run_id: str,
@@ -450,6 +455,7 @@ def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:
         raise ExtractFailedError(" | ".join(problems))
 
 
+@private_files
 def publish(
     run_id: str,
     cfg: Config,
@@ -462,7 +468,22 @@ def publish(
     """The run's one writer step: load what landed, check it (a blocking failure stops here, the marts stay
     as published), rebuild core and marts, write the weekly report when `report_day` ends a week, and last
     fail the run if an account could not be extracted (the others are published by then). One task process
-    instead of five: each process costs seconds of start-up, the work itself a fraction of that."""
+    instead of five: each process costs seconds of start-up, the work itself a fraction of that.
+    Everything it writes is for the owner and group only; what older versions left readable by
+    everyone is tightened first (socialmetrics/files.py)."""
+    from socialmetrics.report import reports_root
+
+    warehouse_path = Path(warehouse_path)
+    tighten(
+        [
+            warehouse_path,
+            warehouse_path.with_name(warehouse_path.name + ".wal"),
+            readers.readers_path(warehouse_path),
+            landing_root,
+            reports_root(warehouse_path),
+            settings.quality_docs_dir(),
+        ]
+    )
     windows = load(run_id, warehouse_path=warehouse_path, landing_root=landing_root)
     checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today)
     written = run_transform(run_id, windows, warehouse_path=warehouse_path, cfg=cfg, landing_root=landing_root,

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from socialmetrics import warehouse
+from socialmetrics.files import private_files, remove_stale_tmp, tmp_name
 
 log = logging.getLogger(__name__)
 
@@ -53,56 +54,62 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+@private_files
 def publish(warehouse_path: Path | str, *, run_id: str | None = None) -> Published:
     """Copy the marts (and core.comment, meta.*) into a new file and swap it in atomically.
 
     Runs in the writer's pool slot right after the transform. The copy is written to a temporary
     file and renamed over the previous one: a reader never sees half a copy, and one that holds the
-    previous copy open is not disturbed."""
+    previous copy open is not disturbed. A copy that fails (a full disk) is removed with its `.wal`;
+    the copies of killed publishes (their process gone, or a day old) are removed first."""
     started = time.monotonic()
     source = Path(warehouse_path)
     target = readers_path(source)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    tmp = tmp_name(target, hidden=True)
+    wal = tmp.with_name(tmp.name + ".wal")
+    remove_stale_tmp(target.parent, f".{target.name}.tmp-*", what="readers' copy of a killed publish")
+    for leftover in (tmp, wal):
         leftover.unlink(missing_ok=True)
     rows = 0
-    con = warehouse.connect(source)
     try:
-        with warehouse.clear_errors(target):
-            tables = con.execute(
-                f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
-                f"AND ({COPIED}) ORDER BY ALL"
-            ).fetchall()
-            con.execute(f"ATTACH {_quote(str(tmp))} AS readers_copy")
-            try:
-                for schema in sorted({s for s, _ in tables} | {"meta"}):
-                    con.execute(f"CREATE SCHEMA IF NOT EXISTS readers_copy.{schema}")
-                for schema, table in tables:
-                    con.execute(f'CREATE TABLE readers_copy.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
-                    counted = con.execute(f'SELECT count(*) FROM readers_copy.{schema}."{table}"').fetchone()
-                    rows += int(counted[0]) if counted else 0
-                views = con.execute(
-                    "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
-                    "AND NOT internal AND schema_name = 'marts' ORDER BY ALL"
+        con = warehouse.connect(source)
+        try:
+            with warehouse.clear_errors(target):
+                tables = con.execute(
+                    f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                    f"AND ({COPIED}) ORDER BY ALL"
                 ).fetchall()
-                for schema, view, sql in views:  # a view mart (network_comparison) stays a view over the copy
-                    body = sql.split(" AS ", 1)[1].rstrip().rstrip(";")
-                    con.execute(f'CREATE VIEW readers_copy.{schema}."{view}" AS {body}')
-                con.execute(
-                    "CREATE OR REPLACE TABLE readers_copy.meta.published AS "
-                    "SELECT CAST($at AS TIMESTAMPTZ) AS published_at, CAST($run AS VARCHAR) AS run_id",
-                    {"at": dt.datetime.now(dt.UTC), "run": run_id},
-                )
-            finally:
-                con.execute("DETACH readers_copy")  # checkpoints: the file is complete on its own
-    finally:
-        con.close()
-    try:
+                con.execute(f"ATTACH {_quote(str(tmp))} AS readers_copy")
+                try:
+                    for schema in sorted({s for s, _ in tables} | {"meta"}):
+                        con.execute(f"CREATE SCHEMA IF NOT EXISTS readers_copy.{schema}")
+                    for schema, table in tables:
+                        con.execute(f'CREATE TABLE readers_copy.{schema}."{table}" AS SELECT * FROM {schema}."{table}"')
+                        counted = con.execute(f'SELECT count(*) FROM readers_copy.{schema}."{table}"').fetchone()
+                        rows += int(counted[0]) if counted else 0
+                    views = con.execute(
+                        "SELECT schema_name, view_name, sql FROM duckdb_views() "
+                        "WHERE database_name = current_database() AND NOT internal AND schema_name = 'marts' "
+                        "ORDER BY ALL"
+                    ).fetchall()
+                    for schema, view, sql in views:  # a view mart (network_comparison) stays a view over the copy
+                        body = sql.split(" AS ", 1)[1].rstrip().rstrip(";")
+                        con.execute(f'CREATE VIEW readers_copy.{schema}."{view}" AS {body}')
+                    con.execute(
+                        "CREATE OR REPLACE TABLE readers_copy.meta.published AS "
+                        "SELECT CAST($at AS TIMESTAMPTZ) AS published_at, CAST($run AS VARCHAR) AS run_id",
+                        {"at": dt.datetime.now(dt.UTC), "run": run_id},
+                    )
+                finally:
+                    con.execute("DETACH readers_copy")  # checkpoints: the file is complete on its own
+        finally:
+            con.close()
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    finally:  # a copy that did not make it (a full disk) leaves nothing: it holds comment texts
+        for leftover in (tmp, wal):
+            leftover.unlink(missing_ok=True)
     seconds = time.monotonic() - started
     log.info("published %d tables (%d rows) for readers in %s in %.2f s", len(tables), rows, target, seconds)
     return Published(target, len(tables), rows, seconds)

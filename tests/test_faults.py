@@ -668,6 +668,91 @@ def test_retention_removes_failed_pages_and_stale_temporary_folders_of_other_acc
     assert not failed.exists() and not stale.exists() and recent.exists()
 
 
+def small_warehouse(path: Path, *, reach: int = 100) -> Path:
+    """A warehouse holding one mart (all `readers.publish` copies), a comment with its text."""
+    con = duckdb.connect(str(path))
+    for schema in ("marts", "core", "meta"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.execute(f"CREATE OR REPLACE TABLE marts.reach_daily AS SELECT DATE '2026-11-19' AS day, {reach} AS reach")
+    con.execute("CREATE OR REPLACE TABLE core.comment AS SELECT 'c1' AS comment_id, 'Meine Meinung ...' AS text")
+    con.close()
+    return path
+
+
+def test_a_killed_publishs_readers_copy_and_its_wal_are_removed_by_the_next_publish(tmp_path: Path) -> None:
+    """Given the temporary readers' copies (and their .wal, which holds comment texts) of publishes that were
+    killed on this host, one of a live process, and a recent one of another host, when the next publish runs,
+    then the dead ones and the day-old one are gone and the live one and the other host's recent one are kept."""
+    from socialmetrics import files, readers
+
+    source = small_warehouse(tmp_path / "warehouse.duckdb")
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    prefix = ".warehouse.marts.duckdb.tmp-"
+    names = {
+        "dead": f"{prefix}{files.HOST}-{dead_pid()}",
+        "dead, older version": f"{prefix}{dead_pid()}",
+        "live": f"{prefix}{files.HOST}-{live.pid}",
+        "other host, recent": f"{prefix}worker-7.example-{dead_pid()}",
+        "other host, two days old": f"{prefix}worker-8.example-{dead_pid()}",
+    }
+    try:
+        for name in names.values():
+            (tmp_path / name).write_bytes(b"DUCK")
+            (tmp_path / f"{name}.wal").write_text("Meine Meinung ...", encoding="utf-8")
+        old = time.time() - 2 * 86400
+        for name in (names["other host, two days old"], names["other host, two days old"] + ".wal"):
+            os.utime(tmp_path / name, (old, old))
+        readers.publish(source, run_id="next")
+        left = sorted(p.name for p in tmp_path.iterdir())
+    finally:
+        live.kill()
+        live.wait()
+    kept = sorted([names["live"], names["other host, recent"]])
+    assert left == sorted([*kept, *(f"{k}.wal" for k in kept), "warehouse.duckdb", "warehouse.marts.duckdb"])
+
+
+class DiskFullOnCopy:
+    """A warehouse connection whose first CREATE TABLE in the readers' copy fails like a full disk."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Any = None) -> Any:
+        if sql.startswith("CREATE TABLE readers_copy."):
+            self.con.execute(sql.replace("SELECT *", "SELECT *, 1 AS half_written"))  # the copy is half written
+            raise duckdb.IOException(
+                'IO Error: Could not write file ".warehouse.marts.duckdb.tmp-x-1": No space left on device'
+            )
+        return self.con.execute(sql, params)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def test_a_readers_copy_stopped_by_a_full_disk_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a published readers' copy, when the next copy fails on a full disk, then the error is one line,
+    the half-written copy and its .wal are gone, and readers still see the previous copy."""
+    from socialmetrics import readers, warehouse
+
+    source = small_warehouse(tmp_path / "warehouse.duckdb")
+    readers.publish(source, run_id="first")
+    small_warehouse(source, reach=200)
+    real_connect = warehouse.connect
+    monkeypatch.setattr(warehouse, "connect", lambda path, **kw: DiskFullOnCopy(real_connect(path, **kw)))
+    with pytest.raises(warehouse.WarehouseError) as err:
+        readers.publish(source, run_id="second")
+    assert str(err.value) == (
+        f"No space left on device: free space in {tmp_path.resolve()} (the warehouse warehouse.marts.duckdb needs "
+        "room for its write-ahead log), then rerun the task; nothing was changed."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb", "warehouse.marts.duckdb"]
+    con = duckdb.connect(str(tmp_path / "warehouse.marts.duckdb"), read_only=True)
+    assert con.execute("SELECT reach FROM marts.reach_daily").fetchall() == [(100,)]
+    con.close()
+
+
 # -- 7. disk full, corruption and lock waits: one clear line ----------------------------------------
 
 

@@ -17,6 +17,8 @@ import os
 import re
 import shutil
 import socketserver
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from connectors.base import Credentials
 from socialmetrics import pipeline, transform
 from socialmetrics.cli import main as cli
 from socialmetrics.config import Config, ConfigError, ReportConfig, load_config
+from socialmetrics.files import HOST
 from socialmetrics.report import (
     ReportError,
     ReportFiles,
@@ -677,6 +680,27 @@ def test_the_report_is_written_atomically_under_the_company_slug(report_de: Repo
     assert report_de.html.parent.name == company_slug("Brauerei Sonnenhang GmbH") == "brauerei-sonnenhang-gmbh"
     assert report_de.html.name == "2026-W46.html" and report_de.pdf is None
     assert sorted(p.name for p in report_de.html.parent.iterdir()) == ["2026-W46.html"]
+
+
+def test_a_killed_report_builds_temporary_files_are_removed_by_the_next_build(built: Built, tmp_path: Path) -> None:
+    """Given the temporary HTML and PDF of report builds killed on this host (they hold comment texts), and
+    one of a build that still runs, when the next report is built, then the killed ones are gone and the
+    running one is kept."""
+    folder = tmp_path / "brauerei-sonnenhang-gmbh"
+    folder.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    killed = [f".2026-W45.html.tmp-{HOST}-{dead.pid}", f".2026-W45.pdf.tmp-{dead.pid}"]
+    running = f".2026-W46.pdf.tmp-{HOST}-{live.pid}"
+    try:
+        for name in [*killed, running]:
+            (folder / name).write_text("<p>Meine Meinung ...</p>", encoding="utf-8")
+        build_weekly_report(built.cfg, built.warehouse, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
+    finally:
+        live.kill()
+        live.wait()
+    assert sorted(p.name for p in folder.iterdir()) == [running, "2026-W46.html"]
 
 
 def test_english_by_setting_gives_english_headings_and_formats(built: Built, tmp_path: Path) -> None:

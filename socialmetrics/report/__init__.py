@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from socialmetrics.files import private_files, remove_stale_tmp, tmp_name
 from socialmetrics.report.week import ReportError, Week
 
 if TYPE_CHECKING:
@@ -94,7 +95,8 @@ def company_slug(company: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "company"
 
 
-def _reports_root(warehouse_path: Path) -> Path:
+def reports_root(warehouse_path: Path) -> Path:
+    """Where reports go: $SOCIALMETRICS_REPORTS, or `reports/` beside the warehouse."""
     from socialmetrics import settings
 
     if os.environ.get(settings.REPORTS_ENV):
@@ -104,7 +106,7 @@ def _reports_root(warehouse_path: Path) -> Path:
 
 def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = tmp_name(path, hidden=True)
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
@@ -112,6 +114,7 @@ def _write_atomically(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@private_files
 def build_weekly_report(
     cfg: Config,
     warehouse_path: Path,
@@ -144,8 +147,9 @@ def build_weekly_report(
     finally:
         con.close()
     html = render_html(data, lang)
-    folder = Path(out_dir).expanduser().absolute() if out_dir else _reports_root(path)
+    folder = Path(out_dir).expanduser().absolute() if out_dir else reports_root(path)
     folder = folder / company_slug(cfg.company)
+    remove_stale_tmp(folder, ".*.tmp-*", what="report file of a killed report build")
     configured = ((report_cfg.language if report_cfg else None) or "de").lower()
     # Another language than the configured one gets its own name, so it never replaces the mailed report.
     stem = wk.label if lang == configured else f"{wk.label}.{lang}"

@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from socialmetrics.files import tmp_name
+
 log = logging.getLogger(__name__)
 
 CHROMIUM_ENV = "SOCIALMETRICS_CHROMIUM"
@@ -86,7 +88,7 @@ def run_chromium(args: list[str], *, timeout: float = TIMEOUT_S) -> subprocess.C
 def html_to_pdf(html: Path, pdf: Path, *, timeout: float = TIMEOUT_S) -> Path:
     """Print `html` to `pdf` (A4 from the page's CSS); written atomically. Raises ChromiumError."""
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf.with_name(f".{pdf.name}.tmp-{os.getpid()}")
+    tmp = tmp_name(pdf, hidden=True)
     tmp.unlink(missing_ok=True)
     try:
         proc = run_chromium(
