@@ -370,6 +370,7 @@ class XingConnector(ConnectorDefaults):
     network: ClassVar[str] = "xing"
     options: ClassVar[tuple[str, ...]] = ("import_dir", "max_file_mb")  # account options in the config
     needs_credentials: ClassVar[bool] = False
+    daily_rows_optional: ClassVar[bool] = True  # a file may list posts only (no page-level day rows)
     streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
 
     def __init__(

@@ -404,3 +404,24 @@ def test_an_xlsx_formula_with_its_calculated_value_loads_that_value() -> None:
         (2, dt.date(2026, 10, 1), {"impressionen": 10}),
         (3, dt.date(2026, 10, 2), {"impressionen": 20}),
     ]
+
+
+def test_a_file_with_post_rows_only_loads_and_passes_the_quality_gate(xing: Harness) -> None:
+    """Given a valid file that lists posts and no page-level days (an empty `Beitrag` nowhere), when the run
+    loads it, then the gate passes (it blocked every account before: "0 unexpected, e.g. []") and the posts
+    are published."""
+    drop(
+        xing,
+        "beitraege.csv",
+        "Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen\n"
+        "01.10.2026;;https://www.xing.com/news/pages/brauerei-sonnenhang-123456;400;12;9;2;1\n"
+        "08.10.2026;;https://www.xing.com/news/pages/brauerei-sonnenhang-123456;610;15;11;3;1\n"
+        "08.10.2026;;Herbstfest-Rückblick;220;4;6;0;0\n",
+    )
+    xing.run(TODAY - dt.timedelta(days=1))
+    assert xing.query("SELECT count(*) FROM meta.quality_results WHERE NOT success") == [(0,)]
+    assert xing.query("SELECT post_id, impressions, engagements FROM marts.post_performance ORDER BY post_id") == [
+        ("xing-123456", 610, 30),
+        (post_id("Herbstfest-Rückblick"), 220, 10),
+    ]
+    assert xing.query("SELECT count(*) FROM marts.reach_daily") == [(0,)]
