@@ -306,6 +306,9 @@ class ConnectorDefaults:
     options: ClassVar[tuple[str, ...]] = ()
     needs_credentials: ClassVar[bool] = True
     derives_daily_from_posts: ClassVar[bool] = False
+    # True: an input may hold posts and no day rows (a Xing file with post rows only), so the quality gate
+    # expects days of an account only when the run loaded some (read with getattr: plugins may lack it)
+    daily_rows_optional: ClassVar[bool] = False
 
     @property
     def usage(self) -> dict[str, Any] | None:

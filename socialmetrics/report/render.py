@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from socialmetrics.report import charts, i18n
 from socialmetrics.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
+from socialmetrics.report.links import safe_permalink
 from socialmetrics.report.week import Week
 
 TEXT_EXCERPT = 90
@@ -279,7 +280,11 @@ def _excerpt(text: str | None, lang: str) -> str:
     flat = " ".join("".join(ch for ch in text if ord(ch) <= 0xFFFF and ch not in EMOJI_MODIFIERS).split())
     if not flat:
         return i18n.text("no_text", lang)
-    return flat if len(flat) <= TEXT_EXCERPT else flat[: TEXT_EXCERPT - 1].rstrip() + "…"
+    if len(flat) <= TEXT_EXCERPT:
+        return flat
+    cut = flat[: TEXT_EXCERPT - 1]
+    space = cut.rfind(" ")  # end at a word where one ends late enough; a longer word is cut (the cell wraps it)
+    return (cut[:space] if space >= TEXT_EXCERPT * 2 // 3 else cut).rstrip(" ,;:") + "…"
 
 
 def post_rows(posts: list[Post], data: ReportData, lang: str) -> list[dict[str, Any]]:
@@ -287,13 +292,14 @@ def post_rows(posts: list[Post], data: ReportData, lang: str) -> list[dict[str, 
     rows = []
     for p in posts:
         local = p.published_at.astimezone(dt.UTC).astimezone(_tz(data.timezone))
+        link = safe_permalink(p.network, p.permalink)  # anything else is shown as text, never linked
         rows.append(
             {
                 "post_id": p.post_id,
                 "network": account_label(data, p.network, p.account_id),
                 "published": i18n.date(local.date(), lang),
-                "text": _excerpt(p.text, lang),
-                "permalink": p.permalink if p.permalink and p.permalink.startswith("https://") else None,
+                "text": _excerpt(p.text or (None if link else p.permalink), lang),
+                "permalink": link,
                 "impressions": i18n.number(p.impressions, lang),
                 "reach": i18n.number(p.reach, lang),
                 "engagements": i18n.number(p.engagements, lang),
