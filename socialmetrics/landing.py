@@ -41,6 +41,7 @@ from connectors.base import (
     Window,
 )
 from connectors.http import scrub
+from socialmetrics import erasure
 
 log = logging.getLogger(__name__)
 
@@ -154,10 +155,12 @@ def write_parts(
         for partition, pages in groups.items():
             window = windows[stream.name] if partition is None else ALL_TIME
             by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
+            register = erasure.current()  # people who asked to be erased (`socialmetrics privacy erase`)
             for page_file, page in pages:
                 try:
                     for kind, rec in connector.parse(stream, page):
-                        by_kind[kind].append(rec)
+                        if register.keeps(connector.network, kind, rec):
+                            by_kind[kind].append(rec)
                 except MalformedResponseError:
                     raise
                 except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -218,7 +221,9 @@ def land(
                     # progress for long (history) windows: what was read so far, and which part is still to come
                     log.info("%s %s: page %d landed, %s requests so far%s", label, stream.name, n,
                              _requests(connector), _remaining(todo[number:]))  # fmt: skip
-                    text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
+                    # an erased person's comments never reach a page (read per page: an erasure may come meanwhile)
+                    body, _ = erasure.current().filter_body(connector.network, page.body)
+                    text = json.dumps({"request": page.request, "body": body}, ensure_ascii=False)
                     clean = scrub(text, secret_values)
                     if any(s in clean for s in secret_values):
                         raise SecretLeakError("a secret survived scrubbing; the page was not written")

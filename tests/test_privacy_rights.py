@@ -1,0 +1,255 @@
+"""A commenter's GDPR rights (`socialmetrics privacy export|erase`) and the retention by the comment's own date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from connectors.base import pseudonymize
+from socialmetrics import cli, erasure, pipeline, readers
+from socialmetrics.sandbox import company
+from tests.conftest import AUTHOR_KEY, TODAY, Harness
+
+DAY = TODAY - dt.timedelta(days=1)
+ANNA = str(9_000_000 + company.COMMENTER_NAMES.index("Anna Müller"))  # the sandbox's Facebook user id of Anna
+ANNA_HASH = pseudonymize(ANNA, AUTHOR_KEY.encode())
+
+
+@pytest.fixture
+def env(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> Harness:
+    """The harness's warehouse, landing folder and config as the CLI finds them."""
+    monkeypatch.setenv("SOCIALMETRICS_WAREHOUSE", str(harness.warehouse))
+    monkeypatch.setenv("SOCIALMETRICS_LANDING", str(harness.landing))
+    monkeypatch.setenv("SOCIALMETRICS_CONFIG", str(harness.config_path))
+    return harness
+
+
+def privacy(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `socialmetrics privacy ...`; (exit code, stdout, stderr)."""
+    code = cli.main(["privacy", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def query(path: Path, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def landed_holding(root: Path, needles: list[str]) -> list[str]:
+    """Every file under the landing folder whose content holds one of `needles` (Parquet read as rows)."""
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.suffix == ".parquet":
+            text = json.dumps(pq.read_table(path).to_pylist(), default=str)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        if any(n in text for n in needles):
+            found.append(str(path))
+    return found
+
+
+def mart_comments(path: Path) -> int:
+    return int(query(path, "SELECT coalesce(sum(comments), 0) FROM marts.comment_sentiment")[0][0])
+
+
+def test_export_prints_exactly_the_commenters_comments_and_where_they_are_landed(
+    env: Harness, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Given a night of the sandbox, when Anna's data is exported by her Facebook user id, then the file
+    (mode 0600) holds each of her comments with its text and tone, and the landing files that hold it."""
+    env.run(DAY)
+    expected = env.query(
+        "SELECT account_id, post_id, comment_id, text, language, sentiment FROM core.comment "
+        "WHERE author_hash = ? ORDER BY created_at, comment_id",
+        [ANNA_HASH],
+    )
+    assert len(expected) >= 2
+    out = tmp_path / "anna.json"
+    code, stdout, _ = privacy(capsys, "export", "--network", "facebook", "--author-id", ANNA, "--out", str(out))
+    assert code == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert data["author_hash"] == [ANNA_HASH]
+    got = [(c["account_id"], c["post_id"], c["comment_id"], c["text"], c["language"], c["sentiment"])
+           for c in data["comments"]]  # fmt: skip
+    assert got == [tuple(r) for r in expected]
+    holding = landed_holding(env.landing, [ANNA_HASH])
+    assert sorted(data["landing_files"]) == holding
+    for comment in data["comments"]:
+        pages = [Path(f) for f in comment["landing_files"] if f.endswith(".json")]
+        assert pages and all(comment["comment_id"] in p.read_text(encoding="utf-8") for p in pages)
+    total = len(holding)
+    assert stdout == (
+        f"Exported {len(expected)} comment(s) of {ANNA_HASH[:12]} (facebook) in the warehouse and {total} landing "
+        f"file(s) to {out} (mode 0600).\n"
+    )
+    assert ANNA not in out.read_text(encoding="utf-8")  # the clear id is not even in the export
+
+
+def test_erase_removes_a_commenter_everywhere_and_no_later_run_or_replay_brings_them_back(
+    env: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Given a published night, when Anna is erased, then none of her comments is in raw, core, the marts' counts,
+    the readers' copy or any landing file, the erasure is recorded, and neither the next night nor a replay of
+    the first run loads her again."""
+    env.run(DAY, run_id="night-1")
+    readers.publish(env.warehouse, run_id="night-1")
+    ids = [r[0] for r in env.query("SELECT comment_id FROM core.comment WHERE author_hash = ?", [ANNA_HASH])]
+    total = env.query("SELECT count(*) FROM core.comment")[0][0]
+    before = mart_comments(env.warehouse)
+    files = landed_holding(env.landing, [ANNA_HASH])
+    assert len(ids) >= 2 and files
+
+    code, stdout, _ = privacy(capsys, "erase", "--network", "facebook", "--author-id", ANNA)
+
+    assert code == 0
+    assert stdout == (
+        f"Erased {len(ids)} comment(s) of {ANNA_HASH[:12]} (facebook) from raw, core, marts, the readers' copy and "
+        f"{len(files)} landing file(s); the erasure is recorded.\n"
+    )
+    copy = readers.readers_path(env.warehouse)
+
+    def assert_gone(when: str) -> None:
+        needles = [ANNA_HASH, *ids]
+        for table in ("raw.comments", "core.comment"):
+            rows = env.query(f"SELECT count(*) FROM {table} WHERE author_hash = ? OR list_contains(?, comment_id)",
+                             [ANNA_HASH, ids])  # fmt: skip
+            assert rows == [(0,)], (when, table)
+        assert env.query("SELECT count(*) FROM core.comment_analysis WHERE list_contains(?, comment_id)", [ids]) == [
+            (0,)
+        ], when
+        assert query(copy, "SELECT count(*) FROM core.comment WHERE author_hash = ?", [ANNA_HASH]) == [(0,)], when
+        assert env.query("SELECT count(*) FROM core.comment")[0][0] == total - len(ids), when
+        assert mart_comments(env.warehouse) == before - len(ids), when
+        assert mart_comments(copy) == before - len(ids), when
+        assert landed_holding(env.landing, needles) == [], when
+
+    assert_gone("after the erasure")
+    assert env.query("SELECT network, subject_kind, subject, comments FROM meta.erasures") == [
+        ("facebook", "author", ANNA_HASH, len(ids))
+    ]
+    register = erasure.register_path()
+    assert stat.S_IMODE(register.stat().st_mode) == 0o600 and ANNA not in register.read_text(encoding="utf-8")
+
+    env.run(DAY, run_id="night-2")  # the sandbox answers with Anna's comments again
+    readers.publish(env.warehouse, run_id="night-2")
+    assert_gone("after the next night")
+
+    assert cli.main(["replay", "night-1"]) == 0
+    loaded = pipeline.load("night-1", warehouse_path=env.warehouse, landing_root=env.landing)
+    pipeline.run_transform("night-1", loaded, warehouse_path=env.warehouse, cfg=env.cfg, landing_root=env.landing,
+                           today=TODAY)  # fmt: skip
+    readers.publish(env.warehouse, run_id="replay")
+    assert_gone("after a replay")
+
+
+def test_erase_by_comment_id_removes_that_comment_only(env: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    env.run(DAY)
+    readers.publish(env.warehouse)
+    (comment_id, author), *_ = env.query("SELECT comment_id, author_hash FROM core.comment ORDER BY comment_id")
+    others = env.query("SELECT count(*) FROM core.comment WHERE author_hash = ?", [author])[0][0]
+    before = mart_comments(env.warehouse)
+    files = landed_holding(env.landing, [f'"{comment_id}"'])
+
+    code, stdout, _ = privacy(capsys, "erase", "--network", "facebook", "--comment-id", comment_id)
+
+    assert code == 0
+    assert stdout == (
+        f"Erased comment {comment_id} (facebook) from raw, core, marts, the readers' copy and {len(files)} landing "
+        "file(s); the erasure is recorded.\n"
+    )
+    assert env.query("SELECT count(*) FROM raw.comments WHERE comment_id = ?", [comment_id]) == [(0,)]
+    assert env.query("SELECT count(*) FROM core.comment WHERE author_hash = ?", [author]) == [(others - 1,)]
+    assert mart_comments(env.warehouse) == before - 1
+    assert landed_holding(env.landing, [f'"{comment_id}"', f"'{comment_id}'"]) == []
+    (subject,) = env.query("SELECT subject FROM meta.erasures WHERE subject_kind = 'comment'")[0]
+    assert comment_id not in subject and comment_id not in erasure.register_path().read_text(encoding="utf-8")
+    env.run(DAY, run_id="next")
+    assert env.query("SELECT count(*) FROM raw.comments WHERE comment_id = ?", [comment_id]) == [(0,)]
+    assert env.query("SELECT count(*) FROM core.comment WHERE author_hash = ?", [author]) == [(others - 1,)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--network", "myspace", "--author-id", "1"],
+         "error: --network 'myspace': unknown network; networks with comments: facebook, instagram, linkedin, x\n"),
+        (["--network", "xing", "--author-id", "1"],
+         "error: --network 'xing': xing holds no comments (its files carry page numbers only); networks with "
+         "comments: facebook, instagram, linkedin, x\n"),
+        (["--network", "facebook", "--author-id", " "],
+         "error: --author-id is empty; give the commenter's Facebook user id (`from.id` of the comment), e.g. "
+         "9000001\n"),
+        (["--network", "x", "--author-id", "@jane"],
+         "error: --author-id '@jane': give the numeric X user id (`author_id` of the reply), e.g. "
+         "1480000000000000777; an @handle was never stored\n"),
+        (["--network", "facebook", "--comment-id", ""],
+         "error: --comment-id is empty; give the comment's id as the network shows it\n"),
+    ],
+)  # fmt: skip
+def test_wrong_input_is_one_line_and_exit_2(
+    env: Harness, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    for action in ("export", "erase"):
+        code, stdout, stderr = privacy(capsys, action, *args)
+        assert (code, stdout, stderr) == (2, "", message)
+    assert not erasure.register_path().exists()
+
+
+def test_nothing_found_says_so_export_exits_0_and_erase_1_recording_it(
+    env: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.run(DAY)
+    stranger = pseudonymize("1234", AUTHOR_KEY.encode()) or ""
+    code, stdout, stderr = privacy(capsys, "export", "--network", "facebook", "--author-id", "1234")
+    assert code == 0 and json.loads(stdout)["comments"] == []
+    hint = "Check the id: the commenter's Facebook user id (`from.id` of the comment), e.g. 9000001."
+    assert stderr == (
+        f"Nothing stored about {stranger[:12]} (facebook): no comment in the warehouse or the landing folder. {hint}\n"
+    )
+    code, stdout, _ = privacy(capsys, "erase", "--network", "facebook", "--author-id", "1234")
+    assert code == 1
+    assert stdout == (
+        f"Nothing stored about {stranger[:12]} (facebook) in the warehouse or the landing folder; the erasure is "
+        f"recorded anyway, so no later run loads it. {hint}\n"
+    )
+    assert env.query("SELECT subject, comments FROM meta.erasures") == [(stranger, 0)]
+
+
+def test_a_linkedin_member_is_found_by_the_bare_id_or_the_urn(env: Harness) -> None:
+    key = AUTHOR_KEY.encode()
+    want = pseudonymize("urn:li:person:AbC123", key)
+    assert erasure.subject("linkedin", ["AbC123"], None, key).author_hashes == (want,)
+    assert erasure.subject("linkedin", ["urn:li:person:AbC123"], None, key).author_hashes == (want,)
+
+
+def test_an_unreadable_register_stops_landing_instead_of_loading_erased_people(env: Harness) -> None:
+    erasure.register_path().write_text("{not json", encoding="utf-8")
+    with pytest.raises(erasure.RegisterError, match=r"cannot be read .*restore it from the backup"):
+        env.run(DAY)
+    assert not list(env.landing.glob("facebook/*/*/manifest.json"))
+
+
+def test_without_the_pipelines_author_key_nothing_is_read_and_no_key_is_made(
+    env: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOCIALMETRICS_AUTHOR_KEY")
+    key_file = env.warehouse.parent / "author.key"
+    code, stdout, stderr = privacy(capsys, "erase", "--network", "facebook", "--author-id", ANNA)
+    assert (code, stdout) == (2, "")
+    assert stderr == (
+        f"error: no author key: neither SOCIALMETRICS_AUTHOR_KEY is set nor {key_file} exists, so no stored hash "
+        "can match; set SOCIALMETRICS_AUTHOR_KEY (or SOCIALMETRICS_WAREHOUSE) as the pipeline has it\n"
+    )
+    assert not key_file.exists() and not erasure.register_path().exists()
