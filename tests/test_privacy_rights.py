@@ -12,8 +12,8 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.base import pseudonymize
-from socialmetrics import cli, erasure, pipeline, readers
+from connectors.base import Window, pseudonymize
+from socialmetrics import cli, comment_analysis, erasure, pipeline, readers
 from socialmetrics.sandbox import company
 from tests.conftest import AUTHOR_KEY, TODAY, Harness
 
@@ -253,3 +253,65 @@ def test_without_the_pipelines_author_key_nothing_is_read_and_no_key_is_made(
         "can match; set SOCIALMETRICS_AUTHOR_KEY (or SOCIALMETRICS_WAREHOUSE) as the pipeline has it\n"
     )
     assert not key_file.exists() and not erasure.register_path().exists()
+
+
+# -- retention by the comment's own date -------------------------------------------------------------------------
+
+
+def history(h: Harness, first: dt.date, last: dt.date, run_id: str) -> None:
+    """A history load of first..last (both included), as the history DAG runs it: one window, one run."""
+    window = Window(first, last + dt.timedelta(days=1))
+    for acc in pipeline.plan(h.config_path):
+        pipeline.extract(pipeline.account_from_dict(acc), window, run_id, credentials=h.credentials,
+                         landing_root=h.landing, today=TODAY, http=h.http(acc["conn_id"]), backfill=True)  # fmt: skip
+    loaded = pipeline.load(run_id, warehouse_path=h.warehouse, landing_root=h.landing)
+    pipeline.check(run_id, loaded, h.cfg, warehouse_path=h.warehouse, today=TODAY)
+    pipeline.run_transform(run_id, loaded, warehouse_path=h.warehouse, cfg=h.cfg, landing_root=h.landing, today=TODAY)
+    readers.publish(h.warehouse, run_id=run_id)
+
+
+def landed_old_texts(root: Path, cutoff: dt.datetime) -> tuple[int, int]:
+    """(texts of comments created before `cutoff` that a landing page or Parquet record still holds, comments
+    landed in all)."""
+    old, landed = 0, 0
+    for parquet in root.rglob("*.comments.parquet"):
+        rows = pq.read_table(parquet).to_pylist()
+        landed += len(rows)
+        old_ids = {r["comment_id"] for r in rows if r["created_at"] < cutoff}
+        old += sum(1 for r in rows if r["comment_id"] in old_ids and (r["text"] or r["payload"]))
+        for page in (parquet.parent / "pages").rglob("*.json"):
+            body = json.loads(page.read_text(encoding="utf-8"))["body"]
+            old += sum(1 for c in erasure._comments_in(body) if c["id"] in old_ids and c.get("message"))
+    return old, landed
+
+
+def test_retention_removes_old_comment_texts_of_a_history_load_everywhere(env: Harness) -> None:
+    """Given retention_months: 1 and a history load of Aug..Nov (extracted today), then no comment created
+    before the cutoff (20 Oct) keeps its text in the warehouse, the readers' copy or a landing page, while every
+    comment (and its tone) stays counted."""
+    env.config_path.write_text(
+        env.config_path.read_text(encoding="utf-8").replace("retention_months: 24", "retention_months: 1"),
+        encoding="utf-8",
+    )
+    cutoff = dt.datetime.combine(comment_analysis.months_before(TODAY, 1), dt.time(), dt.UTC)
+    history(env, dt.date(2026, 8, 1), DAY, "history__2026-08-01")
+    total = env.query("SELECT count(*) FROM core.comment")[0][0]
+    old = env.query("SELECT count(*) FROM core.comment WHERE created_at < ?", [cutoff])[0][0]
+    assert (total, old) == (564, 424)
+    copy = readers.readers_path(env.warehouse)
+    for path in (env.warehouse, copy):
+        assert query(path, "SELECT count(*) FROM core.comment WHERE created_at < ? AND text IS NOT NULL", [cutoff]) == [
+            (0,)
+        ]
+        assert query(path, "SELECT count(*), count(sentiment) FROM core.comment") == [(total, total)]
+    assert env.query(
+        "SELECT count(*) FROM raw.comments WHERE created_at < ? AND (text IS NOT NULL OR payload IS NOT NULL)",
+        [cutoff],
+    ) == [(0,)]
+    assert landed_old_texts(env.landing, cutoff) == (0, total)
+    # a replay of the history run counts every comment as before, with no old text
+    assert cli.main(["replay", "history__2026-08-01"]) == 0
+    loaded = pipeline.load("history__2026-08-01", warehouse_path=env.warehouse, landing_root=env.landing)
+    pipeline.run_transform("history__2026-08-01", loaded, warehouse_path=env.warehouse, cfg=env.cfg,
+                           landing_root=env.landing, today=TODAY)  # fmt: skip
+    assert env.query("SELECT count(*), count(text) FROM core.comment") == [(total, total - old)]
