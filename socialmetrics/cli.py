@@ -364,9 +364,9 @@ def cmd_privacy(args: argparse.Namespace) -> int:
                     con.close()
             n = len(data["comments"])
             text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+            what = f"{n} comment(s) of {who.label}" if who.comment_id is None else who.label
             summary = (
-                f"{n} comment(s) of {who.label} ({who.network}) in the warehouse and "
-                f"{len(data['landing_files'])} landing file(s)"
+                f"{what} ({who.network}) in the warehouse and {len(data['landing_files'])} landing file(s)"
                 if n
                 else f"Nothing stored about {who.label} ({who.network}): no comment in the warehouse or the landing "
                 f"folder. {_check_id(who)}"

@@ -26,7 +26,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +73,27 @@ def landed_comment_id(obj: dict[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
+def drop_comments(body: Any, drop: Callable[[dict[str, Any]], bool]) -> tuple[Any, int]:
+    """A copy of a landed page's body without the landed comments (dicts with `author_hash`) that `drop`
+    picks, and how many it dropped."""
+    dropped = [0]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            out = []
+            for item in node:
+                if isinstance(item, dict) and AUTHOR_FIELD in item and drop(item):
+                    dropped[0] += 1
+                    continue
+                out.append(walk(item))
+            return out
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        return node
+
+    return walk(body), dropped[0]
+
+
 # -- the register: what landing and the loader consult -------------------------------------------------------
 
 
@@ -104,23 +125,7 @@ class Register:
         """A copy of a landed page's body without the erased comments, and how many were dropped."""
         if not self.concerns(network):
             return body, 0
-        dropped = [0]
-
-        def walk(node: Any) -> Any:
-            if isinstance(node, list):
-                out = []
-                for item in node:
-                    if (isinstance(item, dict) and AUTHOR_FIELD in item
-                            and self.erased(network, item.get(AUTHOR_FIELD), landed_comment_id(item))):  # fmt: skip
-                        dropped[0] += 1
-                        continue
-                    out.append(walk(item))
-                return out
-            if isinstance(node, dict):
-                return {k: walk(v) for k, v in node.items()}
-            return node
-
-        return walk(body), dropped[0]
+        return drop_comments(body, lambda c: self.erased(network, c.get(AUTHOR_FIELD), landed_comment_id(c)))
 
     def keeps(self, network: str, kind: Kind, record: dict[str, Any]) -> bool:
         """Whether a parsed record may be landed (every record but an erased comment)."""
@@ -210,6 +215,8 @@ class Subject:
     network: str
     author_hashes: tuple[str, ...] = ()
     comment_id: str | None = None
+    # the ids as given, in memory only: a failed extract's answer was kept as the API sent it, before hashing
+    clear_ids: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def label(self) -> str:
@@ -256,7 +263,8 @@ def subject(network: str, author_ids: list[str] | None, comment_id: str | None, 
         if network == "x" and not value.isdigit():
             raise InputError(f"--author-id {value!r}: give {ID_HELP['x']}")
         normalised.append(value)
-    return Subject(network, author_hashes=tuple(dict.fromkeys(pseudonymize(v, key) or "" for v in normalised)))
+    hashes = tuple(dict.fromkeys(pseudonymize(v, key) or "" for v in normalised))
+    return Subject(network, author_hashes=hashes, clear_ids=tuple(normalised))
 
 
 # -- what the landing folder holds ----------------------------------------------------------------------------
@@ -313,6 +321,19 @@ class Found:
     def comment_ids(self) -> set[str]:
         """Every comment id found, in the warehouse or the landing folder."""
         return {c["comment_id"] for c in self.comments} | set(self.files)
+
+
+def failed_answers(root: Path, who: Subject) -> list[Path]:
+    """The answers of failed extracts (`landing/_failed/<network>/…/malformed-answer.txt`, kept as the API sent
+    them, before the allow-list and the hash) that name the subject's id or comment id."""
+    from socialmetrics.landing import FAILED_DIR
+
+    folder = root / FAILED_DIR / who.network
+    needles = [json.dumps(i) for i in (*who.clear_ids, *([who.comment_id] if who.comment_id else []))]
+    if not needles or not folder.is_dir():
+        return []
+    return [p for p in sorted(folder.glob("*/*/*.txt"))
+            if any(n in p.read_text(encoding="utf-8", errors="replace") for n in needles)]  # fmt: skip
 
 
 def find_landed(root: Path, who: Subject) -> dict[str, set[str]]:
@@ -407,6 +428,7 @@ def export(con: duckdb.DuckDBPyConnection | None, landing_root: Path, who: Subje
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "comments": comments,
         "landing_files": sorted({f for paths in files.values() for f in paths}),
+        "failed_extract_answers": [str(p) for p in failed_answers(landing_root, who)],
     }
 
 
@@ -425,14 +447,15 @@ class Erased:
     marts: dict[str, int] = field(default_factory=dict)
 
 
-def rewrite_json(path: Path, data: Any) -> None:
-    """Replace a landed JSON file atomically, keeping its mode."""
+def rewrite_json(path: Path, data: Any, *, indent: int | None = None) -> None:
+    """Replace a landed JSON file atomically, keeping its mode (pages are written without indent, manifests
+    with 2)."""
     mode = path.stat().st_mode & 0o7777
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
+            json.dump(data, handle, ensure_ascii=False, indent=indent, default=str)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
@@ -460,19 +483,16 @@ def erase_landed(root: Path, who: Subject) -> int:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from socialmetrics.landing import FAILED_DIR, MANIFEST
+    from socialmetrics.landing import MANIFEST
 
     changed = 0
-    only = Register(
-        frozenset((who.network, h) for h in who.author_hashes),
-        frozenset(),
-    )
     for path in landed_pages(root, who.network):
         page = _read_page(path)
         if page is None:
             continue
-        body, dropped = (only.filter_body(who.network, page.get("body")) if who.comment_id is None
-                         else _drop_comment(page.get("body"), who.comment_id))  # fmt: skip
+        body, dropped = drop_comments(
+            page.get("body"), lambda c: who.matches(c.get(AUTHOR_FIELD), landed_comment_id(c))
+        )
         if dropped:
             rewrite_json(path, page | {"body": body})
             changed += 1
@@ -494,34 +514,11 @@ def erase_landed(root: Path, who: Subject) -> int:
             for part in data.get("parts", []):
                 if part.get("file") == path.name:
                     part["rows"] = max(0, int(part.get("rows", 0)) - dropped)
-            rewrite_json(manifest, data)
-    # a failed extract's answer as the API sent it (before the allow-list): removed when it names the subject
-    needles = [f'"{who.comment_id}"'] if who.comment_id is not None else []
-    failed = root / FAILED_DIR / who.network
-    for path in sorted(failed.glob("*/*/*.txt")) if failed.is_dir() and needles else ():
-        if any(n in path.read_text(encoding="utf-8", errors="replace") for n in needles):
-            path.unlink()
-            changed += 1
+            rewrite_json(manifest, data, indent=2)
+    for path in failed_answers(root, who):
+        path.unlink()
+        changed += 1
     return changed
-
-
-def _drop_comment(body: Any, comment_id: str) -> tuple[Any, int]:
-    dropped = [0]
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            out = []
-            for item in node:
-                if isinstance(item, dict) and AUTHOR_FIELD in item and landed_comment_id(item) == comment_id:
-                    dropped[0] += 1
-                    continue
-                out.append(walk(item))
-            return out
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        return node
-
-    return walk(body), dropped[0]
 
 
 def register_entries(who: Subject, key: bytes, erased_at: dt.datetime) -> list[dict[str, Any]]:

@@ -59,8 +59,19 @@ def landed_holding(root: Path, needles: list[str]) -> list[str]:
     return found
 
 
-def mart_comments(path: Path) -> int:
-    return int(query(path, "SELECT coalesce(sum(comments), 0) FROM marts.comment_sentiment")[0][0])
+def failed_answer(root: Path) -> Path:
+    """A failed extract's answer as the API sent it (kept for diagnosis, before the allow-list and the hash)."""
+    path = root / "_failed" / "facebook" / company.FACEBOOK_PAGE_ID / "manual__2026-11-18" / "malformed-answer.txt"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'{{"data": [{{"from": {{"name": "Anna Müller", "id": "{ANNA}"}}, "message": "Prost', "utf-8")
+    return path
+
+
+def mart_comments(path: Path) -> tuple[int, int]:
+    """The comments the marts count: marts.comment_sentiment, and marts.account_weekly's tone of the account."""
+    sentiment = query(path, "SELECT coalesce(sum(comments), 0) FROM marts.comment_sentiment")[0][0]
+    weekly = query(path, "SELECT coalesce(sum(tone_comments), 0) FROM marts.account_weekly WHERE network = 'facebook'")
+    return int(sentiment), int(weekly[0][0])
 
 
 def test_export_prints_exactly_the_commenters_comments_and_where_they_are_landed(
@@ -75,6 +86,7 @@ def test_export_prints_exactly_the_commenters_comments_and_where_they_are_landed
         [ANNA_HASH],
     )
     assert len(expected) >= 2
+    failed = failed_answer(env.landing)
     out = tmp_path / "anna.json"
     code, stdout, _ = privacy(capsys, "export", "--network", "facebook", "--author-id", ANNA, "--out", str(out))
     assert code == 0
@@ -86,6 +98,7 @@ def test_export_prints_exactly_the_commenters_comments_and_where_they_are_landed
     assert got == [tuple(r) for r in expected]
     holding = landed_holding(env.landing, [ANNA_HASH])
     assert sorted(data["landing_files"]) == holding
+    assert data["failed_extract_answers"] == [str(failed)]
     for comment in data["comments"]:
         pages = [Path(f) for f in comment["landing_files"] if f.endswith(".json")]
         assert pages and all(comment["comment_id"] in p.read_text(encoding="utf-8") for p in pages)
@@ -108,8 +121,8 @@ def test_erase_removes_a_commenter_everywhere_and_no_later_run_or_replay_brings_
     ids = [r[0] for r in env.query("SELECT comment_id FROM core.comment WHERE author_hash = ?", [ANNA_HASH])]
     total = env.query("SELECT count(*) FROM core.comment")[0][0]
     before = mart_comments(env.warehouse)
-    files = landed_holding(env.landing, [ANNA_HASH])
-    assert len(ids) >= 2 and files
+    files = landed_holding(env.landing, [ANNA_HASH]) + [str(failed_answer(env.landing))]
+    assert len(ids) >= 2 and len(files) > 1
 
     code, stdout, _ = privacy(capsys, "erase", "--network", "facebook", "--author-id", ANNA)
 
@@ -121,7 +134,7 @@ def test_erase_removes_a_commenter_everywhere_and_no_later_run_or_replay_brings_
     copy = readers.readers_path(env.warehouse)
 
     def assert_gone(when: str) -> None:
-        needles = [ANNA_HASH, *ids]
+        needles = [ANNA_HASH, *ids, f'"{ANNA}"']
         for table in ("raw.comments", "core.comment"):
             rows = env.query(f"SELECT count(*) FROM {table} WHERE author_hash = ? OR list_contains(?, comment_id)",
                              [ANNA_HASH, ids])  # fmt: skip
@@ -131,8 +144,8 @@ def test_erase_removes_a_commenter_everywhere_and_no_later_run_or_replay_brings_
         ], when
         assert query(copy, "SELECT count(*) FROM core.comment WHERE author_hash = ?", [ANNA_HASH]) == [(0,)], when
         assert env.query("SELECT count(*) FROM core.comment")[0][0] == total - len(ids), when
-        assert mart_comments(env.warehouse) == before - len(ids), when
-        assert mart_comments(copy) == before - len(ids), when
+        assert mart_comments(env.warehouse) == (before[0] - len(ids), before[1] - len(ids)), when
+        assert mart_comments(copy) == (before[0] - len(ids), before[1] - len(ids)), when
         assert landed_holding(env.landing, needles) == [], when
 
     assert_gone("after the erasure")
@@ -161,6 +174,9 @@ def test_erase_by_comment_id_removes_that_comment_only(env: Harness, capsys: pyt
     others = env.query("SELECT count(*) FROM core.comment WHERE author_hash = ?", [author])[0][0]
     before = mart_comments(env.warehouse)
     files = landed_holding(env.landing, [f'"{comment_id}"'])
+    code, stdout, stderr = privacy(capsys, "export", "--network", "facebook", "--comment-id", comment_id)
+    assert code == 0 and [c["comment_id"] for c in json.loads(stdout)["comments"]] == [comment_id]
+    assert stderr == f"Exported comment {comment_id} (facebook) in the warehouse and {len(files)} landing file(s).\n"
 
     code, stdout, _ = privacy(capsys, "erase", "--network", "facebook", "--comment-id", comment_id)
 
@@ -171,7 +187,7 @@ def test_erase_by_comment_id_removes_that_comment_only(env: Harness, capsys: pyt
     )
     assert env.query("SELECT count(*) FROM raw.comments WHERE comment_id = ?", [comment_id]) == [(0,)]
     assert env.query("SELECT count(*) FROM core.comment WHERE author_hash = ?", [author]) == [(others - 1,)]
-    assert mart_comments(env.warehouse) == before - 1
+    assert mart_comments(env.warehouse) == (before[0] - 1, before[1] - 1)
     assert landed_holding(env.landing, [f'"{comment_id}"', f"'{comment_id}'"]) == []
     (subject,) = env.query("SELECT subject FROM meta.erasures WHERE subject_kind = 'comment'")[0]
     assert comment_id not in subject and comment_id not in erasure.register_path().read_text(encoding="utf-8")
