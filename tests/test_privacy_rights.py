@@ -250,6 +250,33 @@ def test_a_linkedin_member_is_found_by_the_bare_id_or_the_urn(env: Harness) -> N
     assert erasure.subject("linkedin", ["urn:li:person:AbC123"], None, key).author_hashes == (want,)
 
 
+def test_the_register_drops_erased_comments_from_pages_of_every_networks_shape(env: Harness) -> None:
+    """Given an erased LinkedIn member, an erased X reply (by its id) and an Instagram commenter erased by id and
+    username, when pages of those shapes are landed, then exactly those comments are dropped, in any nesting."""
+    key = AUTHOR_KEY.encode()
+    member = erasure.subject("linkedin", ["AbC123"], None, key)
+    reply = erasure.subject("x", None, "1480000000000012345", key)
+    insta = erasure.subject("instagram", ["17841401111111111", "lena.fotografiert"], None, key)
+    at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    erasure.record([e for who in (member, reply, insta) for e in erasure.register_entries(who, key, at)])
+    register = erasure.current()
+    urn = "urn:li:comment:(urn:li:activity:7,{})"
+    linkedin = {"elements": [{"id": "7", "comments": {"elements": [
+        {"$URN": urn.format(1), "author_hash": member.author_hashes[0], "message": {"text": "a"}},
+        {"$URN": urn.format(2), "author_hash": "someone-else", "message": {"text": "b"}},
+    ]}}]}  # fmt: skip
+    body, dropped = register.filter_body("linkedin", linkedin)
+    assert dropped == 1 and [c["message"]["text"] for c in body["elements"][0]["comments"]["elements"]] == ["b"]
+    x = {"data": [{"id": "1480000000000012345", "author_hash": "h", "text": "a"}, {"id": "1", "author_hash": "h"}]}
+    assert register.filter_body("x", x) == ({"data": [{"id": "1", "author_hash": "h"}]}, 1)
+    assert register.filter_body("facebook", x) == (x, 0)  # an id erased on X is not erased on Facebook
+    by_name = pseudonymize("lena.fotografiert", key)
+    assert insta.author_hashes == (pseudonymize("17841401111111111", key), by_name)
+    assert register.filter_body("instagram", {"data": [{"id": "9", "author_hash": by_name}]}) == ({"data": []}, 1)
+    text = erasure.register_path().read_text(encoding="utf-8")
+    assert "AbC123" not in text and "1480000000000012345" not in text and "lena" not in text
+
+
 def test_an_unreadable_register_stops_landing_instead_of_loading_erased_people(env: Harness) -> None:
     erasure.register_path().write_text("{not json", encoding="utf-8")
     with pytest.raises(erasure.RegisterError, match=r"cannot be read .*restore it from the backup"):
