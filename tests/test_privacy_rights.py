@@ -19,7 +19,7 @@ from tests.conftest import AUTHOR_KEY, TODAY, Harness
 
 DAY = TODAY - dt.timedelta(days=1)
 ANNA = str(9_000_000 + company.COMMENTER_NAMES.index("Anna Müller"))  # the sandbox's Facebook user id of Anna
-ANNA_HASH = pseudonymize(ANNA, AUTHOR_KEY.encode())
+ANNA_HASH = pseudonymize(ANNA, AUTHOR_KEY.encode()) or ""
 
 
 @pytest.fixture
