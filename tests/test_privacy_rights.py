@@ -243,6 +243,26 @@ def test_nothing_found_says_so_export_exits_0_and_erase_1_recording_it(
     assert env.query("SELECT subject, comments FROM meta.erasures") == [(stranger, 0)]
 
 
+def test_erase_while_the_warehouse_stays_locked_changes_nothing_and_exits_3(
+    env: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a load that keeps the warehouse locked past the wait, then erase stops before touching anything."""
+    from socialmetrics import warehouse
+
+    env.run(DAY)
+    pages = {p: p.read_bytes() for p in env.landing.rglob("*.json")}
+    message = f"the warehouse {env.warehouse} stayed locked for 300 s: process 4242 holds the lock. DuckDB allows one"
+
+    def locked(path: Path, **_: Any) -> duckdb.DuckDBPyConnection:
+        raise warehouse.WarehouseLockedError(message)
+
+    monkeypatch.setattr(warehouse, "connect", locked)
+    code, stdout, stderr = privacy(capsys, "erase", "--network", "facebook", "--author-id", ANNA)
+    assert (code, stdout, stderr) == (3, "", f"error: {message}\n")
+    assert not erasure.register_path().exists()
+    assert {p: p.read_bytes() for p in env.landing.rglob("*.json")} == pages
+
+
 def test_a_linkedin_member_is_found_by_the_bare_id_or_the_urn(env: Harness) -> None:
     key = AUTHOR_KEY.encode()
     want = pseudonymize("urn:li:person:AbC123", key)
