@@ -340,6 +340,74 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy(args: argparse.Namespace) -> int:
+    """Export or erase one commenter's data (socialmetrics.erasure); exit 2 on wrong input, 1 when nothing is found
+    by `erase`."""
+    import json
+
+    from socialmetrics import erasure, warehouse
+    from socialmetrics.privacy import NoAuthorKeyError, author_key
+
+    try:
+        key = author_key(create=False)
+        who = erasure.subject(args.network, args.author_id, args.comment_id, key)
+    except (NoAuthorKeyError, erasure.InputError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    path, root = settings.warehouse_path(), settings.landing_root()
+    try:
+        if args.action == "export":
+            con = warehouse.connect(path, read_only=True) if path.exists() else None
+            try:
+                data = erasure.export(con, root, who)
+            finally:
+                if con is not None:
+                    con.close()
+            n = len(data["comments"])
+            text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+            what = f"{n} comment(s) of {who.label}" if who.comment_id is None else who.label
+            summary = (
+                f"{what} ({who.network}) in the warehouse and {len(data['landing_files'])} landing file(s)"
+                if n
+                else f"Nothing stored about {who.label} ({who.network}): no comment in the warehouse or the landing "
+                f"folder. {_check_id(who)}"
+            )
+            if args.out:
+                erasure.write_private(args.out, text)
+                print(f"Exported {summary} to {args.out} (mode 0600).")
+            else:
+                sys.stdout.write(text)
+                print(summary if not n else f"Exported {summary}.", file=sys.stderr)
+            return 0
+        cfg = load_config(settings.config_path())
+        done = erasure.erase(
+            who, key, warehouse_path=path, landing_root=root, tz=cfg.timezone, campaigns=list(cfg.campaigns)
+        )
+    except (ConfigError, erasure.RegisterError, warehouse.WarehouseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 3
+    if not done.comments:
+        print(
+            f"Nothing stored about {who.label} ({who.network}) in the warehouse or the landing folder; the erasure "
+            f"is recorded anyway, so no later run loads it. {_check_id(who)}"
+        )
+        return 1
+    what = f"{done.comments} comment(s) of {who.label}" if who.comment_id is None else who.label
+    print(
+        f"Erased {what} ({who.network}) from raw, core, marts, the readers' copy and "
+        f"{done.landing_files} landing file(s); the erasure is recorded."
+    )
+    return 0
+
+
+def _check_id(who: Any) -> str:
+    from socialmetrics.erasure import ID_HELP
+
+    if who.comment_id is not None:
+        return "Check the comment id: it is core.comment.comment_id, the network's own id of the comment."
+    return f"Check the id: {ID_HELP[who.network]}."
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="socialmetrics", description=__doc__)
@@ -371,6 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--language", help="de (default, or the config's report.language) or en")
     report.add_argument("--out", type=Path, help="output folder (default: $SOCIALMETRICS_REPORTS or data/reports)")
     report.set_defaults(func=cmd_report)
+    privacy = sub.add_parser("privacy", help="a commenter's GDPR rights: export or erase their comments")
+    privacy.add_argument("action", choices=("export", "erase"))
+    privacy.add_argument("--network", required=True, help="facebook, instagram, linkedin or x")
+    person = privacy.add_mutually_exclusive_group(required=True)
+    person.add_argument(
+        "--author-id", action="append", help="the person's own id on the network (Instagram: id and/or username)"
+    )
+    person.add_argument("--comment-id", help="one comment, by the network's id of it")
+    privacy.add_argument("--out", type=Path, help="export: write the JSON to this file (mode 0600)")
+    privacy.set_defaults(func=cmd_privacy)
     args = parser.parse_args(argv)
     with private():  # what a command writes (replayed pages, reports) is for the owner and group only
         return int(args.func(args))

@@ -7,8 +7,9 @@ by an older model are classified; nothing else is touched, so a nightly run clas
 new. A comment whose text was deleted by the retention keeps its analysis.
 
 Retention: text (and the raw payload that contains it) of comments created more than
-`comments.retention_months` months ago is deleted from raw.comments and core.comment, and landing
-runs older than that are removed (their pages hold the same text).
+`comments.retention_months` months ago is deleted from raw.comments and core.comment and from the
+landing pages and Parquet files of every run that holds it (by the comment's own date: a history load
+lands comments of many months at once); landing runs extracted before the cutoff are removed whole.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def months_before(day: dt.date, months: int) -> dt.date:
 def apply_retention(
     con: duckdb.DuckDBPyConnection, months: int | None, *, today: dt.date, landing_root: Path | None = None
 ) -> dict[str, int]:
-    """Delete the text of comments created before the retention cutoff, and landing runs older than it."""
+    """Delete the text of comments created before the retention cutoff, in the warehouse and the landing folder."""
     if months is None:
         return {}
     cutoff = months_before(today, months)
@@ -149,15 +150,18 @@ def apply_retention(
         except duckdb.Error:
             log.debug("rollback after a failed write", exc_info=True)
         raise
-    removed = _purge_landing(landing_root, cutoff_ts) if landing_root is not None else 0
-    done = {"raw.comments": int(raw[0]) if raw else 0, "core.comment": int(core[0]), "landing runs": removed}
+    removed, texts = _purge_landing(landing_root, cutoff_ts) if landing_root is not None else (0, 0)
+    done = {"raw.comments": int(raw[0]) if raw else 0, "core.comment": int(core[0]), "landing runs": removed,
+            "landing comment texts": texts}  # fmt: skip
     if any(done.values()):
         log.info("retention (%d months, before %s): comment texts deleted %s", months, cutoff, done)
     return done
 
 
-def _purge_landing(root: Path, cutoff: dt.datetime) -> int:
-    from socialmetrics.landing import purge_leftovers
+def _purge_landing(root: Path, cutoff: dt.datetime) -> tuple[int, int]:
+    """Remove landing runs extracted before the cutoff (every comment in them is older), then the texts of
+    older comments in the runs that stay; returns (runs and leftovers removed, comment texts removed)."""
+    from socialmetrics.landing import expire_comment_texts, purge_leftovers
 
     removed = purge_leftovers(root, cutoff)
     for manifest in root.glob("*/*/*/manifest.json"):
@@ -168,4 +172,5 @@ def _purge_landing(root: Path, cutoff: dt.datetime) -> int:
         if extracted < cutoff:
             shutil.rmtree(manifest.parent, ignore_errors=True)
             removed += 1
-    return removed
+    texts, _files = expire_comment_texts(root, cutoff)
+    return removed, texts

@@ -39,6 +39,7 @@ from connectors.base import (
     Window,
 )
 from connectors.http import scrub
+from socialmetrics import erasure
 from socialmetrics.files import remove_stale_tmp, tmp_name
 
 log = logging.getLogger(__name__)
@@ -153,10 +154,12 @@ def write_parts(
         for partition, pages in groups.items():
             window = windows[stream.name] if partition is None else ALL_TIME
             by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
+            register = erasure.current()  # people who asked to be erased (`socialmetrics privacy erase`)
             for page_file, page in pages:
                 try:
                     for kind, rec in connector.parse(stream, page):
-                        by_kind[kind].append(rec)
+                        if register.keeps(connector.network, kind, rec):
+                            by_kind[kind].append(rec)
                 except MalformedResponseError:
                     raise
                 except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -217,7 +220,9 @@ def land(
                     # progress for long (history) windows: what was read so far, and which part is still to come
                     log.info("%s %s: page %d landed, %s requests so far%s", label, stream.name, n,
                              _requests(connector), _remaining(todo[number:]))  # fmt: skip
-                    text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
+                    # an erased person's comments never reach a page (read per page: an erasure may come meanwhile)
+                    body, _ = erasure.current().filter_body(connector.network, page.body)
+                    text = json.dumps({"request": page.request, "body": body}, ensure_ascii=False)
                     clean = scrub(text, secret_values)
                     if any(s in clean for s in secret_values):
                         raise SecretLeakError("a secret survived scrubbing; the page was not written")
@@ -287,6 +292,84 @@ def purge_leftovers(root: Path, cutoff: dt.datetime) -> int:
             shutil.rmtree(kept, ignore_errors=True)
             removed += 1
     return removed
+
+
+def expire_comment_texts(root: Path, cutoff: dt.datetime) -> tuple[int, int]:
+    """Retention by the comment's own date: in every landed run, the text of each comment created before
+    `cutoff` is removed from the pages and from the Parquet records (text and payload NULL, as in raw.comments),
+    whatever day the run was extracted (a history load lands comments of many months at once). The comment
+    itself stays (its id, time and author hash), so a replay counts it as before. Returns (comments, files)."""
+    import pyarrow.compute as pc
+
+    texts = files = 0
+    for manifest_path in sorted(root.glob(f"*/*/*/{MANIFEST}")):
+        if manifest_path.parts[-4].startswith("_"):
+            continue
+        try:
+            manifest = Manifest(manifest_path, json.loads(manifest_path.read_text(encoding="utf-8")))
+            parts = [(s, f) for s, kind, _w, f in manifest.parts() if kind is Kind.COMMENTS and f.exists()]
+        except (OSError, ValueError, KeyError):
+            continue
+        for stream, file in parts:
+            table = pq.read_table(file)
+            old = pc.fill_null(
+                pc.and_(
+                    pc.less(table["created_at"], pa.scalar(cutoff, pa.timestamp("us", tz="UTC"))),
+                    pc.or_(pc.is_valid(table["text"]), pc.is_valid(table["payload"])),
+                ),
+                False,
+            )
+            if not pc.any(old).as_py():
+                continue
+            expired = {
+                cid: text
+                for cid, text, is_old in zip(table["comment_id"].to_pylist(), table["text"].to_pylist(),
+                                             old.to_pylist(), strict=True)
+                if is_old
+            }  # fmt: skip
+            for page_file in sorted((manifest_path.parent / "pages" / stream.split(":", 1)[0]).glob("*.json")):
+                page = json.loads(page_file.read_text(encoding="utf-8"))
+                if _blank_comment_texts(page.get("body"), expired):
+                    erasure.rewrite_json(page_file, page)
+                    files += 1
+            for name in ("text", "payload"):
+                column = table[name]
+                table = table.set_column(
+                    table.schema.get_field_index(name), name, pc.if_else(old, pa.scalar(None, column.type), column)
+                )
+            erasure.rewrite_parquet(file, table)
+            files += 1
+            texts += len(expired)
+    return texts, files
+
+
+def _blank_comment_texts(node: Any, expired: dict[str, str | None]) -> bool:
+    """Set to null, in every landed comment (a dict with `author_hash`) whose id is in `expired`, each field
+    holding that comment's text (Facebook `message`, LinkedIn `message.text`, X and Instagram `text`)."""
+    changed = False
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict) and erasure.AUTHOR_FIELD in item:
+                cid = erasure.landed_comment_id(item)
+                if cid in expired and expired[cid] is not None:
+                    changed |= _blank_value(item, expired[cid])
+                    continue
+            changed |= _blank_comment_texts(item, expired)
+    elif isinstance(node, dict):
+        for value in node.values():
+            changed |= _blank_comment_texts(value, expired)
+    return changed
+
+
+def _blank_value(obj: dict[str, Any], text: str | None) -> bool:
+    changed = False
+    for key, value in obj.items():
+        if isinstance(value, str) and value == text:
+            obj[key] = None
+            changed = True
+        elif isinstance(value, dict):
+            changed |= _blank_value(value, text)
+    return changed
 
 
 def failed_dir(root: Path, network: str, account_id: str, run_id: str) -> Path:

@@ -22,14 +22,23 @@ KEY_FILE = "author.key"
 MIN_KEY_CHARS = 16
 
 
-def author_key() -> bytes:
-    """The pseudonymisation key (see module docstring)."""
+class NoAuthorKeyError(RuntimeError):
+    """There is no author key yet (asked not to create one)."""
+
+
+def author_key(*, create: bool = True) -> bytes:
+    """The pseudonymisation key (see module docstring); without `create`, NoAuthorKeyError when there is none."""
     value = os.environ.get(AUTHOR_KEY_ENV)
     if value:
         if len(value) < MIN_KEY_CHARS:
             raise ValueError(f"{AUTHOR_KEY_ENV} is shorter than {MIN_KEY_CHARS} characters; use a long random value")
         return value.encode("utf-8")
     path: Path = settings.warehouse_path().parent / KEY_FILE
+    if not path.exists() and not create:
+        raise NoAuthorKeyError(
+            f"no author key: neither {AUTHOR_KEY_ENV} is set nor {path} exists, so no stored hash can match; set "
+            f"{AUTHOR_KEY_ENV} (or SOCIALMETRICS_WAREHOUSE) as the pipeline has it"
+        )
     if not path.exists():
         # Several extract tasks may start at once: write a complete key under a private name, then
         # link it into place, which succeeds for exactly one of them; the others read that key.

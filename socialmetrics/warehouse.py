@@ -331,6 +331,7 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
                     },
                 )
         results += _replace_windows(con, to_replace, run_id, now)
+        _drop_erased(con, run_id)
         for row in results:
             if row.get("outcome"):
                 continue
@@ -344,6 +345,31 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
         rollback(con)
         raise
     return results
+
+
+def _drop_erased(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Delete the comments of erased people (socialmetrics/erasure.py) the run's files still held: landing drops
+    them already, so this finds only files written before the erasure that it could not reach."""
+    from socialmetrics import erasure
+
+    register = erasure.current()
+    if not register.authors and not register.comments:
+        return 0
+    networks = sorted({n for n, _ in register.authors} | {n for n, _ in register.comments})
+    rows = con.execute(
+        "SELECT DISTINCT network, comment_id, author_hash FROM raw.comments "
+        "WHERE run_id = $run AND list_contains($networks, network)",
+        {"run": run_id, "networks": networks},
+    ).fetchall()
+    erased = [(n, c) for n, c, a in rows if register.erased(n, a, c)]
+    for network, comment_id in erased:
+        con.execute(
+            "DELETE FROM raw.comments WHERE run_id = $run AND network = $n AND comment_id = $c",
+            {"run": run_id, "n": network, "c": comment_id},
+        )
+    if erased:
+        log.warning("dropped %d comment(s) of erased people that run %s's landed files still held", len(erased), run_id)
+    return len(erased)
 
 
 def _slices(parts: list[_Part]) -> pa.Table:
