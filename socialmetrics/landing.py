@@ -41,6 +41,7 @@ from connectors.base import (
     Window,
 )
 from connectors.http import scrub
+from socialmetrics.storable import Replaced, storable
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,7 @@ def land(
             stream_dir = tmp / "pages" / stream.name
             stream_dir.mkdir(parents=True)
             n = 0
+            replaced = Replaced()
             w = windows[stream.name]
             log.info("%s: reading %s for %s..%s (%d days; stream %d of %d)", label, stream.name, w.start, w.end,
                      w.days, number, len(todo))  # fmt: skip
@@ -218,7 +220,9 @@ def land(
                     # progress for long (history) windows: what was read so far, and which part is still to come
                     log.info("%s %s: page %d landed, %s requests so far%s", label, stream.name, n,
                              _requests(connector), _remaining(todo[number:]))  # fmt: skip
-                    text = json.dumps({"request": page.request, "body": page.body}, ensure_ascii=False)
+                    # One bad character (a lone surrogate, a NUL) must not fail the account: made storable here.
+                    whole = storable({"request": page.request, "body": page.body}, replaced, f"page {n}")
+                    text = json.dumps(whole, ensure_ascii=False)
                     clean = scrub(text, secret_values)
                     if any(s in clean for s in secret_values):
                         raise SecretLeakError("a secret survived scrubbing; the page was not written")
@@ -230,6 +234,10 @@ def land(
                 connector.warnings.append(ConnectorWarning(stream.name, exc.code or "unavailable", str(exc)))
                 continue
             counts[stream.name] = n
+            if replaced.count:
+                message = replaced.message(label, stream.name)
+                log.warning(message)
+                connector.warnings.append(ConnectorWarning(stream.name, "text-replaced", message))
         provenance = {
             "network": connector.network,
             "account_id": account.id,
