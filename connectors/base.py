@@ -28,6 +28,7 @@ from connectors.errors import (  # re-exported: the errors are part of the contr
     MalformedResponseError,
     PermanentError,
     RateLimitError,
+    RequestRejectedError,
     StreamUnavailable,
     UnknownAccountError,
     UsageCapError,
@@ -36,8 +37,8 @@ from connectors.http import HttpClient
 
 __all__ = [
     "AccountOptionError", "ApiError", "AuthError", "BudgetExceededError", "ConnectorError", "ExtractTimeoutError",
-    "LimitExceededError", "MalformedResponseError", "PermanentError", "RateLimitError", "StreamUnavailable",
-    "UnknownAccountError", "UsageCapError",
+    "LimitExceededError", "MalformedResponseError", "PermanentError", "RateLimitError", "RequestRejectedError",
+    "StreamUnavailable", "UnknownAccountError", "UsageCapError",
 ]  # fmt: skip
 
 

@@ -10,11 +10,18 @@ import json
 from typing import Any
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
+from connectors.errors import ApiError, ConnectorError, PermanentError, RequestRejectedError
+from connectors.facebook import FacebookErrorPolicy
+from connectors.http import ErrorPolicy, HttpClient
+from connectors.linkedin import LinkedInErrorPolicy
+from connectors.x import XErrorPolicy
 from socialmetrics.sandbox.server import SandboxServer
 from socialmetrics.sandbox.x import XSandbox
 from socialmetrics.storable import Replaced, storable
-from tests.conftest import TODAY, Harness
+from tests.conftest import REPO, TODAY, Harness
 from tests.test_faults import Rewrite, query, use_faults, x_faults
 from tests.test_x import DAY, USER, XRun
 
@@ -107,3 +114,81 @@ def test_storable_replaces_nul_and_controls_but_keeps_tabs_and_line_breaks() -> 
     assert fixed == {"data": [{"id": "7", "message": "a\tb\nc\r\nd\ufffde\ufffd", "from": {"name": "x\ufffd"}}], "n": 3}
     assert (replaced.count, replaced.where) == (3, ["7"])
     assert json.dumps(fixed, ensure_ascii=False).encode("utf-8")  # storable: encodes without an error
+
+
+# -- 6. a 4xx that no retry can fix is a PermanentError, attempted once ----------------------------------
+
+
+class Answering(HTTPAdapter):
+    """A transport that answers every request with one status and JSON body, counting what was sent."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__()
+        self.status, self.body, self.sent = status, body, 0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.sent += 1
+        response = requests.Response()
+        response.status_code = self.status
+        response._content = json.dumps(self.body).encode()  # noqa: SLF001 (a transport builds its Response)
+        response._content_consumed = True  # type: ignore[attr-defined] # noqa: SLF001
+        response.headers["Content-Type"] = "application/json"
+        response.url, response.request = request.url or "", request
+        return response
+
+
+LINKEDIN_ERRORS = json.loads((REPO / "tests" / "fixtures" / "recorded" / "linkedin" / "errors.json").read_text())
+X_BAD_REQUEST = {
+    "errors": [{"parameters": {"max_results": ["500"]},
+                "message": "The `max_results` query parameter value [500] is not between 5 and 100"}],
+    "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+    "type": "https://api.twitter.com/2/problems/invalid-request",
+}  # fmt: skip
+FB_DELETED = {"error": {
+    "message": "Unsupported get request. Object with ID '1_2' does not exist, cannot be loaded due to missing "
+               "permissions, or does not support this operation.",
+    "type": "GraphMethodException", "code": 100, "error_subcode": 33, "fbtrace_id": "Ab",
+}}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("policy", "status", "body", "said"),
+    [
+        (LinkedInErrorPolicy("202401"), 426, LINKEDIN_ERRORS["version_426"], "LinkedIn answered 426: API version "
+                                                                            "202401 is retired or unknown"),
+        (LinkedInErrorPolicy("202511"), 403, LINKEDIN_ERRORS["unpermitted_403"], "LinkedIn answered 403 "
+                                                                                "(serviceErrorCode 100: Unpermitted"),
+        (XErrorPolicy(), 400, X_BAD_REQUEST, "X answered 400: Invalid Request; One or more parameters"),
+        (FacebookErrorPolicy(), 400, FB_DELETED, "Facebook error 100/33 (GraphMethodException): Unsupported get"),
+        (ErrorPolicy(), 404, {"message": "Not Found"}, "api answered 404: {\"message\": \"Not Found\"}"),
+    ],
+    ids=["linkedin-426-retired-version", "linkedin-403-unpermitted-fields", "x-400-bad-request",
+         "facebook-100-33-deleted-object", "plugin-404-not-found"],
+)  # fmt: skip
+def test_a_4xx_no_retry_can_fix_is_permanent_and_sent_once(
+    policy: ErrorPolicy, status: int, body: Any, said: str
+) -> None:
+    """Given an API that answers a request it will never accept, when it is read, then the error is a
+    RequestRejectedError (a PermanentError: the DAG fails the task without Airflow's retries), after one request."""
+    transport = Answering(status, body)
+    session = requests.Session()
+    session.mount("http://", transport)
+    sleeps: list[float] = []
+    http = HttpClient(policy, conn_id="c_default", session=session, sleep=sleeps.append)
+    with pytest.raises(ConnectorError) as err:
+        http.get_json("http://api.test/v1/thing")
+    assert type(err.value) is RequestRejectedError and isinstance(err.value, PermanentError)
+    assert str(err.value).startswith(said)
+    assert (transport.sent, http.requests_made, sleeps) == (1, 1, [])
+
+
+def test_a_408_and_a_5xx_stay_transient() -> None:
+    """A 408 (the server stopped waiting) is retried; a 5xx that persists stays an error Airflow may retry."""
+    for status in (408, 503):
+        transport = Answering(status, {})
+        session = requests.Session()
+        session.mount("http://", transport)
+        http = HttpClient(ErrorPolicy(), conn_id="c_default", session=session, sleep=lambda s: None, max_attempts=2)
+        with pytest.raises(ConnectorError) as err:
+            http.get_json("http://api.test/v1/thing")
+        assert (type(err.value), transport.sent) == (ApiError, 2)
