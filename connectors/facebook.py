@@ -328,6 +328,18 @@ def _comment_row(post_id: str, published: dt.datetime, comment: dict[str, Any]) 
     }  # fmt: skip
 
 
+def deleted_post(error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
+    """A post deleted while its comments are paged: Graph answers its comment edge with 100/33 "Object with ID
+    ... does not exist" (policy code `unknown_object`). Its further comments are skipped; the rest loads."""
+    if error.code != "unknown_object":
+        return None
+    return (
+        f"Facebook post {parent.get('id')} no longer exists (deleted during the run?): Graph answered error 100 "
+        f"'does not exist' for its comments, so those beyond the first {COMMENTS_PER_PAGE} were not read; "
+        f"everything else loaded."
+    )
+
+
 def _unix_range(window: Window) -> dict[str, Any]:
     start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
     end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
@@ -348,7 +360,7 @@ DECLARED = (
              also_land={"paging": PAGING_FIELDS}),
     # Comments beyond the first page of a post: its comment edge's own paging.next, as given (`parents`).
     Declared(Stream("comments", (Kind.COMMENTS,)), "", comment_rows, paginator=NextUrlPaginator(), parent="posts",
-             part_of="posts", also_land={"paging": PAGING_FIELDS}),
+             part_of="posts", also_land={"paging": PAGING_FIELDS}, skip_parent=deleted_post),
 )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -192,3 +193,40 @@ def test_a_408_and_a_5xx_stay_transient() -> None:
         with pytest.raises(ConnectorError) as err:
             http.get_json("http://api.test/v1/thing")
         assert (type(err.value), transport.sent) == (ApiError, 2)
+
+
+# -- 2. a post deleted during the run: its further comments are skipped with a warning -------------------
+
+
+def test_a_post_deleted_while_its_comments_are_paged_is_skipped_with_a_warning(harness: Harness) -> None:
+    """Given two posts whose first comment page says more exist, when the comment edge of the first answers
+    Graph's 100/33 "does not exist" (deleted during the run), then its further comments are skipped with a
+    warning naming the post, the other post's next page is read, and everything else loads."""
+    seen: dict[str, str] = {}
+
+    def with_more_comments(real: bytes) -> bytes:
+        body = json.loads(real)
+        deleted, kept = [p for p in body["data"] if (p.get("comments") or {}).get("data")][:2]
+        for post in (deleted, kept):
+            query = urlencode({"access_token": harness.token, "limit": 100, "after": "MQ=="})  # base64 "1"
+            post["comments"].setdefault("paging", {})["next"] = (
+                f"{harness.sandbox.base_url}/v25.0/{post['id']}/comments?{query}"
+            )
+        seen.update(deleted=deleted["id"], kept=kept["id"])
+        return json.dumps(body).encode()
+
+    gone = Rewrite("/comments", json.dumps(FB_DELETED).encode(), status=400, times=1)  # the first post's edge
+    use_faults(harness, [Rewrite("/published_posts", with_more_comments, times=1), gone])
+    harness.run(dt.date(2026, 11, 19), run_id="deleted")
+    warnings = query(harness.warehouse, "SELECT stream, code, message FROM meta.connector_warnings WHERE run_id = ?",
+                     ["deleted"])  # fmt: skip
+    assert warnings == [
+        ("comments", "unknown_object", f"Facebook post {seen['deleted']} no longer exists (deleted during the run?): "
+         "Graph answered error 100 'does not exist' for its comments, so those beyond the first 100 were not read; "
+         "everything else loaded."),
+    ]  # fmt: skip
+    pages = sorted(harness.landing.glob("facebook/*/deleted/pages/posts/*.json"))
+    parts = [json.loads(p.read_text())["request"] for p in pages]
+    assert [(r.get("part"), r["parent"].get("id")) for r in parts if r.get("part")] == [("comments", seen["kept"])]
+    assert query(harness.warehouse, "SELECT count(*) FROM marts.reach_daily") == [(29,)]
+    assert query(harness.warehouse, "SELECT count(*) FROM core.post WHERE post_id = ?", [seen["deleted"]]) == [(1,)]
