@@ -268,6 +268,10 @@ class Connector(Protocol):
     options: ClassVar[tuple[str, ...]]
     needs_credentials: ClassVar[bool]  # False: no connection, no token (file imports: Xing)
     derives_daily_from_posts: ClassVar[bool]  # True: days come from post snapshots (X has no daily series)
+    # What an account id of this network looks like (a regular expression the whole id matches, and the words
+    # the config's error shows); None: the generic rule only (no / \\ .. or control characters, at most 64).
+    account_id_pattern: ClassVar[str | None]
+    account_id_help: ClassVar[str]
     account: Account  # the account it reads (landing names its folders by it)
 
     def __init__(
@@ -307,6 +311,8 @@ class ConnectorDefaults:
     options: ClassVar[tuple[str, ...]] = ()
     needs_credentials: ClassVar[bool] = True
     derives_daily_from_posts: ClassVar[bool] = False
+    account_id_pattern: ClassVar[str | None] = None
+    account_id_help: ClassVar[str] = ""
 
     @property
     def usage(self) -> dict[str, Any] | None:

@@ -374,6 +374,8 @@ class FacebookConnector(DeclaredConnector):
     token_name = "Page access token"
     network: ClassVar[str] = "facebook"
     options: ClassVar[tuple[str, ...]] = ("metrics", "post_metrics")  # account options in the config
+    account_id_pattern: ClassVar[str | None] = r"\d{1,32}"
+    account_id_help: ClassVar[str] = 'a Facebook Page id is a number, e.g. "104857600000001"'
     declared = DECLARED
 
     def __init__(

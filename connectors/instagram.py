@@ -338,6 +338,8 @@ class InstagramConnector(DeclaredConnector):
     token_name = "Page access token"
     network: ClassVar[str] = "instagram"
     options: ClassVar[tuple[str, ...]] = ("page_id",)  # the linked Page, to check the account id against
+    account_id_pattern: ClassVar[str | None] = r"\d{1,32}"
+    account_id_help: ClassVar[str] = 'an Instagram professional account id is a number, e.g. "17841400000000001"'
     declared = DECLARED
 
     def __init__(

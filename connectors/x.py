@@ -338,6 +338,12 @@ class XConnector(DeclaredConnector):
     token_name = "X API bearer token"
     network: ClassVar[str] = "x"
     options: ClassVar[tuple[str, ...]] = ("read_budget",)  # account options in the config
+    # A numeric user id (64-bit), or a username: 1-15 letters, digits or _ (help.x.com "Choosing a username").
+    account_id_pattern: ClassVar[str | None] = r"\d{1,20}|@?[A-Za-z0-9_]{1,15}"
+    account_id_help: ClassVar[str] = (
+        'an X account id is the numeric user id, e.g. "1480000000000000001", or the @username (1-15 letters, '
+        "digits or _)"
+    )
     derives_daily_from_posts: ClassVar[bool] = True
     declared = DECLARED
 

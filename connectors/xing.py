@@ -279,6 +279,11 @@ class XingConnector(ConnectorDefaults):
     network: ClassVar[str] = "xing"
     options: ClassVar[tuple[str, ...]] = ("import_dir", "max_file_mb")  # account options in the config
     needs_credentials: ClassVar[bool] = False
+    account_id_pattern: ClassVar[str | None] = r"[a-z0-9][a-z0-9-]*"
+    account_id_help: ClassVar[str] = (
+        "a Xing account id is the page's name in its address, lowercase letters, digits and -, e.g. "
+        '"brauerei-sonnenhang" of xing.com/pages/brauerei-sonnenhang'
+    )
     streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
 
     def __init__(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,11 +15,14 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from connectors import registry
+from connectors.base import ConnectorDefaults
 from connectors.errors import ApiError, ConnectorError, PermanentError, RequestRejectedError
 from connectors.facebook import FacebookErrorPolicy
 from connectors.http import ErrorPolicy, HttpClient
 from connectors.linkedin import LinkedInErrorPolicy
 from connectors.x import XErrorPolicy
+from socialmetrics.config import ConfigError, load_config
 from socialmetrics.sandbox.server import SandboxServer
 from socialmetrics.sandbox.x import XSandbox
 from socialmetrics.storable import Replaced, storable
@@ -230,3 +234,99 @@ def test_a_post_deleted_while_its_comments_are_paged_is_skipped_with_a_warning(h
     assert [(r.get("part"), r["parent"].get("id")) for r in parts if r.get("part")] == [("comments", seen["kept"])]
     assert query(harness.warehouse, "SELECT count(*) FROM marts.reach_daily") == [(29,)]
     assert query(harness.warehouse, "SELECT count(*) FROM core.post WHERE post_id = ?", [seen["deleted"]]) == [(1,)]
+
+
+# -- 3. account ids are checked per network when the config is read -------------------------------------
+
+FB_HELP = 'a Facebook Page id is a number, e.g. "104857600000001"'
+X_HELP = (
+    'an X account id is the numeric user id, e.g. "1480000000000000001", or the @username (1-15 letters, digits or _)'
+)
+LI_HELP = 'a LinkedIn organization id is a number: "80486001" of urn:li:organization:80486001'
+XING_HELP = ('a Xing account id is the page\'s name in its address, lowercase letters, digits and -, e.g. '
+             '"brauerei-sonnenhang" of xing.com/pages/brauerei-sonnenhang')  # fmt: skip
+
+
+def config_error(tmp_path: Path, accounts: str) -> str:
+    path = tmp_path / "c.yml"
+    path.write_text(f"company: T\naccounts:\n{accounts}", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    return str(err.value).removeprefix(f"{path}: invalid config\n")
+
+
+@pytest.mark.parametrize(
+    ("accounts", "said"),
+    [
+        ("  - {network: facebook, id: '..'}\n",
+         f'  accounts[0] (facebook/..): account id ".." is not a valid facebook account id: {FB_HELP}'),
+        ("  - {network: facebook, id: '.'}\n",
+         f'  accounts[0] (facebook/.): account id "." is not a valid facebook account id: {FB_HELP}'),
+        ("  - {network: instagram, id: '../17841400000000001'}\n",
+         '  accounts[0] (instagram/../17841400000000001): account id "../17841400000000001" is not a valid instagram '
+         'account id: an Instagram professional account id is a number, e.g. "17841400000000001"'),
+        ("  - {network: x, id: 'a/b'}\n",
+         f'  accounts[0] (x/a/b): account id "a/b" is not a valid x account id: {X_HELP}'),
+        ("  - {network: x, id: '42?expansions=pinned_tweet_id'}\n",
+         '  accounts[0] (x/42?expansions=pinned_tweet_id): account id "42?expansions=pinned_tweet_id" is not a valid x '
+         f"account id: {X_HELP}"),
+        ("  - {network: x, id: '@sixteen_chars_xx'}\n",
+         f'  accounts[0] (x/@sixteen_chars_xx): account id "@sixteen_chars_xx" is not a valid x account id: {X_HELP}'),
+        ("  - {network: linkedin, id: 'urn:li:organization:80486001'}\n",
+         '  accounts[0] (linkedin/urn:li:organization:80486001): account id "urn:li:organization:80486001" is not a '
+         f"valid linkedin account id: {LI_HELP}"),
+        ("  - {network: xing, id: 'Brauerei Sonnenhang', import_dir: i}\n",
+         '  accounts[0] (xing/Brauerei Sonnenhang): account id "Brauerei Sonnenhang" is not a valid xing account id: '
+         f"{XING_HELP}"),
+        ("  - {network: facebook, id: '" + "1" * 300 + "'}\n",
+         f'  accounts[0] (facebook/{"1" * 40}…): account id "{"1" * 40}…" has 300 characters, more than 64; {FB_HELP}'),
+        ('  - {network: facebook, id: "1\\x002"}\n',
+         f'  accounts[0] (facebook/1\\x002): account id "1\\x002" is not a valid facebook account id: {FB_HELP}'),
+        ("  - {network: x, id: '@Sonnenhang'}\n  - {network: x, id: sonnenhang}\n",
+         "  (top level): accounts x/@Sonnenhang and x/sonnenhang are one account (their ids differ only in case or a "
+         "leading @) and would share the landing folder x/sonnenhang: keep one of them"),
+        ("  - {network: facebook, id: '1'}\n  - {network: facebook, id: 1}\n",
+         "  (top level): account facebook/1 is listed twice"),
+    ],
+    ids=["dotdot", "dot", "path-in-instagram", "slash", "query-in-x", "x-handle-16", "linkedin-urn", "xing-not-a-slug",
+         "300-chars", "nul", "x-case-and-at", "twice"],
+)  # fmt: skip
+def test_an_account_id_that_would_land_in_a_wrong_or_shared_folder_is_refused(
+    tmp_path: Path, accounts: str, said: str
+) -> None:
+    assert config_error(tmp_path, accounts) == said
+
+
+def test_a_plugin_network_gets_the_generic_rule_unless_it_declares_a_pattern(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given two plugin networks, one declaring no pattern and one declaring `account_id_pattern`, then the
+    first refuses only what would escape its folder, the second what its pattern does not match."""
+
+    class Loose(ConnectorDefaults):
+        network = "loose"
+
+    class Strict(ConnectorDefaults):
+        network = "strict"
+        account_id_pattern = r"[a-z]+"
+        account_id_help = "a strict id is lowercase letters"
+
+    monkeypatch.setattr(registry, "available", lambda: {"loose": Loose, "strict": Strict})
+    ok = tmp_path / "ok.yml"
+    ok.write_text("company: T\naccounts:\n  - {network: loose, id: 'Any thing-1'}\n  - {network: strict, id: abc}\n")
+    assert [a.id for a in load_config(ok).accounts] == ["Any thing-1", "abc"]
+    assert config_error(tmp_path, "  - {network: loose, id: 'a\\b'}\n") == (
+        '  accounts[0] (loose/a\\b): account id "a\\b" is not a valid loose account id: an account id must not '
+        "contain / \\ .. or control characters (a plugin's connector may declare its own `account_id_pattern`)"
+    )
+    assert config_error(tmp_path, "  - {network: strict, id: Abc}\n") == (
+        '  accounts[0] (strict/Abc): account id "Abc" is not a valid strict account id: a strict id is lowercase '
+        "letters"
+    )
+
+
+def test_the_ids_in_use_stay_valid() -> None:
+    """The shipped configs' ids (numeric Facebook, LinkedIn, X and Instagram ids, a Xing slug) load."""
+    for name in ("socialmetrics.yml", "socialmetrics.example.yml"):
+        ids = [(a.network, a.id) for a in load_config(REPO / "config" / name).accounts]
+        assert ("xing", "brauerei-sonnenhang") in ids and ("linkedin", "80486001") in ids
