@@ -41,7 +41,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
-from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows
+from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +489,7 @@ class FacebookConnector(DeclaredConnector):
         """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
         the whole request): each metric is tried alone on one post of the window (a few requests, once a run)."""
         probe_params = {"fields": "id", **_unix_range(window), "limit": 1, **self.auth_params()}
-        body, _ = self.http.get_json(f"{self.base}/{self.account.id}/published_posts", probe_params)
+        body, _ = self.http.get_json(f"{self.base}/{path_part(self.account.id)}/published_posts", probe_params)
         posts = body.get("data") if isinstance(body, dict) else None
         if not posts:
             return None
@@ -498,7 +498,7 @@ class FacebookConnector(DeclaredConnector):
         for metric in self.post_metrics or ():
             try:
                 self.http.get_json(
-                    f"{self.base}/{post_id}/insights",
+                    f"{self.base}/{path_part(post_id)}/insights",
                     {"metric": metric, "period": "lifetime", **self.auth_params()},
                 )
                 valid.append(metric)

@@ -52,7 +52,15 @@ from connectors.base import (
 )
 from connectors.facebook import DEFAULT_API_VERSION, DEFAULT_BASE_URL, FacebookErrorPolicy
 from connectors.http import HttpClient, Verdict
-from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, NextUrlPaginator, Rows
+from connectors.sdk import (
+    Context,
+    CursorParamPaginator,
+    Declared,
+    DeclaredConnector,
+    NextUrlPaginator,
+    Rows,
+    path_part,
+)
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_INSIGHTS_DAYS = 30
@@ -370,7 +378,7 @@ class InstagramConnector(DeclaredConnector):
         page_id = self.account.options.get("page_id")
         if self._linked_checked or not page_id:
             return
-        body, _ = self.http.get_json(f"{self.base}/{page_id}",
+        body, _ = self.http.get_json(f"{self.base}/{path_part(page_id)}",
                                      {"fields": "instagram_business_account", **self.auth_params()})  # fmt: skip
         linked = ((body or {}).get("instagram_business_account") or {}).get("id") if isinstance(body, dict) else None
         if linked is None:

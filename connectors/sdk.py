@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from connectors.allowlist import Spec, keep
 from connectors.base import (
@@ -45,6 +46,16 @@ def dig(obj: Any, path: tuple[str, ...]) -> Any:
             return None
         obj = obj.get(step)
     return obj
+
+
+def path_part(value: Any) -> str:
+    """A value from the config or an answer as one path segment of a request: everything but letters, digits
+    and `-._~` percent-encoded (RFC 3986 section 3.3), so an id holding / ? # or .. cannot change the request.
+    An id that is "." or ".." names a directory and cannot be sent (requests turns %2E back into "."): refused."""
+    text = str(value)
+    if text in (".", ".."):
+        raise MalformedResponseError(f"the id {text!r} cannot be sent as a path segment (it names a directory)")
+    return quote(text, safe="")
 
 
 # -- paginators: each answers "what is the next request after this answer?" (None: the last page).
@@ -314,9 +325,10 @@ class DeclaredConnector(TokenConnector):
         return [r for (stream, _), records in cache.items() if stream == name for r in records]
 
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
-        """The endpoint of a stream for this account (and parent record)."""
-        account_id = self.account.id
-        return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
+        """The endpoint of a stream for this account (and parent record); both ids quoted as path segments."""
+        return self.base + spec.path.format(
+            account_id=path_part(self.account.id), parent_id=path_part(parent.get("id", ""))
+        )
 
     def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
         first = True

@@ -58,7 +58,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds
-from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows
+from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -462,7 +462,7 @@ class XConnector(DeclaredConnector):
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
         """A username in the config (`@name`) is resolved by the same single user read."""
         if spec.name == "account" and not self.account.id.isdigit():
-            return f"{self.base}/users/by/username/{self.account.id.lstrip('@')}"
+            return f"{self.base}/users/by/username/{path_part(self.account.id.lstrip('@'))}"
         return super().url(spec, parent)
 
     def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:

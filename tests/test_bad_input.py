@@ -16,11 +16,13 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from connectors import registry
-from connectors.base import ConnectorDefaults
-from connectors.errors import ApiError, ConnectorError, PermanentError, RequestRejectedError
+from connectors.base import Account, ConnectorDefaults, Credentials, Window
+from connectors.errors import ApiError, ConnectorError, MalformedResponseError, PermanentError, RequestRejectedError
 from connectors.facebook import FacebookErrorPolicy
 from connectors.http import ErrorPolicy, HttpClient
 from connectors.linkedin import LinkedInErrorPolicy
+from connectors.sdk import path_part
+from connectors.testing import FakeServer
 from connectors.x import XErrorPolicy
 from socialmetrics.config import ConfigError, load_config
 from socialmetrics.sandbox.server import SandboxServer
@@ -28,6 +30,7 @@ from socialmetrics.sandbox.x import XSandbox
 from socialmetrics.storable import Replaced, storable
 from tests.conftest import REPO, TODAY, Harness
 from tests.test_faults import Rewrite, query, use_faults, x_faults
+from tests.test_sdk import Items, ItemsConnector
 from tests.test_x import DAY, USER, XRun
 
 LONE = "\ud83d"  # half of a surrogate pair: JSON "\ud83d" alone decodes to it, UTF-8 cannot encode it
@@ -330,3 +333,37 @@ def test_the_ids_in_use_stay_valid() -> None:
     for name in ("socialmetrics.yml", "socialmetrics.example.yml"):
         ids = [(a.network, a.id) for a in load_config(REPO / "config" / name).accounts]
         assert ("xing", "brauerei-sonnenhang") in ids and ("linkedin", "80486001") in ids
+
+
+# -- 4. ids from the config or an answer are quoted as path segments -------------------------------------
+
+
+class OddIds(Items):
+    """Items whose ids hold what would change a request: a slash, a query, dots."""
+
+    def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        parts = path.strip("/").split("/")
+        if parts[0] == "i":
+            return 200, {}, {"notes": [{"id": f"{parts[1]}-n"}]}
+        items = [{"id": "1/../../a/7/items", "day": "2026-11-11"}, {"id": "2?expansions=x", "day": "2026-11-12"}]
+        return 200, {}, {"items": items}
+
+
+def test_an_id_from_an_answer_is_sent_as_one_quoted_path_segment() -> None:
+    """Given item ids "1/../../a/7/items" and "2?expansions=x", when their child stream is read, then the fake
+    server sees each id as one percent-encoded segment of /i/{id}/notes, and nothing else."""
+    app = OddIds()
+    with FakeServer(app) as server:
+        c = ItemsConnector(Account("items", "7"), Credentials("items_default", app.sandbox_token, server.base_url))
+        list(c.fetch(c.streams[1], Window(dt.date(2026, 11, 10), dt.date(2026, 11, 20))))
+    assert [path for path, _ in app.requests] == [
+        "/a/7/items", "/i/1%2F..%2F..%2Fa%2F7%2Fitems/notes", "/i/2%3Fexpansions%3Dx/notes",
+    ]  # fmt: skip
+    assert [query for _, query in app.requests][1:] == [{}, {}]
+
+
+def test_an_id_that_names_a_directory_is_not_requested() -> None:
+    """requests turns %2E back into ".", so an id ".." from an answer would climb a directory: refused."""
+    with pytest.raises(MalformedResponseError, match=r"the id '\.\.' cannot be sent as a path segment"):
+        path_part("..")
+    assert path_part("1_2") == "1_2" and path_part("@a b") == "%40a%20b"
