@@ -41,6 +41,7 @@ from connectors.base import (
     Window,
 )
 from connectors.http import scrub
+from socialmetrics.future_dates import future_comment_warnings
 from socialmetrics.storable import Replaced, storable
 
 log = logging.getLogger(__name__)
@@ -245,6 +246,7 @@ def land(
             "extracted_at": started,
         }
         parts = write_parts(connector, tmp / "pages", tmp, windows, provenance)
+        connector.warnings.extend(future_comment_warnings(label, parts, tmp, started))
         manifest = {
             "network": connector.network,
             "account_id": account.id,

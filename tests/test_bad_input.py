@@ -367,3 +367,41 @@ def test_an_id_that_names_a_directory_is_not_requested() -> None:
     with pytest.raises(MalformedResponseError, match=r"the id '\.\.' cannot be sent as a path segment"):
         path_part("..")
     assert path_part("1_2") == "1_2" and path_part("@a b") == "%40a%20b"
+
+
+# -- 5. a comment dated in the future is dated to when it was first read ---------------------------------
+
+
+def test_a_comment_dated_in_the_future_makes_no_future_week_and_is_named(harness: Harness) -> None:
+    """Given a comment Facebook dates 2027-03-01, on two nights, then it is left out of core.comment (raw keeps
+    it as answered), no 2027 week appears in marts.comment_sentiment or marts.account_weekly, every other comment
+    loads, and each extract's warning names the comment, its post and the date."""
+    seen: dict[str, str] = {}
+
+    def future(real: bytes) -> bytes:
+        body = json.loads(real)
+        post = next(p for p in body["data"] if (p.get("comments") or {}).get("data"))
+        post["comments"]["data"][0]["created_time"] = "2027-03-01T10:00:00+0000"
+        seen.update(post=post["id"], comment=post["comments"]["data"][0]["id"])
+        return json.dumps(body).encode()
+
+    use_faults(harness, [Rewrite("/published_posts", future, times=2)])
+    harness.run(dt.date(2026, 11, 19), run_id="first")
+    harness.run(dt.date(2026, 11, 19), run_id="again")
+    raw = query(harness.warehouse, "SELECT count(*), max(created_at) FROM raw.comments")
+    core = query(harness.warehouse, "SELECT count(*), max(created_at) FROM core.comment")
+    assert raw[0][1].year == 2027 and core[0][1].year == 2026 and core[0][0] == raw[0][0] - 1
+    assert query(harness.warehouse, "SELECT count(*) FROM core.comment WHERE comment_id = ?", [seen["comment"]]) == [
+        (0,)
+    ]
+    for mart in ("marts.comment_sentiment", "marts.account_weekly"):
+        assert query(harness.warehouse, f"SELECT count(*) FROM {mart} WHERE week_start >= DATE '2027-01-01'") == [(0,)]
+    warnings = query(harness.warehouse, "SELECT run_id, stream, code, message FROM meta.connector_warnings "
+                     "WHERE code = 'future-date' ORDER BY run_id")  # fmt: skip
+    assert [w[:3] for w in warnings] == [("again", "posts", "future-date"), ("first", "posts", "future-date")]
+    message = warnings[1][3]
+    assert message.startswith("facebook/104857600000001 posts: 1 comment dated after it was read at ")
+    assert message.endswith(
+        f" UTC: {seen['comment']} on post {seen['post']} dated 2027-03-01 10:00 UTC. core.comment and the marts "
+        "leave it out until that date (raw.comments keeps it as answered); everything else loaded."
+    )
