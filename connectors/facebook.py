@@ -11,7 +11,7 @@ Graph API facts this module relies on (developers.facebook.com, Pages API / Insi
   15 Nov 2025 (replacements: page_media_view, page_follows, post_media_view).
 - Errors: {"error": {"code", "error_subcode", "type", "message", "fbtrace_id"}}. 4, 17, 32, 613
   (and 80001 for Pages business use cases) are rate limits; 190 is an invalid or expired token;
-  1 and 2 are transient; 1 with subcode 99 asks for less data.
+  1 and 2 are transient (and any error with "is_transient": true); 1 with subcode 99 asks for less data.
 - `published_posts` pages with cursors; its `paging.next` URL carries the access token.
   `shares` and `message` are absent (not zero, not empty) on posts without them.
 """
@@ -157,7 +157,9 @@ class FacebookErrorPolicy(ErrorPolicy):
             return Verdict(Action.RATE_LIMITED, text + _usage_note(response), _usage_wait_s(response), code=str(code))
         if code == 1 and sub == 99:
             return Verdict(Action.FAIL, text, code="reduce_data")
-        if code in TRANSIENT_CODES or response.status_code >= 500:
+        # Graph marks errors worth another attempt with "is_transient": true (Graph API "Handling Errors");
+        # every other 4xx is the same answer on the next attempt and becomes a RequestRejectedError.
+        if code in TRANSIENT_CODES or response.status_code >= 500 or error.get("is_transient") is True:
             return Verdict(Action.RETRY, text, code=str(code))
         if code in PERMISSION_CODES:
             return Verdict(Action.AUTH, text, code="permission")

@@ -190,13 +190,20 @@ def test_a_4xx_no_retry_can_fix_is_permanent_and_sent_once(
     assert (transport.sent, http.requests_made, sleeps) == (1, 1, [])
 
 
-def test_a_408_and_a_5xx_stay_transient() -> None:
-    """A 408 (the server stopped waiting) is retried; a 5xx that persists stays an error Airflow may retry."""
-    for status in (408, 503):
-        transport = Answering(status, {})
+def test_a_408_a_5xx_and_a_graph_error_marked_transient_stay_transient() -> None:
+    """A 408 (the server stopped waiting) and a Graph error with "is_transient": true are retried; a 5xx that
+    persists stays an error Airflow may retry."""
+    marked = {"error": {"message": "Service temporarily unavailable", "type": "OAuthException", "code": 9004,
+                        "is_transient": True, "fbtrace_id": "Ab"}}  # fmt: skip
+    for policy, status, body in (
+        (ErrorPolicy(), 408, {}),
+        (ErrorPolicy(), 503, {}),
+        (FacebookErrorPolicy(), 400, marked),
+    ):
+        transport = Answering(status, body)
         session = requests.Session()
         session.mount("http://", transport)
-        http = HttpClient(ErrorPolicy(), conn_id="c_default", session=session, sleep=lambda s: None, max_attempts=2)
+        http = HttpClient(policy, conn_id="c_default", session=session, sleep=lambda s: None, max_attempts=2)
         with pytest.raises(ConnectorError) as err:
             http.get_json("http://api.test/v1/thing")
         assert (type(err.value), transport.sent) == (ApiError, 2)
