@@ -28,6 +28,7 @@ from connectors.errors import (  # re-exported: the errors are part of the contr
     MalformedResponseError,
     PermanentError,
     RateLimitError,
+    RequestRejectedError,
     StreamUnavailable,
     UnknownAccountError,
     UsageCapError,
@@ -36,8 +37,8 @@ from connectors.http import HttpClient
 
 __all__ = [
     "AccountOptionError", "ApiError", "AuthError", "BudgetExceededError", "ConnectorError", "ExtractTimeoutError",
-    "LimitExceededError", "MalformedResponseError", "PermanentError", "RateLimitError", "StreamUnavailable",
-    "UnknownAccountError", "UsageCapError",
+    "LimitExceededError", "MalformedResponseError", "PermanentError", "RateLimitError", "RequestRejectedError",
+    "StreamUnavailable", "UnknownAccountError", "UsageCapError",
 ]  # fmt: skip
 
 
@@ -267,6 +268,10 @@ class Connector(Protocol):
     options: ClassVar[tuple[str, ...]]
     needs_credentials: ClassVar[bool]  # False: no connection, no token (file imports: Xing)
     derives_daily_from_posts: ClassVar[bool]  # True: days come from post snapshots (X has no daily series)
+    # What an account id of this network looks like (a regular expression the whole id matches, and the words
+    # the config's error shows); None: the generic rule only (no / \\ .. or control characters, at most 64).
+    account_id_pattern: ClassVar[str | None]
+    account_id_help: ClassVar[str]
     account: Account  # the account it reads (landing names its folders by it)
 
     def __init__(
@@ -309,6 +314,8 @@ class ConnectorDefaults:
     # True: an input may hold posts and no day rows (a Xing file with post rows only), so the quality gate
     # expects days of an account only when the run loaded some (read with getattr: plugins may lack it)
     daily_rows_optional: ClassVar[bool] = False
+    account_id_pattern: ClassVar[str | None] = None
+    account_id_help: ClassVar[str] = ""
 
     @property
     def usage(self) -> dict[str, Any] | None:

@@ -30,6 +30,11 @@ class ApiError(ConnectorError):
     """The API answered with an error we cannot recover from."""
 
 
+class RequestRejectedError(ApiError, PermanentError):
+    """The API refused this request with a 4xx that no retry can fix (a retired API version, a field or parameter
+    it does not accept, an object that does not exist, a bad request): never retried."""
+
+
 class MalformedResponseError(ConnectorError, PermanentError):
     """The API answered with something that is not the documented shape (after the HTTP layer's
     retries); `body` holds the scrubbed answer when there is one to keep for diagnosis."""

@@ -11,7 +11,7 @@ Graph API facts this module relies on (developers.facebook.com, Pages API / Insi
   15 Nov 2025 (replacements: page_media_view, page_follows, post_media_view).
 - Errors: {"error": {"code", "error_subcode", "type", "message", "fbtrace_id"}}. 4, 17, 32, 613
   (and 80001 for Pages business use cases) are rate limits; 190 is an invalid or expired token;
-  1 and 2 are transient; 1 with subcode 99 asks for less data.
+  1 and 2 are transient (and any error with "is_transient": true); 1 with subcode 99 asks for less data.
 - `published_posts` pages with cursors; its `paging.next` URL carries the access token.
   `shares` and `message` are absent (not zero, not empty) on posts without them.
 """
@@ -41,7 +41,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
-from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows
+from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,9 @@ class FacebookErrorPolicy(ErrorPolicy):
             return Verdict(Action.RATE_LIMITED, text + _usage_note(response), _usage_wait_s(response), code=str(code))
         if code == 1 and sub == 99:
             return Verdict(Action.FAIL, text, code="reduce_data")
-        if code in TRANSIENT_CODES or response.status_code >= 500:
+        # Graph marks errors worth another attempt with "is_transient": true (Graph API "Handling Errors");
+        # every other 4xx is the same answer on the next attempt and becomes a RequestRejectedError.
+        if code in TRANSIENT_CODES or response.status_code >= 500 or error.get("is_transient") is True:
             return Verdict(Action.RETRY, text, code=str(code))
         if code in PERMISSION_CODES:
             return Verdict(Action.AUTH, text, code="permission")
@@ -328,6 +330,18 @@ def _comment_row(post_id: str, published: dt.datetime, comment: dict[str, Any]) 
     }  # fmt: skip
 
 
+def deleted_post(error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
+    """A post deleted while its comments are paged: Graph answers its comment edge with 100/33 "Object with ID
+    ... does not exist" (policy code `unknown_object`). Its further comments are skipped; the rest loads."""
+    if error.code != "unknown_object":
+        return None
+    return (
+        f"Facebook post {parent.get('id')} no longer exists (deleted during the run?): Graph answered error 100 "
+        f"'does not exist' for its comments, so those beyond the first {COMMENTS_PER_PAGE} were not read; "
+        f"everything else loaded."
+    )
+
+
 def _unix_range(window: Window) -> dict[str, Any]:
     start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
     end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
@@ -348,7 +362,7 @@ DECLARED = (
              also_land={"paging": PAGING_FIELDS}),
     # Comments beyond the first page of a post: its comment edge's own paging.next, as given (`parents`).
     Declared(Stream("comments", (Kind.COMMENTS,)), "", comment_rows, paginator=NextUrlPaginator(), parent="posts",
-             part_of="posts", also_land={"paging": PAGING_FIELDS}),
+             part_of="posts", also_land={"paging": PAGING_FIELDS}, skip_parent=deleted_post),
 )  # fmt: skip
 
 
@@ -362,6 +376,8 @@ class FacebookConnector(DeclaredConnector):
     token_name = "Page access token"
     network: ClassVar[str] = "facebook"
     options: ClassVar[tuple[str, ...]] = ("metrics", "post_metrics")  # account options in the config
+    account_id_pattern: ClassVar[str | None] = r"\d{1,32}"
+    account_id_help: ClassVar[str] = 'a Facebook Page id is a number, e.g. "104857600000001"'
     declared = DECLARED
 
     def __init__(
@@ -475,7 +491,7 @@ class FacebookConnector(DeclaredConnector):
         """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
         the whole request): each metric is tried alone on one post of the window (a few requests, once a run)."""
         probe_params = {"fields": "id", **_unix_range(window), "limit": 1, **self.auth_params()}
-        body, _ = self.http.get_json(f"{self.base}/{self.account.id}/published_posts", probe_params)
+        body, _ = self.http.get_json(f"{self.base}/{path_part(self.account.id)}/published_posts", probe_params)
         posts = body.get("data") if isinstance(body, dict) else None
         if not posts:
             return None
@@ -484,7 +500,7 @@ class FacebookConnector(DeclaredConnector):
         for metric in self.post_metrics or ():
             try:
                 self.http.get_json(
-                    f"{self.base}/{post_id}/insights",
+                    f"{self.base}/{path_part(post_id)}/insights",
                     {"metric": metric, "period": "lifetime", **self.auth_params()},
                 )
                 valid.append(metric)

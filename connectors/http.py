@@ -29,6 +29,7 @@ from connectors.errors import (
     LimitExceededError,
     MalformedResponseError,
     RateLimitError,
+    RequestRejectedError,
     UsageCapError,
 )
 
@@ -121,7 +122,7 @@ class ErrorPolicy:
         wait = retry_after_seconds(response)
         if status == 429:
             return Verdict(Action.RATE_LIMITED, f"{self.network} answered 429 Too Many Requests", wait)
-        if status in (500, 502, 503, 504):
+        if status in (408, 500, 502, 503, 504):  # 408 Request Timeout: the server gave up waiting, try again
             return Verdict(Action.RETRY, f"{self.network} answered {status}", wait)
         if status in (401, 403):
             return Verdict(Action.AUTH, f"{self.network} answered {status}")
@@ -309,7 +310,10 @@ class HttpClient:
         if verdict.action is Action.QUOTA:
             raise UsageCapError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
         if verdict.action is Action.FAIL:
-            raise ApiError(f"{message} (request: {self.scrub(described)})", code=verdict.code)
+            # A 4xx the policy did not call transient is the same answer on every attempt (a retired version,
+            # an unknown field, a deleted object): never retried, not by us and not by Airflow.
+            kind = RequestRejectedError if 400 <= response.status_code < 500 else ApiError
+            raise kind(f"{message} (request: {self.scrub(described)})", code=verdict.code)
         if verdict.action is Action.RATE_LIMITED and verdict.wait_s is not None:
             if verdict.wait_s > self.max_rate_limit_wait_s:
                 resume = time.strftime("%H:%M UTC", time.gmtime(time.time() + verdict.wait_s))

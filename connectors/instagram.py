@@ -52,7 +52,15 @@ from connectors.base import (
 )
 from connectors.facebook import DEFAULT_API_VERSION, DEFAULT_BASE_URL, FacebookErrorPolicy
 from connectors.http import HttpClient, Verdict
-from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, NextUrlPaginator, Rows
+from connectors.sdk import (
+    Context,
+    CursorParamPaginator,
+    Declared,
+    DeclaredConnector,
+    NextUrlPaginator,
+    Rows,
+    path_part,
+)
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_INSIGHTS_DAYS = 30
@@ -338,6 +346,8 @@ class InstagramConnector(DeclaredConnector):
     token_name = "Page access token"
     network: ClassVar[str] = "instagram"
     options: ClassVar[tuple[str, ...]] = ("page_id",)  # the linked Page, to check the account id against
+    account_id_pattern: ClassVar[str | None] = r"\d{1,32}"
+    account_id_help: ClassVar[str] = 'an Instagram professional account id is a number, e.g. "17841400000000001"'
     declared = DECLARED
 
     def __init__(
@@ -368,7 +378,7 @@ class InstagramConnector(DeclaredConnector):
         page_id = self.account.options.get("page_id")
         if self._linked_checked or not page_id:
             return
-        body, _ = self.http.get_json(f"{self.base}/{page_id}",
+        body, _ = self.http.get_json(f"{self.base}/{path_part(page_id)}",
                                      {"fields": "instagram_business_account", **self.auth_params()})  # fmt: skip
         linked = ((body or {}).get("instagram_business_account") or {}).get("id") if isinstance(body, dict) else None
         if linked is None:

@@ -312,6 +312,11 @@ class LinkedInConnector(DeclaredConnector):
     token_name = "LinkedIn access token"
     network: ClassVar[str] = "linkedin"
     options: ClassVar[tuple[str, ...]] = ()  # account options in the config
+    # The number only: the connector builds urn:li:organization:<id> itself.
+    account_id_pattern: ClassVar[str | None] = r"\d{1,20}"
+    account_id_help: ClassVar[str] = (
+        'a LinkedIn organization id is a number: "80486001" of urn:li:organization:80486001'
+    )
     declared = DECLARED
 
     def __init__(

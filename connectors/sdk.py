@@ -4,7 +4,7 @@ A network module declares each stream as a `Declared` (endpoint path, parameters
 paginator, record path, primary key, the record field its window applies to, the API's largest
 window per request, metric mapping, parent stream) and keeps only what is its own as hooks: how a
 record becomes rows (`to_rows`), how its errors read (the `ErrorPolicy` of connectors/http.py),
-which per-record errors skip one parent instead of failing the run (`skip_error`), and how a record
+which per-record errors skip one parent instead of failing the run (`skip_parent`), and how a record
 is made safe to land (`prepare_record`, then the allow-list `keep`).
 
 The engine (`DeclaredConnector`) does the rest once: chunks the window, pages with loop guards
@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from connectors.allowlist import Spec, keep
 from connectors.base import (
@@ -45,6 +46,16 @@ def dig(obj: Any, path: tuple[str, ...]) -> Any:
             return None
         obj = obj.get(step)
     return obj
+
+
+def path_part(value: Any) -> str:
+    """A value from the config or an answer as one path segment of a request: everything but letters, digits
+    and `-._~` percent-encoded (RFC 3986 section 3.3), so an id holding / ? # or .. cannot change the request.
+    An id that is "." or ".." names a directory and cannot be sent (requests turns %2E back into "."): refused."""
+    text = str(value)
+    if text in (".", ".."):
+        raise MalformedResponseError(f"the id {text!r} cannot be sent as a path segment (it names a directory)")
+    return quote(text, safe="")
 
 
 # -- paginators: each answers "what is the next request after this answer?" (None: the last page).
@@ -138,6 +149,8 @@ class Context:
 
 ParamsFn = Callable[[Window], dict[str, Any]]
 RowsFn = Callable[[Context, dict[str, Any]], Rows]
+# A child stream's answer to "does this error mean: skip this one parent?": the warning, or None to fail.
+SkipFn = Callable[[ConnectorError, Mapping[str, Any]], str | None]
 
 
 def no_params(window: Window) -> dict[str, Any]:
@@ -167,6 +180,7 @@ class Declared:
     also_land: Mapping[str, Spec] = field(default_factory=dict)  # answer fields landed beside the records (paging)
     reuses: str | None = None  # land the pages another stream read in this run again, without a request
     part_of: str | None = None  # requested after that stream and landed under its name (one stream to the core)
+    skip_parent: SkipFn | None = None  # a child stream: which errors skip one parent with a warning (else fail)
 
     @property
     def name(self) -> str:
@@ -250,8 +264,8 @@ class DeclaredConnector(TokenConnector):
 
     def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
         """For a child stream: a message when this error means "skip this one parent" (warned, the run
-        goes on), None to fail."""
-        return None
+        goes on), None to fail. By default the stream's own `skip_parent` decides."""
+        return spec.skip_parent(error, parent) if spec.skip_parent is not None else None
 
     # -- the engine -------------------------------------------------------------------------------
 
@@ -311,9 +325,10 @@ class DeclaredConnector(TokenConnector):
         return [r for (stream, _), records in cache.items() if stream == name for r in records]
 
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
-        """The endpoint of a stream for this account (and parent record)."""
-        account_id = self.account.id
-        return self.base + spec.path.format(account_id=account_id, parent_id=parent.get("id", ""))
+        """The endpoint of a stream for this account (and parent record); both ids quoted as path segments."""
+        return self.base + spec.path.format(
+            account_id=path_part(self.account.id), parent_id=path_part(parent.get("id", ""))
+        )
 
     def _pages(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
         first = True

@@ -58,7 +58,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds
-from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows
+from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -338,6 +338,12 @@ class XConnector(DeclaredConnector):
     token_name = "X API bearer token"
     network: ClassVar[str] = "x"
     options: ClassVar[tuple[str, ...]] = ("read_budget",)  # account options in the config
+    # A numeric user id (64-bit), or a username: 1-15 letters, digits or _ (help.x.com "Choosing a username").
+    account_id_pattern: ClassVar[str | None] = r"\d{1,20}|@?[A-Za-z0-9_]{1,15}"
+    account_id_help: ClassVar[str] = (
+        'an X account id is the numeric user id, e.g. "1480000000000000001", or the @username (1-15 letters, '
+        "digits or _)"
+    )
     derives_daily_from_posts: ClassVar[bool] = True
     declared = DECLARED
 
@@ -456,7 +462,7 @@ class XConnector(DeclaredConnector):
     def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
         """A username in the config (`@name`) is resolved by the same single user read."""
         if spec.name == "account" and not self.account.id.isdigit():
-            return f"{self.base}/users/by/username/{self.account.id.lstrip('@')}"
+            return f"{self.base}/users/by/username/{path_part(self.account.id.lstrip('@'))}"
         return super().url(spec, parent)
 
     def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:

@@ -371,6 +371,11 @@ class XingConnector(ConnectorDefaults):
     options: ClassVar[tuple[str, ...]] = ("import_dir", "max_file_mb")  # account options in the config
     needs_credentials: ClassVar[bool] = False
     daily_rows_optional: ClassVar[bool] = True  # a file may list posts only (no page-level day rows)
+    account_id_pattern: ClassVar[str | None] = r"[a-z0-9][a-z0-9-]*"
+    account_id_help: ClassVar[str] = (
+        "a Xing account id is the page's name in its address, lowercase letters, digits and -, e.g. "
+        '"brauerei-sonnenhang" of xing.com/pages/brauerei-sonnenhang'
+    )
     streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
 
     def __init__(

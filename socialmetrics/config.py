@@ -34,6 +34,14 @@ MIN_TOKEN_ENTROPY = 3.5  # bits per character; ids are digits (< 3.4), words and
 # Options every network understands (limits of one extract); connectors declare their own in `options`.
 GENERIC_OPTIONS = ("time_limit_minutes", "max_page_mb")
 LIMIT_OPTIONS = ("time_limit_minutes", "max_page_mb", "max_file_mb")
+# Every network's account ids (they name landing folders and go into request paths): a connector may declare
+# a stricter `account_id_pattern`. Characters that would escape or share a folder are never allowed.
+MAX_ACCOUNT_ID_CHARS = 64
+UNSAFE_ID_RE = re.compile(r"[/\\\x00-\x1f\x7f]|^\.{1,2}$|\.\.")
+GENERIC_ID_HELP = (
+    "an account id must not contain / \\ .. or control characters (a plugin's connector may declare its own "
+    "`account_id_pattern`)"
+)
 
 
 def looks_like_token(value: str) -> bool:
@@ -75,6 +83,37 @@ class ConfigError(ValueError, PermanentError):
     """The config file is missing or invalid; the message says where and how to fix it."""
 
 
+def shown_id(value: str) -> str:
+    """An id as a message shows it: quoted, control characters escaped, long ones cut."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value[:40])
+    return '"' + text + ("…" if len(value) > 40 else "") + '"'
+
+
+def account_id_problem(network: str, account_id: str) -> str | None:
+    """What is wrong with an account id for its network (the words of the config error), or None."""
+    from connectors import registry
+
+    try:
+        connector = registry.get(network)
+    except registry.UnknownNetworkError:
+        return None  # `plan` names the installed networks
+    pattern = getattr(connector, "account_id_pattern", None)
+    help_text = getattr(connector, "account_id_help", "") or GENERIC_ID_HELP
+    if len(account_id) > MAX_ACCOUNT_ID_CHARS:
+        return f"has {len(account_id)} characters, more than {MAX_ACCOUNT_ID_CHARS}; {help_text}"
+    if UNSAFE_ID_RE.search(account_id) or (pattern is not None and not re.fullmatch(pattern, account_id)):
+        return f"is not a valid {network} account id: {help_text}"
+    return None
+
+
+def same_account_key(account_id: str) -> str:
+    """Ids with one key are one account, or would share a landing folder: case (X usernames, folders on macOS
+    and Windows), a leading @, characters the folder name replaces."""
+    from socialmetrics.landing import run_key
+
+    return run_key(account_id.removeprefix("@")).casefold()
+
+
 class AccountConfig(BaseModel):
     """One account of one network."""
 
@@ -96,6 +135,13 @@ class AccountConfig(BaseModel):
     @classmethod
     def _network_lower(cls, value: str) -> str:
         return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _valid_id(self) -> AccountConfig:
+        problem = account_id_problem(self.network, self.id)
+        if problem:
+            raise ValueError(f"account id {shown_id(self.id)} {problem}")
+        return self
 
     @model_validator(mode="after")
     def _no_secrets(self) -> AccountConfig:
@@ -231,12 +277,18 @@ class Config(BaseModel):
 
     @model_validator(mode="after")
     def _unique_accounts(self) -> Config:
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], str] = {}
         for acc in self.accounts:
-            key = (acc.network, acc.id)
-            if key in seen:
+            key = (acc.network, same_account_key(acc.id))
+            if key in seen and seen[key] == acc.id:
                 raise ValueError(f"account {acc.network}/{acc.id} is listed twice")
-            seen.add(key)
+            if key in seen:
+                raise ValueError(
+                    f"accounts {acc.network}/{seen[key]} and {acc.network}/{acc.id} are one account (their ids "
+                    f"differ only in case or a leading @) and would share the landing folder {acc.network}/"
+                    f"{key[1]}: keep one of them"
+                )
+            seen[key] = acc.id
         return self
 
     @property
@@ -257,7 +309,8 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
             label = ""
             entry = node[item]
             if isinstance(entry, dict):
-                label = entry.get("name") or (f"{entry.get('network')}/{entry.get('id')}" if "id" in entry else "")
+                shown = shown_id(str(entry.get("id")))[1:-1]  # a NUL or 300 characters do not reach the message
+                label = entry.get("name") or (f"{entry.get('network')}/{shown}" if "id" in entry else "")
             parts[-1] = f"{parts[-1]}[{item}]" + (f" ({label})" if label else "")
             node = entry
         else:

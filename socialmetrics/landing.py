@@ -41,6 +41,8 @@ from connectors.base import (
 from connectors.http import scrub
 from socialmetrics import erasure
 from socialmetrics.files import remove_stale_tmp, tmp_name
+from socialmetrics.future_dates import future_comment_warnings
+from socialmetrics.storable import Replaced, storable
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,7 @@ def land(
             stream_dir = tmp / "pages" / stream.name
             stream_dir.mkdir(parents=True)
             n = 0
+            replaced = Replaced()
             w = windows[stream.name]
             log.info("%s: reading %s for %s..%s (%d days; stream %d of %d)", label, stream.name, w.start, w.end,
                      w.days, number, len(todo))  # fmt: skip
@@ -222,7 +225,9 @@ def land(
                              _requests(connector), _remaining(todo[number:]))  # fmt: skip
                     # an erased person's comments never reach a page (read per page: an erasure may come meanwhile)
                     body, _ = erasure.current().filter_body(connector.network, page.body)
-                    text = json.dumps({"request": page.request, "body": body}, ensure_ascii=False)
+                    # One bad character (a lone surrogate, a NUL) must not fail the account: made storable here.
+                    whole = storable({"request": page.request, "body": body}, replaced, f"page {n}")
+                    text = json.dumps(whole, ensure_ascii=False)
                     clean = scrub(text, secret_values)
                     if any(s in clean for s in secret_values):
                         raise SecretLeakError("a secret survived scrubbing; the page was not written")
@@ -234,6 +239,10 @@ def land(
                 connector.warnings.append(ConnectorWarning(stream.name, exc.code or "unavailable", str(exc)))
                 continue
             counts[stream.name] = n
+            if replaced.count:
+                message = replaced.message(label, stream.name)
+                log.warning(message)
+                connector.warnings.append(ConnectorWarning(stream.name, "text-replaced", message))
         provenance = {
             "network": connector.network,
             "account_id": account.id,
@@ -241,6 +250,7 @@ def land(
             "extracted_at": started,
         }
         parts = write_parts(connector, tmp / "pages", tmp, windows, provenance)
+        connector.warnings.extend(future_comment_warnings(label, parts, tmp, started))
         manifest = {
             "network": connector.network,
             "account_id": account.id,
