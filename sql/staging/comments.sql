@@ -7,6 +7,18 @@
 -- trace of a commenter (socialmetrics/privacy.py).
 -- Written as "keep an extract unless a newer one of the same key exists" (an anti-join, not a window):
 -- a filter on the post's publishing time, which is not part of the key, then still reaches the scan.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post the comment was written under [not null]
+--   published_at: when that post was published (UTC): comments follow their post's window
+--   comment_id: the comment's id on its network [not null]
+--   parent_id: the comment it answers; NULL for a top-level comment
+--   created_at: when the comment was written (UTC)
+--   author_hash: keyed hash of the author (socialmetrics/privacy.py); names never reach the warehouse
+--   text: the comment's text; NULL once the retention deleted it
+--   stream: the stream (or Xing file) the extract came from
+--   extracted_at: when the extract was read (the latest wins)
 SELECT e.network, e.account_id, e.post_id, e.published_at, e.comment_id, e.parent_id, e.created_at, e.author_hash,
     e.text, e.stream, e.extracted_at
 FROM raw.comments AS e
