@@ -291,3 +291,26 @@ def test_the_docs_command_writes_the_reference(tmp_path: Path, capsys: pytest.Ca
     assert target.read_text(encoding="utf-8") == transform.reference()
     assert capsys.readouterr().out == f"wrote {target}\n"
     assert sys.modules["socialmetrics.transform"] is transform
+
+
+def test_an_error_in_a_variant_file_names_the_files_own_line(tmp_path: Path) -> None:
+    """A file of two tables (`-- variants:`) is parsed once per period; an error still names its own line."""
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "rollup.sql").write_text(
+        "-- variants: week -> marts.per_week, month -> marts.per_month\n-- table: marts.per_{period}\n"
+        "-- grain: one row per {period}\n-- key: {period}_start\n-- window: none\n-- columns:\n"
+        "--   {period}_start: the {period}'s first day [range 0..1 loud]\nSELECT 1 AS {period}_start",
+        encoding="utf-8",
+    )
+    with pytest.raises(transform.SqlFileError, match=r"rollup\.sql, line 7: column week_start: the severity of"):
+        transform.models(tmp_path)
+
+
+def test_a_header_value_goes_on_over_its_indented_lines() -> None:
+    found = {m.table: m for m in transform.models()}
+    assert found["marts.account_weekly"].grain == (
+        "one row per network, account and ISO week (Monday) with numbers, posts or comments, plus "
+        "network 'all' / account_id 'all' rows for the company"
+    )
+    assert found["marts.network_comparison"].materialized == "view"
+    assert found["marts.account_weekly"].family == "since"
