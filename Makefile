@@ -18,7 +18,7 @@ export SOCIALMETRICS_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 IN_CLONE := XDG_CACHE_HOME=$(CURDIR)/.cache
 
-.PHONY: install airflow-db demo test airflow report lint bench clean
+.PHONY: install airflow-db demo test airflow report lint docs bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -74,6 +74,9 @@ report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy connectors socialmetrics
+
+docs: install  ## docs/models.md from the models' declarations (the headers of sql/)
+	$(BIN)/python -m socialmetrics.transform --docs docs/models.md
 
 bench: install  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python benchmarks/load_throughput.py

@@ -255,18 +255,16 @@ def campaign_posts(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> pd.D
     return pd.DataFrame(rows, columns=columns)
 
 
-def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame) -> pd.DataFrame:
-    """What people said under each campaign's posts: per campaign and network, the comment count, the
-    shares of positive, neutral and negative comments, net sentiment and the three most frequent topics.
+def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """What people said under each campaign's posts (marts.campaign_posts): per campaign and network, the comment
+    count, the shares of positive, neutral and negative comments, net sentiment and the three most frequent topics.
 
     As in marts.comment_sentiment, shares and net count only confident comments; uncertain_comments the rest."""
-    con.register("campaign_posts_frame", posts[["campaign", "network", "account_id", "post_id"]])
-    try:
-        return con.execute(
-            """
+    return con.execute(
+        """
             WITH c AS (
                 SELECT p.campaign, k.network, k.sentiment, k.topics, k.sentiment_confident
-                FROM campaign_posts_frame AS p
+                FROM marts.campaign_posts AS p
                 JOIN core.comment AS k USING (network, account_id, post_id)
             ),
             counted AS (
@@ -296,24 +294,4 @@ def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection, posts: pd.DataFra
                  WHERE t.campaign = k.campaign AND t.network = k.network AND t.rn <= 3) AS top_topics
             FROM counted AS k ORDER BY k.campaign, k.network
             """
-        ).df()
-    finally:
-        con.unregister("campaign_posts_frame")
-
-
-def publish(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> dict[str, int]:
-    """Rebuild marts.campaign_impact and marts.campaign_posts (inside the caller's transaction)."""
-    written = {}
-    posts = campaign_posts(con, campaigns)
-    for table, frame in (
-        ("marts.campaign_impact", campaign_impact(con, campaigns)),
-        ("marts.campaign_posts", posts),
-        ("marts.campaign_comment_sentiment", campaign_comment_sentiment(con, posts)),
-    ):
-        con.register("frame_to_publish", frame)
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM frame_to_publish")
-        con.unregister("frame_to_publish")
-        written[table] = len(frame)
-    log.info("campaign impact: %d rows, %d attributed posts", written["marts.campaign_impact"],
-             written["marts.campaign_posts"])  # fmt: skip
-    return written
+    ).df()

@@ -354,7 +354,7 @@ def run_transform(
 ) -> dict[str, int]:
     """Classify new comments, rebuild core and marts over the days this run loaded, then the campaign
     analyses, together; then apply the comment-text retention."""
-    from socialmetrics import analysis, comment_analysis, transform
+    from socialmetrics import comment_analysis, transform
 
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -371,8 +371,7 @@ def run_transform(
             end,
             run_id=run_id,
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
-            after_sql=lambda c: analysis.publish(c, campaigns),
-            before_sql=comment_analysis.update,
+            python={"campaigns": campaigns},  # the inputs of the models built in Python (campaign marts)
             family_windows=_family_windows(con, run_id),
         )
         if cfg is not None:

@@ -9,6 +9,11 @@ pandas DataFrames validated by an ephemeral GX context called from our own task.
 
 Expectations carry a severity in their meta: `blocking` stops the run before the transform (the
 marts keep the previous numbers), `warning` is recorded and lets the run publish.
+
+The column tests of the gated core tables (key unique, not null, accepted values, ranges) come from the models'
+declarations (the `-- columns:` block of sql/core/*.sql, read by socialmetrics/transform.py); what is not a test
+of one column stays here as code: the expected accounts, the window's days, reach <= impressions, the raw
+values, the anomalies.
 """
 
 from __future__ import annotations
@@ -26,7 +31,6 @@ import pandas as pd
 
 from connectors.base import PermanentError
 from socialmetrics import transform
-from socialmetrics.comments import SENTIMENTS
 
 log = logging.getLogger(__name__)
 # GX logs every internal registration at INFO and phones home unless told not to (no network here).
@@ -36,7 +40,7 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 BLOCKING = "blocking"
 WARNING = "warning"
 DOCS_SITE = "socialmetrics"
-COUNT_COLUMNS = ("impressions", "reach", "followers", "reactions", "comments", "shares", "clicks", "engagements")
+GATED = ("core.account_daily", "core.post", "core.comment")  # the core tables checked before the transform
 ANOMALY_METRICS = ("impressions", "reach", "engagements")
 STEADY_DAYS = 60  # a 0 after this many non-zero days is suspicious
 JUMP_FACTOR = 20.0  # a value this many times the trailing median is suspicious
@@ -85,14 +89,32 @@ def preview(
     return con.execute(sql, transform.model_params(sql, start, end, tz)).df()
 
 
-def _count_expectations(frame: pd.DataFrame) -> list[Any]:
+def declared_expectations(table: str) -> tuple[list[Any], list[Any]]:
+    """The expectations a model's declaration gives, each with its declared severity: what identifies a row (the
+    columns' `not null` tests, the key unique, blocking) and what its values must be (`in` and `range` tests),
+    columns in their declared order."""
     import great_expectations.expectations as gxe
 
-    return [
-        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, meta=_block())
-        for c in COUNT_COLUMNS
-        if c in frame.columns
+    model = next(m for m in transform.models() if m.table == table)
+    tests = [(c.name, t) for c in model.columns for t in c.tests]
+    keys: list[Any] = [
+        gxe.ExpectColumnValuesToNotBeNull(column=name, meta={"severity": t.severity})
+        for name, t in tests
+        if t.kind == "not_null"
     ]
+    keys.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(model.key), meta=_block()))
+    found: list[Any] = []
+    for name, t in tests:
+        if t.kind == "accepted_values":
+            found.append(gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(t.values),
+                                                          meta={"severity": t.severity}))  # fmt: skip
+        elif t.kind == "range":
+            # only the bounds declared: an unbounded side is left out of the expectation, not passed as None
+            bounds: dict[str, Any] = {
+                k: v for k, v in (("min_value", t.min_value), ("max_value", t.max_value)) if v is not None
+            }
+            found.append(gxe.ExpectColumnValuesToBeBetween(column=name, **bounds, meta={"severity": t.severity}))
+    return keys, found
 
 
 def _reach_within_impressions(frame: pd.DataFrame) -> Any:
@@ -156,6 +178,7 @@ def build_suites(
     suites = []
     last_day = min(end - dt.timedelta(days=1), today)
 
+    daily_keys, daily_values = declared_expectations("core.account_daily")
     daily = preview(con, "core.account_daily", start, end, tz)
     daily["account_key"] = daily["network"] + "/" + daily["account_id"]
     daily["day"] = pd.to_datetime(daily["day"])
@@ -167,15 +190,14 @@ def build_suites(
             "core.account_daily",
             daily,
             [
-                *[gxe.ExpectColumnValuesToNotBeNull(column=c, meta=_block()) for c in ("network", "account_id", "day")],
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "day"], meta=_block()),
+                *daily_keys,
                 gxe.ExpectColumnValuesToBeBetween(
                     column="day", min_value=pd.Timestamp(start), max_value=pd.Timestamp(last_day), meta=_block()
                 ),
                 gxe.ExpectColumnDistinctValuesToContainSet(
                     column="account_key", value_set=expected_accounts, meta=_block()
                 ),
-                *_count_expectations(daily),
+                *daily_values,
                 _reach_within_impressions(daily),
                 gxe.ExpectColumnValuesToBeBetween(column="engagement_rate", min_value=0, max_value=1, meta=_warn()),
             ],
@@ -200,6 +222,7 @@ def build_suites(
         )
     )
 
+    post_keys, post_values = declared_expectations("core.post")
     posts = preview(con, "core.post", start, end, tz)
     posts["published_at"] = pd.to_datetime(posts["published_at"], utc=True)
     now = pd.Timestamp(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC))
@@ -208,15 +231,15 @@ def build_suites(
             "core.post",
             posts,
             [
-                gxe.ExpectColumnValuesToNotBeNull(column="post_id", meta=_block()),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "post_id"], meta=_block()),
+                *post_keys,
                 gxe.ExpectColumnValuesToBeBetween(column="published_at", max_value=now, meta=_block()),
-                *_count_expectations(posts),
+                *post_values,
                 _reach_within_impressions(posts),
             ],
         )
     )
 
+    comment_keys, comment_values = declared_expectations("core.comment")
     comments = preview(con, "core.comment", start, end, tz)
     has_text = comments["text"].notna() & (comments["text"].astype("string").str.strip() != "")
     # NULL where the comment has a text but no tone; a placeholder where it has none (retention, media only)
@@ -226,14 +249,10 @@ def build_suites(
             "core.comment",
             comments,
             [
-                gxe.ExpectColumnValuesToNotBeNull(column="comment_id", meta=_block()),
-                gxe.ExpectCompoundColumnsToBeUnique(column_list=["network", "account_id", "comment_id"], meta=_block()),
+                *comment_keys,
                 # the comment analysis ran before the gate: every comment with a text has its tone
                 gxe.ExpectColumnValuesToNotBeNull(column="sentiment_if_text", meta=_block()),
-                gxe.ExpectColumnValuesToBeInSet(column="sentiment", value_set=list(SENTIMENTS), meta=_block()),
-                gxe.ExpectColumnValuesToBeBetween(
-                    column="sentiment_confidence", min_value=0, max_value=1, meta=_block()
-                ),
+                *comment_values,
             ],
         )
     )

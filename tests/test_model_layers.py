@@ -125,7 +125,8 @@ def test_latest_extract_wins_is_written_once_per_raw_table_in_staging() -> None:
     ]  # fmt: skip
 
 
-HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n"
+HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n-- columns:\n--   id: the id\n"
+WITH_DAY = HEADER + "--   day: the day\n"
 
 
 def write(root: Path, layer: str, name: str, header: str, sql: str) -> None:
@@ -157,13 +158,23 @@ def test_a_view_with_a_parameter_is_refused(tmp_path: Path) -> None:
 def test_an_ephemeral_model_is_inlined_with_the_readers_parameters_and_leaves_no_object(tmp_path: Path) -> None:
     """Given an ephemeral model that filters on $start and two tables that read it, one through an alias, each
     table gets the rows of its own window, and the database holds no object of the ephemeral model."""
-    write(tmp_path, "staging", "ids", HEADER + "-- materialized: view\n",
-          "SELECT CAST(i AS INTEGER) AS id, DATE '2026-01-01' + CAST(i AS INTEGER) AS day FROM range(10) t(i)")
-    write(tmp_path, "intermediate", "recent", HEADER + "-- materialized: ephemeral\n",
-          "SELECT id, day FROM staging.ids WHERE day >= $start AND day < $end")
+    write(
+        tmp_path,
+        "staging",
+        "ids",
+        WITH_DAY + "-- materialized: view\n",
+        "SELECT CAST(i AS INTEGER) AS id, DATE '2026-01-01' + CAST(i AS INTEGER) AS day FROM range(10) t(i)",
+    )
+    write(
+        tmp_path,
+        "intermediate",
+        "recent",
+        WITH_DAY + "-- materialized: ephemeral\n",
+        "SELECT id, day FROM staging.ids WHERE day >= $start AND day < $end",
+    )
     window = "-- window: day\n-- family: day\n"
-    write(tmp_path, "core", "plain", HEADER + window, "SELECT id, day FROM intermediate.recent")
-    write(tmp_path, "core", "aliased", HEADER + window, "SELECT r.id, r.day FROM intermediate.recent AS r")
+    write(tmp_path, "core", "plain", WITH_DAY + window, "SELECT id, day FROM intermediate.recent")
+    write(tmp_path, "core", "aliased", WITH_DAY + window, "SELECT r.id, r.day FROM intermediate.recent AS r")
     con = meta(duckdb.connect())
     transform.run(con, dt.date(2026, 1, 3), dt.date(2026, 1, 5), sql_dir=tmp_path)  # new tables: all history
     con.execute("UPDATE core.aliased SET id = id + 100")

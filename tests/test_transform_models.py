@@ -11,7 +11,7 @@ import pytest
 
 from socialmetrics import transform
 
-HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n-- window: none\n"
+HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n-- window: none\n-- columns:\n--   id: the id\n"
 
 
 def write(root: Path, layer: str, name: str, sql: str, header: str | None = None) -> None:
@@ -90,6 +90,7 @@ def test_one_rollup_file_gives_the_weekly_and_the_monthly_table(tmp_path: Path) 
     header = (
         "-- variants: week -> marts.per_week, month -> marts.per_month\n-- grain: one row per {period}\n"
         "-- key: {period}_start\n-- window: {period}_start by {period}\n-- family: day\n"
+        "-- columns:\n--   {period}_start: the {period}'s first day\n"
     )
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "rollup.sql").write_text(
@@ -125,7 +126,7 @@ def test_a_built_package_ships_the_sql_models_and_finds_them_without_the_source_
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(p.name for p in (build / "socialmetrics" / "sql" / "core").glob("*.sql")) == [
-        "account_daily.sql", "comment.sql", "post.sql",
+        "account_daily.sql", "comment.sql", "comment_analysis.sql", "post.sql",
     ]  # fmt: skip
     probe = (
         "import socialmetrics.settings as s, socialmetrics.transform as t; "

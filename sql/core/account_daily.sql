@@ -8,12 +8,22 @@
 -- The unified daily model across networks: the accounts' rows of intermediate.metrics_wide (the one pivot
 -- over the metric vocabulary; how days of networks without a daily series are derived is told there).
 -- A metric a network does not report stays NULL, never 0.
--- follower_gain: the network's own daily net gain; else follows - unfollows; else the day-over-day
--- change of the follower total (only between consecutive days).
--- engagements: the network's own total where it reports one, else the sum of the parts it reported
--- (reactions, comments, shares, clicks); engagements_missing names the parts that sum lacked (NULL when
--- none, or when the total is the network's own).
 -- Duplicates of a day (two runs, two Xing files) were settled in staging.daily_metrics: the latest import wins.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   day: the calendar day (the company's time zone for days derived from posts) [not null]
+--   impressions: how often the account's content was shown that day; NULL where not reported [range 0..]
+--   reach: unique people reached that day; NULL where the network gives none (X) [range 0..]
+--   followers: the follower total at the end of the day [range 0..]
+--   follower_gain: net new followers: the network's own gain, else follows - unfollows, else the change of the total from the day before (only between consecutive days)
+--   reactions: the network's reaction total [range 0..]
+--   comments: comments, as the network counts them [range 0..]
+--   shares: shares, reposts, retweets [range 0..]
+--   clicks: clicks on the account's content [range 0..]
+--   engagements: the network's own total where it reports one, else the sum of the reported parts (reactions, comments, shares, clicks) [range 0..]
+--   page_views: views of the page or profile
+--   engagements_missing: the parts the engagements sum lacked (comma-separated); NULL when none or the total is the network's own
 WITH renamed AS (
     SELECT * EXCLUDE (subject, post_id, reported_missing)
     FROM intermediate.metrics_wide

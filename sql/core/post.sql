@@ -5,9 +5,22 @@
 -- family: post
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
 -- The latest extract of each post (staging.posts) with its latest snapshot (intermediate.metrics_wide).
--- reactions: the network's reaction total; NULL where the network does not give a number.
--- engagements: the network's (or connector's) total of what was reported, else the sum of the reported
--- parts; engagements_missing names the parts that were not reported (NULL when none).
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram)
+--   account_id: the account's id on its network
+--   post_id: the post's id on its network [not null]
+--   published_at: when the post was published (UTC)
+--   permalink: the post's public link
+--   text: the post's text
+--   impressions: lifetime impressions as of the latest snapshot [range 0..]
+--   reach: lifetime unique reach; NULL where the network gives none [range 0..]
+--   reactions: the network's reaction total; NULL where it gives no number [range 0..]
+--   comments: comments, as the network counts them [range 0..]
+--   shares: shares, reposts, retweets [range 0..]
+--   clicks: clicks [range 0..]
+--   engagements: the network's (or connector's) total of what was reported, else the sum of the reported parts [range 0..]
+--   as_of: the day of the latest snapshot the numbers come from
+--   engagements_missing: the parts that were not reported (comma-separated); NULL when none
 WITH source AS (
     SELECT network, account_id, post_id, published_at, permalink, text
     FROM staging.posts

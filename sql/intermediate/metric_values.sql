@@ -21,6 +21,15 @@
 -- subject 'post': the latest snapshot (as_of, as `day`) of each post published in [$start, $end) UTC,
 -- one value per source metric; `note` carries what a network-side engagements total lacked ($.missing of
 -- its payload, X: counts it did not send).
+-- columns:
+--   subject: 'account' (an account's numbers of a day) or 'post' (a post's latest snapshot) [not null, in account|post]
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post (subject 'post'); NULL for an account's numbers
+--   day: the day of an account's numbers, or the snapshot's day (as_of) of a post's
+--   metric: the unified metric name (connectors/base.py) [not null]
+--   value: the number (derived for networks without a daily series: X)
+--   note: what a network-side engagements total lacked (the payload's $.missing)
 WITH snapshots AS (  -- lifetime numbers per post and snapshot day
     SELECT network, account_id, post_id, published_at, as_of, metric, value
     FROM staging.post_snapshots

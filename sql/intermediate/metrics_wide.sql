@@ -6,6 +6,25 @@
 -- The one pivot over the unified metric vocabulary (connectors/base.py DAILY_METRICS; a post has the
 -- subset POST_METRICS): long values become a column per metric. A metric a subject's network does not
 -- report stays NULL, never 0. reported_missing: what a network-side engagements total lacked.
+-- columns:
+--   subject: 'account' or 'post', as in intermediate.metric_values [not null, in account|post]
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post (subject 'post'); NULL for an account's numbers
+--   day: the day of an account's numbers, or the snapshot's day of a post's
+--   impressions: how often content was shown
+--   reach: unique people reached (NULL where the network gives none)
+--   followers: the follower total
+--   follower_gain: the network's own net gain of followers
+--   follows: new followers
+--   unfollows: followers lost
+--   reactions: reactions (likes and the like)
+--   comments: comments, as the network counts them
+--   shares: shares, reposts, retweets
+--   clicks: clicks
+--   engagements: the network's (or connector's) engagements total, where it gives one
+--   page_views: views of the page or profile
+--   reported_missing: what a network-side engagements total lacked (comma-separated)
 SELECT
     subject,
     network,

@@ -20,6 +20,51 @@
 -- confidently classified (tone_uncertain: the rest, left out of the shares); positive/neutral/negative_share
 -- and net_sentiment (share positive - share negative, -1..1) are ratios of the confident counts, the
 -- company's over all its accounts' comments (fewer comments is news, not missing data).
+-- columns:
+--   network: the network, or 'all' for the company's row [not null]
+--   account_id: the account's id on its network, or 'all' for the company's row [not null]
+--   week_start: the ISO week's Monday [not null]
+--   days_with_data: days of the week with any daily numbers [range 0..7]
+--   reach: daily reach added up over the week
+--   reach_days: days the account reported reach [range 0..7]
+--   impressions: impressions of the week [range 0..]
+--   impressions_days: days the account reported impressions [range 0..7]
+--   engagements: engagements of the week [range 0..]
+--   engagements_days: days the account reported engagements [range 0..7]
+--   rate_engagements: engagements of the days that have both engagements and impressions [range 0..]
+--   rate_impressions: impressions of the days that have both [range 0..]
+--   engagement_rate_days: days with both engagements and impressions [range 0..7]
+--   follower_gain: net new followers of the week
+--   follower_gain_days: days the account reported a gain [range 0..7]
+--   followers_start: followers at the start of the week
+--   followers_end: followers at the end of the week
+--   comments: the network's comment count, or (comments_source 'loaded') the comments loaded
+--   comments_days: days the comment count covers [range 0..7]
+--   comments_source: 'network' (its own count) or 'loaded' (the texts counted); NULL for company rows and without a count [in network|loaded]
+--   comments_loaded: comment texts loaded in core.comment [range 0..]
+--   comments_analysed: of them, classified [range 0..]
+--   comments_confident: of them, confidently classified [range 0..]
+--   confident_positive: confident positive comments of the week (creation week, company time zone) [range 0..]
+--   confident_neutral: confident neutral comments [range 0..]
+--   confident_negative: confident negative comments [range 0..]
+--   tone_comments: analysed comments of the week, whatever the network counts [range 0..]
+--   tone_confident: of them, confidently classified [range 0..]
+--   posts: posts published that week [range 0..]
+--   reach_accounts: company rows: the accounts ('network/account_id') behind reach
+--   reach_whole: company rows: every one of them reported reach on all 7 days
+--   engagement_rate_accounts: company rows: the accounts behind the engagement rate
+--   engagement_rate_whole: company rows: every one of them had both parts on all 7 days
+--   follower_gain_accounts: company rows: the accounts behind the follower gain
+--   follower_gain_whole: company rows: every one of them reported a gain on all 7 days
+--   comments_accounts: company rows: the accounts behind the comment count
+--   comments_whole: company rows: every one of them had a count on all 7 days
+--   engagement_rate: rate_engagements / rate_impressions [range 0..]
+--   follower_growth: follower_gain / followers_start
+--   tone_uncertain: analysed comments left out of the shares as uncertain [range 0..]
+--   positive_share: share of the confident comments that are positive [range 0..1]
+--   neutral_share: share neutral [range 0..1]
+--   negative_share: share negative [range 0..1]
+--   net_sentiment: share positive - share negative [range -1..1]
 WITH daily AS (
     SELECT *, CAST(date_trunc('week', day) AS DATE) AS week_start
     FROM core.account_daily

@@ -8,6 +8,16 @@
 -- the slot's posts; rate_index compares it with the network's overall rate (100 = an average post);
 -- is_best marks the best slot per network and dimension. Weekday and hour are separate dimensions:
 -- a small company has too few posts for every weekday-hour pair.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   dimension: 'weekday' or 'hour' [not null, in weekday|hour]
+--   slot: the ISO weekday (1 = Monday .. 7) or the hour (0-23) in the company's time zone [not null, range 0..23]
+--   posts: posts published in the slot (at least 5) [range 5..]
+--   impressions: the slot's posts' impressions [range 0..]
+--   engagements: the slot's posts' engagements [range 0..]
+--   engagement_rate: engagements / impressions of the slot's posts (a ratio of sums) [range 0..]
+--   rate_index: the slot's rate against the network's overall rate (100 = an average post) [range 0..]
+--   is_best: the best slot of its network and dimension [not null]
 WITH source AS (
     SELECT
         network,

@@ -9,6 +9,22 @@
 -- the label >= the analyzer's CONFIDENCE_THRESHOLD); uncertain_comments says how many classified
 -- comments were left out for being uncertain. Comments without text (deleted by the retention) still count with the
 -- analysis made while the text existed. Per campaign: marts.campaign_comment_sentiment.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post the comments were written under [not null]
+--   week_start: the Monday (company time zone) of the week the comments were written [not null]
+--   comments: comments counted [range 0..]
+--   classified: comments with a tone [range 0..]
+--   confident_comments: classified comments whose label is confident [range 0..]
+--   uncertain_comments: classified comments left out of the shares as uncertain [range 0..]
+--   positive_share: share of the confident comments that are positive [range 0..1]
+--   neutral_share: share of the confident comments that are neutral [range 0..1]
+--   negative_share: share of the confident comments that are negative [range 0..1]
+--   net_sentiment: share positive - share negative [range -1..1]
+--   comments_de: comments in German [range 0..]
+--   comments_en: comments in English [range 0..]
+--   top_topics: the three most frequent topics, comma-separated
 WITH source AS (
     SELECT network, account_id, post_id, comment_id,
         CAST(date_trunc('week', timezone($tz, created_at)) AS DATE) AS week_start,

@@ -6,6 +6,17 @@
 -- Networks of different size compare fairly: every figure is indexed against the account's own
 -- median week (100 = a typical week for that account). Weeks with fewer than 7 reported days are
 -- left out (a half week would look like a drop). Reads marts.network_weekly: a week is summed once.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   week_start: the ISO week's Monday (complete weeks only) [not null]
+--   impressions: impressions of the week [range 0..]
+--   engagements: engagements of the week [range 0..]
+--   engagement_rate: engagements / impressions of the week [range 0..]
+--   impressions_index: impressions against the account's median week (100 = typical) [range 0..]
+--   engagements_index: engagements against the account's median week (100 = typical) [range 0..]
+--   engagement_rate_index: engagement rate against the account's median week (100 = typical) [range 0..]
+--   weeks_in_median: how many complete weeks the median is taken over [range 1..]
 WITH source AS (  -- the accounts' whole weeks of the weekly rollup (its rates are ratios of sums)
     SELECT network, account_id, week_start, impressions, engagements, engagement_rate
     FROM marts.network_weekly

@@ -12,6 +12,24 @@
 -- engagements / reach_daily_sum. reach_daily_sum adds daily unique reach, so it counts a person
 -- once per day, not once per {period}. follower_growth_pct = follower_gain / followers at the start.
 -- NULL where a network does not report a number (sum() of only NULLs is NULL).
+-- columns:
+--   network: the network, or 'all' for the company's row [not null]
+--   account_id: the account's id on its network, or 'all' for the company's row [not null]
+--   {period}_start: the first day of the {period} (weeks start on Monday) [not null]
+--   days_reported: days of the {period} with numbers [range 0..]
+--   impressions: impressions of the period [range 0..]
+--   reach_daily_sum: daily unique reach added up (a person counts once a day, not once a period) [range 0..]
+--   reactions: reactions [range 0..]
+--   comments: comments [range 0..]
+--   shares: shares [range 0..]
+--   clicks: clicks [range 0..]
+--   engagements: engagements [range 0..]
+--   followers_start: followers at the start of the period
+--   followers_end: followers at its end
+--   follower_gain: net new followers of the period
+--   engagement_rate: engagements / impressions (a ratio of sums) [range 0..]
+--   engagement_rate_by_reach: engagements / reach_daily_sum [range 0..]
+--   follower_growth_pct: follower_gain / followers at the start, in percent
 WITH source AS (
     SELECT *, CAST(date_trunc('{period}', day) AS DATE) AS {period}_start
     FROM core.account_daily

@@ -16,6 +16,21 @@
 -- (0.004 = +0.4 points), a difference for follower_gain and tone (net sentiment, -1..1); NULL unless the
 -- status is 'ok'. The tone compares any two weeks with confident comments (fewer comments is news, not
 -- missing data); its average is the ratio of the 4 weeks' sums, like the engagement rate's.
+-- columns:
+--   week_start: the ISO week's Monday [not null]
+--   figure: the headline figure [not null, in reach|engagement_rate|follower_gain|comments|tone]
+--   value: the week's value of the figure
+--   accounts: the accounts ('network/account_id') behind the value
+--   whole: every one of them reported the figure on all 7 days
+--   previous_value: the week before's value
+--   previous_accounts: the accounts behind it
+--   previous_status: why a comparison with the week before is missing, or 'ok' [not null, in ok|no_value|no_previous|this_week_partial|previous_partial|accounts_differ]
+--   previous_change: the change against the week before (relative for reach and comments, points for rates, a difference for follower_gain and tone); NULL unless previous_status is 'ok'
+--   average_value: the average of the whole, like-for-like weeks of the 4 before
+--   average_weeks: how many weeks that average takes [range 0..4]
+--   average_left_out: the weeks with a value left out of the average
+--   average_status: why the average is missing or short, or 'ok' [not null, in ok|no_value|this_week_partial|no_whole_weeks|fewer_weeks]
+--   average_change: the change against the average, measured like previous_change
 WITH company AS (
     SELECT * FROM marts.account_weekly
     WHERE network = 'all' AND account_id = 'all' AND week_start >= $start - INTERVAL 28 DAY AND week_start < $end

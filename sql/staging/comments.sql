@@ -13,6 +13,18 @@
 -- would move into each new week as its post is re-read nightly. raw.comments keeps it as answered; the extract
 -- recorded a `future-date` warning naming it (socialmetrics/future_dates.py, the same hour of tolerance for a
 -- clock that is a few minutes off); once its date has passed, a re-read brings it in on that date.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post the comment was written under [not null]
+--   published_at: when that post was published (UTC): comments follow their post's window
+--   comment_id: the comment's id on its network [not null]
+--   parent_id: the comment it answers; NULL for a top-level comment
+--   created_at: when the comment was written (UTC)
+--   author_hash: keyed hash of the author (socialmetrics/privacy.py); names never reach the warehouse
+--   text: the comment's text; NULL once the retention deleted it
+--   stream: the stream (or Xing file) the extract came from
+--   extracted_at: when the extract was read (the latest wins)
 SELECT e.network, e.account_id, e.post_id, e.published_at, e.comment_id, e.parent_id, e.created_at, e.author_hash,
     e.text, e.stream, e.extracted_at
 FROM raw.comments AS e

@@ -7,6 +7,15 @@
 -- sorts last. Rows of source metrics outside the vocabulary (metric NULL) stay in raw only.
 -- A filter on network, account_id, day or metric reaches the scan of raw.daily_metrics (they partition
 -- the de-duplication), so a model reading a window of days reads only those days.
+-- columns:
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   day: the calendar day the number is for [not null]
+--   metric: the unified metric name (connectors/base.py); NULL for a source metric outside the vocabulary
+--   source_metric: the network's own name of the metric [not null]
+--   value: the number as the network reported it
+--   stream: the stream (or Xing file) the extract came from
+--   extracted_at: when the extract was read (the latest wins)
 SELECT network, account_id, day, metric, source_metric, value, stream, extracted_at
 FROM raw.daily_metrics
 WHERE metric IS NOT NULL

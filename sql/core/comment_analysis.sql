@@ -1,0 +1,24 @@
+-- table: core.comment_analysis
+-- materialized: python
+-- python: socialmetrics.comment_analysis.update
+-- reads: staging.comments
+-- grain: one row per network, account and comment with a text: its latest analysis
+-- key: network, account_id, comment_id
+-- window: none
+-- Kept up to date in Python (socialmetrics/comment_analysis.py), not rebuilt: new comments, comments whose text
+-- changed and comments analysed by an older model version are classified; a comment whose text the retention
+-- deleted keeps its analysis. core.comment reads it, so it runs before that model (and before the quality gate,
+-- which checks that every comment with a text has its tone).
+-- columns:
+--   network: the network of the comment [not null]
+--   account_id: the account's id on its network [not null]
+--   comment_id: the comment's id on its network [not null]
+--   text_sha256: SHA-256 of the text the analysis was made from (a changed text is analysed again)
+--   model_version: the analyzer's version (a new version analyses every comment again)
+--   language: 'de', 'en' or 'other' [in de|en|other]
+--   sentiment: the tone [in positive|neutral|negative]
+--   sentiment_score: the tone as a number, -1 (negative) .. 1 (positive) [range -1..1]
+--   topics: the topics found in the text
+--   analysed_at: when the comment was analysed
+--   sentiment_confidence: calibrated probability of the label, 1/3..1 [range 0..1]
+--   sentiment_confident: confidence >= the analyzer's CONFIDENCE_THRESHOLD

@@ -1,0 +1,20 @@
+-- table: marts.campaign_comment_sentiment
+-- materialized: python
+-- python: socialmetrics.analysis.campaign_comment_sentiment
+-- reads: marts.campaign_posts, core.comment
+-- grain: one row per campaign and network with comments under the campaign's posts
+-- key: campaign, network
+-- window: none
+-- As in marts.comment_sentiment, shares and net sentiment count only confident comments.
+-- columns:
+--   campaign: the campaign's name (config) [not null]
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   comments: comments counted [range 0..]
+--   classified: comments with a tone [range 0..]
+--   confident_comments: classified comments whose label is confident [range 0..]
+--   uncertain_comments: classified comments left out of the shares as uncertain [range 0..]
+--   positive_share: share of the confident comments that are positive [range 0..1]
+--   neutral_share: share of the confident comments that are neutral [range 0..1]
+--   negative_share: share of the confident comments that are negative [range 0..1]
+--   net_sentiment: share positive - share negative [range -1..1]
+--   top_topics: the three most frequent topics, comma-separated

@@ -1,0 +1,26 @@
+-- table: marts.campaign_impact
+-- materialized: python
+-- python: socialmetrics.analysis.campaign_impact
+-- reads: core.account_daily
+-- grain: one row per campaign, network (targeted or a control) and metric
+-- key: campaign, network, metric
+-- window: none
+-- The method (baseline, AR(2) errors, the t reference) is in socialmetrics/analysis.py and docs/marts.md.
+-- columns:
+--   campaign: the campaign's name (config) [not null]
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   metric: impressions, reach or engagements [not null, in impressions|reach|engagements]
+--   observed: the campaign days' sum
+--   expected: what the baseline predicts without the campaign
+--   lift_pct: observed against expected, in percent
+--   ci_low_pct: the 95 % interval's lower end, in percent
+--   ci_high_pct: its upper end, in percent
+--   p_value: two-sided p-value of the lift [range 0..1]
+--   verdict: 'clear effect' (p < 0.05), 'inconclusive' (p < 0.20 or no estimate) or 'no evidence' [not null, in clear effect|inconclusive|no evidence]
+--   min_detectable_lift_pct: the lift that would just have reached p = 0.05
+--   in_campaign: the campaign targets this network (false: a control) [not null]
+--   start: the campaign's first day
+--   end: its last day
+--   baseline_days: days with numbers in the baseline before the start [range 0..]
+--   reason: why a number is NULL, or which campaign days were left out
+--   method: the estimation method in words

@@ -1,0 +1,19 @@
+-- table: marts.campaign_posts
+-- materialized: python
+-- python: socialmetrics.analysis.campaign_posts
+-- reads: core.post
+-- grain: one row per campaign and post attributed to it
+-- key: campaign, network, account_id, post_id
+-- window: none
+-- A post belongs to a campaign by tag (#tag or the word in the text) or, for a campaign without tags, by being
+-- published in its window on a network it targets.
+-- columns:
+--   campaign: the campaign's name (config) [not null]
+--   network: the network (facebook, linkedin, x, xing, instagram) [not null]
+--   account_id: the account's id on its network [not null]
+--   post_id: the post's id on its network [not null]
+--   published_at: when the post was published (UTC)
+--   text: the post's text
+--   impressions: lifetime impressions (core.post)
+--   engagements: lifetime engagements (core.post)
+--   attributed_by: 'tag' (a campaign tag in the text) or 'window' (published in the window on a targeted network) [not null, in tag|window]
