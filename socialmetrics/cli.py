@@ -251,7 +251,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     path = settings.warehouse_path()
     if not path.exists():
-        print(f"error: no warehouse at {path}; run `make demo` first.", file=sys.stderr)
+        print(
+            f"error: no warehouse at {path}{settings.warehouse_hint()}; run `make demo` first.",
+            file=sys.stderr,
+        )
         return 2
     print(summary(path))
     return 0
@@ -335,7 +338,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise ReportError(f"--language {args.language}: the report speaks de or en")
         week = resolve_week(args.week, tz=cfg.timezone) if args.week else None
         if not path.exists():
-            raise ReportError(f"no warehouse at {path}; run `make demo` first")
+            raise ReportError(f"no warehouse at {path}{settings.warehouse_hint()}; run `make demo` first")
         files = build_weekly_report(cfg, path, week, out_dir=args.out, language=args.language)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)

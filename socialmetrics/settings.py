@@ -93,6 +93,22 @@ def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).expanduser().absolute()
 
 
+def default_path_hint(env_name: str, default: str) -> str:
+    """For a "not found" message about a default path (config, warehouse): when the variable is unset and the
+    command runs outside the clone, say that the default is read from the current folder."""
+    if os.environ.get(env_name) or not (REPO_ROOT / "Makefile").is_file() or Path.cwd() == REPO_ROOT:
+        return ""
+    return (
+        f" ({env_name} is unset, and its default {default} is read from the current folder: run this in the clone "
+        f"({REPO_ROOT}) or set {env_name})"
+    )
+
+
+def warehouse_hint() -> str:
+    """default_path_hint for the warehouse."""
+    return default_path_hint(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)
+
+
 def landing_root() -> Path:
     """Raw API pages: $SOCIALMETRICS_LANDING, or `landing/` beside the warehouse."""
     explicit = os.environ.get(LANDING_ENV)

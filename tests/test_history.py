@@ -404,3 +404,30 @@ def test_the_forms_empty_fields_mean_the_365_days_up_to_yesterday_and_a_bad_day_
     assert str(bad.value) == (
         "history: 'First day' 01.11.2026 / 'Last day' (empty) is not a date; use YYYY-MM-DD, e.g. 2026-11-19"
     )
+
+
+def test_summary_and_config_outside_the_clone_say_their_default_is_read_from_the_current_folder(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """In the clone the defaults (config/socialmetrics.yml, data/warehouse.duckdb) are the demo's files; from
+    another folder the "not found" message says why and what to do."""
+    from socialmetrics import settings
+    from socialmetrics.cli import main
+    from socialmetrics.config import ConfigError, load_config
+
+    monkeypatch.delenv("SOCIALMETRICS_WAREHOUSE", raising=False)
+    monkeypatch.delenv("SOCIALMETRICS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["summary"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no warehouse at {tmp_path / 'data' / 'warehouse.duckdb'} (SOCIALMETRICS_WAREHOUSE is unset, and its "
+        f"default data/warehouse.duckdb is read from the current folder: run this in the clone ({settings.REPO_ROOT}) "
+        "or set SOCIALMETRICS_WAREHOUSE); run `make demo` first.\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"socialmetrics.yml does not exist \(SOCIALMETRICS_CONFIG is unset, and its "
+    ):
+        load_config(settings.config_path())
+    monkeypatch.chdir(settings.REPO_ROOT)
+    assert settings.config_path() == settings.REPO_ROOT / "config" / "socialmetrics.yml"
+    assert settings.warehouse_hint() == ""
