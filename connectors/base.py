@@ -186,9 +186,26 @@ class Window:
             return None
         return Window(max(self.start, earliest), self.end)
 
+    @property
+    def last(self) -> dt.date:
+        """The last day of the window (included)."""
+        return self.end - dt.timedelta(days=1)
+
+    def __str__(self) -> str:
+        """The days as a user reads them, both ends included: "2026-11-20 to 2026-11-22 (3 days)"."""
+        return describe_days(self.start, self.last)
+
     def to_json(self) -> dict[str, str]:
         """ISO dates, for manifests."""
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def describe_days(first: dt.date, last: dt.date) -> str:
+    """Days `first`..`last`, both included, as every message writes them: "2026-11-20 to 2026-11-22 (3 days)"."""
+    days = (last - first).days + 1
+    if days == 1:
+        return f"{first} (1 day)"
+    return f"{first} to {last} ({days} days)"
 
 
 ALL_TIME = Window(dt.date(1970, 1, 1), dt.date(2100, 1, 1))  # a slice replaced whole, or a full rebuild

@@ -436,7 +436,7 @@ class FacebookConnector(DeclaredConnector):
                 return [(chunk, {"metrics": metrics[:mid]}), (chunk, {"metrics": metrics[mid:]})]
             if error.code == "reduce_data" and chunk.days > 1:
                 half = chunk.start + dt.timedelta(days=chunk.days // 2)
-                log.warning("Facebook asked for less data; splitting %s..%s", chunk.start, chunk.end)
+                log.warning("Facebook asked for less data; splitting %s", chunk)
                 return [(Window(chunk.start, half), parent), (Window(half, chunk.end), parent)]
             return None
         # The first page is read with every configured post metric; only when Meta rejects one (code 100)

@@ -365,7 +365,7 @@ class DeclaredConnector(TokenConnector):
             if not isinstance(found, list):
                 where = f"has no '{'.'.join(spec.records)}' list" if spec.records else "is not a list"
                 raise MalformedResponseError(
-                    f"{self.network} {spec.name} for account {self.account.id}, {chunk.start}..{chunk.end}: the "
+                    f"{self.network} {spec.name} for account {self.account.id}, {chunk}: the "
                     f"answer {where} of records (got {str(body)[:120]!r})."
                 )
             landed = []

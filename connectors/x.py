@@ -395,12 +395,22 @@ class XConnector(DeclaredConnector):
     def _cost(self, posts: int, users: int = 0) -> float:
         return posts * PRICE_USD["posts"] + users * PRICE_USD["users"]
 
-    def _stop(self, why: str) -> BudgetExceededError:
+    def _raise_hint(self, need: int | None = None) -> str:
+        """Where to raise the budget: a history load's comes from its Trigger form (plan_history marks it)."""
+        to = f" to {need} or more" if need else ""
+        if self.account.options.get("read_budget_from") == "history form":
+            return (
+                f"raise 'X read budget for this load' in the history form{to} (or `socialmetrics history "
+                f"--x-read-budget`)"
+            )
+        return f"raise `read_budget` for this account in the config{to}"
+
+    def _stop(self, why: str, need: int | None = None) -> BudgetExceededError:
         return BudgetExceededError(
             f"x/{self.account.id}: {why}. The read budget is {self.budget} reads per run; {self.reads_used} were "
             f"used (about ${self._cost(self.reads['posts'], self.reads['users']):.2f}). Nothing of this account "
-            f"was loaded by this run and earlier data is unchanged. Raise `read_budget` for this account in the "
-            f"config, or backfill fewer days per run.",
+            f"was loaded by this run and earlier data is unchanged. To load it, {self._raise_hint(need)}, or load "
+            f"fewer days per run.",
             code="budget",
         )
 
@@ -421,16 +431,17 @@ class XConnector(DeclaredConnector):
         estimate = math.ceil(rate * window.days * ESTIMATE_SAFETY) + 1
         self.estimated_reads = self.reads_used + estimate
         log.info(
-            "X budget for %s: about %d reads (~$%.2f) for posts of %s..%s (the account averages %.1f posts a day); "
+            "X budget for %s: about %d reads (~$%.2f) for posts of %s (the account averages %.1f posts a day); "
             "budget %d reads, %d used so far",
             self.account.id, self.estimated_reads, self._cost(self.estimated_reads - self.reads["users"],
                                                               self.reads["users"]),
-            window.start, window.end, rate, self.budget, self.reads_used,
+            window, rate, self.budget, self.reads_used,
         )  # fmt: skip
         if self.estimated_reads > self.budget:
             raise self._stop(
-                f"this run would need about {self.estimated_reads} reads for posts of {window.start}..{window.end}, "
-                f"more than the budget; no post was read"
+                f"this run would need about {self.estimated_reads} reads for posts of {window}, more than the "
+                f"budget; no post was read",
+                need=self.estimated_reads,
             )
 
     def _get(self, url: str, params: dict[str, Any] | None) -> Any:
@@ -541,7 +552,7 @@ class XConnector(DeclaredConnector):
         log.info("X budget for %s: %d replies to %d posts (~$%.2f); %d of %d reads used so far",
                  self.account.id, needed, len(roots), self._cost(needed), self.reads_used, self.budget)  # fmt: skip
         if self.reads_used + needed > self.budget:  # the numbers and snapshots still land: only replies wait
-            raise self._replies_skipped(f"the {needed} replies to posts of {window.start}..{window.end} need more")
+            raise self._replies_skipped(f"the {needed} replies to posts of {window} need more")
         batches: list[list[dict[str, Any]]] = [[]]
         for post in roots:
             trial = batches[-1] + [post]
@@ -608,7 +619,7 @@ class XConnector(DeclaredConnector):
         return StreamUnavailable(
             f"replies are not read this run: {why}; the read budget is {self.budget} reads per run and "
             f"{self.reads_used} were used. The numbers and snapshots were loaded, replies loaded earlier are kept. "
-            f"Raise `read_budget` for this account to read them.",
+            f"To read them, {self._raise_hint()}.",
             code="replies-over-budget",
         )
 

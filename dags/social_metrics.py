@@ -19,13 +19,23 @@ different files, so they run in parallel; writers of one file never do).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
+
+P = ParamSpec("P")
+R = TypeVar("R")
+TASK_LOG = logging.getLogger("socialmetrics.task")
 
 DAG_ID = "social_metrics"
 HISTORY_DAG_ID = "social_metrics_history"
 DUCKDB_POOL = "duckdb"
+# The history form's X read budget (per X account and load): a year of the sandbox's X account needs about 368
+# reads; the accounts' nightly read_budget (300 there) does not cover that
+HISTORY_X_READ_BUDGET = 1000
 HISTORY_DOC = """### History: a year (or two) of every account in one run
 
 *Trigger* this DAG and fill in the form: first and last day (both included; empty = the last 365 days).
@@ -34,6 +44,10 @@ of insights a request, LinkedIn its 12 months of daily statistics in one, X page
 budget of the form, its estimate logged first); `publish` then replaces exactly those days, like
 backfill runs of the same days would. Writers share the `duckdb` pool with the nightly DAG, so a history
 load can run while the schedule is active. From a shell: `socialmetrics history --from DATE --to DATE`.
+
+A last day not over yet loads up to yesterday, and a network that keeps fewer days (LinkedIn's statistics 365)
+loads from its first kept day: both are said first in `plan`'s log and in the extract's name in the grid. The
+first day after the last fails `plan` with one line saying so.
 """
 
 
@@ -55,14 +69,33 @@ def _companies() -> list[Any]:
     return settings.companies()
 
 
-def _fail_fast(exc: Exception) -> Exception:
-    """Predictable problems (expired token, missing connection, bad config) are not retried: every such
-    error derives from connectors.errors.PermanentError, the one list of what is never retried."""
-    from airflow.sdk.exceptions import AirflowFailException
+def fail_fast(func: Callable[P, R]) -> Callable[P, R]:
+    """Predictable problems (expired token, missing connection, bad config, a refused history range) fail the
+    task at once, their message first: an error derived from connectors.errors.PermanentError (the one list of
+    what is never retried) is logged as one line "ERROR - <message>", kept as the task's XCom `error` (so
+    `publish` can name it), and fails the task without Airflow's retries. Airflow 3.3's task runner then logs
+    "Task failed with exception" with the traceback, below that line."""
 
-    from connectors.errors import PermanentError
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from connectors.errors import PermanentError
 
-    return AirflowFailException(str(exc)) if isinstance(exc, PermanentError) else exc
+        try:
+            return func(*args, **kwargs)
+        except PermanentError as exc:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            message = " ".join(str(exc).split())  # one line, whatever the message holds
+            TASK_LOG.error("%s", message)
+            _current_ti().xcom_push(key="error", value=message)
+            raise AirflowFailException(message) from None
+
+    return wrapper
+
+
+def _current_ti() -> Any:
+    """The running task instance."""
+    return get_current_context()["ti"]
 
 
 def _run_info() -> tuple[str, dt.datetime, bool]:
@@ -72,6 +105,7 @@ def _run_info() -> tuple[str, dt.datetime, bool]:
     return dag_run.run_id, logical, str(dag_run.run_type).lower().endswith("backfill")
 
 
+@fail_fast
 def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[str, Any]:
     """Fetch one account's raw pages for its job's window into the landing zone (no warehouse access)."""
     from socialmetrics.credentials import airflow_credentials
@@ -80,38 +114,42 @@ def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[st
 
     _, _, landing_root = _settings(company_env)
     run_id, _, _ = _run_info()
-    try:
-        return extract_account(
-            account_from_dict(job),
-            job_window(job),
-            run_id,
-            credentials=airflow_credentials,
-            landing_root=landing_root,
-            backfill=bool(job.get("backfill")),
-        )
-    except Exception as exc:
-        raise _fail_fast(exc) from None
+    return extract_account(
+        account_from_dict(job),
+        job_window(job),
+        run_id,
+        credentials=airflow_credentials,
+        landing_root=landing_root,
+        backfill=bool(job.get("backfill")),
+    )
 
 
+@fail_fast
 def _publish(company_env: dict[str, str] | None, *, nightly: bool) -> dict[str, Any]:
     """Load, check, transform (and on Monday's nightly run the weekly report), then fail the run if an
     account could not be extracted: the run's one writer task."""
     from socialmetrics.config import load_config
-    from socialmetrics.pipeline import publish, run_window
+    from socialmetrics.pipeline import PlanFailedError, publish, run_window
 
+    # `plan` failed, so no extract ran: say why, instead of "no data landed" for every account
+    ti = _current_ti()
+    if refused := ti.xcom_pull(task_ids="plan", key="error"):
+        raise PlanFailedError(f"nothing to publish: plan refused the request: {refused}")
+    if ti.xcom_pull(task_ids="plan") is None:
+        raise PlanFailedError("nothing to publish: plan failed before it made any job; its task log says why")
     config_path, warehouse, landing_root = _settings(company_env)
     run_id, logical, backfill = _run_info()
     cfg = load_config(config_path)
     report_day = None
     if nightly and not backfill:  # the weekly report belongs to the nightly run covering Sunday
         report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
-    try:
-        return publish(run_id, cfg, warehouse_path=warehouse, landing_root=landing_root, report_day=report_day)
-    except Exception as exc:
-        raise _fail_fast(exc) from None
+    return publish(run_id, cfg, warehouse_path=warehouse, landing_root=landing_root, report_day=report_day)
 
 
-EXTRACT_LABEL = "{{ task.op_kwargs['job']['network'] }}/{{ task.op_kwargs['job']['id'] }}"
+# network/account; a history job whose days a network cuts says so there too ("linkedin/8048 (... from ...)")
+EXTRACT_LABEL = (
+    "{{ task.op_kwargs['job'].get('label') or task.op_kwargs['job']['network'] ~ '/' ~ task.op_kwargs['job']['id'] }}"
+)
 
 
 def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, str] | None = None) -> Any:
@@ -133,14 +171,7 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
         @task
         def plan() -> list[dict[str, Any]]:
             """Read and validate the config; one job (account and days) per account."""
-            from socialmetrics.pipeline import plan_run
-
-            config_path, _, _ = _settings(company_env)
-            _, logical, backfill = _run_info()
-            try:
-                return plan_run(config_path, logical, backfill=backfill)
-            except Exception as exc:
-                raise _fail_fast(exc) from None
+            return _plan_run(company_env)
 
         @task(retries=2, map_index_template=EXTRACT_LABEL)
         def extract(job: dict[str, Any]) -> dict[str, Any]:
@@ -187,14 +218,16 @@ def build_history(
                 title="Last day (included)",
                 description="The last day to load, included (default and at most: yesterday).",
             ),
+            # a whole number, never empty: the accounts' nightly read_budget (300 on the sandbox) is too small
+            # for a year (~368 reads on the sandbox); the API and the form refuse anything below 1
             "x_read_budget": Param(
-                1000,
-                type=["null", "integer"],
+                HISTORY_X_READ_BUDGET,
+                type="integer",
                 minimum=1,
                 title="X read budget for this load",
                 description=(
-                    "Billed X reads this load may use per X account (about $0.005 each); the task log shows "
-                    "the estimate before any post is read. Empty: the account's read_budget."
+                    "Billed X reads this load may use per X account (about $0.005 each); the task log of X's "
+                    "extract shows the estimate before any post is read, and names the budget it needs."
                 ),
             ),
         },
@@ -206,15 +239,7 @@ def build_history(
         @task
         def plan() -> list[dict[str, Any]]:
             """Validate the range; one job (account and all its days) per account."""
-            from socialmetrics.pipeline import plan_history
-
-            config_path, _, _ = _settings(company_env)
-            params = get_current_context()["params"]
-            try:
-                first, last = _history_range(params.get("from"), params.get("to"), config_path)
-                return plan_history(config_path, first, last, read_budget=params.get("x_read_budget"))
-            except Exception as exc:
-                raise _fail_fast(exc) from None
+            return _plan_history(company_env)
 
         @task(retries=2, map_index_template=EXTRACT_LABEL)
         def extract(job: dict[str, Any]) -> dict[str, Any]:
@@ -231,19 +256,30 @@ def build_history(
     return social_metrics_history()
 
 
-def _history_range(first: str | None, last: str | None, config_path: Any) -> tuple[dt.date, dt.date]:
-    """The form's days; empty fields mean the year up to yesterday."""
-    from socialmetrics.config import load_config
-    from socialmetrics.pipeline import HistoryRangeError
+@fail_fast
+def _plan_run(company_env: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The nightly (or backfill) run's jobs."""
+    from socialmetrics.pipeline import plan_run
 
-    cfg = load_config(config_path)
-    yesterday = dt.datetime.now(cfg.tz).date() - dt.timedelta(days=1)
-    try:
-        last_day = dt.date.fromisoformat(str(last)[:10]) if last else yesterday
-        first_day = dt.date.fromisoformat(str(first)[:10]) if first else last_day - dt.timedelta(days=364)
-    except ValueError as exc:
-        raise HistoryRangeError(f"history range {first!r}..{last!r}: {exc}; use YYYY-MM-DD") from None
-    return first_day, last_day
+    config_path, _, _ = _settings(company_env)
+    _, logical, backfill = _run_info()
+    return plan_run(config_path, logical, backfill=backfill)
+
+
+@fail_fast
+def _plan_history(company_env: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The history run's jobs from its form; what was changed in the days asked for goes to the log (first) and
+    to the XCom `adjustments`, which `socialmetrics history` prints and writes into the run's note."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import history_plan, history_range
+
+    config_path, _, _ = _settings(company_env)
+    ctx = get_current_context()
+    params = ctx["params"]
+    first, last = history_range(params.get("from"), params.get("to"), load_config(config_path).tz)
+    planned = history_plan(config_path, first, last, read_budget=params.get("x_read_budget"))
+    ctx["ti"].xcom_push(key="adjustments", value=planned.adjustments)
+    return planned.jobs
 
 
 if _company_list := _companies():

@@ -50,7 +50,7 @@ def debug_logging_source(env: dict[str, str]) -> str | None:
     value = env.get("AIRFLOW__LOGGING__LOGGING_LEVEL")
     if value is not None:
         return "AIRFLOW__LOGGING__LOGGING_LEVEL" if value.strip().upper() == "DEBUG" else None
-    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    home = settings.airflow_home(env)
     cfg = configparser.ConfigParser(interpolation=None)
     try:
         cfg.read(home / "airflow.cfg", encoding="utf-8")
@@ -79,7 +79,7 @@ def claim_run_date(day: str, env: dict[str, str]) -> tuple[IO[str] | None, str]:
     """Hold a lock for `airflow dags test` of one date (two at once break each other in Airflow's
     metadata DB); returns (the open lock file, "") or (None, the holder's pid). The lock ends with the
     process, also a killed one."""
-    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    home = settings.airflow_home(env)
     home.mkdir(parents=True, exist_ok=True)
     handle = (home / f"socialmetrics-run-{day}.lock").open("a+", encoding="utf-8")
     try:
@@ -150,7 +150,7 @@ def _metadata_db_url(env: dict[str, str]) -> str | None:
 
     if env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
         return env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
-    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    home = settings.airflow_home(env)
     cfg = configparser.ConfigParser(interpolation=None)
     cfg.read(env.get("AIRFLOW_CONFIG") or home / "airflow.cfg")
     return cfg.get("database", "sql_alchemy_conn", fallback=None)
@@ -190,7 +190,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     day = args.date or _last_complete_day(cfg.timezone).isoformat()
-    env = dict(os.environ)
+    env = settings.project_airflow_env(os.environ)  # from a plain shell: the Airflow of `make airflow`
     source = debug_logging_source(env)
     if source:
         print(DEBUG_REFUSED.format(source=source), file=sys.stderr)
@@ -252,7 +252,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     path = settings.warehouse_path()
     if not path.exists():
-        print(f"error: no warehouse at {path}; run `make demo` first.", file=sys.stderr)
+        print(
+            f"error: no warehouse at {path}{settings.warehouse_hint()}; run `make demo` first.",
+            file=sys.stderr,
+        )
         return 2
     print(summary(path))
     return 0
@@ -315,6 +318,12 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2025-12-01") from None
 
 
+def _reads(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of reads; use a whole number from 1, e.g. 1000")
+    return int(text)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the weekly report (HTML and PDF) for the last complete ISO week or --week; print the paths."""
     from socialmetrics.report import ReportError, build_weekly_report, resolve_week
@@ -330,7 +339,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise ReportError(f"--language {args.language}: the report speaks de or en")
         week = resolve_week(args.week, tz=cfg.timezone) if args.week else None
         if not path.exists():
-            raise ReportError(f"no warehouse at {path}; run `make demo` first")
+            raise ReportError(f"no warehouse at {path}{settings.warehouse_hint()}; run `make demo` first")
         files = build_weekly_report(cfg, path, week, out_dir=args.out, language=args.language)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -427,7 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     hist.add_argument("--from", dest="first", type=_date, required=True, help="the first day, YYYY-MM-DD")
     hist.add_argument("--to", dest="last", type=_date, required=True, help="the last day (included), YYYY-MM-DD")
-    hist.add_argument("--x-read-budget", type=int, help="billed X reads this load may use per X account")
+    hist.add_argument(
+        "--x-read-budget",
+        type=_reads,
+        help="billed X reads this load may use per X account (default: the form's, 1000)",
+    )
     hist.add_argument(
         "--dag-id",
         default="social_metrics_history",

@@ -323,8 +323,11 @@ def load_config(path: Path | str) -> Config:
     """Read and validate the YAML config; raises ConfigError naming the file, key and fix."""
     path = Path(path)
     if not path.exists():
+        from socialmetrics import settings
+
+        where = settings.default_path_hint(settings.CONFIG_ENV, settings.DEFAULT_CONFIG)
         raise ConfigError(
-            f"config file {path} does not exist. Copy config/socialmetrics.example.yml there, or point "
+            f"config file {path} does not exist{where}. Copy config/socialmetrics.example.yml there, or point "
             f"SOCIALMETRICS_CONFIG at your file."
         )
     try:

@@ -7,7 +7,8 @@ otherwise non-zero, naming the failed part and the end of its log.
 
 Where the API is: `AIRFLOW__API__HOST`/`AIRFLOW__API__PORT` (default 127.0.0.1:8080), as `make airflow` sets
 them. The login: user `admin` (or `$SOCIALMETRICS_AIRFLOW_USER`) with the password that `airflow standalone`
-writes to `$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated` (or the file named by
+writes to `$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated` (AIRFLOW_HOME unset: the clone's `.airflow/`,
+where `make airflow` keeps it, else ~/airflow; or the file named by
 `AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE`); `$SOCIALMETRICS_AIRFLOW_PASSWORD` overrides it.
 """
 
@@ -26,12 +27,16 @@ from urllib.parse import quote
 
 import requests
 
+from connectors.base import describe_days
+from socialmetrics import settings
+
 HISTORY_DAG_ID = "social_metrics_history"
 POLL_S = 2.0
 API_TIMEOUT_S = 60  # a busy 2-core machine answers slowly, but it answers
 TIMEOUT_S = 3 * 3600
 FINISHED = ("success", "failed")
 LOG_TAIL_CHARS = 2500
+NOTE_CHARS = 1000  # Airflow's dag_run_note.content is a String(1000)
 
 
 class HistoryError(RuntimeError):
@@ -58,7 +63,7 @@ class ApiLogin:
         username = env.get("SOCIALMETRICS_AIRFLOW_USER") or "admin"
         password = env.get("SOCIALMETRICS_AIRFLOW_PASSWORD")
         if not password:
-            home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+            home = settings.airflow_home(env)
             path = Path(
                 env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
                 or home / "simple_auth_manager_passwords.json.generated"
@@ -67,8 +72,10 @@ class ApiLogin:
                 users = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise HistoryError(
-                    f"no Airflow login found in {path} ({type(exc).__name__}); start Airflow with `make airflow` "
-                    f"(it writes that file), or set SOCIALMETRICS_AIRFLOW_PASSWORD"
+                    f"no Airflow login found in {path} ({type(exc).__name__}; Airflow home: "
+                    f"{settings.airflow_home_source(env)}); start Airflow with `make airflow` (it writes that "
+                    f"file), point AIRFLOW_HOME at the home of the Airflow you run, or set "
+                    f"SOCIALMETRICS_AIRFLOW_PASSWORD"
                 ) from None
             if username not in users:
                 raise HistoryError(f"{path} has no user '{username}' (it has: {', '.join(users) or 'none'})")
@@ -126,6 +133,8 @@ class AirflowApi:
                     detail = str(r.json().get("detail", detail))
                 except ValueError:
                     pass
+                # a refused form field comes with its JSON schema and value on further lines: the first says it
+                detail = detail.strip().splitlines()[0] if detail.strip() else detail
                 raise HistoryError(f"Airflow answered {r.status_code} to {method} {path}: {detail}")
             return r.json() if r.content else None
         raise AssertionError("unreachable")
@@ -147,6 +156,21 @@ class AirflowApi:
         else:
             text = str(content)
         return text[-LOG_TAIL_CHARS:]
+
+    def xcom(self, dag_id: str, run_id: str, ti: Mapping[str, Any], key: str) -> Any:
+        """A task instance's XCom value, or None when it has none."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{ti['task_id']}/xcomEntries/{key}"
+        try:
+            body = self.call("GET", path, params={"map_index": ti.get("map_index", -1)})
+        except HistoryError:
+            return None
+        value = body.get("value") if isinstance(body, dict) else None
+        if isinstance(value, str):  # the stored JSON, as the API returns it without `deserialize`
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        return value
 
 
 def _label(ti: Mapping[str, Any]) -> str:
@@ -170,6 +194,7 @@ def run_history(
     and return 0 when every task succeeded, 1 otherwise (the failed parts and their log ends printed)."""
     if first > last:
         raise HistoryError(f"--from {first} is after --to {last}; swap them")
+    days = describe_days(first, last)
     dag = api.call("GET", f"/api/v2/dags/{dag_id}")
     if dag.get("is_paused"):  # runs of a paused DAG stay queued; this DAG has no schedule, unpausing is harmless
         api.call("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
@@ -179,9 +204,10 @@ def run_history(
     run = api.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf})
     run_id = run["dag_run_id"]
     quoted = quote(run_id, safe="")
-    out(f"History {first}..{last}: started run {run_id} of {dag_id} at {api.login.url} (it shows in the UI's grid).")
+    out(f"History {days}: started run {run_id} of {dag_id} at {api.login.url} (it shows in the UI's grid).")
     started = time.monotonic()
     seen: dict[str, str] = {}
+    adjusted: list[str] | None = None
     while True:
         # the run's state first: once it has finished, the task instances read after it are final too
         state = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quoted}")["state"]
@@ -191,6 +217,8 @@ def run_history(
             if ti_state and seen.get(key) != ti_state:
                 seen[key] = str(ti_state)
                 out(f"  [{time.monotonic() - started:5.0f} s] {_label(ti)}: {ti_state}")
+            if ti["task_id"] == "plan" and ti_state == "success" and adjusted is None:
+                adjusted = _say_adjustments(api, dag_id, run_id, ti, days, out)
         if state in FINISHED:
             break
         if time.monotonic() - started > timeout_s:
@@ -200,17 +228,39 @@ def run_history(
     elapsed = time.monotonic() - started
     bad = [ti for ti in tis["task_instances"] if ti.get("state") != "success"]
     if state == "success" and not bad:
-        out(f"History {first}..{last} loaded in {elapsed:.0f} s: every part succeeded.")
+        changed = f" ({len(adjusted)} change(s) to the days asked for: the notes above)" if adjusted else ""
+        out(f"History {days} loaded in {elapsed:.0f} s: every part succeeded{changed}.")
         return 0
-    out(f"error: history {first}..{last} failed after {elapsed:.0f} s (run {run_id}).")
+    out(f"error: history {days} failed after {elapsed:.0f} s (run {run_id}).")
     for ti in bad:
         out(f"--- {_label(ti)}: {ti.get('state')}")
         if ti.get("state") == "failed":
-            out(api.log_tail(dag_id, run_id, ti))
+            # a predictable problem is one line (dags/social_metrics.py's fail_fast keeps it as XCom `error`)
+            error = api.xcom(dag_id, run_id, ti, "error")
+            out(str(error) if error else api.log_tail(dag_id, run_id, ti))
     names = ", ".join(_label(ti) for ti in bad) or "the run"
     out(f"error: failed part(s): {names}. Fix the cause above, then run the same command again (it replaces "
         f"exactly these days).")  # fmt: skip
     return 1
+
+
+def _say_adjustments(
+    api: AirflowApi, dag_id: str, run_id: str, plan: Mapping[str, Any], days: str, out: Callable[[str], None]
+) -> list[str]:
+    """What plan changed in the days asked for (a last day not over yet, days older than a network keeps):
+    printed, and written into the run's note, which the UI's grid shows (a task cannot set it in Airflow 3.3:
+    its execution API has no call for notes)."""
+    adjustments = [str(line) for line in api.xcom(dag_id, run_id, plan, "adjustments") or []]
+    if not adjustments:
+        return []
+    for line in adjustments:
+        out(f"  note: {line}")
+    note = f"History {days} as asked; changed:\n" + "\n".join(f"- {line}" for line in adjustments)
+    try:
+        api.call("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}", json={"note": note[:NOTE_CHARS]})
+    except HistoryError as exc:
+        out(f"  (the run's note could not be set: {exc})")
+    return adjustments
 
 
 def main(first: dt.date, last: dt.date, *, read_budget: int | None, dag_id: str) -> int:

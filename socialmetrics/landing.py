@@ -176,8 +176,8 @@ def write_parts(
                 name = f"{stream.name}{suffix}.{kind.value}.parquet"
                 pq.write_table(table, target / name)
                 if outside:
-                    log.warning("%s %s: %d records outside %s..%s ignored", connector.network, stream.name,
-                                outside, window.start, window.end)  # fmt: skip
+                    log.warning("%s %s: %d records outside %s ignored", connector.network, stream.name, outside,
+                                window)  # fmt: skip
                 part = {"stream": slice_name, "kind": kind.value, "file": name, "rows": table.num_rows,
                         **window.to_json()}  # fmt: skip
                 if partition is not None:
@@ -215,8 +215,7 @@ def land(
             n = 0
             replaced = Replaced()
             w = windows[stream.name]
-            log.info("%s: reading %s for %s..%s (%d days; stream %d of %d)", label, stream.name, w.start, w.end,
-                     w.days, number, len(todo))  # fmt: skip
+            log.info("%s: reading %s for %s (stream %d of %d)", label, stream.name, w, number, len(todo))
             try:
                 for page in connector.fetch(stream, w):
                     n += 1

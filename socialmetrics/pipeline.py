@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors import registry
-from connectors.base import Account, Credentials, PermanentError, Window
+from connectors.base import Account, Credentials, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import landing, readers, settings, warehouse
 from socialmetrics.config import Config, LimitsConfig, load_config
@@ -41,6 +42,10 @@ REJECTED_INPUT_CODES = frozenset({"rejected_file"})
 
 class HistoryRangeError(ValueError, PermanentError):
     """The days asked for a history load make no sense (first after last, in the future)."""
+
+
+class PlanFailedError(RuntimeError, PermanentError):
+    """`plan` failed, so no account was extracted: `publish` names plan's error instead of five accounts."""
 
 
 def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: dt.datetime | None = None) -> Window:
@@ -79,6 +84,117 @@ def plan_run(
     return [{**acc, "window": window.to_json(), "backfill": backfill} for acc in plan(config_path)]
 
 
+@dataclass(frozen=True)
+class HistoryPlan:
+    """A history load as planned: one job per account, and every change made to the days asked for (a last
+    day that is not over yet, days older than a network keeps), one line each, for the user to read."""
+
+    first: dt.date
+    last: dt.date
+    jobs: list[dict[str, Any]]
+    adjustments: list[str]
+
+
+def history_range(
+    first: str | None, last: str | None, tz: Any, *, now: dt.datetime | None = None
+) -> tuple[dt.date, dt.date]:
+    """The Trigger form's days (ISO dates, or empty): empty fields mean the 365 days up to yesterday."""
+    now = now or dt.datetime.now(dt.UTC)
+    yesterday = now.astimezone(tz).date() - dt.timedelta(days=1)
+    try:
+        last_day = dt.date.fromisoformat(str(last)[:10]) if last else yesterday
+        first_day = dt.date.fromisoformat(str(first)[:10]) if first else last_day - dt.timedelta(days=364)
+    except ValueError:
+        raise HistoryRangeError(
+            f"history: 'First day' {first or '(empty)'} / 'Last day' {last or '(empty)'} is not a date; use "
+            f"YYYY-MM-DD, e.g. {yesterday}"
+        ) from None
+    return first_day, last_day
+
+
+def history_plan(
+    config_path: Path,
+    first: dt.date,
+    last: dt.date,
+    *,
+    read_budget: int | None = None,
+    now: dt.datetime | None = None,
+) -> HistoryPlan:
+    """One extract job per account for a history load of the days `first`..`last` (both included), read
+    as ONE window: each connector splits it into the largest requests its API allows (Facebook 90 days of
+    insights a request, LinkedIn its 12 months of statistics in one, X pages of 100 posts), so a year costs
+    a handful of requests instead of a run per day. Like a backfill it reads exactly these days and takes
+    no snapshot. `read_budget` replaces the X accounts' per-run `read_budget` for this load (a year of
+    posts needs more reads than a night).
+
+    Refused, with one line saying what to change: the first day after the last, days not over yet only, a
+    budget that is no whole number. Changed and said (`adjustments`): a last day not over yet (loads up to
+    yesterday), days older than a network keeps for a stream (posts have no such limit, so old days still
+    load them)."""
+    cfg = load_config(config_path)
+    now = now or dt.datetime.now(dt.UTC)
+    last_complete = now.astimezone(cfg.tz).date() - dt.timedelta(days=1)
+    asked = f"history {describe_days(first, last) if first <= last else f'{first} to {last}'}"
+    if first > last:
+        raise HistoryRangeError(f"{asked}: the first day is after the last; swap them")
+    if first > last_complete:
+        raise HistoryRangeError(
+            f"{asked}: not over yet in {cfg.timezone} (the last complete day is {last_complete}); pick days up to "
+            f"{last_complete}"
+        )
+    if read_budget is not None and (
+        isinstance(read_budget, bool) or not isinstance(read_budget, int) or read_budget < 1
+    ):
+        raise HistoryRangeError(f"x_read_budget must be a whole number of reads (got {read_budget!r})")
+    adjustments = []
+    if last > last_complete:
+        adjustments.append(
+            f"{last} is not over yet in {cfg.timezone}: loading {describe_days(first, last_complete)} instead of "
+            f"{describe_days(first, last)}"
+        )
+        last = last_complete
+    window = Window(first, last + dt.timedelta(days=1))
+    jobs = []
+    for acc in plan(config_path):
+        options = dict(acc["options"])
+        if acc["network"] == "x":  # a history load's budget is its form's: the over-budget message says so
+            options["read_budget_from"] = "history form"
+            if read_budget is not None:
+                options["read_budget"] = read_budget
+        label = f"{acc['network']}/{acc['id']}"
+        windows, _ = stream_windows(registry.get(acc["network"]), window, last_complete + dt.timedelta(days=1),
+                                    backfill=True, quiet=True)  # fmt: skip
+        notes = _history_notes(registry.get(acc["network"]), window, windows)
+        adjustments += [f"{label} {line}" for line, _ in notes]
+        job = {**acc, "options": options, "window": window.to_json(), "backfill": True}
+        if notes:  # the extract's name in the grid says it too
+            job["label"] = f"{label} ({'; '.join(short for _, short in notes)})"
+        jobs.append(job)
+    for line in adjustments:
+        log.warning("%s", line)
+    log.info(
+        "%s for %d accounts: %s", f"history {window}", len(jobs), ", ".join(f"{j['network']}/{j['id']}" for j in jobs)
+    )
+    return HistoryPlan(first, last, jobs, adjustments)
+
+
+def _history_notes(connector_cls: Any, window: Window, windows: dict[str, Window]) -> list[tuple[str, str]]:
+    """What a history load of `window` reads less of, per group of streams cut alike: the line for the log,
+    the run's note and the CLI ("share_statistics, follower_statistics: the API keeps 365 days; loading
+    2025-12-08 to 2026-12-06 (364 days)"), and its short form for the extract's name in the grid."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for stream in connector_cls.streams:
+        if stream.snapshot or stream.max_history_days is None:
+            continue
+        got = windows.get(stream.name)
+        if got == window:
+            continue
+        keeps = f"the API keeps {stream.max_history_days} days"
+        key = (f"{keeps}; loading {got}", f"from {got.start}") if got else (f"{keeps}; none of these days", "none")
+        groups.setdefault(key, []).append(stream.name)
+    return [(f"{', '.join(names)}: {line}", f"{', '.join(names)} {short}") for (line, short), names in groups.items()]
+
+
 def plan_history(
     config_path: Path,
     first: dt.date,
@@ -87,41 +203,8 @@ def plan_history(
     read_budget: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One extract job per account for a history load of the days `first`..`last` (both included), read
-    as ONE window: each connector splits it into the largest requests its API allows (Facebook 90 days of
-    insights a request, LinkedIn its 12 months of statistics in one, X pages of 100 posts), so a year costs
-    a handful of requests instead of a run per day. Like a backfill it reads exactly these days and takes
-    no snapshot. `read_budget` replaces the X accounts' per-run `read_budget` for this load (a year of
-    posts needs more reads than a night)."""
-    cfg = load_config(config_path)
-    now = now or dt.datetime.now(dt.UTC)
-    last_complete = now.astimezone(cfg.tz).date() - dt.timedelta(days=1)
-    if first > last:
-        raise HistoryRangeError(f"history from {first} to {last}: the first day is after the last; swap them")
-    if first > last_complete:
-        raise HistoryRangeError(
-            f"history from {first}: that day is not over yet in {cfg.timezone} (the last complete day is "
-            f"{last_complete}); pick days up to {last_complete}"
-        )
-    if last > last_complete:
-        log.info("history: %s is not over yet in %s; loading up to %s", last, cfg.timezone, last_complete)
-        last = last_complete
-    if read_budget is not None and (
-        isinstance(read_budget, bool) or not isinstance(read_budget, int) or read_budget < 1
-    ):
-        raise HistoryRangeError(f"x_read_budget must be a whole number of reads (got {read_budget!r})")
-    window = Window(first, last + dt.timedelta(days=1))
-    jobs = []
-    for acc in plan(config_path):
-        options = dict(acc["options"])
-        if read_budget is not None and acc["network"] == "x":
-            options["read_budget"] = read_budget
-        jobs.append({**acc, "options": options, "window": window.to_json(), "backfill": True})
-    log.info(
-        "history %s..%s (%d days) for %d accounts: %s",
-        window.start, last, window.days, len(jobs), ", ".join(f"{j['network']}/{j['id']}" for j in jobs),
-    )  # fmt: skip
-    return jobs
+    """The jobs of history_plan (what the history DAG maps over)."""
+    return history_plan(config_path, first, last, read_budget=read_budget, now=now).jobs
 
 
 def job_window(job: dict[str, Any]) -> Window:
@@ -135,7 +218,7 @@ def account_from_dict(data: dict[str, Any]) -> Account:
 
 
 def stream_windows(
-    connector_cls: Any, window: Window, today: dt.date, *, backfill: bool = False
+    connector_cls: Any, window: Window, today: dt.date, *, backfill: bool = False, quiet: bool = False
 ) -> tuple[dict[str, Window], list[str]]:
     """Each stream's window: the run's, widened by a stream's own lookback or narrowed to its
     `max_lookback_days` (not for backfills, which read exactly their window), clamped to the history
@@ -146,11 +229,12 @@ def stream_windows(
     for stream in connector_cls.streams:
         w = window
         if stream.snapshot:
-            if backfill or window.end != today:  # expected, not a warning: said once at INFO
-                log.info(
-                    "%s %s: a snapshot of today's totals is kept only by the run covering yesterday; this run "
-                    "covers %s..%s and skips it", connector_cls.network, stream.name, window.start, window.end,
-                )  # fmt: skip
+            if backfill or window.end != today:  # expected, not a warning: said once at INFO (by the extract)
+                if not quiet:
+                    log.info(
+                        "%s %s: a snapshot of today's totals is kept only by the run covering yesterday; this run "
+                        "covers %s and skips it", connector_cls.network, stream.name, window,
+                    )  # fmt: skip
                 continue
             windows[stream.name] = Window(window.end - dt.timedelta(days=1), window.end)
             continue
@@ -163,14 +247,14 @@ def stream_windows(
             clamped = w.clamp_start(earliest)
             if clamped is None:
                 notes.append(
-                    f"{connector_cls.network} {stream.name}: {w.start}..{w.end} is older than the "
+                    f"{connector_cls.network} {stream.name}: {w} is older than the "
                     f"{stream.max_history_days} days the API keeps; nothing to fetch"
                 )
                 continue
             if clamped != w:
                 notes.append(
                     f"{connector_cls.network} {stream.name}: the API keeps {stream.max_history_days} days; "
-                    f"fetching {clamped.start}..{clamped.end} instead of {w.start}..{w.end}"
+                    f"fetching {clamped} instead of {w}"
                 )
             w = clamped
         windows[stream.name] = w
@@ -279,12 +363,11 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         lo, hi = windows.get(key, (r["window_start"], r["window_end"]))
         windows[key] = (min(lo, r["window_start"]), max(hi, r["window_end"]))
         log.info(
-            "loaded %s %s.%s %s..%s: %d rows (replaced %d)",
+            "loaded %s %s.%s %s: %d rows (replaced %d)",
             key,
             r["stream"],
             r["kind"],
-            r["window_start"],
-            r["window_end"],
+            describe_days(r["window_start"], r["window_end"] - dt.timedelta(days=1)),
             r["rows_loaded"],
             r["rows_replaced"],
         )

@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from connectors.base import PermanentError
+from connectors.base import PermanentError, describe_days
 from socialmetrics import transform
 
 log = logging.getLogger(__name__)
@@ -385,8 +385,8 @@ def check_run(
     con.execute("COMMIT")
     failed = [r for r in results if not r.success]
     log.info(
-        "data quality for %s..%s: %d checks, %d passed, %d blocking failures, %d warnings",
-        start, end, len(results), len(results) - len(failed),
+        "data quality for %s: %d checks, %d passed, %d blocking failures, %d warnings",
+        describe_days(start, end - dt.timedelta(days=1)), len(results), len(results) - len(failed),
         sum(r.severity == BLOCKING for r in failed), sum(r.severity == WARNING for r in failed),
     )  # fmt: skip
     for r in failed:

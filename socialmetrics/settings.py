@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,58 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql" if (REPO_ROOT / "sql" / "core").is_dir() else Path(__file__).resolve().parent / "sql"
 
 
+# What the Makefile exports for Airflow (`make airflow`, `make demo`): a command run from a plain shell
+# gets the same when it uses the clone's Airflow home (see project_airflow_env).
+MAKEFILE_AIRFLOW_ENV = {
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__PARALLELISM": "4",
+    "AIRFLOW__API__HOST": "127.0.0.1",
+    "AIRFLOW__API__PORT": "8080",
+    "AIRFLOW__CORE__DEFAULT_TIMEZONE": "Europe/Berlin",
+}
+
+
+def project_airflow_home() -> Path | None:
+    """The clone's `.airflow/` (the Airflow home `make airflow` uses) when this package runs from a source
+    tree that has one; None for an installed package or before the first `make airflow`/`make demo`."""
+    home = REPO_ROOT / ".airflow"
+    return home if (REPO_ROOT / "Makefile").is_file() and home.is_dir() else None
+
+
+def airflow_home(env: Mapping[str, str] | None = None) -> Path:
+    """Airflow's home: $AIRFLOW_HOME; unset, the clone's `.airflow/` (what the Makefile sets) if it exists,
+    else Airflow's own default ~/airflow."""
+    env = os.environ if env is None else env
+    if env.get("AIRFLOW_HOME"):
+        return Path(env["AIRFLOW_HOME"]).expanduser()
+    return project_airflow_home() or Path.home() / "airflow"
+
+
+def airflow_home_source(env: Mapping[str, str] | None = None) -> str:
+    """Why airflow_home() is the folder it is, for messages."""
+    env = os.environ if env is None else env
+    if env.get("AIRFLOW_HOME"):
+        return "set by AIRFLOW_HOME"
+    if project_airflow_home():
+        return "the clone's Airflow home, as AIRFLOW_HOME is unset"
+    return f"Airflow's default, as AIRFLOW_HOME is unset and {REPO_ROOT / '.airflow'} does not exist"
+
+
+def project_airflow_env(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` with what the Makefile exports when AIRFLOW_HOME is unset and the clone has its Airflow home, so a
+    command run from a plain shell (`.venv/bin/socialmetrics demo`) uses the Airflow that `make airflow` runs;
+    variables already set are kept."""
+    out = dict(env)
+    home = project_airflow_home()
+    if out.get("AIRFLOW_HOME") or home is None:
+        return out
+    out["AIRFLOW_HOME"] = str(home)
+    for key, value in MAKEFILE_AIRFLOW_ENV.items():
+        out.setdefault(key, value)
+    return out
+
+
 def config_path() -> Path:
     """The config file: $SOCIALMETRICS_CONFIG or config/socialmetrics.yml."""
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser().absolute()
@@ -38,6 +91,22 @@ def config_path() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB file: $SOCIALMETRICS_WAREHOUSE or data/warehouse.duckdb."""
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).expanduser().absolute()
+
+
+def default_path_hint(env_name: str, default: str) -> str:
+    """For a "not found" message about a default path (config, warehouse): when the variable is unset and the
+    command runs outside the clone, say that the default is read from the current folder."""
+    if os.environ.get(env_name) or not (REPO_ROOT / "Makefile").is_file() or Path.cwd() == REPO_ROOT:
+        return ""
+    return (
+        f" ({env_name} is unset, and its default {default} is read from the current folder: run this in the clone "
+        f"({REPO_ROOT}) or set {env_name})"
+    )
+
+
+def warehouse_hint() -> str:
+    """default_path_hint for the warehouse."""
+    return default_path_hint(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)
 
 
 def landing_root() -> Path:

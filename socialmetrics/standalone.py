@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from socialmetrics import airflow_preload
+from socialmetrics import airflow_preload, settings
 from socialmetrics.cli import DEBUG_REFUSED, debug_logging_source, stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
@@ -43,7 +43,7 @@ def parent_stopping(pid: int | None = None) -> bool:
 
 def main() -> int:
     """Run until interrupted."""
-    env = dict(os.environ)
+    env = settings.project_airflow_env(os.environ)  # `make airflow` sets these; a plain shell gets the same
     bin_dir = str(Path(sys.executable).parent)  # standalone starts its components as `airflow` from PATH
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.setdefault("AIRFLOW__API__HOST", "127.0.0.1")
@@ -53,7 +53,7 @@ def main() -> int:
     api_url = f"http://{env['AIRFLOW__API__HOST']}:{env['AIRFLOW__API__PORT']}"
     env.setdefault("AIRFLOW__API__BASE_URL", api_url)
     env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"{api_url}/execution/")
-    home = Path(env.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    home = settings.airflow_home(env)
     source = debug_logging_source(env)
     if source:
         print(DEBUG_REFUSED.format(source=source).replace("make demo", "make airflow"), file=sys.stderr)

@@ -57,6 +57,7 @@ from typing import Any
 import duckdb
 
 from connectors.base import ALL_TIME as BASE_ALL_TIME
+from connectors.base import describe_days
 from socialmetrics.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -586,7 +587,11 @@ def _run_model(
         "INSERT INTO meta.transforms VALUES (?, ?, ?, ?, ?, ?, ?)",
         [run_id, model.table, lo, hi, rows, full, dt.datetime.now(dt.UTC)],
     )
-    log.info("%s: %d rows for %s..%s%s", model.table, rows, lo, hi, " (full rebuild)" if full else "")
+    if full or model.window_column is None:
+        days = "all days (full rebuild)" if full else "all days"
+    else:
+        days = describe_days(lo, hi - dt.timedelta(days=1))
+    log.info("%s: %d rows for %s", model.table, rows, days)
     return rows
 
 

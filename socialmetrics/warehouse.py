@@ -463,7 +463,7 @@ def _suspicious_streams(
         else:
             outcome = ""
         message = (
-            f"{manifest.network}/{manifest.account_id} {stream} ({kind.value}, {window.start}..{window.end}) answered "
+            f"{manifest.network}/{manifest.account_id} {stream} ({kind.value}, {window}) answered "
             f"{answered} {what} where {published} are published; the published numbers were kept, not deleted. "
             f"If the network really lost them, delete the rows from {raw_table(kind)} by hand; if not, rerun the "
             "task later."

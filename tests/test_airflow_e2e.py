@@ -1,4 +1,5 @@
-"""`airflow dags test social_metrics <date>` with nothing but the documented environment.
+"""`airflow dags test social_metrics <date>` with nothing but the documented environment; and the history
+form against a running Airflow (what `make airflow` starts).
 
 Given only AIRFLOW_HOME (migrated), the dags folder, SOCIALMETRICS_CONFIG, SOCIALMETRICS_WAREHOUSE
 and AIRFLOW_CONN_* pointing at the sandbox, the DAG runs, publishes exactly the served numbers, gives
@@ -12,14 +13,20 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+import requests
 
 from socialmetrics.sandbox import company
 from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
@@ -143,3 +150,156 @@ def test_the_run_covering_sunday_writes_the_weekly_report(airflow_env, sunday_ru
     assert html.exists() and (folder / f"{year}-W{week:02d}.pdf").read_bytes()[:5] == b"%PDF-"
     text = html.read_text(encoding="utf-8")
     assert "Brauerei Sonnenhang GmbH" in text and f"{week}/{year}" in text
+
+
+# -- the history form against a running Airflow (`make airflow`'s standalone, on a free port) ------------
+
+
+@dataclass
+class RunningAirflow:
+    """`python -m socialmetrics.standalone` (what `make airflow` runs) in a home of its own."""
+
+    env: dict[str, str]
+    url: str
+    token: str
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        """One REST call with the admin's JWT."""
+        return requests.request(method, f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token}"},
+                                timeout=60, **kwargs)  # fmt: skip
+
+    def finished_run(self, run_id: str, timeout_s: float = 600) -> dict:
+        """The run once it has finished, with its task instances."""
+        quoted = quote(run_id, safe="")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            run = self.api("GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quoted}").json()
+            if run["state"] in ("success", "failed") or time.monotonic() > deadline:
+                break
+            time.sleep(2)
+        tis = self.api("GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quoted}/taskInstances").json()
+        return run | {"tis": {t["task_id"]: t for t in tis["task_instances"]}}
+
+    def xcom(self, run_id: str, task_id: str, key: str) -> object:
+        """A task's XCom value as the REST API returns it."""
+        path = f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/xcomEntries/{key}"
+        value = self.api("GET", path).json()["value"]
+        try:  # a list comes as its stored JSON, a string as itself
+            return json.loads(value) if isinstance(value, str) else value
+        except ValueError:
+            return value
+
+
+HISTORY_DAG = "social_metrics_history"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def running_airflow(tmp_path_factory) -> Iterator[RunningAirflow]:
+    """Migrated home, pool duckdb, sandbox APIs, Airflow standalone on loopback; stopped afterwards."""
+    home, work = tmp_path_factory.mktemp("standalone-home"), tmp_path_factory.mktemp("standalone-work")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env |= {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
+        "SOCIALMETRICS_WAREHOUSE": str(work / "warehouse.duckdb"),
+    }
+    for args in (["db", "migrate"], ["pools", "set", "duckdb", "1", "DuckDB has one writer process"]):
+        out = subprocess.run([AIRFLOW, *args], env=env, cwd=work, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    log = (work / "standalone.out").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, cwd=work, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 400
+        while "Airflow UI:" not in (work / "standalone.out").read_text(errors="replace"):
+            assert proc.poll() is None and time.monotonic() < deadline, (work / "standalone.out").read_text()[-3000:]
+            time.sleep(2)
+        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+        url = f"http://127.0.0.1:{port}"
+        token = requests.post(f"{url}/auth/token", json={"username": "admin", "password": password}, timeout=60)
+        yield RunningAirflow(env, url, token.json()["access_token"])
+    finally:
+        proc.send_signal(signal.SIGTERM)  # standalone stops Airflow's process group and the sandboxes
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.timeout(900)
+def test_the_rest_api_refuses_what_the_history_forms_schema_rejects(running_airflow: RunningAirflow) -> None:
+    """The form's fields are validated by Airflow itself, for the UI and for the REST API alike."""
+    for conf, detail in [
+        ({"from": "2026-13-01"}, "Invalid input for param from: '2026-13-01' is not a 'date'"),
+        ({"to": "01.11.2026"}, "Invalid input for param to: '01.11.2026' is not a 'date'"),
+        ({"x_read_budget": 0}, "Invalid input for param x_read_budget: 0 is less than the minimum of 1"),
+        ({"x_read_budget": None}, "Invalid input for param x_read_budget: None is not of type 'integer'"),
+    ]:
+        r = running_airflow.api("POST", f"/api/v2/dags/{HISTORY_DAG}/dagRuns", json={"logical_date": None,
+                                                                                   "conf": conf})  # fmt: skip
+        assert r.status_code == 400, r.text
+        assert r.json()["detail"].splitlines()[0] == detail
+    runs = running_airflow.api("GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns").json()["dag_runs"]
+    assert [r["conf"] for r in runs if r["conf"].get("from") == "2026-13-01"] == []  # no run was made
+
+
+@pytest.mark.timeout(900)
+def test_a_reversed_history_range_fails_in_plan_with_its_line_and_publish_names_it(
+    running_airflow: RunningAirflow,
+) -> None:
+    """Given the form's last day before its first (a schema cannot compare two fields), plan fails at once
+    with one line, no extract runs, and publish names plan's line instead of blaming five accounts' tokens."""
+    reversed_days = {"from": "2026-11-23", "to": "2026-11-20"}
+    r = running_airflow.api("POST", f"/api/v2/dags/{HISTORY_DAG}/dagRuns",
+                            json={"logical_date": None, "conf": reversed_days})  # fmt: skip
+    assert r.status_code == 200, r.text
+    run_id = r.json()["dag_run_id"]
+    run = running_airflow.finished_run(run_id)
+    line = "history 2026-11-23 to 2026-11-20: the first day is after the last; swap them"
+    states = {t: (ti["state"], ti["try_number"]) for t, ti in run["tis"].items()}
+    assert (run["state"], states) == (
+        "failed", {"plan": ("failed", 1), "extract": ("upstream_failed", 0), "publish": ("failed", 1)}
+    )  # fmt: skip
+    assert running_airflow.xcom(run_id, "plan", "error") == line
+    assert running_airflow.xcom(run_id, "publish", "error") == f"nothing to publish: plan refused the request: {line}"
+    logs = running_airflow.api(
+        "GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quote(run_id, safe='')}/taskInstances/plan/logs/1",
+        params={"full_content": True},
+    ).json()["content"]  # fmt: skip
+    errors = [c.get("event") for c in logs if isinstance(c, dict) and c.get("level") == "error"]
+    assert errors[0] == line  # the first error in the log is the message, one line
+
+
+@pytest.mark.timeout(900)
+def test_history_cli_prints_and_notes_what_plan_changed(running_airflow: RunningAirflow) -> None:
+    """Given a last day three days ahead, the load runs up to yesterday; the CLI says so and so does the run's
+    note in the grid."""
+    yesterday = dt.datetime.now(ZoneInfo("Europe/Berlin")).date() - dt.timedelta(days=1)
+    first, last = yesterday - dt.timedelta(days=2), yesterday + dt.timedelta(days=4)
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "socialmetrics"), "history", "--from", first.isoformat(), "--to",
+         last.isoformat()],
+        env=running_airflow.env, capture_output=True, text=True, timeout=800,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    change = (
+        f"{last} is not over yet in Europe/Berlin: loading {first} to {yesterday} (3 days) instead of {first} to "
+        f"{last} (7 days)"
+    )
+    assert f"  note: {change}\n" in cli.stdout
+    assert cli.stdout.startswith(f"History {first} to {last} (7 days): started run ")
+    run_id = cli.stdout.split("started run ", 1)[1].split(" ", 1)[0]
+    run = running_airflow.api("GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quote(run_id, safe='')}").json()
+    assert run["note"].startswith(f"History {first} to {last} (7 days) as asked; changed:\n- {change}")

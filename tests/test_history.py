@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -146,6 +147,8 @@ class FakeAirflow:
         self.calls: list[tuple[str, str, Any]] = []
         self.polls = 0
         self.paused = True
+        self.xcoms: dict[tuple[str, str], Any] = {}  # (task_id, key) -> value, as the API returns it
+        self.note: str | None = None
 
     def task_instances(self) -> list[dict[str, Any]]:
         done = self.polls >= 2
@@ -177,6 +180,14 @@ class FakeAirflow:
             return 200, {"task_instances": self.task_instances()}
         if "/logs/" in path:
             return 200, {"content": [{"event": "ExtractFailedError: Airflow connection 'x_default' is not defined"}]}
+        if "/xcomEntries/" in path:
+            task_id, key = path.split("/taskInstances/")[1].split("/xcomEntries/")
+            if (task_id, key) not in self.xcoms:
+                return 404, {"detail": f"XCom entry with key: `{key}` not found"}
+            return 200, {"key": key, "value": self.xcoms[(task_id, key)]}
+        if path.startswith("/api/v2/dags/social_metrics_history/dagRuns/") and method == "PATCH":
+            self.note = body["note"]
+            return 200, {"note": self.note}
         if path.startswith("/api/v2/dags/social_metrics_history/dagRuns/"):
             finished = self.polls >= 2
             failed = any(s == "failed" for s in self.final.values())
@@ -268,3 +279,155 @@ def test_history_cli_refuses_a_reversed_range_and_a_wrong_date(capsys) -> None:
     assert "'01.12.2025' is not a date; use YYYY-MM-DD" in capsys.readouterr().err
     with pytest.raises(history.HistoryError, match="--from 2026-11-30 is after --to 2025-12-01; swap them"):
         history.run_history(dt.date(2026, 11, 30), dt.date(2025, 12, 1), api=None)  # type: ignore[arg-type]
+
+
+def test_history_cli_prints_what_plan_changed_and_writes_it_into_the_runs_note(fake_airflow) -> None:
+    """Given a plan that shortened the days asked for (its XCom `adjustments`, as Airflow's API returns a
+    stored JSON value), the CLI prints each change and sets the run's note, which the UI's grid shows."""
+    app, url = fake_airflow
+    changes = [
+        "2026-12-31 is not over yet in Europe/Berlin: loading 2025-11-01 to 2026-11-19 (384 days) instead of "
+        "2025-11-01 to 2026-12-31 (426 days)",
+        "linkedin/80486001 share_statistics: the API keeps 365 days; loading 2025-11-20 to 2026-11-19 (365 days)",
+    ]
+    app.xcoms[("plan", "adjustments")] = json.dumps(changes)
+    code, out = run_cli(url, app, "2025-11-01", "2026-12-31")
+    assert code == 0, out
+    assert out.splitlines()[0].startswith("History 2025-11-01 to 2026-12-31 (426 days): started run manual__")
+    assert [line for line in out.splitlines() if line.startswith("  note: ")] == [f"  note: {c}" for c in changes]
+    assert app.note == "History 2025-11-01 to 2026-12-31 (426 days) as asked; changed:\n" + "\n".join(
+        f"- {c}" for c in changes
+    )
+    assert out.splitlines()[-1].endswith("every part succeeded (2 change(s) to the days asked for: the notes above).")
+
+
+def test_history_cli_shows_a_failed_parts_one_line_error_instead_of_its_log(fake_airflow) -> None:
+    app, url = fake_airflow
+    app.final = {"plan": "success", "extract x/42": "failed", "publish": "success"}
+    budget = "x/42: this run would need about 368 reads ...; raise 'X read budget for this load' in the history form"
+    app.xcoms[("extract", "error")] = json.dumps(budget)
+    code, out = run_cli(url, app)
+    assert code == 1
+    assert f"--- extract x/42: failed\n{budget}\n" in out
+    assert "is not defined" not in out  # the log's end is not printed when the task said what went wrong
+
+
+def test_history_cli_from_a_plain_shell_finds_the_clones_airflow_home(fake_airflow, tmp_path: Path) -> None:
+    """Given AIRFLOW_HOME unset (the Makefile sets it only for `make airflow`), a shell elsewhere and no
+    ~/airflow, when `socialmetrics history` runs, then it logs in with the password `make airflow` wrote to
+    the clone's .airflow/ (the clone: where the package's Makefile is; here a stand-in for this clone)."""
+    import subprocess
+    import sys
+
+    app, url = fake_airflow
+    clone, home, elsewhere = tmp_path / "clone", tmp_path / "home", tmp_path / "elsewhere"
+    for folder in (clone / ".airflow", home, elsewhere):
+        folder.mkdir(parents=True)
+    (clone / "Makefile").write_text("# the clone's\n")
+    (clone / ".airflow" / "simple_auth_manager_passwords.json.generated").write_text('{"admin": "pw"}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env |= {"HOME": str(home), "AIRFLOW__API__PORT": url.rsplit(":", 1)[1]}
+    code = (
+        "import sys; from pathlib import Path; from socialmetrics import settings; "
+        f"settings.REPO_ROOT = Path({str(clone)!r}); from socialmetrics.cli import main; "
+        "sys.exit(main(['history', '--from', '2026-11-01', '--to', '2026-11-30']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=elsewhere, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "History 2026-11-01 to 2026-11-30 (30 days) loaded" in result.stdout
+    assert ("POST", "/auth/token", {"username": "admin", "password": "pw"}) in app.calls
+    (clone / ".airflow" / "simple_auth_manager_passwords.json.generated").unlink()
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=elsewhere, capture_output=True, text=True,
+                            timeout=120)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: no Airflow login found in {clone / '.airflow' / 'simple_auth_manager_passwords.json.generated'} "
+        "(FileNotFoundError; Airflow home: the clone's Airflow home, as AIRFLOW_HOME is unset); start Airflow "
+        "with `make airflow`"
+    )
+
+
+def test_commands_from_a_plain_shell_get_what_the_makefile_exports_for_airflow(tmp_path: Path, monkeypatch) -> None:
+    """`socialmetrics demo` from a plain shell runs `airflow dags test` with the Makefile's Airflow settings
+    (home, DAG folder, ...): the list in settings is the Makefile's, value for value."""
+    import re
+
+    from socialmetrics import settings
+
+    makefile = (settings.REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    exported = dict(re.findall(r"^export (AIRFLOW\w+) \?= (.+)$", makefile, flags=re.M))
+    expected = {k: v.replace("$(CURDIR)", str(settings.REPO_ROOT)) for k, v in exported.items()}
+    clone = tmp_path / "clone"
+    (clone / ".airflow").mkdir(parents=True)
+    (clone / "Makefile").write_text("")
+    monkeypatch.setattr(settings, "REPO_ROOT", clone)
+    got = settings.project_airflow_env({"PATH": "/bin"})
+    assert got["AIRFLOW_HOME"] == str(clone / ".airflow")
+    assert {k: got[k] for k in expected if k != "AIRFLOW_HOME"} == {
+        k: v for k, v in expected.items() if k != "AIRFLOW_HOME"
+    }
+    assert settings.project_airflow_env({"AIRFLOW_HOME": "/srv/airflow"}) == {"AIRFLOW_HOME": "/srv/airflow"}
+
+
+def test_the_history_plan_says_every_change_it_makes_to_the_days_asked_for(tmp_path: Path) -> None:
+    """Given a last day in the future and a first day before LinkedIn's 365 days, the plan loads up to
+    yesterday and LinkedIn's statistics from 365 days back, and says both, one line each, inclusive ranges."""
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "company: C\ntimezone: Europe/Berlin\naccounts:\n  - network: facebook\n    id: '1'\n"
+        "  - network: linkedin\n    id: '80486001'\n",
+        encoding="utf-8",
+    )
+    planned = pipeline.history_plan(config, dt.date(2025, 10, 1), dt.date(2026, 12, 31), now=NOW)
+    assert planned.adjustments == [
+        "2026-12-31 is not over yet in Europe/Berlin: loading 2025-10-01 to 2026-11-19 (415 days) instead of "
+        "2025-10-01 to 2026-12-31 (457 days)",
+        "linkedin/80486001 share_statistics, follower_statistics, page_statistics: the API keeps 365 days; loading "
+        "2025-11-20 to 2026-11-19 (365 days)",
+    ]
+    assert [(j["network"], j["window"], j.get("label")) for j in planned.jobs] == [
+        ("facebook", {"start": "2025-10-01", "end": "2026-11-20"}, None),
+        ("linkedin", {"start": "2025-10-01", "end": "2026-11-20"},
+         "linkedin/80486001 (share_statistics, follower_statistics, page_statistics from 2025-11-20)"),
+    ]  # fmt: skip
+    assert pipeline.history_plan(config, dt.date(2026, 11, 1), dt.date(2026, 11, 19), now=NOW).adjustments == []
+
+
+def test_the_forms_empty_fields_mean_the_365_days_up_to_yesterday_and_a_bad_day_is_one_line() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert pipeline.history_range(None, None, berlin, now=NOW) == (dt.date(2025, 11, 20), dt.date(2026, 11, 19))
+    with pytest.raises(pipeline.HistoryRangeError) as bad:
+        pipeline.history_range("01.11.2026", None, berlin, now=NOW)
+    assert str(bad.value) == (
+        "history: 'First day' 01.11.2026 / 'Last day' (empty) is not a date; use YYYY-MM-DD, e.g. 2026-11-19"
+    )
+
+
+def test_summary_and_config_outside_the_clone_say_their_default_is_read_from_the_current_folder(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """In the clone the defaults (config/socialmetrics.yml, data/warehouse.duckdb) are the demo's files; from
+    another folder the "not found" message says why and what to do."""
+    from socialmetrics import settings
+    from socialmetrics.cli import main
+    from socialmetrics.config import ConfigError, load_config
+
+    monkeypatch.delenv("SOCIALMETRICS_WAREHOUSE", raising=False)
+    monkeypatch.delenv("SOCIALMETRICS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["summary"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no warehouse at {tmp_path / 'data' / 'warehouse.duckdb'} (SOCIALMETRICS_WAREHOUSE is unset, and its "
+        f"default data/warehouse.duckdb is read from the current folder: run this in the clone ({settings.REPO_ROOT}) "
+        "or set SOCIALMETRICS_WAREHOUSE); run `make demo` first.\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"socialmetrics.yml does not exist \(SOCIALMETRICS_CONFIG is unset, and its "
+    ):
+        load_config(settings.config_path())
+    monkeypatch.chdir(settings.REPO_ROOT)
+    assert settings.config_path() == settings.REPO_ROOT / "config" / "socialmetrics.yml"
+    assert settings.warehouse_hint() == ""

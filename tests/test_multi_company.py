@@ -33,7 +33,8 @@ out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": {}}
 # `plan` reads its run from the task context: give it a manual run of now, and the history form's defaults
 now = dt.datetime.now(dt.timezone.utc)
 run = types.SimpleNamespace(run_id="probe", run_after=now, run_type="manual")
-context = {"dag_run": run, "logical_date": now, "params": {"from": None, "to": None, "x_read_budget": None}}
+ti = types.SimpleNamespace(xcom_push=lambda key, value: None)
+context = {"dag_run": run, "logical_date": now, "params": {"from": None, "to": None, "x_read_budget": 1000}, "ti": ti}
 for module in list(sys.modules.values()):
     if getattr(module, "__file__", None) and module.__file__.endswith("social_metrics.py"):
         module.get_current_context = lambda: context

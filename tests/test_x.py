@@ -28,7 +28,7 @@ from socialmetrics.sandbox import company
 from socialmetrics.sandbox.faults import Fault
 from socialmetrics.sandbox.server import SandboxServer
 from socialmetrics.sandbox.x import SANDBOX_TOKEN, SANDBOX_USER_TOKEN, XSandbox
-from tests.conftest import TODAY
+from tests.conftest import REPO, TODAY
 
 USER = company.X_USER_ID
 DAY = TODAY - dt.timedelta(days=1)  # 2026-11-19, the day a nightly run on TODAY covers
@@ -454,3 +454,34 @@ def test_a_count_that_went_down_is_a_zero_day_not_a_negative_one(xr: XRun) -> No
     xr.run(nov20, today=today2)
     reactions = xr.query("SELECT reactions FROM marts.engagement_daily WHERE network = 'x' AND day = ?", [nov20])
     assert reactions == [(0,)]
+
+
+def test_a_history_load_over_the_forms_budget_names_the_form_field_and_the_reads_it_needs(
+    tmp_path: Path, x_server: SandboxServer
+) -> None:
+    """Given a year of history with the form's X budget at 50 (the account's nightly read_budget is 300),
+    the X extract stops before reading a post and says which field to raise, and to how much; with the
+    form's default (dags/social_metrics.py HISTORY_X_READ_BUDGET, 1000) the same year loads."""
+    xr = XRun(tmp_path, x_server, budget=300)
+    now = dt.datetime.combine(TODAY, dt.time(10), dt.UTC)
+    first, last = TODAY - dt.timedelta(days=365), TODAY - dt.timedelta(days=1)
+
+    def extract(read_budget: int) -> dict[str, Any]:
+        job = pipeline.plan_history(xr.config, first, last, read_budget=read_budget, now=now)[0]
+        return pipeline.extract(pipeline.account_from_dict(job), pipeline.job_window(job), f"manual__{read_budget}",
+                                credentials=xr.credentials, landing_root=xr.landing, today=TODAY, http=xr.http(),
+                                backfill=True)  # fmt: skip
+
+    with pytest.raises(BudgetExceededError) as err:
+        extract(50)
+    assert str(err.value) == (
+        f"x/{USER}: this run would need about 368 reads for posts of 2025-11-20 to 2026-11-19 (365 days), more "
+        "than the budget; no post was read. The read budget is 50 reads per run; 1 were used (about $0.01). Nothing "
+        "of this account was loaded by this run and earlier data is unchanged. To load it, raise 'X read budget for "
+        "this load' in the history form to 368 or more (or `socialmetrics history --x-read-budget`), or load fewer "
+        "days per run."
+    )
+    dag = (REPO / "dags" / "social_metrics.py").read_text(encoding="utf-8")
+    assert "HISTORY_X_READ_BUDGET = 1000\n" in dag
+    landed = extract(1000)
+    assert landed["rows"]["posts.posts"] == len(posts_between(first, TODAY)) > 200  # the whole year
