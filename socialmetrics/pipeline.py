@@ -368,6 +368,7 @@ def run_transform(
             after_sql=lambda c: analysis.publish(c, campaigns),
             before_sql=comment_analysis.update,
             family_windows=_family_windows(con, run_id),
+            accounts=[f"{a.network}/{a.id}" for a in cfg.accounts] if cfg is not None else None,
         )
         if cfg is not None:
             comment_analysis.apply_retention(

@@ -287,13 +287,15 @@ def run(
     after_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
     before_sql: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
     family_windows: dict[str, tuple[dt.date, dt.date] | None] | None = None,
+    accounts: list[str] | None = None,
 ) -> dict[str, int]:
     """Rebuild [start, end) of every model in one transaction; returns rows written per table.
 
     `family_windows` narrows that per model family: daily models (window on a day, week or month)
     rebuild the days the run loaded daily numbers for, post models (window on a publishing time) the
     posts' window; a family the run loaded nothing for is left as it is. `after_sql` runs inside the
-    same transaction after the SQL models (the Python analyses), so everything publishes together."""
+    same transaction after the SQL models (the Python analyses), so everything publishes together.
+    `accounts` are the config's accounts ('network/account_id'): the models that say what is missing read them."""
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
@@ -321,7 +323,9 @@ def run(
                     log.info("%s: nothing of its kind was loaded; unchanged", model.table)
                     continue
                 window = ALL_TIME
-            written[model.table] = _run_model(con, model, compiled(model, by_table), window[0], window[1], run_id, tz)
+            written[model.table] = _run_model(
+                con, model, compiled(model, by_table), window[0], window[1], run_id, tz, accounts or []
+            )
         if after_sql is not None:
             written.update(after_sql(con))
         con.execute("COMMIT")
@@ -341,6 +345,13 @@ def derived_networks() -> list[str]:
     return sorted(n for n, cls in registry.available().items() if getattr(cls, "derives_daily_from_posts", False))
 
 
+def file_networks() -> list[str]:
+    """Networks imported from files, without an API (no credentials: Xing)."""
+    from connectors import registry
+
+    return sorted(n for n, cls in registry.available().items() if not getattr(cls, "needs_credentials", True))
+
+
 def comment_networks() -> list[str]:
     """Networks whose connector loads comment texts (a stream with the comments kind)."""
     from connectors import registry
@@ -353,24 +364,35 @@ def comment_networks() -> list[str]:
     )
 
 
-def model_params(sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ) -> dict[str, object]:
+def model_params(
+    sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ, accounts: list[str] | None = None
+) -> dict[str, object]:
     """The named parameters a model's SQL uses: its window, the company time zone, derived networks, the
-    networks that load comment texts."""
-    values = {"start": start, "end": end, "tz": tz}
+    networks that load comment texts, the networks imported from files, the config's accounts."""
+    values: dict[str, object] = {"start": start, "end": end, "tz": tz, "accounts": list(accounts or [])}
     if "$derived_networks" in sql:
         values["derived_networks"] = derived_networks()
+    if "$file_networks" in sql:
+        values["file_networks"] = file_networks()
     if "$comment_networks" in sql:
         values["comment_networks"] = comment_networks()
     return _params(sql, values)
 
 
 def _run_model(
-    con: duckdb.DuckDBPyConnection, model: SqlModel, sql: str, start: dt.date, end: dt.date, run_id: str, tz: str
+    con: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    sql: str,
+    start: dt.date,
+    end: dt.date,
+    run_id: str,
+    tz: str,
+    accounts: list[str],
 ) -> int:
     """Replace the model's window of its table with the rows of `sql` (its compiled SQL)."""
     start, end = widen(start, end, model.granularity)
     _drop_if(con, model.table, "VIEW")  # a view of an earlier version of the model
-    base = model_params(sql, start, end, tz)
+    base = model_params(sql, start, end, tz, accounts)
     expected = con.execute(f"DESCRIBE SELECT * FROM ({sql})", base).fetchall()
     expected_cols = [(r[0], r[1]) for r in expected]
     current = _columns(con, model.table)
