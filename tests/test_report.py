@@ -95,10 +95,17 @@ class Built:
             con.close()
 
 
-def _run(built: Built, servers: dict[str, tuple[SandboxServer, str]], day: dt.date, run_id: str, lookback: int) -> None:
+def _run(
+    built: Built,
+    servers: dict[str, tuple[SandboxServer, str]],
+    day: dt.date,
+    run_id: str,
+    lookback: int,
+    checks: tuple[tuple[Any, ...], ...] = (),
+) -> None:
     """One nightly run the way the DAG does it: a failed extract does not stop the others (load is all_done).
-    The quality gate is left out (it has its own tests and takes ~10 s to import GX); the report only reads
-    what it records in meta.quality_results, and the fixture records a failure there itself."""
+    The quality gate is left out (it has its own tests and takes ~10 s to import GX): `checks` are the rows it
+    would record in meta.quality_results, written where it writes them, between the load and the transform."""
     cfg = built.cfg.model_copy(update={"lookback_days": lookback})
     window = pipeline.run_window(dt.datetime.combine(day, dt.time(3, 0), dt.UTC), cfg, backfill=False, now=NOW)
 
@@ -119,6 +126,10 @@ def _run(built: Built, servers: dict[str, tuple[SandboxServer, str]], day: dt.da
         except Exception as exc:  # noqa: BLE001 (the DAG's extract task fails; the run goes on)
             assert acc["network"] == "linkedin" and "expired" in str(exc), exc
     loaded = pipeline.load(run_id, warehouse_path=built.warehouse, landing_root=built.root / "landing")
+    con = duckdb.connect(str(built.warehouse))
+    for check in checks:
+        con.execute("INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())", [run_id, *check])
+    con.close()
     pipeline.run_transform(run_id, loaded, warehouse_path=built.warehouse, cfg=cfg)
 
 
@@ -146,18 +157,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             (imports / "xing-bad.csv").write_text(
                 "Datum;Follower;Beitrag;Impressionen\n13.11.2026;1.400;;12,5k\n", encoding="utf-8"
             )
-            _run(result, servers, dt.date(2026, 11, 15), "scheduled__2026-11-15", 3)
+            # A failed warning-level check of the week's run, as the quality gate (socialmetrics/quality.py)
+            # records it.
+            failed = ("anomalies", "impressions_within_20x_median", "warning", False,
+                      "facebook/104857600000001 2026-11-14", 1, '{"examples": ["2026-11-14"]}')  # fmt: skip
+            _run(result, servers, dt.date(2026, 11, 15), "scheduled__2026-11-15", 3, (failed,))
     finally:
         fb.stop()
         li.stop()
-    # A failed warning-level check of the week's run, as the quality gate (socialmetrics/quality.py) records it.
-    con = duckdb.connect(str(result.warehouse))
-    con.execute(
-        "INSERT INTO meta.quality_results VALUES ('scheduled__2026-11-15', 'anomalies', "
-        "'impressions_within_20x_median', 'warning', false, 'facebook/104857600000001 2026-11-14', 1, "
-        '\'{"examples": ["2026-11-14"]}\', now())'
-    )
-    con.close()
     yield result
 
 
@@ -473,24 +480,39 @@ def test_the_owners_sections_have_no_run_ids_and_no_airflow_words(html_de: str) 
     assert "scheduled__2026-11-15" in appendix and "Airflow" in appendix
 
 
-def _without_facebook_days(built: Built, tmp_path: Path, *days: str) -> duckdb.DuckDBPyConnection:
-    """A copy of the warehouse in which Facebook has no numbers on `days`, though run 15 Nov read them."""
+def rebuild(con: duckdb.DuckDBPyConnection, built: Built) -> None:
+    """Rebuild core and marts of WEEK, and the marts of the run records, as the run's transform does."""
+    cfg = built.cfg
+    transform.run(con, WEEK.start, WEEK.end + dt.timedelta(days=1), run_id="test", tz=cfg.timezone,
+                  accounts=[f"{a.network}/{a.id}" for a in cfg.accounts])  # fmt: skip
+
+
+def _without_facebook_days(built: Built, tmp_path: Path, *days: str, warnings: tuple[str, ...] = ()) -> Path:
+    """A copy of the warehouse in which Facebook answered no numbers for `days` in run 15 Nov, which read them
+    (and recorded `warnings` for Facebook), with core and marts rebuilt."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(built.warehouse, copy)
     con = duckdb.connect(str(copy))
-    for table in ("marts.reach_daily", "marts.engagement_daily"):
+    con.execute(
+        "DELETE FROM raw.daily_metrics WHERE network = 'facebook' AND list_contains(?, CAST(day AS VARCHAR))",
+        [list(days)],
+    )
+    for message in warnings:
         con.execute(
-            f"DELETE FROM {table} WHERE network = 'facebook' AND list_contains(?, CAST(day AS VARCHAR))", [list(days)]
+            "INSERT INTO meta.connector_warnings VALUES ('scheduled__2026-11-15', 'facebook', ?, 'page_insights', "
+            "'empty-answer', ?, now())",
+            [company.FACEBOOK_PAGE_ID, message],
         )
-    return con
+    rebuild(con, built)
+    con.close()
+    return copy
 
 
 def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(built: Built, tmp_path: Path) -> None:
     """Given Facebook days the 15 Nov run read but the network gave no numbers for, the report names the run
     and the days and says no reason was given: no guessed delay, no promise that a later run fixes it."""
-    _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14").close()
-    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
-                                pdf=False)  # fmt: skip
+    copy = _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14")
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
     owner, appendix = sections(files.html.read_text(encoding="utf-8"))
     assert "Facebook · Brauerei Sonnenhang fehlt: 13.11.2026–14.11.2026 (2 von 7 Tagen)" in owner
     assert re.search(
@@ -503,15 +525,9 @@ def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(bui
 
 
 def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -> None:
-    con = _without_facebook_days(built, tmp_path, "2026-11-14")
-    con.execute(
-        "INSERT INTO meta.connector_warnings VALUES ('scheduled__2026-11-15', 'facebook', ?, 'page_insights', "
-        "'empty-answer', 'Facebook answered no values for page_media_view on 2026-11-14.', now())",
-        [company.FACEBOOK_PAGE_ID],
-    )
-    con.close()
-    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
-                                pdf=False, language="en")  # fmt: skip
+    noted = "Facebook answered no values for page_media_view on 2026-11-14."
+    copy = _without_facebook_days(built, tmp_path, "2026-11-14", warnings=(noted,))
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False, language="en")
     owner, appendix = sections(files.html.read_text(encoding="utf-8"))
     assert "the network gave no numbers for them; the technical appendix quotes what it noted." in owner
     assert "The fetch noted: Facebook answered no values for page_media_view on 2026-11-14." in appendix
@@ -566,7 +582,8 @@ def with_comments(
             )  # fmt: skip
     # the marts as a run that loaded nothing but the comments' weeks would rebuild them
     transform.run(con, WEEK.start - dt.timedelta(days=7), WEEK.end, run_id="test", tz=built.cfg.timezone,
-                  family_windows={"day": None, "post": None, "since": (dt.date(2026, 8, 1), WEEK.end)})  # fmt: skip
+                  family_windows={"day": None, "post": None, "since": (dt.date(2026, 8, 1), WEEK.end)},
+                  accounts=[f"{a.network}/{a.id}" for a in built.cfg.accounts])  # fmt: skip
     con.close()
     return copy
 
