@@ -179,6 +179,9 @@ def html_de(report_de: ReportFiles) -> str:
     return report_de.html.read_text(encoding="utf-8")
 
 
+SECTION_TABLES = ("missing", "missing-tech", "quality", "warnings")
+
+
 class Page(HTMLParser):
     """The few things tests read from the report: text by element id/class/data attribute."""
 
@@ -192,6 +195,13 @@ class Page(HTMLParser):
         self.network_columns: list[str] = []
         self.post_rows: dict[str, list[str]] = {}
         self.post_networks: dict[str, list[str]] = {}  # data-network of a posts table -> its post ids
+        self.table_rows: dict[str, list[list[str]]] = {}  # class of a table of the missing data / appendix -> rows
+        self.runs_line = ""  # the appendix's introduction, which names the week's runs
+        self.not_reported: list[str] = []  # the lines on figures an account has no value for
+        self._item: list[str] | None = None
+        self._tbody = False
+        self._small: list[str] | None = None
+        self._list = ""
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
         self._row_key: str | None = None
@@ -211,6 +221,14 @@ class Page(HTMLParser):
                 self.post_networks.setdefault(self._table_network or "", []).append(a["data-post-id"])
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
+        elif tag == "tbody":
+            self._tbody = True
+        elif tag == "p" and a.get("class") == "small":
+            self._small = []
+        elif tag == "li" and self._list == "not-reported":
+            self._item = []
+        elif tag == "ul":
+            self._list = a.get("class", "")
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
         elif tag == "figure" and "chart" in a.get("class", ""):
@@ -231,6 +249,8 @@ class Page(HTMLParser):
                 self.rows[self._row_key] = self._row
             if self._row_key and self._table and "posts" in self._table:
                 self.post_rows[self._row_key] = self._row
+            if self._table in SECTION_TABLES and self._tbody and self._row:
+                self.table_rows.setdefault(self._table, []).append(self._row)
             if self._table == "networks" and self._row:
                 if not self._row[0]:
                     self.network_columns = self._row[1:]
@@ -239,10 +259,25 @@ class Page(HTMLParser):
             self._row = None
         elif tag == "table":
             self._table = None
+        elif tag == "tbody":
+            self._tbody = False
+        elif tag == "p" and self._small is not None:
+            text = squeeze("".join(self._small))
+            self.runs_line = text if "Läufe mit Zahlen" in text else self.runs_line
+            self._small = None
+        elif tag == "li" and self._item is not None:
+            self.not_reported.append(squeeze("".join(self._item)))
+            self._item = None
+        elif tag == "ul":
+            self._list = ""
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
             self._cell.append(data)
+        if self._small is not None:
+            self._small.append(data)
+        if self._item is not None:
+            self._item.append(data)
 
 
 def squeeze(text: str) -> str:
@@ -350,14 +385,61 @@ def report_figures_against_marts(built: Built, html: str, week: Week) -> int:
             i18n.number(comments, "de"),
         ], post_id
         compared += 5
-    return compared
+    return compared + coverage_and_issues_against_marts(built, page, week)
+
+
+def coverage_and_issues_against_marts(built: Built, page: Page, week: Week) -> int:
+    """Assert that the missing-data section and the technical appendix show the week's rows of
+    marts.account_coverage_weekly, marts.run_issues and marts.week_runs; returns how many values were compared."""
+    compared = 0
+    order = [(a.network, a.id) for a in built.cfg.accounts]
+    missing = sorted(
+        built.query(
+            "SELECT network, account_id, missing_days FROM marts.account_coverage_weekly "
+            "WHERE week_start = ? AND len(missing_days) > 0",
+            [week.start],
+        ),
+        key=lambda r: order.index((r[0], r[1])),
+    )
+    shown = page.table_rows.get("missing", [])
+    assert len(shown) == len(missing)
+    for (network, _account_id, days), row in zip(missing, shown, strict=True):
+        assert row[0].startswith(f"{i18n.network_name(network)} · "), row
+        assert f"({len(days)} von 7 Tagen)" in row[0] and i18n.date(min(days), "de") in row[0], row
+        compared += 2
+    not_reported = built.query(
+        "SELECT count(*) FROM marts.account_coverage_weekly WHERE week_start = ? AND len(not_reported) > 0",
+        [week.start],
+    )[0][0]
+    assert len(page.not_reported) == not_reported
+    for kind, table in (("quality", "quality"), ("warning", "warnings")):
+        issues = built.query(
+            "SELECT coalesce(suite, network || '/' || account_id), coalesce(expectation, code), detail, affected, runs "
+            "FROM marts.run_issues WHERE week_start = ? AND kind = ? AND position <= 8 ORDER BY position",
+            [week.start, kind],
+        )
+        rows = page.table_rows.get(table, [])
+        assert len(rows) == len(issues), kind
+        for (title, name, detail, affected, runs), row in zip(issues, rows, strict=True):
+            assert row[0].startswith(title) and row[0].endswith(name), (row, title, name)
+            assert row[1].endswith(squeeze(detail)) and (not affected or row[1].startswith(f"{affected} betroffen"))
+            assert row[2] == str(runs)
+            compared += 4
+    runs = [r[0] for r in built.query(
+        "SELECT run_id FROM marts.week_runs WHERE week_start = ? ORDER BY loaded_at, run_id", [week.start]
+    )]  # fmt: skip
+    assert page.runs_line.endswith(f"Läufe mit Zahlen dieser Woche: {', '.join(runs)}." if runs else "")
+    return compared + len(runs)
 
 
 def test_every_figure_in_the_report_equals_a_mart_query(built: Built, html_de: str, tmp_path: Path) -> None:
     """Week 46 (LinkedIn partial) and week 45 (whole weeks, comparisons made): every number of the overview,
     the networks table and the post tables is a value of marts.weekly_headline, marts.account_weekly,
-    marts.comment_sentiment or marts.post_performance."""
+    marts.comment_sentiment or marts.post_performance; the missing data, the failed checks, the warnings and
+    the runs are the week's rows of marts.account_coverage_weekly, marts.run_issues and marts.week_runs."""
     assert report_figures_against_marts(built, html_de, WEEK) > 60
+    # LinkedIn and Xing missing (2 values each), a failed check and a warning (4 each), the week's 2 runs
+    assert coverage_and_issues_against_marts(built, Page(html_de), WEEK) == 2 * 2 + 4 + 4 + 2
     other = build_weekly_report(built.cfg, built.warehouse, WEEK.shift(-1), out_dir=tmp_path, today=TODAY, pdf=False)
     html = other.html.read_text(encoding="utf-8")
     assert report_figures_against_marts(built, html, WEEK.shift(-1)) > 60
