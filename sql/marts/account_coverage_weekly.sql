@@ -93,7 +93,8 @@ run_account AS (  -- what that run loaded of the account
         bool_or(l.run_id IS NOT NULL) AS fetched,
         coalesce(bool_or(
             (l.kind = 'daily_metrics'
-             OR (list_contains($derived_networks, l.network) AND l.kind IN ('post_metrics', 'post_snapshots')))
+             OR (list_contains(CAST($derived_networks AS VARCHAR[]), l.network)
+                 AND l.kind IN ('post_metrics', 'post_snapshots')))
             AND l.window_start <= m.last_missing AND l.window_end > m.first_missing
         ), false) AS covered
     FROM missing AS m
@@ -129,7 +130,7 @@ explained AS (
         m.week_start,
         m.missing_days,
         CASE
-            WHEN list_contains($file_networks, m.network) THEN 'file_import'
+            WHEN list_contains(CAST($file_networks AS VARCHAR[]), m.network) THEN 'file_import'
             WHEN e.network IS NULL THEN 'never_loaded'
             WHEN lr.run_id IS NULL THEN 'not_fetched'
             WHEN ra.covered AND n.detail IS NOT NULL THEN 'no_numbers_noted'
