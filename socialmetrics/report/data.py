@@ -111,8 +111,8 @@ class Comparison:
     figure: str
     kind: str  # count (relative change), rate (difference in points), delta (absolute difference), tone
     value: float | None
-    previous: float | None
-    average: float | None
+    previous_value: float | None
+    average_value: float | None
     average_weeks: int
     previous_status: str = "ok"
     average_status: str = "ok"
@@ -401,8 +401,8 @@ def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Compariso
             figure=figure,
             kind=kind,
             value=_num(r["value"]),
-            previous=_num(r["previous_value"]),
-            average=_num(r["average_value"]),
+            previous_value=_num(r["previous_value"]),
+            average_value=_num(r["average_value"]),
             average_weeks=int(r["average_weeks"] or 0),
             previous_status=str(r["previous_status"]),
             average_status=str(r["average_status"]),

@@ -138,7 +138,7 @@ def _previous_reason(data: ReportData, c: Comparison, lang: str) -> str:
 
 def _average_text(data: ReportData, c: Comparison, lang: str) -> str:
     """The reference line of the 4-week average: its value, of how many whole weeks, or why there is none."""
-    value = _value(c.kind, c.average, lang)
+    value = _value(c.kind, c.average_value, lang)
     if c.average_status == "ok":
         return i18n.text("average_value", lang, v=value)
     if c.average_status == "fewer_weeks":
@@ -178,7 +178,7 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
         value = _value(c.kind, c.value, lang)
         if c.value is None:
             value = i18n.text("not_reported" if key == "reach" else "no_value", lang)
-        previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous, lang))
+        previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous_value, lang))
         reason = _previous_reason(data, c, lang)
         rows.append(
             HeadlineRow(
