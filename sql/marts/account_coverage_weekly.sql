@@ -75,14 +75,24 @@ run_times AS (
 ),
 
 latest_run AS (  -- of the runs that loaded anything (any account) for the missing days, the latest
-    SELECT m.network, m.account_id, m.week_start, r.run_id, r.loaded_at
-    FROM missing AS m
-    INNER JOIN (SELECT DISTINCT run_id, window_start, window_end FROM meta.loads) AS l
-        ON l.window_start <= m.last_missing AND l.window_end > m.first_missing
-    INNER JOIN run_times AS r USING (run_id)
-    QUALIFY row_number() OVER (
-        PARTITION BY m.network, m.account_id, m.week_start ORDER BY r.loaded_at DESC, r.run_id DESC
-    ) = 1
+    SELECT
+        network,
+        account_id,
+        week_start,
+        latest.run_id,
+        latest.loaded_at
+    FROM (
+        SELECT
+            m.network,
+            m.account_id,
+            m.week_start,
+            max({'loaded_at': r.loaded_at, 'run_id': r.run_id}) AS latest  -- ordered by loaded_at, then run_id
+        FROM missing AS m
+        INNER JOIN (SELECT DISTINCT run_id, window_start, window_end FROM meta.loads) AS l
+            ON l.window_start <= m.last_missing AND l.window_end > m.first_missing
+        INNER JOIN run_times AS r USING (run_id)
+        GROUP BY m.network, m.account_id, m.week_start
+    )
 ),
 
 run_account AS (  -- what that run loaded of the account
