@@ -387,10 +387,20 @@ def find_stored(con: duckdb.DuckDBPyConnection, who: Subject) -> Found:
             rows[row["comment_id"]] = row
     published = None
     if _has_table(con, "raw", "comments"):
+        # the latest extract of each comment is staging.comments' one definition; what it holds back (a comment
+        # dated in the future) is still stored in raw.comments, so it is listed too, as stored
+        columns = "network, account_id, post_id, comment_id, parent_id, created_at, text"
+        staged = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'staging' AND view_name = 'comments'"
+        ).fetchone() == (1,)
+        held_back = (
+            "AND NOT EXISTS (SELECT 1 FROM staging.comments AS s WHERE s.network = r.network "
+            "AND s.account_id = r.account_id AND s.comment_id = r.comment_id)"
+        )
+        union = f"SELECT {columns} FROM staging.comments AS r WHERE {where} UNION " if staged else ""
         raw_only = con.execute(
-            "SELECT network, account_id, post_id, comment_id, parent_id, created_at, text FROM raw.comments "
-            f"WHERE {where} QUALIFY row_number() OVER (PARTITION BY network, account_id, comment_id "
-            "ORDER BY extracted_at DESC) = 1 ORDER BY created_at, comment_id",
+            f"{union}SELECT DISTINCT {columns} FROM raw.comments AS r WHERE {where} {held_back if staged else ''} "
+            "ORDER BY created_at, comment_id",
             params,
         ).fetchall()
         for values in raw_only:
@@ -542,7 +552,7 @@ def erase_stored(
 ) -> Erased:
     """Delete the subject's comments from raw and core and rebuild core and marts over their posts, recording
     the erasure in meta.erasures, all in one transaction (the transform's)."""
-    from socialmetrics import analysis, comment_analysis, transform, warehouse
+    from socialmetrics import comment_analysis, transform, warehouse
 
     warehouse.ensure_schema(con)
     con.execute(ERASURES_DDL)
@@ -594,8 +604,8 @@ def erase_stored(
         end,
         run_id=f"erasure__{erased_at.isoformat(timespec='seconds')}",
         tz=tz,
-        before_sql=delete,
-        after_sql=lambda c: analysis.publish(c, campaigns),
+        before=delete,
+        python={"campaigns": campaigns},  # the campaign marts, rebuilt in their place in the graph
         family_windows={"day": None, "post": (start, end)},
     )
     return done

@@ -456,6 +456,7 @@ def run_transform(
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
             python={"campaigns": campaigns},  # the inputs of the models built in Python (campaign marts)
             family_windows=_family_windows(con, run_id),
+            accounts=[f"{a.network}/{a.id}" for a in cfg.accounts] if cfg is not None else None,
         )
         if cfg is not None:
             comment_analysis.apply_retention(

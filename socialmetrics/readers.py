@@ -29,8 +29,9 @@ from socialmetrics.files import private_files, remove_stale_tmp, tmp_name
 log = logging.getLogger(__name__)
 
 READERS_SUFFIX = ".marts.duckdb"
-# What readers get: every mart, the comments (their texts feed the report's counts), and the run records
-# the report's technical appendix and `summary` quote. raw.* and the rest of core stay in the warehouse.
+# What readers get: every mart (the report reads marts only, its appendix from marts.run_issues and
+# marts.account_coverage_weekly), the comments, and the run records `summary` and dashboards quote. raw.* and
+# the rest of core stay in the warehouse.
 COPIED = "schema_name IN ('marts', 'meta') OR (schema_name = 'core' AND table_name = 'comment')"
 
 

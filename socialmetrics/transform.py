@@ -49,7 +49,7 @@ import inspect
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -463,6 +463,8 @@ def run(
     tz: str = "Europe/Berlin",
     python: Mapping[str, Any] | None = None,
     family_windows: dict[str, tuple[dt.date, dt.date] | None] | None = None,
+    accounts: list[str] | None = None,
+    before: Callable[[duckdb.DuckDBPyConnection], dict[str, int]] | None = None,
 ) -> dict[str, int]:
     """Rebuild [start, end) of every model in one transaction; returns rows written per table.
 
@@ -470,10 +472,14 @@ def run(
     rebuild the days the run loaded daily numbers for, post models (window on a publishing time) the
     posts' window; a family the run loaded nothing for is left as it is. `python`: the inputs of the
     models built in Python (`{"campaigns": [...]}`), which run in their place in the graph, inside the
-    same transaction, so everything publishes together; without it only the SQL models run."""
+    same transaction, so everything publishes together; without it only the SQL models run.
+    `accounts` are the config's accounts ('network/account_id'): the models that say what is missing read them.
+    `before` runs inside the same transaction before any model (an erasure's deletes), so both publish together."""
     written: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
+        if before is not None:
+            written.update(before(con))
         found = models(sql_dir)
         by_table = {m.table: m for m in found}
         ensure_views(con, sql_dir, found)  # staging first: the comment analysis reads staging.comments
@@ -505,7 +511,9 @@ def run(
                     log.info("%s: nothing of its kind was loaded; unchanged", model.table)
                     continue
                 window = ALL_TIME
-            written[model.table] = _run_model(con, model, compiled(model, by_table), window[0], window[1], run_id, tz)
+            written[model.table] = _run_model(
+                con, model, compiled(model, by_table), window[0], window[1], run_id, tz, accounts or []
+            )
         con.execute("COMMIT")
     except BaseException:
         try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
@@ -523,6 +531,13 @@ def derived_networks() -> list[str]:
     return sorted(n for n, cls in registry.available().items() if getattr(cls, "derives_daily_from_posts", False))
 
 
+def file_networks() -> list[str]:
+    """Networks imported from files, without an API (no credentials: Xing)."""
+    from connectors import registry
+
+    return sorted(n for n, cls in registry.available().items() if not getattr(cls, "needs_credentials", True))
+
+
 def comment_networks() -> list[str]:
     """Networks whose connector loads comment texts (a stream with the comments kind)."""
     from connectors import registry
@@ -535,24 +550,35 @@ def comment_networks() -> list[str]:
     )
 
 
-def model_params(sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ) -> dict[str, object]:
+def model_params(
+    sql: str, start: dt.date, end: dt.date, tz: str = DEFAULT_TZ, accounts: list[str] | None = None
+) -> dict[str, object]:
     """The named parameters a model's SQL uses: its window, the company time zone, derived networks, the
-    networks that load comment texts."""
-    values = {"start": start, "end": end, "tz": tz}
+    networks that load comment texts, the networks imported from files, the config's accounts."""
+    values: dict[str, object] = {"start": start, "end": end, "tz": tz, "accounts": list(accounts or [])}
     if "$derived_networks" in sql:
         values["derived_networks"] = derived_networks()
+    if "$file_networks" in sql:
+        values["file_networks"] = file_networks()
     if "$comment_networks" in sql:
         values["comment_networks"] = comment_networks()
     return _params(sql, values)
 
 
 def _run_model(
-    con: duckdb.DuckDBPyConnection, model: SqlModel, sql: str, start: dt.date, end: dt.date, run_id: str, tz: str
+    con: duckdb.DuckDBPyConnection,
+    model: SqlModel,
+    sql: str,
+    start: dt.date,
+    end: dt.date,
+    run_id: str,
+    tz: str,
+    accounts: list[str],
 ) -> int:
     """Replace the model's window of its table with the rows of `sql` (its compiled SQL)."""
     start, end = widen(start, end, model.granularity)
     _drop_if(con, model.table, "VIEW")  # a view of an earlier version of the model
-    base = model_params(sql, start, end, tz)
+    base = model_params(sql, start, end, tz, accounts)
     expected = con.execute(f"DESCRIBE SELECT * FROM ({sql})", base).fetchall()
     expected_cols = [(r[0], r[1]) for r in expected]
     check_columns(model, [name for name, _type in expected_cols])

@@ -99,10 +99,17 @@ class Built:
             con.close()
 
 
-def _run(built: Built, servers: dict[str, tuple[SandboxServer, str]], day: dt.date, run_id: str, lookback: int) -> None:
+def _run(
+    built: Built,
+    servers: dict[str, tuple[SandboxServer, str]],
+    day: dt.date,
+    run_id: str,
+    lookback: int,
+    checks: tuple[tuple[Any, ...], ...] = (),
+) -> None:
     """One nightly run the way the DAG does it: a failed extract does not stop the others (load is all_done).
-    The quality gate is left out (it has its own tests and takes ~10 s to import GX); the report only reads
-    what it records in meta.quality_results, and the fixture records a failure there itself."""
+    The quality gate is left out (it has its own tests and takes ~10 s to import GX): `checks` are the rows it
+    would record in meta.quality_results, written where it writes them, between the load and the transform."""
     cfg = built.cfg.model_copy(update={"lookback_days": lookback})
     window = pipeline.run_window(dt.datetime.combine(day, dt.time(3, 0), dt.UTC), cfg, backfill=False, now=NOW)
 
@@ -123,6 +130,10 @@ def _run(built: Built, servers: dict[str, tuple[SandboxServer, str]], day: dt.da
         except Exception as exc:  # noqa: BLE001 (the DAG's extract task fails; the run goes on)
             assert acc["network"] == "linkedin" and "expired" in str(exc), exc
     loaded = pipeline.load(run_id, warehouse_path=built.warehouse, landing_root=built.root / "landing")
+    con = duckdb.connect(str(built.warehouse))
+    for check in checks:
+        con.execute("INSERT INTO meta.quality_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())", [run_id, *check])
+    con.close()
     pipeline.run_transform(run_id, loaded, warehouse_path=built.warehouse, cfg=cfg)
 
 
@@ -150,18 +161,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             (imports / "xing-bad.csv").write_text(
                 "Datum;Follower;Beitrag;Impressionen\n13.11.2026;1.400;;12,5k\n", encoding="utf-8"
             )
-            _run(result, servers, dt.date(2026, 11, 15), "scheduled__2026-11-15", 3)
+            # A failed warning-level check of the week's run, as the quality gate (socialmetrics/quality.py)
+            # records it.
+            failed = ("anomalies", "impressions_within_20x_median", "warning", False,
+                      "facebook/104857600000001 2026-11-14", 1, '{"examples": ["2026-11-14"]}')  # fmt: skip
+            _run(result, servers, dt.date(2026, 11, 15), "scheduled__2026-11-15", 3, (failed,))
     finally:
         fb.stop()
         li.stop()
-    # A failed warning-level check of the week's run, as the quality gate (socialmetrics/quality.py) records it.
-    con = duckdb.connect(str(result.warehouse))
-    con.execute(
-        "INSERT INTO meta.quality_results VALUES ('scheduled__2026-11-15', 'anomalies', "
-        "'impressions_within_20x_median', 'warning', false, 'facebook/104857600000001 2026-11-14', 1, "
-        '\'{"examples": ["2026-11-14"]}\', now())'
-    )
-    con.close()
     yield result
 
 
@@ -174,6 +181,9 @@ def report_de(built: Built, tmp_path_factory: pytest.TempPathFactory) -> ReportF
 @pytest.fixture(scope="module")
 def html_de(report_de: ReportFiles) -> str:
     return report_de.html.read_text(encoding="utf-8")
+
+
+SECTION_TABLES = ("missing", "missing-tech", "quality", "warnings")
 
 
 class Page(HTMLParser):
@@ -189,6 +199,13 @@ class Page(HTMLParser):
         self.network_columns: list[str] = []
         self.post_rows: dict[str, list[str]] = {}
         self.post_networks: dict[str, list[str]] = {}  # data-network of a posts table -> its post ids
+        self.table_rows: dict[str, list[list[str]]] = {}  # class of a table of the missing data / appendix -> rows
+        self.runs_line = ""  # the appendix's introduction, which names the week's runs
+        self.not_reported: list[str] = []  # the lines on figures an account has no value for
+        self._item: list[str] | None = None
+        self._tbody = False
+        self._small: list[str] | None = None
+        self._list = ""
         self._cell: list[str] | None = None
         self._row: list[str] | None = None
         self._row_key: str | None = None
@@ -208,6 +225,14 @@ class Page(HTMLParser):
                 self.post_networks.setdefault(self._table_network or "", []).append(a["data-post-id"])
         elif tag in ("td", "th") and self._row is not None:
             self._cell = []
+        elif tag == "tbody":
+            self._tbody = True
+        elif tag == "p" and a.get("class") == "small":
+            self._small = []
+        elif tag == "li" and self._list == "not-reported":
+            self._item = []
+        elif tag == "ul":
+            self._list = a.get("class", "")
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
         elif tag == "figure" and "chart" in a.get("class", ""):
@@ -228,6 +253,8 @@ class Page(HTMLParser):
                 self.rows[self._row_key] = self._row
             if self._row_key and self._table and "posts" in self._table:
                 self.post_rows[self._row_key] = self._row
+            if self._table in SECTION_TABLES and self._tbody and self._row:
+                self.table_rows.setdefault(self._table, []).append(self._row)
             if self._table == "networks" and self._row:
                 if not self._row[0]:
                     self.network_columns = self._row[1:]
@@ -236,10 +263,25 @@ class Page(HTMLParser):
             self._row = None
         elif tag == "table":
             self._table = None
+        elif tag == "tbody":
+            self._tbody = False
+        elif tag == "p" and self._small is not None:
+            text = squeeze("".join(self._small))
+            self.runs_line = text if "Läufe mit Zahlen" in text else self.runs_line
+            self._small = None
+        elif tag == "li" and self._item is not None:
+            self.not_reported.append(squeeze("".join(self._item)))
+            self._item = None
+        elif tag == "ul":
+            self._list = ""
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
             self._cell.append(data)
+        if self._small is not None:
+            self._small.append(data)
+        if self._item is not None:
+            self._item.append(data)
 
 
 def squeeze(text: str) -> str:
@@ -347,14 +389,61 @@ def report_figures_against_marts(built: Built, html: str, week: Week) -> int:
             i18n.number(comments, "de"),
         ], post_id
         compared += 5
-    return compared
+    return compared + coverage_and_issues_against_marts(built, page, week)
+
+
+def coverage_and_issues_against_marts(built: Built, page: Page, week: Week) -> int:
+    """Assert that the missing-data section and the technical appendix show the week's rows of
+    marts.account_coverage_weekly, marts.run_issues and marts.week_runs; returns how many values were compared."""
+    compared = 0
+    order = [(a.network, a.id) for a in built.cfg.accounts]
+    missing = sorted(
+        built.query(
+            "SELECT network, account_id, missing_days FROM marts.account_coverage_weekly "
+            "WHERE week_start = ? AND len(missing_days) > 0",
+            [week.start],
+        ),
+        key=lambda r: order.index((r[0], r[1])),
+    )
+    shown = page.table_rows.get("missing", [])
+    assert len(shown) == len(missing)
+    for (network, _account_id, days), row in zip(missing, shown, strict=True):
+        assert row[0].startswith(f"{i18n.network_name(network)} · "), row
+        assert f"({len(days)} von 7 Tagen)" in row[0] and i18n.date(min(days), "de") in row[0], row
+        compared += 2
+    not_reported = built.query(
+        "SELECT count(*) FROM marts.account_coverage_weekly WHERE week_start = ? AND len(not_reported) > 0",
+        [week.start],
+    )[0][0]
+    assert len(page.not_reported) == not_reported
+    for kind, table in (("quality", "quality"), ("warning", "warnings")):
+        issues = built.query(
+            "SELECT coalesce(suite, network || '/' || account_id), coalesce(expectation, code), detail, affected, runs "
+            "FROM marts.run_issues WHERE week_start = ? AND kind = ? AND position <= 8 ORDER BY position",
+            [week.start, kind],
+        )
+        rows = page.table_rows.get(table, [])
+        assert len(rows) == len(issues), kind
+        for (title, name, detail, affected, runs), row in zip(issues, rows, strict=True):
+            assert row[0].startswith(title) and row[0].endswith(name), (row, title, name)
+            assert row[1].endswith(squeeze(detail)) and (not affected or row[1].startswith(f"{affected} betroffen"))
+            assert row[2] == str(runs)
+            compared += 4
+    runs = [r[0] for r in built.query(
+        "SELECT run_id FROM marts.week_runs WHERE week_start = ? ORDER BY loaded_at, run_id", [week.start]
+    )]  # fmt: skip
+    assert page.runs_line.endswith(f"Läufe mit Zahlen dieser Woche: {', '.join(runs)}." if runs else "")
+    return compared + len(runs)
 
 
 def test_every_figure_in_the_report_equals_a_mart_query(built: Built, html_de: str, tmp_path: Path) -> None:
     """Week 46 (LinkedIn partial) and week 45 (whole weeks, comparisons made): every number of the overview,
     the networks table and the post tables is a value of marts.weekly_headline, marts.account_weekly,
-    marts.comment_sentiment or marts.post_performance."""
+    marts.comment_sentiment or marts.post_performance; the missing data, the failed checks, the warnings and
+    the runs are the week's rows of marts.account_coverage_weekly, marts.run_issues and marts.week_runs."""
     assert report_figures_against_marts(built, html_de, WEEK) > 60
+    # LinkedIn and Xing missing (2 values each), a failed check and a warning (4 each), the week's 2 runs
+    assert coverage_and_issues_against_marts(built, Page(html_de), WEEK) == 2 * 2 + 4 + 4 + 2
     other = build_weekly_report(built.cfg, built.warehouse, WEEK.shift(-1), out_dir=tmp_path, today=TODAY, pdf=False)
     html = other.html.read_text(encoding="utf-8")
     assert report_figures_against_marts(built, html, WEEK.shift(-1)) > 60
@@ -477,24 +566,39 @@ def test_the_owners_sections_have_no_run_ids_and_no_airflow_words(html_de: str) 
     assert "scheduled__2026-11-15" in appendix and "Airflow" in appendix
 
 
-def _without_facebook_days(built: Built, tmp_path: Path, *days: str) -> duckdb.DuckDBPyConnection:
-    """A copy of the warehouse in which Facebook has no numbers on `days`, though run 15 Nov read them."""
+def rebuild(con: duckdb.DuckDBPyConnection, built: Built) -> None:
+    """Rebuild core and marts of WEEK, and the marts of the run records, as the run's transform does."""
+    cfg = built.cfg
+    transform.run(con, WEEK.start, WEEK.end + dt.timedelta(days=1), run_id="test", tz=cfg.timezone,
+                  accounts=[f"{a.network}/{a.id}" for a in cfg.accounts])  # fmt: skip
+
+
+def _without_facebook_days(built: Built, tmp_path: Path, *days: str, warnings: tuple[str, ...] = ()) -> Path:
+    """A copy of the warehouse in which Facebook answered no numbers for `days` in run 15 Nov, which read them
+    (and recorded `warnings` for Facebook), with core and marts rebuilt."""
     copy = tmp_path / "warehouse.duckdb"
     shutil.copy(built.warehouse, copy)
     con = duckdb.connect(str(copy))
-    for table in ("marts.reach_daily", "marts.engagement_daily"):
+    con.execute(
+        "DELETE FROM raw.daily_metrics WHERE network = 'facebook' AND list_contains(?, CAST(day AS VARCHAR))",
+        [list(days)],
+    )
+    for message in warnings:
         con.execute(
-            f"DELETE FROM {table} WHERE network = 'facebook' AND list_contains(?, CAST(day AS VARCHAR))", [list(days)]
+            "INSERT INTO meta.connector_warnings VALUES ('scheduled__2026-11-15', 'facebook', ?, 'page_insights', "
+            "'empty-answer', ?, now())",
+            [company.FACEBOOK_PAGE_ID, message],
         )
-    return con
+    rebuild(con, built)
+    con.close()
+    return copy
 
 
 def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(built: Built, tmp_path: Path) -> None:
     """Given Facebook days the 15 Nov run read but the network gave no numbers for, the report names the run
     and the days and says no reason was given: no guessed delay, no promise that a later run fixes it."""
-    _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14").close()
-    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
-                                pdf=False)  # fmt: skip
+    copy = _without_facebook_days(built, tmp_path, "2026-11-13", "2026-11-14")
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False)
     owner, appendix = sections(files.html.read_text(encoding="utf-8"))
     assert "Facebook · Brauerei Sonnenhang fehlt: 13.11.2026–14.11.2026 (2 von 7 Tagen)" in owner
     assert re.search(
@@ -507,15 +611,9 @@ def test_days_a_run_read_without_numbers_are_named_without_inventing_a_cause(bui
 
 
 def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -> None:
-    con = _without_facebook_days(built, tmp_path, "2026-11-14")
-    con.execute(
-        "INSERT INTO meta.connector_warnings VALUES ('scheduled__2026-11-15', 'facebook', ?, 'page_insights', "
-        "'empty-answer', 'Facebook answered no values for page_media_view on 2026-11-14.', now())",
-        [company.FACEBOOK_PAGE_ID],
-    )
-    con.close()
-    files = build_weekly_report(built.cfg, tmp_path / "warehouse.duckdb", WEEK, out_dir=tmp_path, today=TODAY,
-                                pdf=False, language="en")  # fmt: skip
+    noted = "Facebook answered no values for page_media_view on 2026-11-14."
+    copy = _without_facebook_days(built, tmp_path, "2026-11-14", warnings=(noted,))
+    files = build_weekly_report(built.cfg, copy, WEEK, out_dir=tmp_path, today=TODAY, pdf=False, language="en")
     owner, appendix = sections(files.html.read_text(encoding="utf-8"))
     assert "the network gave no numbers for them; the technical appendix quotes what it noted." in owner
     assert "The fetch noted: Facebook answered no values for page_media_view on 2026-11-14." in appendix
@@ -571,7 +669,8 @@ def with_comments(
             )  # fmt: skip
     # the marts as a run that loaded nothing but the comments' weeks would rebuild them
     transform.run(con, WEEK.start - dt.timedelta(days=7), WEEK.end, run_id="test", tz=built.cfg.timezone,
-                  family_windows={"day": None, "post": None, "since": (dt.date(2026, 8, 1), WEEK.end)})  # fmt: skip
+                  family_windows={"day": None, "post": None, "since": (dt.date(2026, 8, 1), WEEK.end)},
+                  accounts=[f"{a.network}/{a.id}" for a in built.cfg.accounts])  # fmt: skip
     con.close()
     return copy
 

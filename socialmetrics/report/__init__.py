@@ -143,7 +143,7 @@ def build_weekly_report(
         raise ReportError(f"no warehouse at {path}; run `make demo` first")
     con = readers.connect(path)  # the readers' copy of the marts: never blocks the nightly writer
     try:
-        data = collect(con, cfg, wk, today=today)
+        data = collect(con, cfg, wk)
     finally:
         con.close()
     html = render_html(data, lang)

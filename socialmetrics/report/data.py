@@ -1,14 +1,16 @@
-"""What the weekly report says, read from the warehouse: figures, series, posts, campaigns, quality.
+"""What the weekly report says, read from the marts only: figures, series, posts, campaigns, what is missing
+and why, the runs' issues.
 
-Everything here is plain data (no HTML, no language): `render` turns it into words and charts.
-Weeks are ISO weeks (Monday to Sunday) of the company's calendar days, like the marts' `day`.
+Everything here is plain data (no HTML, no language): `render` turns it into words and charts. Field names
+are the marts' column names. Weeks are ISO weeks (Monday to Sunday) of the company's calendar days, like the
+marts' `day`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import duckdb
@@ -22,6 +24,9 @@ TREND_WEEKS = 13
 TOP_POSTS = 3
 MAX_ISSUES = 8
 CAMPAIGN_METRICS = ("reach", "impressions", "engagements")
+# The marts the report cannot do without (the others are optional sections).
+REQUIRED_MARTS = ("reach_daily", "engagement_daily", "post_performance", "account_weekly", "weekly_headline",
+                  "account_coverage_weekly", "run_issues", "week_runs")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -43,70 +48,57 @@ class AccountRef:
 
 @dataclass
 class WeekValues:
-    """One account's (or the company's) numbers for one week; None = not reported."""
+    """One row of marts.account_weekly: an account's (or the company's) week; None = not reported."""
 
-    days: int = 0
+    days_with_data: int = 0
     reach: float | None = None
     reach_days: int = 0
     impressions: float | None = None
-    impression_days: int = 0
+    impressions_days: int = 0
     engagements: float | None = None
-    rate_num: float | None = None
-    rate_den: float | None = None
-    rate_days: int = 0
+    engagement_rate: float | None = None  # rate_engagements / rate_impressions (days with both)
+    engagement_rate_days: int = 0
     follower_gain: float | None = None
-    gain_days: int = 0
-    followers_start: float | None = None
+    follower_gain_days: int = 0
     followers_end: float | None = None
+    follower_growth: float | None = None
     comments: float | None = None
-    comment_days: int = 0
+    comments_days: int = 0
     comments_source: str | None = None  # 'network' (its own count) or 'loaded' (texts counted)
     comments_loaded: int = 0
     comments_analysed: int = 0
     posts: int = 0
-    rate: float | None = None  # engagement_rate of marts.account_weekly
-    growth_value: float | None = None  # follower_growth of marts.account_weekly
-    tone_comments: float | None = None  # analysed comments (marts.account_weekly.tone_comments)
-    tone_weight: float | None = None  # the confident ones the shares are of (tone_confident)
+    tone_comments: float | None = None  # analysed comments
     # Analysed comments left out of the shares because their label was not confident enough.
     tone_uncertain: float | None = None
-    positive: float | None = None
-    neutral: float | None = None
-    negative: float | None = None
-    net: float | None = None
-
-    @property
-    def engagement_rate(self) -> float | None:
-        """Engagements / impressions over the days that have both (marts.account_weekly.engagement_rate)."""
-        return self.rate
-
-    @property
-    def growth(self) -> float | None:
-        """Follower gain / followers at the start of the week (marts.account_weekly.follower_growth)."""
-        return self.growth_value
+    positive_share: float | None = None
+    neutral_share: float | None = None
+    negative_share: float | None = None
+    net_sentiment: float | None = None
 
     def value(self, figure: str) -> float | None:
         """The figure's value (figure: reach, engagement_rate, follower_gain, comments, tone, ...)."""
-        if figure == "engagement_rate":
-            return self.engagement_rate
-        if figure == "tone":
-            return self.net
-        value: float | None = getattr(self, figure)
+        value: float | None = getattr(self, FIGURE_COLUMNS.get(figure, figure))
         return value
 
     def coverage(self, figure: str) -> float:
         """How much data stands behind the figure (account-days; analysed comments for the tone)."""
-        return float(
-            {
-                "reach": self.reach_days,
-                "impressions": self.impression_days,
-                "engagements": self.rate_days,
-                "engagement_rate": self.rate_days,
-                "follower_gain": self.gain_days,
-                "comments": self.comment_days,
-                "tone": self.tone_comments or 0,
-            }.get(figure, self.days)
-        )
+        return float(getattr(self, COVERAGE_COLUMNS.get(figure, "days_with_data")) or 0)
+
+
+# The column of marts.account_weekly behind a chart's figure, where it is not the figure's own name.
+FIGURE_COLUMNS = {"tone": "net_sentiment"}
+# The column of marts.account_weekly that says how much data stands behind a figure (a change needs 7 days);
+# engagements are compared over the days that have the engagement rate's both parts.
+COVERAGE_COLUMNS = {
+    "reach": "reach_days",
+    "impressions": "impressions_days",
+    "engagements": "engagement_rate_days",
+    "engagement_rate": "engagement_rate_days",
+    "follower_gain": "follower_gain_days",
+    "comments": "comments_days",
+    "tone": "tone_comments",
+}
 
 
 @dataclass(frozen=True)
@@ -119,8 +111,8 @@ class Comparison:
     figure: str
     kind: str  # count (relative change), rate (difference in points), delta (absolute difference), tone
     value: float | None
-    previous: float | None
-    average: float | None
+    previous_value: float | None
+    average_value: float | None
     average_weeks: int
     previous_status: str = "ok"
     average_status: str = "ok"
@@ -183,10 +175,10 @@ class Campaign:
 
 @dataclass(frozen=True)
 class Missing:
-    """An account without numbers for some days of the week, and why."""
+    """A row of marts.account_coverage_weekly with missing days: an account without numbers on them, and why."""
 
     account: AccountRef
-    days: tuple[dt.date, ...]
+    missing_days: tuple[dt.date, ...]
     reason: str  # a key of i18n.REASONS
     run_id: str | None = None
     loaded_at: dt.datetime | None = None
@@ -196,15 +188,19 @@ class Missing:
 
 @dataclass(frozen=True)
 class Issue:
-    """A failed quality check or a connector warning, merged over the week's runs."""
+    """A row of marts.run_issues: a failed quality check or a connector warning, merged over the week's runs."""
 
     kind: str  # quality | warning
-    title: str  # suite / network+account
-    name: str  # expectation / code
+    position: int
+    suite: str | None  # quality: the suite, expectation and severity of the check
+    expectation: str | None
     severity: str | None
+    network: str | None  # warning: the account and the warning's code
+    account_id: str | None
+    code: str | None
     detail: str
+    affected: int | None  # rows the check found (quality)
     runs: int
-    affected: int | None = None  # rows the check found (quality)
 
 
 @dataclass
@@ -267,9 +263,9 @@ def accounts_of(cfg: Config) -> list[AccountRef]:
     ]
 
 
-def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: dt.date) -> ReportData:
+def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportData:
     """Read everything the report shows from the marts (the connection may be read-only)."""
-    for table in ("reach_daily", "engagement_daily", "post_performance", "account_weekly", "weekly_headline"):
+    for table in REQUIRED_MARTS:
         if not _table_exists(con, "marts", table):
             raise ReportError(
                 f"the warehouse has no marts.{table} yet; run `make demo` (or the DAG) first: every run builds "
@@ -290,7 +286,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
         company_weeks.setdefault(wk, WeekValues())
     this_week = [v[week] for v in per_account.values() if week in v]
     posts = _posts(con, week, tz)
-    if not any(v.days for v in this_week) and not posts:
+    if not any(v.days_with_data for v in this_week) and not posts:
         span = con.execute("SELECT min(day), max(day) FROM marts.reach_daily").fetchone()
         if not span or span[0] is None:
             raise ReportError("the warehouse has no daily numbers yet; run `make demo` (or the DAG) first")
@@ -301,10 +297,10 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
         )
     headline = _headline(con, week)
     reach_networks = sorted({k[0] for k, v in per_account.items() if week in v and v[week].reach is not None})
-    with_days = {k[0] for k, v in per_account.items() if week in v and v[week].days}
+    with_days = {k[0] for k, v in per_account.items() if week in v and v[week].days_with_data}
     no_reach = sorted(with_days - set(reach_networks))
-    week_runs = _week_runs(con, week)
-    issues, overflow = _issues(con, week_runs)
+    missing, not_reported = _coverage(con, accounts, week)
+    issues, overflow = _issues(con, week)
     data_until = con.execute("SELECT max(day) FROM marts.reach_daily").fetchone()
     return ReportData(
         company=cfg.company,
@@ -322,13 +318,13 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week, *, today: d
         campaigns=_campaigns(con, cfg, weeks[0].start, week.end),
         tone_available=tone_available,
         topics=topics,
-        missing=_missing(con, accounts, per_account, week, today),
-        not_reported=_not_reported(con, accounts, per_account, week),
+        missing=missing,
+        not_reported=not_reported,
         issues=issues,
         issue_overflow=overflow,
         data_until=data_until[0] if data_until else None,
         generated_at=dt.datetime.now(cfg.tz),
-        week_runs=week_runs,
+        week_runs=_week_runs(con, week),
     )
 
 
@@ -351,60 +347,28 @@ def rank_within_networks(posts: list[Post]) -> list[tuple[str, list[Post], list[
     return result
 
 
-WEEKLY_COLUMNS = {
-    # WeekValues field: marts.account_weekly column
-    "days": "days_with_data",
-    "reach": "reach",
-    "reach_days": "reach_days",
-    "impressions": "impressions",
-    "impression_days": "impressions_days",
-    "engagements": "engagements",
-    "rate_num": "rate_engagements",
-    "rate_den": "rate_impressions",
-    "rate_days": "engagement_rate_days",
-    "rate": "engagement_rate",
-    "follower_gain": "follower_gain",
-    "gain_days": "follower_gain_days",
-    "followers_start": "followers_start",
-    "followers_end": "followers_end",
-    "growth_value": "follower_growth",
-    "comments": "comments",
-    "comment_days": "comments_days",
-    "comments_source": "comments_source",
-    "comments_loaded": "comments_loaded",
-    "comments_analysed": "comments_analysed",
-    "posts": "posts",
-    "tone_comments": "tone_comments",
-    "tone_weight": "tone_confident",
-    "tone_uncertain": "tone_uncertain",
-    "positive": "positive_share",
-    "neutral": "neutral_share",
-    "negative": "negative_share",
-    "net": "net_sentiment",
-}
-INT_FIELDS = {"days", "reach_days", "impression_days", "rate_days", "gain_days", "comment_days", "comments_loaded",
-              "comments_analysed", "posts"}  # fmt: skip
+def _field_value(kind: str, value: Any) -> Any:
+    """A mart value as the field's type: counts 0 when NULL, strings as they are, numbers float (NaN: None)."""
+    if kind == "int":
+        return int(value or 0)
+    return value if kind.startswith("str") else _num(value)
 
 
 def _weekly(
     con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.date
 ) -> tuple[dict[tuple[str, str], dict[Week, WeekValues]], dict[Week, WeekValues]]:
     """Per account and ISO week, and for the company ('all'): the rows of marts.account_weekly."""
-    columns = ", ".join(f"{col} AS {name}" for name, col in WEEKLY_COLUMNS.items())
+    columns = {f.name: str(f.type) for f in fields(WeekValues)}
     rows = _rows(
         con,
-        f"SELECT network, account_id, week_start, {columns} FROM marts.account_weekly "
+        f"SELECT network, account_id, week_start, {', '.join(columns)} FROM marts.account_weekly "
         "WHERE week_start BETWEEN $first AND $last",
         {"first": first, "last": last},
     )
     per_account: dict[tuple[str, str], dict[Week, WeekValues]] = {}
     company: dict[Week, WeekValues] = {}
     for r in rows:
-        values = WeekValues()
-        for name in WEEKLY_COLUMNS:
-            raw = r[name]
-            value = int(raw or 0) if name in INT_FIELDS else raw if name == "comments_source" else _num(raw)
-            setattr(values, name, value)
+        values = WeekValues(**{name: _field_value(kind, r[name]) for name, kind in columns.items()})
         if r["network"] == "all" and r["account_id"] == "all":
             company[Week.of(r["week_start"])] = values
         else:
@@ -437,8 +401,8 @@ def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Compariso
             figure=figure,
             kind=kind,
             value=_num(r["value"]),
-            previous=_num(r["previous_value"]),
-            average=_num(r["average_value"]),
+            previous_value=_num(r["previous_value"]),
+            average_value=_num(r["average_value"]),
             average_weeks=int(r["average_weeks"] or 0),
             previous_status=str(r["previous_status"]),
             average_status=str(r["average_status"]),
@@ -569,193 +533,56 @@ def _as_date(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
-def _needs_credentials(network: str) -> bool:
-    from connectors import registry
-
-    try:
-        return bool(getattr(registry.get(network), "needs_credentials", True))
-    except Exception:  # an unknown or broken plugin: assume an API with a token
-        return True
-
-
-def _derives_daily_from_posts(network: str) -> bool:
-    from connectors import registry
-
-    try:
-        return bool(getattr(registry.get(network), "derives_daily_from_posts", False))
-    except Exception:  # an unknown or broken plugin: daily numbers come as daily metrics
-        return False
-
-
-def _missing(
-    con: duckdb.DuckDBPyConnection,
-    accounts: list[AccountRef],
-    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
-    week: Week,
-    today: dt.date,
-) -> list[Missing]:
-    """Configured accounts without numbers on some (past) days of the week, with the likeliest reason."""
-    present = {
-        (n, a, d)
-        for n, a, d in con.execute(
-            "SELECT network, account_id, day FROM marts.reach_daily WHERE day BETWEEN $start AND $end "
-            "UNION SELECT network, account_id, day FROM marts.engagement_daily WHERE day BETWEEN $start AND $end",
-            {"start": week.start, "end": week.end},
-        ).fetchall()
-    }
-    has_loads = _table_exists(con, "meta", "loads")
-    result = []
-    for acc in accounts:
-        if not acc.configured:
-            continue
-        days = tuple(d for d in week.days() if d < today and (acc.network, acc.account_id, d) not in present)
-        if not days:
-            continue
-        last_day_row = con.execute(
-            "SELECT max(day) FROM marts.reach_daily WHERE network = ? AND account_id = ?", [acc.network, acc.account_id]
-        ).fetchone()
-        last_day = last_day_row[0] if last_day_row else None
-        ever = (
-            has_loads
-            and (
-                con.execute(
-                    "SELECT count(*) FROM meta.loads WHERE network = ? AND account_id = ?", list(acc.key)
-                ).fetchone()
-                or (0,)
-            )[0]
-            > 0
-        )
-        if not _needs_credentials(acc.network):
-            result.append(Missing(acc, days, "file_import", last_day=last_day))
-            continue
-        if not ever:
-            result.append(Missing(acc, days, "never_loaded"))
-            continue
-        # The latest run that loaded anything for these days (any account): did it fetch this account, and
-        # did it fetch these days of it? (An extract that failed lands nothing; a network or its read budget
-        # may limit how far back a nightly run reads.)
-        kinds = ["daily_metrics"] + (
-            ["post_metrics", "post_snapshots"] if _derives_daily_from_posts(acc.network) else []
-        )
-        runs = _rows(
+def _coverage(
+    con: duckdb.DuckDBPyConnection, accounts: list[AccountRef], week: Week
+) -> tuple[list[Missing], dict[tuple[str, str], list[str]]]:
+    """The week's rows of marts.account_coverage_weekly, in account order: the accounts with missing days (and
+    why), and per account with days the figures it has no value for."""
+    rows = {
+        (r["network"], r["account_id"]): r
+        for r in _rows(
             con,
-            """
-            SELECT run_id, max(loaded_at) AS loaded_at,
-                   bool_or(network = $network AND account_id = $account) AS fetched,
-                   bool_or(network = $network AND account_id = $account AND list_contains($kinds, kind)
-                           AND window_start <= $last AND window_end > $first) AS covered
-            FROM meta.loads
-            WHERE run_id IN (SELECT run_id FROM meta.loads WHERE window_start <= $last AND window_end > $first)
-            GROUP BY run_id ORDER BY loaded_at DESC, run_id DESC LIMIT 1
-            """,
-            {"network": acc.network, "account": acc.account_id, "first": min(days), "last": max(days), "kinds": kinds},
+            "SELECT network, account_id, missing_days, reason, run_id, loaded_at, last_day, detail, not_reported "
+            "FROM marts.account_coverage_weekly WHERE week_start = $week",
+            {"week": week.start},
         )
-        if not runs:
-            result.append(Missing(acc, days, "not_fetched", last_day=last_day))
-            continue
-        run = runs[0]
-        reason = "no_numbers" if run["covered"] else "not_covered" if run["fetched"] else "extract_failed"
-        # Why the network gave nothing is known only if the fetch recorded it; never guessed.
-        detail = _fetch_notes(con, run["run_id"], acc) if reason == "no_numbers" else None
-        reason = "no_numbers_noted" if detail else reason
-        result.append(Missing(acc, days, reason, run["run_id"], run["loaded_at"], last_day, detail))
-    return result
-
-
-def _fetch_notes(con: duckdb.DuckDBPyConnection, run_id: str, acc: AccountRef) -> str | None:
-    """The warnings a run's fetch of an account recorded, joined; None without any."""
-    if not _table_exists(con, "meta", "connector_warnings"):
-        return None
-    rows = con.execute(
-        "SELECT DISTINCT message FROM meta.connector_warnings WHERE run_id = ? AND network = ? AND account_id = ? "
-        "ORDER BY message",
-        [run_id, acc.network, acc.account_id],
-    ).fetchall()
-    return " ".join(str(r[0]) for r in rows) or None
-
-
-NOT_REPORTED_METRICS = ("reach", "impressions", "engagements", "followers_end", "follower_gain", "comments")
-
-
-def _not_reported(
-    con: duckdb.DuckDBPyConnection,
-    accounts: list[AccountRef],
-    per_account: dict[tuple[str, str], dict[Week, WeekValues]],
-    week: Week,
-) -> dict[tuple[str, str], list[str]]:
-    """Per account with days in the week: the figures it has no value for (NULL on every day)."""
-    result: dict[tuple[str, str], list[str]] = {}
-    for acc in accounts:
-        values = per_account.get(acc.key, {}).get(week)
-        if values is None or not values.days:
-            continue
-        blank = [m for m in NOT_REPORTED_METRICS if getattr(values, m) is None]
-        if blank:
-            result[acc.key] = blank
-    return result
+    }
+    by_key = {a.key: a for a in accounts}
+    order = [a.key for a in accounts] + sorted(k for k in rows if k not in by_key)
+    missing = [
+        Missing(
+            by_key.get(key) or AccountRef(key[0], key[1], configured=False),
+            tuple(r["missing_days"]),
+            r["reason"],
+            r["run_id"],
+            r["loaded_at"],
+            r["last_day"],
+            r["detail"],
+        )
+        for key in order
+        if (r := rows.get(key)) and r["missing_days"]
+    ]
+    not_reported = {key: list(r["not_reported"]) for key in order if (r := rows.get(key)) and r["not_reported"]}
+    return missing, not_reported
 
 
 def _week_runs(con: duckdb.DuckDBPyConnection, week: Week) -> list[str]:
-    """The runs that loaded anything for a day of the week (nightly lookbacks included), oldest first."""
-    if not _table_exists(con, "meta", "loads"):
-        return []
+    """The runs that loaded anything for a day of the week (marts.week_runs), oldest first."""
     rows = con.execute(
-        "SELECT run_id FROM meta.loads WHERE window_start <= $end AND window_end > $start "
-        "GROUP BY run_id ORDER BY max(loaded_at), run_id",
-        {"start": week.start, "end": week.end},
+        "SELECT run_id FROM marts.week_runs WHERE week_start = $week ORDER BY loaded_at, run_id", {"week": week.start}
     ).fetchall()
     return [r[0] for r in rows]
 
 
-def _issues(con: duckdb.DuckDBPyConnection, runs: list[str]) -> tuple[list[Issue], dict[str, int]]:
-    """Failed quality checks and connector warnings of the runs that loaded this week's numbers."""
-    if not runs:
-        return [], {}
-    issues: list[Issue] = []
-    overflow: dict[str, int] = {}
-    if _table_exists(con, "meta", "quality_results"):
-        rows = _rows(
-            con,
-            """
-            SELECT suite, expectation, severity, count(DISTINCT run_id) AS runs,
-                   arg_max(observed_value, checked_at) AS observed, arg_max(unexpected_count, checked_at) AS n,
-                   arg_max(details, checked_at) AS details
-            FROM meta.quality_results
-            WHERE NOT success AND list_contains($runs, run_id)
-            GROUP BY suite, expectation, severity
-            ORDER BY severity = 'blocking' DESC, runs DESC, suite, expectation
-            """,
-            {"runs": runs},
-        )
-        for r in rows[:MAX_ISSUES]:
-            detail = "; ".join(str(x) for x in (r["observed"], r["details"]) if x not in (None, ""))
-            affected = int(r["n"]) if r["n"] else None
-            issues.append(
-                Issue("quality", r["suite"], r["expectation"], r["severity"], detail[:240], int(r["runs"]), affected)
-            )
-        overflow["quality"] = max(0, len(rows) - MAX_ISSUES)
-    if _table_exists(con, "meta", "connector_warnings"):
-        rows = _rows(
-            con,
-            """
-            SELECT network, account_id, code, message, count(DISTINCT run_id) AS runs
-            FROM meta.connector_warnings
-            WHERE list_contains($runs, run_id)
-            GROUP BY network, account_id, code, message
-            ORDER BY runs DESC, network, account_id, code
-            """,
-            {"runs": runs},
-        )
-        for r in rows[:MAX_ISSUES]:
-            issues.append(
-                Issue(
-                    "warning",
-                    f"{r['network']}/{r['account_id']}",
-                    r["code"],
-                    None,
-                    str(r["message"])[:240],
-                    int(r["runs"]),
-                )
-            )
-        overflow["warning"] = max(0, len(rows) - MAX_ISSUES)
+def _issues(con: duckdb.DuckDBPyConnection, week: Week) -> tuple[list[Issue], dict[str, int]]:
+    """The week's rows of marts.run_issues, the first MAX_ISSUES of each kind, and how many more there are."""
+    rows = _rows(
+        con,
+        "SELECT kind, position, suite, expectation, severity, network, account_id, code, detail, affected, runs "
+        "FROM marts.run_issues WHERE week_start = $week ORDER BY kind, position",
+        {"week": week.start},
+    )
+    issues = [Issue(**r) for r in rows if r["position"] <= MAX_ISSUES]
+    overflow = {kind: sum(1 for r in rows if r["kind"] == kind and r["position"] > MAX_ISSUES)
+                for kind in ("quality", "warning")}  # fmt: skip
     return issues, overflow

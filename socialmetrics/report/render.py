@@ -95,7 +95,7 @@ COVERAGE = {"reach": "reach", "engagement_rate": "engagement_rate", "follower_ga
 
 
 def _partial_accounts(data: ReportData, figure: str, week: Week, accounts: tuple[str, ...], lang: str) -> str:
-    """"LinkedIn 3 von 7 Tagen" for each account behind a figure with fewer than 7 days of it in the week."""
+    """ "LinkedIn 3 von 7 Tagen" for each account behind a figure with fewer than 7 days of it in the week."""
     parts = []
     for key in accounts:
         network, account_id = key.split("/", 1)
@@ -139,7 +139,7 @@ def _previous_reason(data: ReportData, c: Comparison, lang: str) -> str:
 
 def _average_text(data: ReportData, c: Comparison, lang: str) -> str:
     """The reference line of the 4-week average: its value, of how many whole weeks, or why there is none."""
-    value = _value(c.kind, c.average, lang)
+    value = _value(c.kind, c.average_value, lang)
     if c.average_status == "ok":
         return i18n.text("average_value", lang, v=value)
     if c.average_status == "fewer_weeks":
@@ -165,21 +165,21 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
     for key in ("reach", "engagement_rate", "follower_gain", "comments", "tone"):
         c: Comparison = data.headline[key]
         sub = None
-        if key == "follower_gain" and now.growth is not None:
-            sub = i18n.text("growth_of", lang, pct=i18n.percent(now.growth, lang, 2, sign=True))
+        if key == "follower_gain" and now.follower_growth is not None:
+            sub = i18n.text("growth_of", lang, pct=i18n.percent(now.follower_growth, lang, 2, sign=True))
         elif key == "comments" and c.value is not None:
             sub = i18n.text("comments_analysed_sub", lang, m=i18n.number(now.comments_analysed, lang))
-        elif key == "tone" and now.net is not None:
+        elif key == "tone" and now.net_sentiment is not None:
             sub = i18n.text(
                 "tone_short",
                 lang,
-                positive=i18n.percent(now.positive, lang, 0),
-                negative=i18n.percent(now.negative, lang, 0),
+                positive=i18n.percent(now.positive_share, lang, 0),
+                negative=i18n.percent(now.negative_share, lang, 0),
             )
         value = _value(c.kind, c.value, lang)
         if c.value is None:
             value = i18n.text("not_reported" if key == "reach" else "no_value", lang)
-        previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous, lang))
+        previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous_value, lang))
         reason = _previous_reason(data, c, lang)
         rows.append(
             HeadlineRow(
@@ -218,7 +218,7 @@ def network_table(data: ReportData, lang: str) -> dict[str, Any]:
         ("followers", "count", lambda v: v.followers_end, "follower_gain"),
         ("follower_gain", "delta", lambda v: v.follower_gain, "follower_gain"),
         ("comments", "count", lambda v: v.comments, "comments"),
-        ("posts", "count", lambda v: float(v.posts) if v.days or v.posts else None, "days"),
+        ("posts", "count", lambda v: float(v.posts) if v.days_with_data or v.posts else None, "days"),
     ]
     rows = []
     for key, kind, getter, coverage in rows_spec:
@@ -237,7 +237,7 @@ def network_table(data: ReportData, lang: str) -> dict[str, Any]:
     days = []
     for acc in columns:
         now = data.per_account.get(acc.key, {}).get(data.week)
-        days.append(f"{now.days if now else 0}/7")
+        days.append(f"{now.days_with_data if now else 0}/7")
     rows.append({"label": i18n.text("days", lang), "cells": [{"value": d, "change": ""} for d in days]})
     return {"columns": [account_label(data, a.network, a.account_id) for a in columns], "rows": rows}
 
@@ -409,12 +409,12 @@ def missing_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
     rows = []
     for m in data.missing:
         reason = i18n.text(m.reason, lang, **_reason_values(data, m, lang))
-        if m.last_day and m.last_day < min(m.days) and m.reason not in ("no_numbers", "no_numbers_noted"):
+        if m.last_day and m.last_day < min(m.missing_days) and m.reason not in ("no_numbers", "no_numbers_noted"):
             reason += " " + i18n.text("last_data", lang, day=i18n.date(m.last_day, lang))
         rows.append(
             {
                 "account": _missing_account(data, m),
-                "days": i18n.text("missing_days", lang, days=_day_ranges(m.days, lang), n=len(m.days)),
+                "days": i18n.text("missing_days", lang, days=_day_ranges(m.missing_days, lang), n=len(m.missing_days)),
                 "reason": reason,
             }
         )
@@ -434,7 +434,7 @@ def missing_tech_rows(data: ReportData, lang: str) -> list[dict[str, str]]:
 
 
 def comments_line(data: ReportData, lang: str) -> str:
-    """"34 Kommentare, davon 19 analysiert: <why the others are not>." ("" without comments)."""
+    """ "34 Kommentare, davon 19 analysiert: <why the others are not>." ("" without comments)."""
     now = data.company_weeks[data.week]
     if now.comments is None:
         return ""
@@ -444,7 +444,7 @@ def comments_line(data: ReportData, lang: str) -> str:
         if v is None:
             continue
         label = account_label(data, acc.network, acc.account_id)
-        if v.comments is None or not v.comment_days:
+        if v.comments is None or not v.comments_days:
             if v.tone_comments:  # analysed comments of a week the account has no daily numbers for
                 reasons.append(
                     i18n.text("comments_reason_tone_only", lang, network=label, k=i18n.number(v.tone_comments, lang))
@@ -453,7 +453,10 @@ def comments_line(data: ReportData, lang: str) -> str:
         if v.comments_source == "network" and v.comments > v.comments_loaded:
             reasons.append(
                 i18n.text(
-                    "comments_reason_texts", lang, network=label, n=i18n.number(v.comments, lang),
+                    "comments_reason_texts",
+                    lang,
+                    network=label,
+                    n=i18n.number(v.comments, lang),
                     loaded=i18n.number(v.comments_loaded, lang),
                 )  # fmt: skip
             )
@@ -502,8 +505,8 @@ def issue_rows(data: ReportData, lang: str) -> dict[str, Any]:
     severity = {"blocking": i18n.text("severity_blocking", lang), "warning": i18n.text("severity_warning", lang)}
     quality = [
         {
-            "suite": i.title,
-            "name": i.name,
+            "suite": i.suite,
+            "name": i.expectation,
             "severity": severity.get(i.severity or "", i.severity or ""),
             "detail": "; ".join(
                 x for x in (i18n.text("affected", lang, n=i.affected) if i.affected else "", i.detail) if x
@@ -514,7 +517,7 @@ def issue_rows(data: ReportData, lang: str) -> dict[str, Any]:
         if i.kind == "quality"
     ]
     warnings = [
-        {"account": i.title, "code": i.name, "detail": i.detail, "runs": i.runs}
+        {"account": f"{i.network}/{i.account_id}", "code": i.code, "detail": i.detail, "runs": i.runs}
         for i in data.issues
         if i.kind == "warning"
     ]
@@ -541,17 +544,17 @@ def render_html(data: ReportData, lang: str) -> str:
     tone_lines = [line] if (line := comments_line(data, lang)) else []
     if not data.tone_available:
         tone_lines.append(i18n.text("tone_none", lang))
-    elif now.net is None:
+    elif now.net_sentiment is None:
         tone_lines.append(i18n.text("tone_empty", lang))
     else:
         tone_lines.append(
             i18n.text(
                 "tone_line",
                 lang,
-                positive=i18n.percent(now.positive, lang, 0),
-                neutral=i18n.percent(now.neutral, lang, 0),
-                negative=i18n.percent(now.negative, lang, 0),
-                net=i18n.signed(now.net, lang, 2),
+                positive=i18n.percent(now.positive_share, lang, 0),
+                neutral=i18n.percent(now.neutral_share, lang, 0),
+                negative=i18n.percent(now.negative_share, lang, 0),
+                net=i18n.signed(now.net_sentiment, lang, 2),
                 n=i18n.number(now.tone_comments, lang),
             )
         )
