@@ -399,7 +399,7 @@ def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] 
         found[family] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
 
     for network, kind, lo, hi in rows:
-        if kind in ("daily_metrics", "post_snapshots"):
+        if kind in ("daily_metrics", "post_snapshots", "web_traffic"):
             widen("day", lo, hi)
             continue
         widen("post", lo, hi)
