@@ -346,3 +346,15 @@ def test_utm_sources_and_social_labels_map_as_documented() -> None:
     assert network_of_social("Twitter", "twitter.com") == "x"
     assert network_of_social("Pinterest", "pinterest.com") == "other_social"
     assert network_of_social("XING", None) == "xing"
+
+
+def test_the_summary_shows_last_weeks_visits_from_social_per_network_from_the_mart(harness: Harness) -> None:
+    """`socialmetrics summary` prints the last 7 days' visits from social per network, equal to the mart's sums."""
+    harness.run(dt.date(2026, 9, 22))
+    text = pipeline.summary(harness.warehouse)
+    facebook = harness.query(
+        "SELECT sum(visits)::INT, sum(conversions)::INT FROM marts.web_outcomes_daily WHERE network = 'facebook' "
+        "AND campaign IS NULL"
+    )[0]
+    assert "Website visits from social (matomo site 1, 2026-09-20..2026-09-22, marts.web_outcomes_daily):" in text
+    assert f"  facebook     {facebook[0]:>8,} visits {facebook[1]:>6,} conversions" in text
