@@ -165,7 +165,7 @@ KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
     Kind.POST_METRICS: ("post_id", "as_of", "source_metric"),
     Kind.POST_SNAPSHOTS: ("post_id", "as_of", "source_metric"),
     Kind.COMMENTS: ("comment_id",),
-    Kind.WEB_TRAFFIC: ("day", "source_kind", "source_network", "referrer", "campaign", "goal_id"),
+    Kind.WEB_TRAFFIC: ("day", "source_kind", "source_network", "referrer", "campaign", "medium", "goal_id"),
 }
 
 

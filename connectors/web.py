@@ -28,6 +28,10 @@ NETWORK_DOMAINS: dict[str, tuple[str, ...]] = {
     "x": ("x.com", "twitter.com", "t.co"),
     "xing": ("xing.com",),
 }
+# Social sites of none of the networks above: their referrals count as 'other_social' (where the analytics tool
+# does not class them itself, as GA4's session source does not).
+OTHER_SOCIAL_DOMAINS = ("pinterest.com", "youtube.com", "tiktok.com", "reddit.com", "threads.net", "bsky.app",
+                        "mastodon.social", "tumblr.com", "snapchat.com", "whatsapp.com", "vk.com")  # fmt: skip
 # utm_source values besides the network's own name and its domains.
 SOURCE_ALIASES: dict[str, str] = {
     "fb": "facebook",
@@ -83,6 +87,12 @@ def network_of_source(source: str | None) -> str | None:
     if value in SOURCE_ALIASES:
         return SOURCE_ALIASES[value]
     return network_of_host(value)
+
+
+def is_other_social(referrer: str | None) -> bool:
+    """True for a referrer host (or URL) of a social site that is none of the networks."""
+    host = host_of(referrer) if referrer else ""
+    return any(host == domain or host.endswith("." + domain) for domain in OTHER_SOCIAL_DOMAINS)
 
 
 def network_of_social(label: str | None, url: str | None = None) -> str:

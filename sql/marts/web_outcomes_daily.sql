@@ -36,6 +36,20 @@ contributions AS (
     -- campaigns by name, from all sources and per network
     SELECT network, account_id, day, source_network, campaign, visits, users, conversions, revenue
     FROM source WHERE source_kind = 'campaign'
+    UNION ALL
+    -- GA4 sessions by source, medium and campaign: a network's referrals and tagged links alike ('other':
+    -- search, direct, newsletters count in 'all' only)
+    SELECT network, account_id, day, source_network, NULL, visits, users, conversions, revenue
+    FROM source WHERE source_kind = 'session' AND source_network <> 'other'
+    UNION ALL
+    SELECT network, account_id, day, 'social', NULL, visits, users, conversions, revenue
+    FROM source WHERE source_kind = 'session' AND source_network <> 'other'
+    UNION ALL
+    SELECT network, account_id, day, 'all', campaign, visits, users, conversions, revenue
+    FROM source WHERE source_kind = 'session' AND campaign IS NOT NULL
+    UNION ALL
+    SELECT network, account_id, day, source_network, campaign, visits, users, conversions, revenue
+    FROM source WHERE source_kind = 'session' AND campaign IS NOT NULL AND source_network <> 'other'
 ),
 
 final AS (
