@@ -69,6 +69,11 @@ class Suite:
     expectations: list[Any]
 
 
+# a row of raw.web_traffic: its slice (network, account, stream) and the key of connectors.base.KIND_PRIMARY_KEY
+WEB_KEY = ("network", "account_id", "stream", "day", "source_kind", "source_network", "referrer", "campaign", "medium",
+           "goal_id")  # fmt: skip
+
+
 def _block() -> dict[str, str]:
     return {"severity": BLOCKING}
 
@@ -196,6 +201,26 @@ def build_suites(
                     column_list=["network", "account_id", "stream", "day", "source_metric"], meta=_block()
                 ),
                 gxe.ExpectColumnValuesToBeInSet(column="is_integer", value_set=[True], meta=_block()),
+            ],
+        )
+    )
+
+    # Website analytics (Matomo, GA4): one row per key of a slice, no negative visits, users, conversions, revenue.
+    web = con.execute(
+        f"SELECT {', '.join(WEB_KEY)}, visits, users, conversions, revenue FROM raw.web_traffic "
+        "WHERE day >= $start AND day < $end",
+        {"start": start, "end": end},
+    ).df()
+    suites.append(
+        Suite(
+            "raw.web_traffic",
+            web,
+            [
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(WEB_KEY), ignore_row_if="never", meta=_block()),
+                *[
+                    gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, meta=_block())
+                    for c in ("visits", "users", "conversions", "revenue")
+                ],
             ],
         )
     )

@@ -358,3 +358,20 @@ def test_the_summary_shows_last_weeks_visits_from_social_per_network_from_the_ma
     )[0]
     assert "Website visits from social (matomo site 1, 2026-09-20..2026-09-22, marts.web_outcomes_daily):" in text
     assert f"  facebook     {facebook[0]:>8,} visits {facebook[1]:>6,} conversions" in text
+
+
+def test_negative_visits_stop_at_the_quality_gate_and_publish_nothing(harness: Harness, sandbox) -> None:
+    """Given a Matomo answer with -5 visits for a day (a broken plugin or proxy), when the run checks what it
+    loaded, then the gate blocks it naming raw.web_traffic, and no mart row is published."""
+    from socialmetrics.quality import QualityGateError
+
+    app, _ = sandbox
+
+    def negative(body: Any) -> Any:
+        body["2026-09-21"]["nb_visits"] = -5
+        return body
+
+    app.faults.append(Fault("VisitsSummary.get", mutate=negative))
+    with pytest.raises(QualityGateError, match="raw.web_traffic"):
+        harness.run(dt.date(2026, 9, 22))
+    assert harness.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'web_outcomes_daily'") == [(0,)]
