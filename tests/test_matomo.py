@@ -375,3 +375,16 @@ def test_negative_visits_stop_at_the_quality_gate_and_publish_nothing(harness: H
     with pytest.raises(QualityGateError, match="raw.web_traffic"):
         harness.run(dt.date(2026, 9, 22))
     assert harness.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'web_outcomes_daily'") == [(0,)]
+
+
+def test_a_matomo_without_campaign_dimensions_loads_campaigns_for_all_sources_with_a_warning(sandbox) -> None:
+    """Given a Matomo that refuses the segment campaignSource (no MarketingCampaignsReporting plugin), when the
+    campaigns are read, then the campaign loads for all sources and one warning says how to get them per network."""
+    app, server = sandbox
+    refused = {"result": "error", "message": "The segment condition 'campaignSource==facebook' is not valid."}
+    app.faults.append(Fault("segment=campaignSource", 200, refused))
+    c = connector(server)
+    pages = list(c.fetch(MatomoConnector.streams[3], CAMPAIGN_DAYS))
+    assert [p.request["parent"]["network"] for p in pages] == ["all"]
+    assert [w.code for w in c.warnings] == ["no_campaign_source"]
+    assert "MarketingCampaignsReporting" in c.warnings[0].message

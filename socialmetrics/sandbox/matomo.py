@@ -215,7 +215,8 @@ class MatomoSandbox(FakeApi):
                 return self.error(401, INVALID_TOKEN)
             return self.answer(path, query)
 
-        return answer_with_faults(self.faults, f"{path}?method={method}", checked)
+        # faults match on the path, the method and the segment ("Referrers.getSocials", "segment=campaignSource")
+        return answer_with_faults(self.faults, f"{path}?method={method}&segment={query.get('segment', '')}", checked)
 
     def answer(self, path: str, query: dict[str, str]) -> Answer:
         """The documented answer to an authorised request."""
