@@ -50,6 +50,7 @@ class Kind(StrEnum):
     POST_METRICS = "post_metrics"
     POST_SNAPSHOTS = "post_snapshots"  # lifetime post metrics kept per snapshot day (networks without daily series)
     COMMENTS = "comments"
+    WEB_TRAFFIC = "web_traffic"  # website analytics (Matomo, GA4): visits and outcomes by source, aggregates only
 
 
 # The unified metric vocabulary of `raw.daily_metrics.metric` and `raw.post_metrics.metric`.
@@ -124,6 +125,28 @@ KIND_SCHEMAS: dict[Kind, pa.Schema] = {
             ("payload", pa.string()),
         ]
     ),
+    # One row per day and source of a website's visits: `source_kind` says which report it comes from
+    # ('visits': the whole site or its social segment; 'conversions': goals, all or one; 'social': one social
+    # referrer; 'campaign': one campaign, all sources or one network's). `source_network` is the network the
+    # referrer or utm_source maps to (connectors/web.py), 'all' for the whole site, 'social' for the segment of
+    # social referrers. NULL measures: the report does not give them (never 0).
+    Kind.WEB_TRAFFIC: pa.schema(
+        [
+            ("day", pa.date32()),
+            ("source_kind", pa.string()),
+            ("source_network", pa.string()),
+            ("referrer", pa.string()),
+            ("campaign", pa.string()),
+            ("medium", pa.string()),
+            ("goal_id", pa.string()),
+            ("goal_name", pa.string()),
+            ("visits", pa.float64()),
+            ("users", pa.float64()),
+            ("conversions", pa.float64()),
+            ("revenue", pa.float64()),
+            ("payload", pa.string()),
+        ]
+    ),
 }
 
 # Which column a kind's window applies to (a DATE, or a TIMESTAMP compared by its UTC date).
@@ -133,6 +156,7 @@ KIND_WINDOW_COLUMN: dict[Kind, str] = {
     Kind.POST_METRICS: "published_at",
     Kind.POST_SNAPSHOTS: "as_of",
     Kind.COMMENTS: "published_at",
+    Kind.WEB_TRAFFIC: "day",
 }
 
 # The key of a record inside one (network, account) slice.
@@ -142,6 +166,7 @@ KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
     Kind.POST_METRICS: ("post_id", "as_of", "source_metric"),
     Kind.POST_SNAPSHOTS: ("post_id", "as_of", "source_metric"),
     Kind.COMMENTS: ("comment_id",),
+    Kind.WEB_TRAFFIC: ("day", "source_kind", "source_network", "referrer", "campaign", "medium", "goal_id"),
 }
 
 

@@ -244,7 +244,32 @@ class HttpClient:
         return scrub(text, self.secrets)
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> tuple[Any, requests.Response]:
-        """GET and decode JSON, retrying transient errors, rate limits and malformed answers (a truncated
+        """GET and decode JSON (see `request_json`)."""
+        return self.request_json(url, params)
+
+    def post_json(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        data: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> tuple[Any, requests.Response]:
+        """POST a form (`data`: Matomo's token_auth belongs in the body, never in a logged URL) or a JSON
+        body (GA4's runReport) and decode the JSON answer, with the retries of `request_json`. Only `url`
+        and `params` appear in errors and logs, never the body."""
+        return self.request_json(url, params, method="POST", data=data, json_body=json_body)
+
+    def request_json(
+        self,
+        url: str,
+        params: dict[str, Any] | None = None,
+        *,
+        method: str = "GET",
+        data: dict[str, Any] | None = None,
+        json_body: Any = None,
+    ) -> tuple[Any, requests.Response]:
+        """Send one request and decode JSON, retrying transient errors, rate limits and malformed answers (a truncated
         body, an HTML error page with status 200); raises ConnectorError. A malformed answer that
         persists raises MalformedResponseError carrying the scrubbed body (`exc.body`) for landing.
 
@@ -262,7 +287,11 @@ class HttpClient:
         )
         try:
             attempts = itertools.count(1)
-            return retrying(lambda: self._attempt(url, params, described, next(attempts)))
+            return retrying(
+                lambda: self._attempt(
+                    url, params, described, next(attempts), method=method, data=data, json_body=json_body
+                )
+            )
         except _Transient as last:
             if last.malformed is not None:
                 error = MalformedResponseError(
@@ -278,7 +307,15 @@ class HttpClient:
             ) from None
 
     def _attempt(
-        self, url: str, params: dict[str, Any] | None, described: str, attempt: int
+        self,
+        url: str,
+        params: dict[str, Any] | None,
+        described: str,
+        attempt: int,
+        *,
+        method: str = "GET",
+        data: dict[str, Any] | None = None,
+        json_body: Any = None,
     ) -> tuple[Any, requests.Response]:
         """One request: the decoded answer, a `_Transient` to retry, or a ConnectorError that is final."""
         remaining = self._remaining_s(f"before request {attempt} of {self.scrub(described)}")
@@ -287,7 +324,12 @@ class HttpClient:
         )
         try:
             self.requests_made += 1
-            response = self.session.get(url, params=params, timeout=timeout, stream=True)
+            if method == "GET":
+                response = self.session.get(url, params=params, timeout=timeout, stream=True)
+            else:
+                response = self.session.request(
+                    method, url, params=params, data=data, json=json_body, timeout=timeout, stream=True
+                )
             self._read_body(response, described)
         except requests.RequestException as exc:
             # requests puts the full URL (with its query string) into the message: scrub it.

@@ -184,6 +184,25 @@ class FakeServer:
                 else:
                     query = dict(parse_qsl(parts.query, keep_blank_values=True))
                     status, headers, body = app.handle(parts.path, query)
+                self._send(status, headers, body)
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                """A fake with `handle_post(path, raw_query, body_bytes, headers)` reads the body itself (GA4's
+                JSON, Matomo's token in a form); otherwise a form body is read as more query parameters."""
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                data = self.rfile.read(length) if length else b""
+                if hasattr(app, "handle_post"):
+                    status, headers, body = app.handle_post(parts.path, parts.query, data, dict(self.headers))
+                else:
+                    raw_query = "&".join(q for q in (parts.query, data.decode("utf-8")) if q)
+                    if hasattr(app, "handle_request"):
+                        status, headers, body = app.handle_request(parts.path, raw_query, dict(self.headers))
+                    else:
+                        status, headers, body = app.handle(parts.path, dict(parse_qsl(raw_query)))
+                self._send(status, headers, body)
+
+            def _send(self, status: int, headers: dict[str, str], body: Any) -> None:
                 raw = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 content_type = "text/html" if isinstance(body, bytes) else "application/json; charset=UTF-8"

@@ -349,6 +349,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(args: argparse.Namespace) -> int:
+    """Print the URL tagged for a network and a configured campaign (socialmetrics.links); exit 2 on wrong input."""
+    from socialmetrics.links import LinkError, tagged_url
+
+    try:
+        cfg = load_config(settings.config_path())
+        print(tagged_url(args.url, args.network, args.campaign, [c.name for c in cfg.campaigns]))
+    except (ConfigError, LinkError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_privacy(args: argparse.Namespace) -> int:
     """Export or erase one commenter's data (socialmetrics.erasure); exit 2 on wrong input, 1 when nothing is found
     by `erase`."""
@@ -452,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--language", help="de (default, or the config's report.language) or en")
     report.add_argument("--out", type=Path, help="output folder (default: $SOCIALMETRICS_REPORTS or data/reports)")
     report.set_defaults(func=cmd_report)
+    link = sub.add_parser("link", help="a link tagged for a network and a campaign (utm_source/medium/campaign)")
+    link.add_argument("url", help="the page to link to, http:// or https://")
+    link.add_argument("--network", required=True, help="facebook, instagram, linkedin, x or xing")
+    link.add_argument("--campaign", required=True, help="the campaign's name exactly as in the config")
+    link.set_defaults(func=cmd_link)
     privacy = sub.add_parser("privacy", help="a commenter's GDPR rights: export or erase their comments")
     privacy.add_argument("action", choices=("export", "erase"))
     privacy.add_argument("--network", required=True, help="facebook, instagram, linkedin or x")

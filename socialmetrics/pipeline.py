@@ -9,6 +9,7 @@ ends its window with yesterday.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -482,7 +483,7 @@ def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] 
         found[family] = (lo, hi) if cur is None else (min(cur[0], lo), max(cur[1], hi))
 
     for network, kind, lo, hi in rows:
-        if kind in ("daily_metrics", "post_snapshots"):
+        if kind in ("daily_metrics", "post_snapshots", "web_traffic"):
             widen("day", lo, hi)
             continue
         widen("post", lo, hi)
@@ -602,6 +603,33 @@ def publish(
     }
 
 
+def _web_lines(con: Any) -> list[str]:
+    """Website visits from social per network over the last 7 days of marts.web_outcomes_daily, per site."""
+    has_mart = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'web_outcomes_daily'"
+    ).fetchone()
+    if not has_mart or not has_mart[0]:
+        return []
+    rows = con.execute(
+        """
+        WITH last AS (SELECT analytics, site_id, max(day) AS day FROM marts.web_outcomes_daily GROUP BY ALL)
+        SELECT w.analytics, w.site_id, min(w.day), max(w.day), w.network, sum(w.visits), sum(w.conversions)
+        FROM marts.web_outcomes_daily w JOIN last l USING (analytics, site_id)
+        WHERE w.day > l.day - INTERVAL 7 DAY AND w.campaign IS NULL AND w.network NOT IN ('all')
+        GROUP BY ALL ORDER BY w.analytics, w.site_id, sum(w.visits) DESC NULLS LAST, w.network
+        """
+    ).fetchall()
+    lines: list[str] = []
+    for (tool, site), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        found = list(group)
+        first, last = min(r[2] for r in found), max(r[3] for r in found)
+        lines.append(f"Website visits from social ({tool} site {site}, {first}..{last}, marts.web_outcomes_daily):")
+        for *_, network, visits, conversions in found:
+            conv = "-" if conversions is None else f"{int(conversions):,}"
+            lines.append(f"  {network:<12} {int(visits or 0):>8,} visits {conv:>6} conversions")
+    return lines
+
+
 def summary(warehouse_path: Path) -> str:
     """A short text: rows per mart and the last day's reach and engagement per network (from the readers' copy)."""
     con = readers.connect(warehouse_path)
@@ -648,6 +676,7 @@ def summary(warehouse_path: Path) -> str:
             lines.append("Comments (tone):")
             for net, n, pos, neg in tone:
                 lines.append(f"  {net:<10} {n:>6} comments, {fmt(pos, True)} positive, {fmt(neg, True)} negative")
+        lines.extend(_web_lines(con))
         reads = con.execute(
             "SELECT network, account_id, run_id, sum(reads), sum(cost_usd), max(budget) FROM meta.api_reads "
             "WHERE recorded_at = (SELECT max(recorded_at) FROM meta.api_reads) GROUP BY ALL"

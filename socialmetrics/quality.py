@@ -73,6 +73,11 @@ class Suite:
     expectations: list[Any]
 
 
+# a row of raw.web_traffic: its slice (network, account, stream) and the key of connectors.base.KIND_PRIMARY_KEY
+WEB_KEY = ("network", "account_id", "stream", "day", "source_kind", "source_network", "referrer", "campaign", "medium",
+           "goal_id")  # fmt: skip
+
+
 def _block() -> dict[str, str]:
     return {"severity": BLOCKING}
 
@@ -223,6 +228,26 @@ def build_suites(
     )
 
     post_keys, post_values = declared_expectations("core.post")
+    # Website analytics (Matomo, GA4): one row per key of a slice, no negative visits, users, conversions, revenue.
+    web = con.execute(
+        f"SELECT {', '.join(WEB_KEY)}, visits, users, conversions, revenue FROM raw.web_traffic "
+        "WHERE day >= $start AND day < $end",
+        {"start": start, "end": end},
+    ).df()
+    suites.append(
+        Suite(
+            "raw.web_traffic",
+            web,
+            [
+                gxe.ExpectCompoundColumnsToBeUnique(column_list=list(WEB_KEY), ignore_row_if="never", meta=_block()),
+                *[
+                    gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, meta=_block())
+                    for c in ("visits", "users", "conversions", "revenue")
+                ],
+            ],
+        )
+    )
+
     posts = preview(con, "core.post", start, end, tz)
     posts["published_at"] = pd.to_datetime(posts["published_at"], utc=True)
     now = pd.Timestamp(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC))

@@ -39,6 +39,7 @@ KIND_ENTITY = {
     Kind.POST_METRICS: "post_id",
     Kind.POST_SNAPSHOTS: "post_id",
     Kind.COMMENTS: "comment_id",
+    Kind.WEB_TRAFFIC: "day",
 }
 SCHEMAS = ("raw", "core", "marts", "meta")
 META_DDL = [
@@ -455,7 +456,7 @@ def _suspicious_streams(
     for part in parts:
         stream, kind, window, manifest = part.stream, part.kind, part.window, part.manifest
         published, answered = counts[part.index]
-        what = {Kind.DAILY_METRICS: "days", Kind.COMMENTS: "comments"}.get(kind, "posts")
+        what = {Kind.DAILY_METRICS: "days", Kind.WEB_TRAFFIC: "days", Kind.COMMENTS: "comments"}.get(kind, "posts")
         if published and not answered:
             outcome = "kept: empty answer"
         elif published >= SUSPICIOUS_MIN_PUBLISHED and answered < published * SUSPICIOUS_SHARE:

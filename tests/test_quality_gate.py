@@ -50,7 +50,14 @@ def test_a_clean_run_passes_every_check_and_builds_data_docs(harness: Harness, t
     counts = harness.query("SELECT count(*), count(*) FILTER (WHERE success) FROM meta.quality_results")
     assert counts[0][0] >= 25 and counts[0][0] == counts[0][1]
     suites = {r[0] for r in harness.query("SELECT DISTINCT suite FROM meta.quality_results")}
-    assert suites == {"core.account_daily", "raw.daily_metrics", "core.post", "core.comment", "anomalies"}
+    assert suites == {
+        "core.account_daily",
+        "raw.daily_metrics",
+        "raw.web_traffic",
+        "core.post",
+        "core.comment",
+        "anomalies",
+    }
     docs = tmp_path / "quality_docs"  # beside $SOCIALMETRICS_WAREHOUSE (set by conftest)
     assert (docs / "index.html").exists() and list((docs / "validations").rglob("*.html"))
 
