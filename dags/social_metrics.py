@@ -65,6 +65,16 @@ def _fail_fast(exc: Exception) -> Exception:
     return AirflowFailException(str(exc)) if isinstance(exc, PermanentError) else exc
 
 
+def _check_pool(pool: str) -> None:
+    """The run's writer pool exists (created through the REST API if a company was added while Airflow runs)."""
+    from socialmetrics.airflow_setup import ensure_pool
+
+    try:
+        ensure_pool(pool)
+    except Exception as exc:
+        raise _fail_fast(exc) from None
+
+
 def _run_info() -> tuple[str, dt.datetime, bool]:
     ctx = get_current_context()
     dag_run = ctx["dag_run"]
@@ -132,10 +142,11 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task
         def plan() -> list[dict[str, Any]]:
-            """Read and validate the config; one job (account and days) per account."""
+            """Check the writer pool, read and validate the config; one job (account and days) per account."""
             from socialmetrics.pipeline import plan_run
 
             config_path, _, _ = _settings(company_env)
+            _check_pool(pool)
             _, logical, backfill = _run_info()
             try:
                 return plan_run(config_path, logical, backfill=backfill)
@@ -209,6 +220,7 @@ def build_history(
             from socialmetrics.pipeline import plan_history
 
             config_path, _, _ = _settings(company_env)
+            _check_pool(pool)
             params = get_current_context()["params"]
             try:
                 first, last = _history_range(params.get("from"), params.get("to"), config_path)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from socialmetrics import airflow_preload
+from socialmetrics import airflow_preload, airflow_setup
 from socialmetrics.cli import DEBUG_REFUSED, debug_logging_source, stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
@@ -65,6 +65,10 @@ def main() -> int:
             "No credentials set: the DAG reads the built-in sandbox APIs "
             f"({', '.join(s.base_url for s in servers.values())}) while this runs."
         )
+    # The writer pools of this setup (a company added since the last start gets its own), and no run left
+    # waiting forever for a DAG that a switch between one company and a folder of companies removed.
+    if airflow_setup.run(env, orphan_runs=True) != 0:
+        return 2
     # Every task talks to the api-server's execution API: a run that starts before it listens fails and waits
     # for its retry. So the DAGs stay paused (a DAG the demo registered, or an earlier session unpaused, is
     # paused again) until the API answers; then they are unpaused through it.

@@ -6,17 +6,22 @@ and a DagBag in this process would share Airflow's module state with test_dag.py
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
-from socialmetrics import settings
+from connectors.errors import PermanentError
+from socialmetrics import airflow_setup, cli, overview, settings
+from socialmetrics.readers import readers_path
 
 REPO = Path(__file__).resolve().parent.parent
 TASK_IDS = ["extract", "plan", "publish"]
@@ -176,3 +181,176 @@ def test_init_creates_the_duckdb_pool_and_one_pool_per_company(company_dir: Path
     assert list(settings.duckdb_pools()) == ["duckdb"]
     monkeypatch.setenv("SOCIALMETRICS_CONFIG_DIR", str(company_dir))
     assert list(settings.duckdb_pools()) == ["duckdb", "duckdb__acme-gmbh", "duckdb__sonnenhang"]
+
+
+# --- an agency: every company's writer pool, runs of DAGs that are gone, all companies at a glance ---
+
+TODAY = dt.date(2026, 12, 9)  # a Wednesday: the last complete week is 2026-W49 (Monday 2026-11-30)
+WEEK = dt.date(2026, 11, 30)
+
+
+def readers_copy(warehouse: Path, last_day: dt.date, published: dt.datetime, headline: dict[str, tuple]) -> None:
+    """A company's readers' copy with the tables `summary --all` reads (what `publish` leaves there)."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(readers_path(warehouse)))
+    try:
+        con.execute("CREATE SCHEMA marts; CREATE SCHEMA meta")
+        con.execute("CREATE TABLE marts.reach_daily (network VARCHAR, account_id VARCHAR, day DATE, reach BIGINT)")
+        rows = "('facebook', '1', $d - 1, 5), ('x', '2', $d, 7)"
+        con.execute(f"INSERT INTO marts.reach_daily VALUES {rows}", {"d": last_day})
+        con.execute("CREATE TABLE meta.published AS SELECT CAST($at AS TIMESTAMPTZ) AS published_at, 'r' AS run_id",
+                    {"at": published})  # fmt: skip
+        con.execute(
+            "CREATE TABLE marts.weekly_headline (week_start DATE, figure VARCHAR, value DOUBLE, "
+            "previous_change DOUBLE, previous_status VARCHAR)"
+        )
+        for figure, (value, change, status) in headline.items():
+            for week in (WEEK - dt.timedelta(days=7), WEEK):  # the week before is not what is shown
+                shown = value if week == WEEK else 1.0
+                con.execute("INSERT INTO marts.weekly_headline VALUES ($w, $f, $v, $c, $s)",
+                            {"w": week, "f": figure, "v": shown, "c": change, "s": status})  # fmt: skip
+    finally:
+        con.close()
+
+
+class FakeApi:
+    """Airflow's REST API as `summary --all` and `plan` use it: dag runs, pools; every call recorded."""
+
+    def __init__(self, failed: dict[str, list[dict]], pools: set[str] | None = None, refuse: str = "") -> None:
+        self.failed, self.pools, self.refuse, self.calls = failed, pools or set(), refuse, []
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        from socialmetrics.history import HistoryError
+
+        self.calls.append((method, path, kwargs.get("params") or kwargs.get("json")))
+        if path.endswith("/dagRuns"):
+            dag_id = path.split("/")[4]
+            if dag_id not in self.failed:
+                raise HistoryError(f"Airflow answered 404 to {method} {path}: The Dag `{dag_id}` was not found")
+            return {"dag_runs": self.failed[dag_id], "total_entries": len(self.failed[dag_id])}
+        if path.startswith("/api/v2/pools/") and method == "GET":
+            if path.rsplit("/", 1)[1] not in self.pools:
+                raise HistoryError(f"Airflow answered 404 to GET {path}: The Pool with name: `x` was not found")
+            return {"name": path.rsplit("/", 1)[1], "slots": 1}
+        if path == "/api/v2/pools" and method == "POST":
+            if self.refuse:
+                raise HistoryError(f"Airflow answered 403 to POST {path}: {self.refuse}")
+            self.pools.add(kwargs["json"]["name"])
+            return kwargs["json"]
+        raise AssertionError(f"unexpected call {method} {path}")
+
+
+@pytest.fixture
+def agency(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Three companies: alpha publishes every night, beta's token expired on 2026-11-29, gamma never published."""
+    folder, data = tmp_path / "companies", tmp_path / "data"
+    folder.mkdir()
+    for slug in ("alpha", "beta", "gamma"):
+        (folder / f"{slug}.yml").write_text(text_of_repo_config(), encoding="utf-8")
+    monkeypatch.setenv("SOCIALMETRICS_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("SOCIALMETRICS_DATA_DIR", str(data))
+    readers_copy(
+        data / "alpha" / "warehouse.duckdb",
+        dt.date(2026, 12, 8),
+        dt.datetime(2026, 12, 9, 2, 14, tzinfo=dt.UTC),
+        {
+            "reach": (12345.0, 0.04, "ok"),
+            "engagement_rate": (0.0312, -0.002, "ok"),
+            "follower_gain": (38.0, 5.0, "ok"),
+            "comments": (17.0, None, "previous_partial"),
+        },
+    )
+    readers_copy(
+        data / "beta" / "warehouse.duckdb",
+        dt.date(2026, 11, 28),
+        dt.datetime(2026, 11, 29, 2, 9, tzinfo=dt.UTC),
+        {"reach": (900.0, None, "no_previous"), "engagement_rate": (None, None, "no_value")},
+    )
+    return data
+
+
+def test_summary_all_shows_each_company_and_names_the_one_whose_runs_fail(agency: Path) -> None:
+    """Given three companies, beta failing every night since its token expired and gamma never published,
+    when an agency runs `socialmetrics summary --all`, then one line per company shows its last day, last
+    publish, failed runs (from Airflow's API) and last week's headline figures, and beta and gamma are named."""
+    failed = {
+        "social_metrics__alpha": [],
+        "social_metrics_history__alpha": [],
+        "social_metrics__beta": [
+            {"dag_run_id": f"scheduled__2026-12-0{d}T02:00:00+00:00", "run_after": f"2026-12-0{d}T02:00:00Z"}
+            for d in (8, 7, 6)
+        ],
+        "social_metrics_history__beta": [],
+        "social_metrics__gamma": [],  # gamma's history DAG is not registered: a 404, not an error
+    }
+    api = FakeApi(failed)
+    found, note = overview.statuses(TODAY, api, now=dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.UTC))
+    assert note == ""
+    dash = "–"
+    assert overview.render(found) == "\n".join(
+        [
+            "company              last day   published (UTC)  failed 7d  reach 2026-W49         eng. rate          "
+            "followers comments",
+            "alpha                2026-12-08 2026-12-09 02:14         0  12,345 (+4%)           "
+            "3.12% (-0.2 pt)          +38 17",
+            f"beta                 2026-11-28 2026-11-29 02:09         3  900                    "
+            f"{dash:<18} {dash:>9} {dash}",
+            f"gamma                {dash:<10} {dash:<16}         0  {dash:<22} {dash:<18} {dash:>9} {dash}",
+            "",
+            "Needs attention:",
+            "  beta: its last day is 2026-11-28, 11 days ago; 3 failed run(s) in 7 days, the last: "
+            "social_metrics__beta scheduled__2026-12-08T02:00:00+00:00",
+            f"  gamma: nothing published yet (no {agency / 'gamma' / 'warehouse.marts.duckdb'})",
+        ]
+    )
+    since = {c[2]["run_after_gte"] for c in api.calls}
+    assert since == {"2026-12-02T09:00:00+00:00"}  # the last 7 days
+    assert [c[1] for c in api.calls][:2] == [
+        "/api/v2/dags/social_metrics__alpha/dagRuns",
+        "/api/v2/dags/social_metrics_history__alpha/dagRuns",
+    ]
+
+
+def test_summary_all_without_a_running_airflow_still_shows_the_warehouse_side(agency: Path, capsys) -> None:
+    """Given no Airflow answering, `summary --all` prints the table with '?' as failed runs and says why,
+    and exits 1 because beta and gamma need attention."""
+    env_home = agency.parent / "no-airflow"
+    env_home.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_HOME", str(env_home))  # no password file: Airflow was never started here
+        mp.delenv("SOCIALMETRICS_AIRFLOW_PASSWORD", raising=False)
+        mp.delenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", raising=False)
+        code = cli.main(["summary", "--all"])
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[1].startswith("alpha                2026-12-08 2026-12-09 02:14         ?  12,345 (+4%)")
+    assert lines[-1] == (
+        "Failed runs unknown (?): no Airflow login found in "
+        f"{env_home / 'simple_auth_manager_passwords.json.generated'} (FileNotFoundError); start Airflow with "
+        "`make airflow` (it writes that file), or set "
+        "SOCIALMETRICS_AIRFLOW_PASSWORD"
+    )
+
+
+def test_plan_creates_a_missing_writer_pool_through_the_api() -> None:
+    """Given a company config added while Airflow runs (its pool missing), `plan` creates the pool."""
+    api = FakeApi({}, pools={"duckdb"})
+    said: list[str] = []
+    assert airflow_setup.ensure_pool("duckdb__delta", api, log=said.append) == said[0]
+    assert said == ["created the missing writer pool duckdb__delta (1 slot): a company config added while Airflow runs"]
+    assert api.calls[-1][0:2] == ("POST", "/api/v2/pools")
+    assert api.calls[-1][2]["slots"] == 1 and api.calls[-1][2]["include_deferred"] is False
+    assert airflow_setup.ensure_pool("duckdb__delta", api, log=said.append) == "the writer pool duckdb__delta exists"
+
+
+def test_plan_fails_with_one_line_when_the_pool_is_missing_and_cannot_be_created() -> None:
+    api = FakeApi({}, pools={"duckdb"}, refuse="Forbidden")
+    with pytest.raises(airflow_setup.PoolMissingError) as caught:
+        airflow_setup.ensure_pool("duckdb__delta", api)
+    assert str(caught.value) == (
+        "the writer pool duckdb__delta does not exist: restart `make airflow` or run "
+        "`airflow pools set duckdb__delta 1 'DuckDB has one writer process'` "
+        "(Airflow answered 403 to POST /api/v2/pools: Forbidden)"
+    )
+    assert isinstance(caught.value, PermanentError)  # the DAG's plan fails at once, no retry
