@@ -143,6 +143,7 @@ def ensure_pool(pool: str, api: Any = None, *, log: Any = print) -> str:
     try:
         api = api or AirflowApi(api_login())
         api.call("GET", f"/api/v2/pools/{pool}")
+        log(f"the writer pool {pool} exists")
         return f"the writer pool {pool} exists"
     except HistoryError as exc:
         if not str(exc).startswith("Airflow answered 404 "):  # socialmetrics.history's message of an answer

@@ -6,14 +6,21 @@ and a DagBag in this process would share Airflow's module state with test_dag.py
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import os
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import pytest
@@ -21,9 +28,11 @@ import yaml
 
 from connectors.errors import PermanentError
 from socialmetrics import airflow_setup, cli, overview, settings
+from socialmetrics.history import AirflowApi, ApiLogin
 from socialmetrics.readers import readers_path
 
 REPO = Path(__file__).resolve().parent.parent
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
 TASK_IDS = ["extract", "plan", "publish"]
 pytestmark = pytest.mark.airflow
 
@@ -354,3 +363,151 @@ def test_plan_fails_with_one_line_when_the_pool_is_missing_and_cannot_be_created
         "(Airflow answered 403 to POST /api/v2/pools: Forbidden)"
     )
     assert isinstance(caught.value, PermanentError)  # the DAG's plan fails at once, no retry
+
+
+MARKER = "SOCIALMETRICS_TEST_AGENCY"
+UP_TIMEOUT_S = 420
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def marked_pids(marker: str) -> list[int]:
+    """Every process whose environment carries this test's marker (standalone.py, Airflow's components)."""
+    needle = f"{MARKER}={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
+
+
+def airflow_cli(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run(
+        [AIRFLOW, *args], env=env, capture_output=True, text=True, timeout=300, cwd=env["AIRFLOW_HOME"]
+    )
+    assert out.returncode == 0, f"airflow {' '.join(args)}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+    return out.stdout
+
+
+def plans_finished(api: AirflowApi, dag_id: str) -> bool:
+    """The DAG has a run, and the `plan` of each of its runs has finished."""
+    runs = api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns")["dag_runs"]
+    return bool(runs) and all(
+        api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{quote(r['dag_run_id'], safe='')}/taskInstances/plan")["state"]
+        in ("success", "failed")
+        for r in runs
+    )
+
+
+def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_the_old_runs(
+    airflow_home: Path, tmp_path: Path
+) -> None:
+    """Given an Airflow home that ran one company (a queued `social_metrics` run, the pool of a company that
+    is gone), when `make airflow` (socialmetrics.standalone) starts it with a folder of three companies,
+    then every company's pool exists before the DAGs are unpaused, the old pool is deleted, the old run is
+    failed with a note; and a pool deleted while Airflow runs is created again by the next run's `plan`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(airflow_home / "airflow.db", home / "airflow.db")  # migrated once per session (conftest)
+    marker, port = uuid.uuid4().hex, free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
+    env |= {
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+        "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
+        "SOCIALMETRICS_WAREHOUSE": str(tmp_path / "one" / "warehouse.duckdb"),
+        "SOCIALMETRICS_AUTHOR_KEY": "test-author-key-0123456789abcdef",
+        MARKER: marker,
+    }
+    # one company, as before the switch: its DAG registered, a run queued, and a pool of a former company
+    pools_file = tmp_path / "pools.json"  # what `make airflow-db` made for one company, and a company that left
+    pools_file.write_text(json.dumps({name: {"slots": 1, "description": name, "include_deferred": False}
+                                      for name in ("duckdb", "duckdb__gone")}))  # fmt: skip
+    airflow_cli(env, "pools", "import", str(pools_file))
+    airflow_cli(env, "dags", "reserialize")
+    airflow_cli(env, "dags", "trigger", "social_metrics")
+    folder = tmp_path / "companies"
+    folder.mkdir()
+    for slug in ("firma-1", "firma-2", "firma-3"):
+        (folder / f"{slug}.yml").write_text(text_of_repo_config(), encoding="utf-8")
+    env |= {"SOCIALMETRICS_CONFIG_DIR": str(folder), "SOCIALMETRICS_DATA_DIR": str(tmp_path / "data")}
+    out_path = tmp_path / "make-airflow.out"
+    with out_path.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, cwd=tmp_path,
+                                stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + UP_TIMEOUT_S
+        while "Airflow UI:" not in out_path.read_text(errors="replace"):
+            assert proc.poll() is None, out_path.read_text(errors="replace")
+            assert time.monotonic() < deadline, out_path.read_text(errors="replace")
+            time.sleep(2)
+        printed = out_path.read_text(errors="replace").splitlines()
+        setup = f"SOCIALMETRICS_CONFIG_DIR={folder}"
+        summary = f"Writer pools: duckdb, duckdb__firma-1, duckdb__firma-2, duckdb__firma-3 (1 slot each); home {home}."
+        assert printed[: printed.index(summary)] == [
+            next(p for p in printed if p.startswith("No credentials set: the DAG reads the built-in sandbox APIs")),
+            "created the writer pool duckdb__firma-1 (1 slot)",
+            "created the writer pool duckdb__firma-2 (1 slot)",
+            "created the writer pool duckdb__firma-3 (1 slot)",
+            f"deleted the pool duckdb__gone: its company's config is gone ({setup})",
+            next(p for p in printed if p.startswith("ended the run manual__")),
+        ]
+        ended = next(p for p in printed if p.startswith("ended the run manual__"))
+        assert ended.endswith(f" of social_metrics (failed, 3 unfinished task(s)): that DAG no longer exists ({setup})")
+        run_id = ended.split()[3]
+        unpaused = next(p for p in printed if p.startswith("Unpaused "))
+        assert "social_metrics__firma-3" in unpaused and "social_metrics, " not in unpaused
+
+        api = AirflowApi(ApiLogin.from_env(env))
+        pools = {p["name"]: p["slots"] for p in api.call("GET", "/api/v2/pools")["pools"]}
+        assert pools == {"default_pool": 128, "duckdb": 1, "duckdb__firma-1": 1, "duckdb__firma-2": 1,
+                         "duckdb__firma-3": 1}  # fmt: skip
+        assert api.call("GET", "/api/v2/dags/social_metrics")["is_paused"] is True  # it would schedule runs again
+        run = api.call("GET", f"/api/v2/dags/social_metrics/dagRuns/{quote(run_id, safe='')}")
+        assert run["state"] == "failed"
+        assert run["note"] == (
+            f"Ended by socialmetrics at Airflow's start: the DAG social_metrics no longer exists in this setup "
+            f"({setup}), so this run could never finish. Load its days again in the DAG of its company "
+            f"(social_metrics__firma-1, social_metrics__firma-2, social_metrics__firma-3)."
+        )
+
+        # a pool that disappears while Airflow runs (a config added after the start has none): `plan` creates it.
+        # First the plan of the run the scheduler made when the DAG was unpaused (it checks the pool too).
+        dag_id = "social_metrics__firma-3"
+        deadline = time.monotonic() + UP_TIMEOUT_S
+        while not plans_finished(api, dag_id):
+            assert time.monotonic() < deadline, api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns")
+            time.sleep(2)
+        api.call("DELETE", "/api/v2/pools/duckdb__firma-3")
+        new = api.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None})["dag_run_id"]
+        plan_url = f"/api/v2/dags/{dag_id}/dagRuns/{quote(new, safe='')}/taskInstances/plan"
+        deadline = time.monotonic() + UP_TIMEOUT_S
+        while (plan := api.call("GET", plan_url))["state"] not in ("success", "failed"):
+            assert time.monotonic() < deadline, plan
+            time.sleep(2)
+        log = api.log_tail(dag_id, new, plan)
+        assert plan["state"] == "success", log
+        assert "created the missing writer pool duckdb__firma-3 (1 slot)" in log
+        assert api.call("GET", "/api/v2/pools/duckdb__firma-3")["slots"] == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)  # standalone.py stops Airflow's process group, then exits
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        time.sleep(1)
+        for pid in marked_pids(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
