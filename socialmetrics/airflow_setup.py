@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +37,8 @@ POOL_MISSING = (
     "the writer pool {pool} does not exist: restart `make airflow` or run "
     "`airflow pools set {pool} 1 'DuckDB has one writer process'` ({why})"
 )
+API_ATTEMPTS = 4
+API_RETRY_S = 2.0
 UNFINISHED_TI = ("scheduled", "queued", "running", "up_for_retry", "up_for_reschedule", "deferred", "restarting")
 
 
@@ -132,28 +136,51 @@ def api_login(env: Mapping[str, str] | None = None) -> Any:
     return login
 
 
+def _status(exc: Exception) -> int:
+    """The HTTP status in socialmetrics.history's message of an answer ("Airflow answered 404 to ..."), else 0."""
+    match = re.match(r"Airflow answered (\d{3}) ", str(exc))
+    return int(match.group(1)) if match else 0
+
+
+def _call(api: Any, method: str, path: str, **kwargs: Any) -> Any:
+    """One REST call, repeated on a 5xx (Airflow on SQLite answers 500 while another process writes)."""
+    from socialmetrics.history import HistoryError
+
+    for attempt in range(1, API_ATTEMPTS + 1):
+        try:
+            return api.call(method, path, **kwargs)
+        except HistoryError as exc:
+            if _status(exc) < 500 or attempt == API_ATTEMPTS:
+                raise
+            time.sleep(API_RETRY_S * attempt)
+    raise AssertionError("unreachable")
+
+
 def ensure_pool(pool: str, api: Any = None, *, log: Any = print) -> str:
     """Make sure the writer pool `pool` exists before a run's writer is scheduled into it (the scheduler leaves
     a task of a missing pool 'scheduled' for good): create it through Airflow's REST API when it is missing.
-    Returns what was found or done; raises PoolMissingError (never retried) when it is missing and cannot be
-    created. Without a reachable API (`airflow dags test`, which ignores pools) it only says it could not check."""
+    Returns what was found or done (and logs it); raises PoolMissingError (never retried) when it is missing
+    and Airflow refuses to create it. Without a reachable API (`airflow dags test`, which ignores pools) it
+    only says it could not check."""
     from socialmetrics.history import AirflowApi, HistoryError
 
     description = settings.duckdb_pools().get(pool, f"DuckDB has one writer process: every task writing {pool}")
     try:
         api = api or AirflowApi(api_login())
-        api.call("GET", f"/api/v2/pools/{pool}")
+        _call(api, "GET", f"/api/v2/pools/{pool}")
         log(f"the writer pool {pool} exists")
         return f"the writer pool {pool} exists"
     except HistoryError as exc:
-        if not str(exc).startswith("Airflow answered 404 "):  # socialmetrics.history's message of an answer
+        if _status(exc) != 404:
             text = f"could not check the writer pool {pool} ({exc}); its writer waits for it if it is missing"
             log(text)
             return text
+    body = {"name": pool, "slots": 1, "description": description, "include_deferred": False}
     try:
-        api.call("POST", "/api/v2/pools", json={"name": pool, "slots": 1, "description": description,
-                                               "include_deferred": False})  # fmt: skip
+        _call(api, "POST", "/api/v2/pools", json=body)
     except HistoryError as exc:
+        if _status(exc) >= 500:  # Airflow's own trouble: Airflow's retry of `plan` may find it working
+            raise RuntimeError(POOL_MISSING.format(pool=pool, why=exc)) from None
         raise PoolMissingError(POOL_MISSING.format(pool=pool, why=exc)) from None
     text = f"created the missing writer pool {pool} (1 slot): a company config added while Airflow runs"
     log(text)

@@ -227,6 +227,7 @@ class FakeApi:
 
     def __init__(self, failed: dict[str, list[dict]], pools: set[str] | None = None, refuse: str = "") -> None:
         self.failed, self.pools, self.refuse, self.calls = failed, pools or set(), refuse, []
+        self.busy = 0
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         from socialmetrics.history import HistoryError
@@ -242,6 +243,9 @@ class FakeApi:
                 raise HistoryError(f"Airflow answered 404 to GET {path}: The Pool with name: `x` was not found")
             return {"name": path.rsplit("/", 1)[1], "slots": 1}
         if path == "/api/v2/pools" and method == "POST":
+            if self.busy:  # Airflow on SQLite while another process writes
+                self.busy -= 1
+                raise HistoryError(f"Airflow answered 500 to POST {path}: {{'reason': 'Database error'}}")
             if self.refuse:
                 raise HistoryError(f"Airflow answered 403 to POST {path}: {self.refuse}")
             self.pools.add(kwargs["json"]["name"])
@@ -351,6 +355,22 @@ def test_plan_creates_a_missing_writer_pool_through_the_api() -> None:
     assert api.calls[-1][0:2] == ("POST", "/api/v2/pools")
     assert api.calls[-1][2]["slots"] == 1 and api.calls[-1][2]["include_deferred"] is False
     assert airflow_setup.ensure_pool("duckdb__delta", api, log=said.append) == "the writer pool duckdb__delta exists"
+
+
+def test_plan_repeats_the_pool_creation_while_airflow_answers_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given Airflow on SQLite answering 500 while another process writes, `plan` tries again (4 attempts);
+    a 500 that persists fails `plan` so that Airflow retries it (not a PermanentError)."""
+    monkeypatch.setattr(airflow_setup, "API_RETRY_S", 0.0)
+    api = FakeApi({}, pools={"duckdb"})
+    api.busy = 3
+    assert airflow_setup.ensure_pool("duckdb__delta", api, log=lambda _: None).startswith("created the missing")
+    assert [c[0] for c in api.calls] == ["GET", "POST", "POST", "POST", "POST"]
+    api = FakeApi({}, pools={"duckdb"})
+    api.busy = 4
+    with pytest.raises(RuntimeError) as caught:
+        airflow_setup.ensure_pool("duckdb__delta", api, log=lambda _: None)
+    assert not isinstance(caught.value, PermanentError)
+    assert str(caught.value).startswith("the writer pool duckdb__delta does not exist: restart `make airflow` or run")
 
 
 def test_plan_fails_with_one_line_when_the_pool_is_missing_and_cannot_be_created() -> None:
@@ -490,8 +510,10 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
         while not plans_finished(api, dag_id):
             assert time.monotonic() < deadline, api.call("GET", f"/api/v2/dags/{dag_id}/dagRuns")
             time.sleep(2)
-        api.call("DELETE", "/api/v2/pools/duckdb__firma-3")
-        new = api.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None})["dag_run_id"]
+        airflow_setup._call(api, "DELETE", "/api/v2/pools/duckdb__firma-3")  # repeated on SQLite's 500s
+        new = airflow_setup._call(api, "POST", f"/api/v2/dags/{dag_id}/dagRuns", json={"logical_date": None})[
+            "dag_run_id"
+        ]
         plan_url = f"/api/v2/dags/{dag_id}/dagRuns/{quote(new, safe='')}/taskInstances/plan"
         deadline = time.monotonic() + UP_TIMEOUT_S
         while (plan := api.call("GET", plan_url))["state"] not in ("success", "failed"):
