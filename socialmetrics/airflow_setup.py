@@ -1,4 +1,6 @@
-"""What `make airflow` (and `make demo`, `make airflow-db`) sets up in Airflow's metadata DB before Airflow starts.
+"""What `make airflow` (at each start), `make airflow-db` (a new Airflow home) and docker-compose's
+`airflow-init` set up in Airflow's metadata DB before Airflow starts. (`make demo` runs `airflow dags test`,
+which schedules no pools.)
 
 - The writer pools: `duckdb`, and one `duckdb__<slug>` per company config in $SOCIALMETRICS_CONFIG_DIR, 1 slot
   each (what docker-compose's `airflow-init` imports). A `duckdb__<slug>` pool of a company whose config is
