@@ -44,8 +44,8 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 		"log: $(AIRFLOW_HOME)/migrate.log) ..."
 	@start=$$(date +%s); \
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1); \
-	echo "Migrated in $$(( $$(date +%s) - start )) s; creating the pool duckdb ..."
-	@$(BIN)/airflow pools set duckdb 1 "DuckDB has one writer process: every task writing the warehouse" > /dev/null
+	echo "Migrated in $$(( $$(date +%s) - start )) s; creating the writer pools ..."
+	@$(BIN)/python -m socialmetrics.airflow_setup
 	@touch $@
 
 airflow-db: $(AIRFLOW_HOME)/.migrated

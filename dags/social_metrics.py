@@ -98,6 +98,14 @@ def _current_ti() -> Any:
     return get_current_context()["ti"]
 
 
+def _check_pool(pool: str) -> None:
+    """The run's writer pool exists (created through the REST API if a company was added while Airflow runs);
+    called inside a `fail_fast` task function, so a refusal is one line and is not retried."""
+    from socialmetrics.airflow_setup import ensure_pool
+
+    ensure_pool(pool)
+
+
 def _run_info() -> tuple[str, dt.datetime, bool]:
     ctx = get_current_context()
     dag_run = ctx["dag_run"]
@@ -170,8 +178,8 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task
         def plan() -> list[dict[str, Any]]:
-            """Read and validate the config; one job (account and days) per account."""
-            return _plan_run(company_env)
+            """Check the writer pool, read and validate the config; one job (account and days) per account."""
+            return _plan_run(company_env, pool)
 
         @task(retries=2, map_index_template=EXTRACT_LABEL)
         def extract(job: dict[str, Any]) -> dict[str, Any]:
@@ -239,7 +247,7 @@ def build_history(
         @task
         def plan() -> list[dict[str, Any]]:
             """Validate the range; one job (account and all its days) per account."""
-            return _plan_history(company_env)
+            return _plan_history(company_env, pool)
 
         @task(retries=2, map_index_template=EXTRACT_LABEL)
         def extract(job: dict[str, Any]) -> dict[str, Any]:
@@ -257,23 +265,25 @@ def build_history(
 
 
 @fail_fast
-def _plan_run(company_env: dict[str, str] | None) -> list[dict[str, Any]]:
-    """The nightly (or backfill) run's jobs."""
+def _plan_run(company_env: dict[str, str] | None, pool: str) -> list[dict[str, Any]]:
+    """The nightly (or backfill) run's jobs, once its writer pool is there."""
     from socialmetrics.pipeline import plan_run
 
     config_path, _, _ = _settings(company_env)
+    _check_pool(pool)
     _, logical, backfill = _run_info()
     return plan_run(config_path, logical, backfill=backfill)
 
 
 @fail_fast
-def _plan_history(company_env: dict[str, str] | None) -> list[dict[str, Any]]:
+def _plan_history(company_env: dict[str, str] | None, pool: str) -> list[dict[str, Any]]:
     """The history run's jobs from its form; what was changed in the days asked for goes to the log (first) and
     to the XCom `adjustments`, which `socialmetrics history` prints and writes into the run's note."""
     from socialmetrics.config import load_config
     from socialmetrics.pipeline import history_plan, history_range
 
     config_path, _, _ = _settings(company_env)
+    _check_pool(pool)
     ctx = get_current_context()
     params = ctx["params"]
     first, last = history_range(params.get("from"), params.get("to"), load_config(config_path).tz)

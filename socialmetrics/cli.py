@@ -247,8 +247,13 @@ def _demo_run(args: argparse.Namespace, cfg: Any, day: str, env: dict[str, str])
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    """Print rows per mart and the last day per network."""
+    """Print rows per mart and the last day per network; with --all one line per company (socialmetrics.overview)."""
     from socialmetrics.pipeline import summary
+
+    if getattr(args, "all", False):
+        from socialmetrics import overview
+
+        return overview.main()
 
     path = settings.warehouse_path()
     if not path.exists():
@@ -438,7 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--date", help="the day to cover (default: the last complete day)")
     demo.add_argument("--verbose", action="store_true", help="show Airflow's output")
     demo.set_defaults(func=cmd_demo)
-    sub.add_parser("summary", help="rows per mart and the last day per network").set_defaults(func=cmd_summary)
+    summ = sub.add_parser("summary", help="rows per mart and the last day per network")
+    summ.add_argument(
+        "--all",
+        action="store_true",
+        help="every company at a glance: last day, last publish, failed runs, last week's headline figures",
+    )
+    summ.set_defaults(func=cmd_summary)
     sub.add_parser("sandbox", help="serve the fake APIs until Ctrl-C").set_defaults(func=cmd_sandbox)
     replay = sub.add_parser("replay", help="rebuild a landed run's records from its pages")
     replay.add_argument("run_id")

@@ -25,6 +25,8 @@ DEFAULT_CONFIG = "config/socialmetrics.yml"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_DATA_DIR = "data"
 DUCKDB_POOL = "duckdb"
+DAG_ID = "social_metrics"
+HISTORY_DAG_ID = "social_metrics_history"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The SQL models: sql/ of the source tree (an editable install, the Docker image), else the copy a wheel
 # ships inside the package (setup.py puts it there).
@@ -223,3 +225,12 @@ def duckdb_pools() -> dict[str, str]:
     for company in companies():
         pools[company.pool] = writer.format(company.warehouse)
     return pools
+
+
+def dag_ids() -> list[str]:
+    """The DAG ids dags/social_metrics.py defines in this setup: the nightly and the history DAG, once
+    per company with $SOCIALMETRICS_CONFIG_DIR."""
+    found = companies()
+    if not found:
+        return [DAG_ID, HISTORY_DAG_ID]
+    return [f"{kind}__{company.slug}" for company in found for kind in (DAG_ID, HISTORY_DAG_ID)]

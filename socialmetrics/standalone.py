@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from socialmetrics import airflow_preload, settings
+from socialmetrics import airflow_preload, airflow_setup, settings
 from socialmetrics.cli import DEBUG_REFUSED, debug_logging_source, stop_on_signals
 from socialmetrics.sandbox.server import start_unless_credentials
 
@@ -65,6 +65,10 @@ def main() -> int:
             "No credentials set: the DAG reads the built-in sandbox APIs "
             f"({', '.join(s.base_url for s in servers.values())}) while this runs."
         )
+    # The writer pools of this setup (a company added since the last start gets its own), and no run left
+    # waiting forever for a DAG that a switch between one company and a folder of companies removed.
+    if airflow_setup.run(env, orphan_runs=True) != 0:
+        return 2
     # Every task talks to the api-server's execution API: a run that starts before it listens fails and waits
     # for its retry. So the DAGs stay paused (a DAG the demo registered, or an earlier session unpaused, is
     # paused again) until the API answers; then they are unpaused through it.
@@ -119,16 +123,18 @@ def main() -> int:
 
 
 def _unpause(env: dict[str, str]) -> bool:
-    """Unpause every socialmetrics DAG through the API, once the DAG processor has registered them; False
-    while none is registered yet."""
+    """Unpause the socialmetrics DAGs of this setup through the API, once the DAG processor has registered
+    them; False while they are not registered yet. A DAG of an earlier setup (`social_metrics` before
+    SOCIALMETRICS_CONFIG_DIR was set) stays paused: unpaused, it would schedule runs nothing can run."""
     from socialmetrics.history import AirflowApi, ApiLogin, HistoryError
 
+    defined = set(settings.dag_ids())
     try:
         api = AirflowApi(ApiLogin.from_env(env))
         dags = api.call("GET", "/api/v2/dags", params={"dag_id_pattern": DAG_PATTERN, "limit": 1000})["dags"]
-        names = [d["dag_id"] for d in dags if d["dag_id"].startswith(DAG_PATTERN)]
-        if not any(n == DAG_PATTERN or n.startswith(f"{DAG_PATTERN}__") for n in names):
-            return False  # the nightly DAG is not parsed yet
+        names = [d["dag_id"] for d in dags if d["dag_id"] in defined]
+        if len(names) < len(defined):
+            return False  # the DAG file is not parsed yet
         for name in names:
             if next(d for d in dags if d["dag_id"] == name)["is_paused"]:
                 api.call("PATCH", f"/api/v2/dags/{name}", json={"is_paused": False})
