@@ -3,7 +3,9 @@
 Which days a run covers: the calendar day of its logical date in the company's time zone, plus the
 `lookback_days` before it (platforms revise numbers for days to weeks). Backfill runs cover exactly
 their day. A day that is not over yet is never measured: a run whose day is today (a manual trigger)
-ends its window with yesterday.
+ends its window with yesterday. Days are the company's local days everywhere: a window carries the
+time zone, so a post's publishing time is compared with the instants of local midnight (Window.start_at)
+in the request, the landed slice and the rebuild, and "today" is the company's today.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from connectors import registry
-from connectors.base import Account, Credentials, PermanentError, Window
+from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window
 from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import landing, readers, settings, warehouse
 from socialmetrics.config import Config, LimitsConfig, load_config
@@ -51,7 +54,7 @@ def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: d
         log.info("day %s is not over yet in %s; covering up to %s", day, cfg.timezone, last_complete)
         day = last_complete
     lookback = 0 if backfill else cfg.lookback_days
-    return Window(day - dt.timedelta(days=lookback), day + dt.timedelta(days=1))
+    return Window(day - dt.timedelta(days=lookback), day + dt.timedelta(days=1), cfg.timezone)
 
 
 def plan(config_path: Path) -> list[dict[str, Any]]:
@@ -109,7 +112,7 @@ def plan_history(
         isinstance(read_budget, bool) or not isinstance(read_budget, int) or read_budget < 1
     ):
         raise HistoryRangeError(f"x_read_budget must be a whole number of reads (got {read_budget!r})")
-    window = Window(first, last + dt.timedelta(days=1))
+    window = Window(first, last + dt.timedelta(days=1), cfg.timezone)
     jobs = []
     for acc in plan(config_path):
         options = dict(acc["options"])
@@ -125,7 +128,7 @@ def plan_history(
 
 def job_window(job: dict[str, Any]) -> Window:
     """The window of a job made by `plan_run` or `plan_history`."""
-    return Window(dt.date.fromisoformat(job["window"]["start"]), dt.date.fromisoformat(job["window"]["end"]))
+    return Window.from_json(job["window"])
 
 
 def account_from_dict(data: dict[str, Any]) -> Account:
@@ -139,22 +142,23 @@ def stream_windows(
     """Each stream's window: the run's, widened by a stream's own lookback or narrowed to its
     `max_lookback_days` (not for backfills, which read exactly their window), clamped to the history
     the API keeps. A snapshot stream covers only the day that just ended, and only in the run that
-    covers it: a backfill or a late re-run would label today's numbers with an old day."""
+    covers it: a backfill or a late re-run would label today's numbers with an old day (`today` is the
+    company's today, in the window's time zone; see `skipped_snapshots`)."""
     windows: dict[str, Window] = {}
     notes: list[str] = []
     for stream in connector_cls.streams:
         w = window
         if stream.snapshot:
-            if backfill or window.end != today:  # expected, not a warning: said once at INFO
+            if backfill or window.end != today:
                 log.info(
                     "%s %s: a snapshot of today's totals is kept only by the run covering yesterday; this run "
                     "covers %s..%s and skips it", connector_cls.network, stream.name, window.start, window.end,
                 )  # fmt: skip
                 continue
-            windows[stream.name] = Window(window.end - dt.timedelta(days=1), window.end)
+            windows[stream.name] = window.with_days(window.end - dt.timedelta(days=1), window.end)
             continue
         if stream.lookback_days is not None and not backfill:
-            w = Window(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
+            w = w.with_days(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
         if stream.max_lookback_days is not None and not backfill:
             w = w.clamp_start(w.end - dt.timedelta(days=stream.max_lookback_days)) or w
         if stream.max_history_days is not None:
@@ -176,6 +180,28 @@ def stream_windows(
     return windows, notes
 
 
+def skipped_snapshots(connector_cls: Any, window: Window, today: dt.date, *, backfill: bool) -> list[ConnectorWarning]:
+    """The snapshots a nightly or manual run should have taken but cannot: its window does not end with the
+    company's today (a run started a day or more late, or a manual run of an old day), so the day its window
+    ends with gets no follower total (nor X post numbers) and never will. Backfills and history loads read
+    past days on purpose and are not warned about (docs/airflow.md, "Which days a run covers")."""
+    if backfill or window.end == today:
+        return []
+    day = window.end - dt.timedelta(days=1)
+    return [
+        ConnectorWarning(
+            stream.name,
+            "snapshot-skipped",
+            f"{connector_cls.network} {stream.name}: no snapshot for {day}: this run covers {window.start}..{day} "
+            f"but started on {today} ({window.tz}), and today's totals can only be kept as yesterday's, so {day} "
+            f"has no {'post numbers' if Kind.POST_SNAPSHOTS in stream.kinds else 'follower total'} and none can be "
+            "taken later. If this was the nightly run, find out why it started late (scheduler down, DAG paused).",
+        )
+        for stream in connector_cls.streams
+        if stream.snapshot
+    ]
+
+
 def extract(
     account: Account,
     window: Window,
@@ -190,7 +216,7 @@ def extract(
     """Fetch one account's streams and land them; returns the manifest's summary."""
     from socialmetrics.privacy import author_key
 
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or dt.datetime.now(ZoneInfo(window.tz)).date()  # the company's today, not UTC's
     connector_cls = registry.get(account.network)
     if getattr(connector_cls, "needs_credentials", True):
         creds = credentials(account.connection_id)
@@ -207,6 +233,9 @@ def extract(
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
+    skipped = skipped_snapshots(connector_cls, window, today, backfill=backfill)
+    if skipped:  # recorded with the connector's own warnings: meta.connector_warnings, the report's data quality
+        connector.warnings.extend(skipped)
     outcome = "landed"
     try:
         manifest = landing.land(
@@ -381,7 +410,9 @@ def run_transform(
 
 def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] | None]:
     """The days this run loaded daily numbers for, and the window of the posts it loaded: a nightly
-    run refreshes 90 days of posts but only `lookback_days` of daily numbers."""
+    run refreshes 90 days of posts but only `lookback_days` of daily numbers. A post window is the
+    company's local days (their instants); the post models select by UTC day, so they are rebuilt a day
+    wider on each side, which holds every local day of any time zone (UTC-12..UTC+14)."""
     rows = con.execute(
         "SELECT network, kind, min(window_start), max(window_end) FROM meta.loads WHERE run_id = ? GROUP BY ALL",
         [run_id],
@@ -396,7 +427,7 @@ def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] 
         if kind in ("daily_metrics", "post_snapshots"):
             widen("day", lo, hi)
             continue
-        widen("post", lo, hi)
+        widen("post", lo - dt.timedelta(days=1), hi + dt.timedelta(days=1))
         # X has no daily series: its days are derived from the posts' numbers (core.account_daily),
         # so loading posts changes the days they were published on.
         if kind == "post_metrics" and _derives_daily_from_posts(network):
