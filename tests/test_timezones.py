@@ -231,3 +231,35 @@ def test_each_companys_nightly_dag_runs_at_three_in_the_companys_time_zone(tmp_p
         "social_metrics__plain": ["0 3 * * *", "Europe/Berlin"],
         "social_metrics__tokyo": ["0 3 * * *", "Asia/Tokyo"],
     }
+
+
+def test_every_request_asks_for_the_instants_of_the_companys_local_midnights() -> None:
+    """Given the New York days 8-9 Mar 2026 (daylight saving time starts on the 8th), then X's start_time and
+    end_time, Facebook's and Instagram's since/until and LinkedIn's post filter are the UTC instants of local
+    midnight, and landing keeps a post by its instant: 01:00 UTC on 10 Mar is still 9 Mar in New York."""
+    from connectors import facebook, instagram, linkedin, x
+    from connectors.base import Kind, Window
+    from socialmetrics.landing import _records_table
+
+    window = Window(dt.date(2026, 3, 8), dt.date(2026, 3, 10), "America/New_York")
+    assert (window.start_at.isoformat(), window.end_at.isoformat()) == (
+        "2026-03-08T05:00:00+00:00",  # EST, UTC-5
+        "2026-03-10T04:00:00+00:00",  # EDT, UTC-4
+    )
+    posts = next(d for d in x.DECLARED if d.name == "posts")
+    params = posts.params(window)
+    assert (params["start_time"], params["end_time"]) == ("2026-03-08T05:00:00Z", "2026-03-10T04:00:00Z")
+    unix = {"since": 1772946000, "until": 1773115200}
+    assert unix == {"since": int(window.start_at.timestamp()), "until": int(window.end_at.timestamp())}
+    assert facebook._unix_range(window) == unix
+    assert instagram._unix_range(window) == unix
+    connector = linkedin.LinkedInConnector.__new__(linkedin.LinkedInConnector)
+    spec = connector.spec("posts")
+    late = {"publishedAt": int(dt.datetime(2026, 3, 10, 1, tzinfo=dt.UTC).timestamp() * 1000)}
+    assert connector.wanted(spec, late, window) is True
+    assert connector.wanted(spec, late, Window(dt.date(2026, 3, 8), dt.date(2026, 3, 10))) is False  # UTC days
+    record = {"post_id": "1", "published_at": dt.datetime(2026, 3, 10, 1, tzinfo=dt.UTC), "payload": "{}"}
+    provenance = {"network": "x", "account_id": "1", "run_id": "r", "extracted_at": dt.datetime.now(dt.UTC),
+                  "stream": "posts"}  # fmt: skip
+    assert _records_table(Kind.POSTS, [record], provenance, window)[1] == 0  # kept: inside 8-9 Mar in New York
+    assert _records_table(Kind.POSTS, [record], provenance, Window(window.start, window.end))[1] == 1  # UTC: out
