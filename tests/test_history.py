@@ -120,7 +120,7 @@ def test_the_history_range_is_checked_before_anything_is_read(harness: Harness) 
 def test_a_last_day_in_the_future_loads_up_to_yesterday_exactly(harness: Harness) -> None:
     jobs = pipeline.plan_history(harness.config_path, dt.date(2026, 11, 1), dt.date(2026, 12, 31), now=NOW)
     assert [(j["network"], j["window"], j["backfill"]) for j in jobs] == [
-        ("facebook", {"start": "2026-11-01", "end": "2026-11-20"}, True)  # 19 Nov included, today not
+        ("facebook", {"start": "2026-11-01", "end": "2026-11-20", "tz": "Europe/Berlin"}, True)  # 19 Nov in, today not
     ]
 
 
