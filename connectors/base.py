@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -183,14 +184,45 @@ def pseudonymize(author_id: str | None, key: bytes | None) -> str | None:
 
 @dataclass(frozen=True)
 class Window:
-    """A half-open range of calendar days [start, end)."""
+    """A half-open range of calendar days [start, end) of the company's time zone `tz`.
+
+    Dates (a daily series' days, a snapshot's day) compare with `start`/`end`; timestamps (a post's
+    publishing time) with `start_at`/`end_at`, the UTC instants of the first day's and the end day's
+    local midnight. So the days a request asks for, the rows a load replaces and the days the
+    transform rebuilds are the same local days. `tz` is not part of equality: a window is its days."""
 
     start: dt.date
     end: dt.date
+    tz: str = field(default="UTC", compare=False)
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError(f"empty window: end {self.end} is not after start {self.start}")
+
+    @property
+    def start_at(self) -> dt.datetime:
+        """Local midnight at the start of the first day, in UTC."""
+        return _midnight(self.start, self.tz)
+
+    @property
+    def end_at(self) -> dt.datetime:
+        """Local midnight at the end of the last day (exclusive), in UTC."""
+        return _midnight(self.end, self.tz)
+
+    def contains(self, value: dt.date | dt.datetime) -> bool:
+        """Whether a day (a date) or an instant (an aware datetime) lies inside the window."""
+        if isinstance(value, dt.datetime):
+            return self.start_at <= value < self.end_at
+        return self.start <= value < self.end
+
+    def with_days(self, start: dt.date, end: dt.date) -> Window:
+        """Other days in the same time zone."""
+        return Window(start, end, self.tz)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Window:
+        """Inverse of `to_json` (windows landed before time zones were recorded are UTC days)."""
+        return cls(dt.date.fromisoformat(data["start"]), dt.date.fromisoformat(data["end"]), data.get("tz") or "UTC")
 
     @property
     def days(self) -> int:
@@ -202,14 +234,14 @@ class Window:
         cur = self.start
         while cur < self.end:
             nxt = min(cur + dt.timedelta(days=max_days), self.end)
-            yield Window(cur, nxt)
+            yield Window(cur, nxt, self.tz)
             cur = nxt
 
     def clamp_start(self, earliest: dt.date) -> Window | None:
         """The part of the window on or after `earliest`, or None when nothing is left."""
         if self.end <= earliest:
             return None
-        return Window(max(self.start, earliest), self.end)
+        return Window(max(self.start, earliest), self.end, self.tz)
 
     @property
     def last(self) -> dt.date:
@@ -221,8 +253,15 @@ class Window:
         return describe_days(self.start, self.last)
 
     def to_json(self) -> dict[str, str]:
-        """ISO dates, for manifests."""
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        """ISO dates (and the time zone unless UTC), for manifests."""
+        days = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        return days if self.tz == "UTC" else days | {"tz": self.tz}
+
+
+def _midnight(day: dt.date, tz: str) -> dt.datetime:
+    """The UTC instant of a day's local midnight (the first instant of the day where DST skips midnight)."""
+    local = dt.datetime.combine(day, dt.time(), ZoneInfo(tz))
+    return local.astimezone(dt.UTC)
 
 
 def describe_days(first: dt.date, last: dt.date) -> str:

@@ -343,9 +343,8 @@ def deleted_post(error: ConnectorError, parent: Mapping[str, Any]) -> str | None
 
 
 def _unix_range(window: Window) -> dict[str, Any]:
-    start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
-    end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
-    return {"since": int(start.timestamp()), "until": int(end.timestamp())}
+    """since/until of the posts edges: the window's local days as Unix instants."""
+    return {"since": int(window.start_at.timestamp()), "until": int(window.end_at.timestamp())}
 
 
 DECLARED = (
@@ -437,7 +436,7 @@ class FacebookConnector(DeclaredConnector):
             if error.code == "reduce_data" and chunk.days > 1:
                 half = chunk.start + dt.timedelta(days=chunk.days // 2)
                 log.warning("Facebook asked for less data; splitting %s", chunk)
-                return [(Window(chunk.start, half), parent), (Window(half, chunk.end), parent)]
+                return [(chunk.with_days(chunk.start, half), parent), (chunk.with_days(half, chunk.end), parent)]
             return None
         # The first page is read with every configured post metric; only when Meta rejects one (code 100)
         # are the valid ones probed, so a run without a retired metric spends no request on checking.

@@ -246,9 +246,8 @@ def _day_range(window: Window) -> dict[str, Any]:
 
 
 def _unix_range(window: Window) -> dict[str, Any]:
-    start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
-    end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
-    return {"since": int(start.timestamp()), "until": int(end.timestamp())}
+    """since/until of the media edge: the window's local days as Unix instants."""
+    return {"since": int(window.start_at.timestamp()), "until": int(window.end_at.timestamp())}
 
 
 GRAPH_PAGES = CursorParamPaginator(("paging", "cursors", "after"), "after", ("paging", "next"))

@@ -362,7 +362,7 @@ class LinkedInConnector(DeclaredConnector):
         """Posts: only those published inside the window (the finder cannot filter by time)."""
         if spec.name != "posts":
             return True
-        return _ms(chunk.start) <= (_published(record) or 0) < _ms(chunk.end)
+        return chunk.start_at.timestamp() * 1000 <= (_published(record) or 0) < chunk.end_at.timestamp() * 1000
 
     def next_request(
         self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
@@ -370,7 +370,7 @@ class LinkedInConnector(DeclaredConnector):
         """Posts come newest first (sortBy=CREATED): a page reaching past the window's start is the last needed."""
         if spec.name == "posts":
             oldest = min((_published(p) or 0 for p in body["elements"] if isinstance(p, dict)), default=0)
-            if oldest < _ms(chunk.start):
+            if oldest < chunk.start_at.timestamp() * 1000:
                 return None
         return super().next_request(spec, chunk, body, url, params)
 
@@ -405,11 +405,6 @@ class LinkedInConnector(DeclaredConnector):
         kept: dict[str, Any] = keep({**comment, "message": {"text": text}}, COMMENT_FIELDS)
         kept["author_hash"] = pseudonymize(str(actor) if actor else None, self.author_key)
         return kept
-
-
-def _ms(day: dt.date) -> float:
-    """Midnight UTC of a day in epoch milliseconds."""
-    return dt.datetime.combine(day, dt.time(), dt.UTC).timestamp() * 1000
 
 
 def _landed_post(post: Any) -> dict[str, Any]:

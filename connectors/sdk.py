@@ -411,9 +411,7 @@ class DeclaredConnector(TokenConnector):
         window = request.get("window")
         ctx = Context(
             fetched_on=dt.date.fromisoformat(request.get("fetched_on") or self.today.isoformat()),
-            window=Window(dt.date.fromisoformat(window["start"]), dt.date.fromisoformat(window["end"]))
-            if window
-            else None,
+            window=Window.from_json(window) if window else None,
             parent=request.get("parent") or {},
             metric_map=spec.metric_map,
         )

@@ -220,9 +220,9 @@ def reset_wait_s(response: requests.Response) -> float | None:
         return None
 
 
-def rfc3339(day: dt.date) -> str:
-    """Midnight UTC of a day, as X wants it."""
-    return f"{day.isoformat()}T00:00:00Z"
+def rfc3339(at: dt.datetime) -> str:
+    """An instant in UTC, as X wants it (start_time/end_time: YYYY-MM-DDTHH:mm:ssZ)."""
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(value: Any) -> dt.datetime:
@@ -312,7 +312,7 @@ DECLARED = (
                max_lookback_days=POSTS_REFRESH_DAYS),
         "/users/{parent_id}/tweets", post_rows, parent="account", parent_fields=("id", "username"),
         params=lambda w: {"tweet.fields": "created_at,public_metrics", "exclude": "retweets,replies",
-                          "start_time": rfc3339(w.start), "end_time": rfc3339(w.end)},
+                          "start_time": rfc3339(w.start_at), "end_time": rfc3339(w.end_at)},
         paginator=TIMELINE_PAGES, window_field="created_at", keep=POST_FIELDS, also_land={"meta": META_FIELDS},
     ),
     # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
@@ -321,7 +321,7 @@ DECLARED = (
         Stream("replies", (Kind.COMMENTS,), lookback_days=SEARCH_DAYS, max_lookback_days=SEARCH_DAYS,
                max_history_days=SEARCH_DAYS),
         "/tweets/search/recent", reply_rows, parent="posts",  # parents grouped into queries (XConnector.parents)
-        params=lambda w: {"start_time": rfc3339(w.start),  # within the 7 days search reaches (SEARCH_DAYS)
+        params=lambda w: {"start_time": rfc3339(w.start_at),  # within the 7 days search reaches (SEARCH_DAYS)
                           "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets"},
         paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS, also_land={"meta": META_FIELDS},
     ),
@@ -499,7 +499,7 @@ class XConnector(DeclaredConnector):
         recent = self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
         if spec.name != "posts" or not self.user_context or window.end <= recent or window.start >= recent:
             return super().chunks(spec, window)
-        return [Window(window.start, recent), Window(recent, window.end)]
+        return [window.with_days(window.start, recent), window.with_days(recent, window.end)]
 
     def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
         """One answer: the rate window waited for, its billed reads counted, its shape checked."""
@@ -538,12 +538,11 @@ class XConnector(DeclaredConnector):
         if spec.name != "replies":
             yield from super().parents(spec, window)
             return
-        start = dt.datetime.combine(window.start, dt.time(), dt.UTC)
-        end = dt.datetime.combine(window.end, dt.time(), dt.UTC)
         posts = {str(p["id"]): p for p in self.read_this_run("posts")}
         roots = [
             p for p in posts.values()
-            if start <= parse_time(p.get("created_at")) < end and (metric(p["public_metrics"], "reply_count") or 0) > 0
+            if window.contains(parse_time(p.get("created_at")))
+            and (metric(p["public_metrics"], "reply_count") or 0) > 0
         ]  # fmt: skip
         if not roots:
             return

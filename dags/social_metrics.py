@@ -1,9 +1,9 @@
-"""social_metrics: nightly at 03:00 Europe/Berlin, and backfills from the UI.
+"""social_metrics: nightly at 03:00 in the company's time zone (default Europe/Berlin), and backfills from the UI.
 
 Thin wiring only: every task calls a function of socialmetrics.pipeline. Nothing here does I/O at
-import time but listing the company configs' folder. A run covers the calendar day of its logical
-date (company time zone) plus the config's lookback; backfill runs cover exactly their day (see
-socialmetrics/pipeline.py).
+import time but listing the company configs' folder and reading each config's `timezone` for the
+schedule. A run covers the calendar day of its logical date (company time zone) plus the config's
+lookback; backfill runs cover exactly their day (see socialmetrics/pipeline.py).
 
 plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, report, finish)
 The one task that touches the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
@@ -60,6 +60,16 @@ def _settings(company_env: dict[str, str] | None = None) -> tuple[Any, Any, Any]
     if company_env:  # a task process works for one company only; pipeline reads its paths from settings
         os.environ.update(company_env)
     return settings.config_path(), settings.warehouse_path(), settings.landing_root()
+
+
+def _schedule_timezone(company_env: dict[str, str] | None) -> str:
+    """The company's time zone, which the nightly schedule follows: 03:00 local, so the run covering
+    yesterday starts on the company's today and can keep today's snapshots (follower totals, X posts)."""
+    from pathlib import Path
+
+    from socialmetrics import settings
+
+    return settings.schedule_timezone(Path(company_env[settings.CONFIG_ENV]) if company_env else None)
 
 
 def _companies() -> list[Any]:
@@ -165,7 +175,7 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
     @dag(
         dag_id=dag_id,
-        schedule=CronDataIntervalTimetable("0 3 * * *", timezone="Europe/Berlin"),
+        schedule=CronDataIntervalTimetable("0 3 * * *", timezone=_schedule_timezone(company_env)),
         start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
         catchup=False,
         max_active_tasks=8,

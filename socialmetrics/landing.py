@@ -94,7 +94,7 @@ class Manifest:
     def parts(self) -> Iterable[tuple[str, Kind, Window, Path]]:
         """(stream, kind, window, parquet file) for every landed part."""
         for part in self.data["parts"]:
-            window = Window(dt.date.fromisoformat(part["start"]), dt.date.fromisoformat(part["end"]))
+            window = Window.from_json(part)
             yield part["stream"], Kind(part["kind"]), window, self.path.parent / part["file"]
 
     def part_options(self) -> Iterable[dict[str, Any]]:
@@ -120,9 +120,8 @@ def _records_table(
     unique: dict[tuple[Any, ...], dict[str, Any]] = {}
     outside = 0
     for rec in records:
-        value = rec.get(window_col)
-        day = value.astimezone(dt.UTC).date() if isinstance(value, dt.datetime) else value
-        if day is None or not (window.start <= day < window.end):
+        value = rec.get(window_col)  # a day, or an instant inside the window's local days
+        if value is None or not window.contains(value):
             outside += 1
             continue
         unique[tuple(rec.get(k) for k in key_fields)] = rec

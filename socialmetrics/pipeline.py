@@ -3,7 +3,9 @@
 Which days a run covers: the calendar day of its logical date in the company's time zone, plus the
 `lookback_days` before it (platforms revise numbers for days to weeks). Backfill runs cover exactly
 their day. A day that is not over yet is never measured: a run whose day is today (a manual trigger)
-ends its window with yesterday.
+ends its window with yesterday. Days are the company's local days everywhere: a window carries the
+time zone, so a post's publishing time is compared with the instants of local midnight (Window.start_at)
+in the request, the landed slice and the rebuild, and "today" is the company's today.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from connectors import registry
-from connectors.base import Account, Credentials, PermanentError, Window, describe_days
+from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
 from socialmetrics import landing, readers, settings, warehouse
 from socialmetrics.config import Config, LimitsConfig, load_config
@@ -58,7 +61,7 @@ def run_window(logical_date: dt.datetime, cfg: Config, *, backfill: bool, now: d
         log.info("day %s is not over yet in %s; covering up to %s", day, cfg.timezone, last_complete)
         day = last_complete
     lookback = 0 if backfill else cfg.lookback_days
-    return Window(day - dt.timedelta(days=lookback), day + dt.timedelta(days=1))
+    return Window(day - dt.timedelta(days=lookback), day + dt.timedelta(days=1), cfg.timezone)
 
 
 def plan(config_path: Path) -> list[dict[str, Any]]:
@@ -154,7 +157,7 @@ def history_plan(
             f"{describe_days(first, last)}"
         )
         last = last_complete
-    window = Window(first, last + dt.timedelta(days=1))
+    window = Window(first, last + dt.timedelta(days=1), cfg.timezone)
     jobs = []
     for acc in plan(config_path):
         options = dict(acc["options"])
@@ -210,7 +213,7 @@ def plan_history(
 
 def job_window(job: dict[str, Any]) -> Window:
     """The window of a job made by `plan_run` or `plan_history`."""
-    return Window(dt.date.fromisoformat(job["window"]["start"]), dt.date.fromisoformat(job["window"]["end"]))
+    return Window.from_json(job["window"])
 
 
 def account_from_dict(data: dict[str, Any]) -> Account:
@@ -224,7 +227,8 @@ def stream_windows(
     """Each stream's window: the run's, widened by a stream's own lookback or narrowed to its
     `max_lookback_days` (not for backfills, which read exactly their window), clamped to the history
     the API keeps. A snapshot stream covers only the day that just ended, and only in the run that
-    covers it: a backfill or a late re-run would label today's numbers with an old day."""
+    covers it: a backfill or a late re-run would label today's numbers with an old day (`today` is the
+    company's today, in the window's time zone; see `skipped_snapshots`)."""
     windows: dict[str, Window] = {}
     notes: list[str] = []
     for stream in connector_cls.streams:
@@ -237,10 +241,10 @@ def stream_windows(
                         "covers %s and skips it", connector_cls.network, stream.name, window,
                     )  # fmt: skip
                 continue
-            windows[stream.name] = Window(window.end - dt.timedelta(days=1), window.end)
+            windows[stream.name] = window.with_days(window.end - dt.timedelta(days=1), window.end)
             continue
         if stream.lookback_days is not None and not backfill:
-            w = Window(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
+            w = w.with_days(min(w.start, w.end - dt.timedelta(days=stream.lookback_days)), w.end)
         if stream.max_lookback_days is not None and not backfill:
             w = w.clamp_start(w.end - dt.timedelta(days=stream.max_lookback_days)) or w
         if stream.max_history_days is not None:
@@ -262,6 +266,28 @@ def stream_windows(
     return windows, notes
 
 
+def skipped_snapshots(connector_cls: Any, window: Window, today: dt.date, *, backfill: bool) -> list[ConnectorWarning]:
+    """The snapshots a nightly or manual run should have taken but cannot: its window does not end with the
+    company's today (a run started a day or more late, or a manual run of an old day), so the day its window
+    ends with gets no follower total (nor X post numbers) and never will. Backfills and history loads read
+    past days on purpose and are not warned about (docs/airflow.md, "Which days a run covers")."""
+    if backfill or window.end == today:
+        return []
+    day = window.end - dt.timedelta(days=1)
+    return [
+        ConnectorWarning(
+            stream.name,
+            "snapshot-skipped",
+            f"{connector_cls.network} {stream.name}: no snapshot for {day}: this run covers {window} "
+            f"but started on {today} ({window.tz}), and today's totals can only be kept as yesterday's, so {day} "
+            f"has no {'post numbers' if Kind.POST_SNAPSHOTS in stream.kinds else 'follower total'} and none can be "
+            "taken later. If this was the nightly run, find out why it started late (scheduler down, DAG paused).",
+        )
+        for stream in connector_cls.streams
+        if stream.snapshot
+    ]
+
+
 @private_files
 def extract(
     account: Account,
@@ -277,7 +303,7 @@ def extract(
     """Fetch one account's streams and land them; returns the manifest's summary."""
     from socialmetrics.privacy import author_key
 
-    today = today or dt.datetime.now(dt.UTC).date()
+    today = today or dt.datetime.now(ZoneInfo(window.tz)).date()  # the company's today, not UTC's
     connector_cls = registry.get(account.network)
     if getattr(connector_cls, "needs_credentials", True):
         creds = credentials(account.connection_id)
@@ -294,6 +320,9 @@ def extract(
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
+    skipped = skipped_snapshots(connector_cls, window, today, backfill=backfill)
+    if skipped:  # recorded with the connector's own warnings: meta.connector_warnings, the report's data quality
+        connector.warnings.extend(skipped)
     outcome = "landed"
     try:
         manifest = landing.land(
@@ -471,7 +500,9 @@ def run_transform(
 
 def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] | None]:
     """The days this run loaded daily numbers for, and the window of the posts it loaded: a nightly
-    run refreshes 90 days of posts but only `lookback_days` of daily numbers."""
+    run refreshes 90 days of posts but only `lookback_days` of daily numbers. A post window is the
+    company's local days (their instants); the post models select by UTC day, so they are rebuilt a day
+    wider on each side, which holds every local day of any time zone (UTC-12..UTC+14)."""
     rows = con.execute(
         "SELECT network, kind, min(window_start), max(window_end) FROM meta.loads WHERE run_id = ? GROUP BY ALL",
         [run_id],
@@ -486,7 +517,7 @@ def _family_windows(con: Any, run_id: str) -> dict[str, tuple[dt.date, dt.date] 
         if kind in ("daily_metrics", "post_snapshots", "web_traffic"):
             widen("day", lo, hi)
             continue
-        widen("post", lo, hi)
+        widen("post", lo - dt.timedelta(days=1), hi + dt.timedelta(days=1))
         # X has no daily series: its days are derived from the posts' numbers (core.account_daily),
         # so loading posts changes the days they were published on.
         if kind == "post_metrics" and _derives_daily_from_posts(network):

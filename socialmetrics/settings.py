@@ -13,6 +13,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
 
 CONFIG_ENV = "SOCIALMETRICS_CONFIG"
 WAREHOUSE_ENV = "SOCIALMETRICS_WAREHOUSE"
@@ -24,6 +27,7 @@ DATA_DIR_ENV = "SOCIALMETRICS_DATA_DIR"
 DEFAULT_CONFIG = "config/socialmetrics.yml"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 DEFAULT_DATA_DIR = "data"
+DEFAULT_TIMEZONE = "Europe/Berlin"  # the config's `timezone` when it has none (socialmetrics.config.Config)
 DUCKDB_POOL = "duckdb"
 DAG_ID = "social_metrics"
 HISTORY_DAG_ID = "social_metrics_history"
@@ -133,6 +137,24 @@ def reports_dir() -> Path:
     if explicit:
         return Path(explicit).expanduser().absolute()
     return warehouse_path().parent / "reports"
+
+
+def schedule_timezone(config: Path | None = None) -> str:
+    """The `timezone` of a company's config (default $SOCIALMETRICS_CONFIG), which the nightly DAG's schedule
+    follows (03:00 local, so the run covering yesterday starts on the company's today).
+
+    Read when the DAG file is parsed: one small file, the one key, nothing validated. A config that cannot
+    be read, or names no time zone this machine knows, gives the default: its DAG still appears, and its
+    `plan` task fails with the config's own error (socialmetrics.config.load_config names file, key and fix)."""
+    try:
+        data = yaml.safe_load((config or config_path()).read_text(encoding="utf-8-sig"))
+        name = data.get("timezone") if isinstance(data, dict) else None
+        if not isinstance(name, str) or not name:
+            return DEFAULT_TIMEZONE
+        ZoneInfo(name)
+    except (OSError, ValueError, yaml.YAMLError, LookupError):  # ZoneInfoNotFoundError is a KeyError
+        return DEFAULT_TIMEZONE
+    return name
 
 
 def config_dir() -> Path | None:

@@ -226,13 +226,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _slice(manifest: Manifest, stream: str, kind: Kind, window: Window) -> tuple[str, dict[str, Any]]:
     """The WHERE clause and parameters of one (network, account, stream, window) slice of a raw table."""
-    params = {
+    params: dict[str, Any] = {
         "network": manifest.network,
         "account": manifest.account_id,
         "stream": stream,
-        "start": window.start,
-        "end": window.end,
     }
+    if landed_schema(kind).field(KIND_WINDOW_COLUMN[kind]).type == pa.date32():
+        params |= {"start": window.start, "end": window.end}
+    else:
+        params |= {"start_at": window.start_at, "end_at": window.end_at}
     return f"network = $network AND account_id = $account AND stream = $stream AND {_window_predicate(kind)}", params
 
 
@@ -240,10 +242,8 @@ def _window_predicate(kind: Kind) -> str:
     col = KIND_WINDOW_COLUMN[kind]
     if landed_schema(kind).field(col).type == pa.date32():
         return f"{col} >= $start AND {col} < $end"
-    # timestamps: the window is in UTC calendar days
-    return (
-        f"{col} >= CAST($start AS TIMESTAMP) AT TIME ZONE 'UTC' AND {col} < CAST($end AS TIMESTAMP) AT TIME ZONE 'UTC'"
-    )
+    # timestamps: the instants of the window's local days (Window.start_at/end_at), as the request asked for them
+    return f"{col} >= $start_at AND {col} < $end_at"
 
 
 @dataclass(frozen=True)
@@ -383,6 +383,8 @@ def _slices(parts: list[_Part]) -> pa.Table:
             "stream": pa.array([p.stream for p in parts], pa.string()),
             "start_day": pa.array([p.window.start for p in parts], pa.date32()),
             "end_day": pa.array([p.window.end for p in parts], pa.date32()),
+            "start_at": pa.array([p.window.start_at for p in parts], pa.timestamp("us", tz="UTC")),
+            "end_at": pa.array([p.window.end_at for p in parts], pa.timestamp("us", tz="UTC")),
             "file": pa.array([str(p.file) for p in parts], pa.string()),
         }
     )
@@ -396,11 +398,8 @@ def _in_slice(kind: Kind, row: str) -> str:
     col = f"{row}.{KIND_WINDOW_COLUMN[kind]}"
     if landed_schema(kind).field(KIND_WINDOW_COLUMN[kind]).type == pa.date32():
         window = f"{col} >= s.start_day AND {col} < s.end_day"
-    else:  # timestamps: the window is in UTC calendar days
-        window = (
-            f"{col} >= CAST(s.start_day AS TIMESTAMP) AT TIME ZONE 'UTC' "
-            f"AND {col} < CAST(s.end_day AS TIMESTAMP) AT TIME ZONE 'UTC'"
-        )
+    else:  # timestamps: the instants of the window's local days (Window.start_at/end_at)
+        window = f"{col} >= s.start_at AND {col} < s.end_at"
     return f"{row}.network = s.network AND {row}.account_id = s.account_id AND {row}.stream = s.stream AND {window}"
 
 

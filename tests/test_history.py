@@ -17,10 +17,14 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors.base import Credentials
 from socialmetrics import history, pipeline
+from socialmetrics.config import load_config
+from socialmetrics.sandbox import company
 from tests.conftest import NOW, TODAY, Harness
 
 CORE_AND_MARTS = (
@@ -117,7 +121,7 @@ def test_the_history_range_is_checked_before_anything_is_read(harness: Harness) 
 def test_a_last_day_in_the_future_loads_up_to_yesterday_exactly(harness: Harness) -> None:
     jobs = pipeline.plan_history(harness.config_path, dt.date(2026, 11, 1), dt.date(2026, 12, 31), now=NOW)
     assert [(j["network"], j["window"], j["backfill"]) for j in jobs] == [
-        ("facebook", {"start": "2026-11-01", "end": "2026-11-20"}, True)  # 19 Nov included, today not
+        ("facebook", {"start": "2026-11-01", "end": "2026-11-20", "tz": "Europe/Berlin"}, True)  # 19 Nov in, today not
     ]
 
 
@@ -431,3 +435,139 @@ def test_summary_and_config_outside_the_clone_say_their_default_is_read_from_the
     monkeypatch.chdir(settings.REPO_ROOT)
     assert settings.config_path() == settings.REPO_ROOT / "config" / "socialmetrics.yml"
     assert settings.warehouse_hint() == ""
+
+
+# -- every time zone: the request window, the landed slice and the rebuilt days are the company's local days --
+
+TZ_TODAY = dt.date(2026, 11, 28)  # the frozen clock of the time-zone tests: 20-26 Nov are complete everywhere
+TZ_NOW = dt.datetime.combine(TZ_TODAY, dt.time(12), dt.UTC)
+TZ_DAYS = [dt.date(2026, 11, 20) + dt.timedelta(days=i) for i in range(7)]
+
+
+class CompanyIn:
+    """The sandbox company's Facebook page and X account in a time zone, run the way the DAGs
+    run them: backfill runs get their logical dates from the nightly DAG's own timetable, history loads
+    from plan_history."""
+
+    def __init__(self, folder: Path, config: Path, servers: dict[str, Any], timetable: Any) -> None:
+        self.config_path, self.servers, self.timetable = config, servers, timetable
+        self.tz = load_config(config).timezone
+        self.warehouse, self.landing = folder / "warehouse.duckdb", folder / "landing"
+        self.h = Harness(servers["facebook_default"], config, self.warehouse, self.landing)
+
+    @staticmethod
+    def write_config(path: Path, tz: str) -> Path:
+        """The config: a network with a daily series and one whose days come from its posts, in `tz`."""
+        accounts = [("facebook", company.FACEBOOK_PAGE_ID), ("x", company.X_USER_ID)]
+        path.write_text(
+            f"company: Brauerei Sonnenhang GmbH\ntimezone: {tz}\naccounts:\n"
+            + "".join(f"  - network: {n}\n    id: '{i}'\n" for n, i in accounts),
+            encoding="utf-8",
+        )
+        return path
+
+    def credentials(self, conn_id: str) -> Credentials:
+        server = self.servers[conn_id]
+        app = server.app
+        return Credentials(conn_id, app.sandbox_token, server.base_url, getattr(app, "sandbox_conn_extra", {}))
+
+    def _publish(self, jobs: list[dict[str, Any]], run_id: str) -> None:
+        local_today = TZ_NOW.astimezone(ZoneInfo(self.tz)).date()
+        for job in jobs:
+            pipeline.extract(pipeline.account_from_dict(job), pipeline.job_window(job), run_id,
+                             credentials=self.credentials, landing_root=self.landing, today=local_today,
+                             backfill=job["backfill"])  # fmt: skip
+        pipeline.publish(run_id, self.h.cfg, warehouse_path=self.warehouse, landing_root=self.landing,
+                         today=local_today)  # fmt: skip
+
+    def backfill(self, first: dt.date, last: dt.date, dates_in: str) -> list[dt.date]:
+        """`airflow backfill create --from-date <first> --to-date <last + 1 day>` with the dates read in
+        `dates_in`: one run per data interval of the nightly DAG's timetable whose start (the logical date)
+        lies in that range, as Airflow selects them; returns the days the runs covered."""
+        from airflow.serialization.encoders import coerce_to_core_timetable
+        from airflow.timetables.base import TimeRestriction
+
+        timetable = coerce_to_core_timetable(self.timetable)
+        zone = ZoneInfo(dates_in)
+        earliest = dt.datetime.combine(first, dt.time(), zone)
+        latest = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone)
+        restriction = TimeRestriction(earliest=earliest, latest=None, catchup=True)
+        covered, interval = [], None
+        while True:
+            info = timetable.next_dagrun_info(last_automated_data_interval=interval, restriction=restriction)
+            interval = info.data_interval
+            if interval.start >= latest:
+                return covered
+            jobs = pipeline.plan_run(self.config_path, interval.start, backfill=True, now=TZ_NOW)
+            covered.append(pipeline.job_window(jobs[0]).start)
+            self._publish(jobs, f"backfill__{interval.start:%Y-%m-%dT%H%M}")
+
+    def history(self, first: dt.date, last: dt.date, run_id: str) -> None:
+        """A history run of `first`..`last` as the history DAG makes it."""
+        self._publish(pipeline.plan_history(self.config_path, first, last, read_budget=3000, now=TZ_NOW), run_id)
+
+
+@pytest.fixture(scope="module")
+def tz_servers() -> Iterator[dict[str, Any]]:
+    """The fake Graph and X APIs with their clocks at TZ_TODAY."""
+    from socialmetrics.sandbox.facebook import FacebookSandbox
+    from socialmetrics.sandbox.server import SandboxServer
+    from socialmetrics.sandbox.x import XSandbox
+
+    apps = {"facebook_default": FacebookSandbox, "x_default": XSandbox}
+    servers = {conn: SandboxServer(cls(today=TZ_TODAY)).start() for conn, cls in apps.items()}
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def x_impressions_by_local_day(tz: str, app: Any) -> dict[dt.date, int]:
+    """What the X sandbox served: each post's lifetime impressions on its publishing day in `tz` (20-26 Nov)."""
+    zone = ZoneInfo(tz)
+    found = {day: 0 for day in TZ_DAYS}
+    for utc_day in [TZ_DAYS[0] - dt.timedelta(days=1), *TZ_DAYS, TZ_DAYS[-1] + dt.timedelta(days=1)]:
+        for post in company.x_posts(utc_day):
+            local = dt.datetime.fromisoformat(post["created_at"].replace("Z", "+00:00")).astimezone(zone).date()
+            if local in found:
+                found[local] += app.lifetime(post)["impression_count"]
+    return found
+
+
+@pytest.mark.airflow  # the backfills' logical dates come from the DAG's timetable (imports Airflow)
+@pytest.mark.parametrize(("tz", "dates_in"), [("America/New_York", "UTC"), ("Asia/Tokyo", "Asia/Tokyo")])
+def test_history_loads_and_daily_backfills_leave_the_same_tables_in_every_time_zone(
+    tz: str, dates_in: str, tz_servers: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a company west (New York) or east (Tokyo) of UTC and the days 20-26 Nov loaded three ways (a
+    backfill of 20-26 Nov as Airflow makes it from the nightly DAG's timetable, one run a day: New York with
+    the plain dates of `airflow backfill create`, read as UTC; Tokyo with its offset, as docs/airflow.md says;
+    one history run; overlapping history runs with a backfill between them), then the backfill covers
+    exactly those days, every core and mart table is identical, and X's days (derived from its posts) hold
+    the posts published on that local day, as served: nothing wiped, nothing counted on the wrong day."""
+    from tests.test_timezones import nightly_timetable
+
+    config = CompanyIn.write_config(tmp_path / "company.yml", tz)
+    timetable = nightly_timetable(config, monkeypatch)
+    daily = CompanyIn(tmp_path / "daily", config, tz_servers, timetable)
+    covered = daily.backfill(TZ_DAYS[0], TZ_DAYS[-1], dates_in)
+    once = CompanyIn(tmp_path / "once", config, tz_servers, timetable)
+    once.history(TZ_DAYS[0], TZ_DAYS[-1], "manual__history")
+    mixed = CompanyIn(tmp_path / "mixed", config, tz_servers, timetable)
+    mixed.history(TZ_DAYS[0], TZ_DAYS[4], "manual__h1")
+    mixed.backfill(TZ_DAYS[3], TZ_DAYS[3], dates_in)
+    mixed.history(TZ_DAYS[2], TZ_DAYS[-1], "manual__h2")
+    mixed.history(TZ_DAYS[0], TZ_DAYS[4], "manual__h3")
+
+    served = x_impressions_by_local_day(tz, tz_servers["x_default"].app)
+    for loaded in (once, daily, mixed):
+        x_days = loaded.h.query(
+            "SELECT day, impressions FROM marts.reach_daily WHERE network = 'x' AND day BETWEEN ? AND ? ORDER BY day",
+            [TZ_DAYS[0], TZ_DAYS[-1]],
+        )
+        assert dict(x_days) == served
+    reference = fingerprint(once.h)
+    assert fingerprint(daily.h) == reference
+    assert fingerprint(mixed.h) == reference
+    assert covered == TZ_DAYS

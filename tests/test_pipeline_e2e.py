@@ -309,5 +309,6 @@ def test_a_nightly_run_rebuilds_daily_marts_for_its_lookback_and_post_marts_for_
         )
     )
     assert windows["core.account_daily"] == (dt.date(2026, 10, 22), dt.date(2026, 11, 20))  # 28-day lookback
-    assert windows["core.post"] == (dt.date(2026, 8, 22), dt.date(2026, 11, 20))  # posts up to 90 days old
+    # posts up to 90 days old, in the company's local days: rebuilt by UTC day, a day wider on each side
+    assert windows["core.post"] == (dt.date(2026, 8, 21), dt.date(2026, 11, 21))
     assert windows["marts.network_weekly"] == (dt.date(2026, 10, 19), dt.date(2026, 11, 23))  # whole weeks

@@ -621,10 +621,12 @@ def test_the_reason_the_fetch_recorded_is_quoted(built: Built, tmp_path: Path) -
 
 def test_quality_failures_and_connector_warnings_of_the_weeks_runs_are_listed(html_de: str) -> None:
     owner, appendix = sections(html_de)
-    assert "1 Prüfung(en) mit Befund und 1 Hinweis(e) der Abrufe: Details im technischen Anhang." in owner
+    assert "1 Prüfung(en) mit Befund und 2 Hinweis(e) der Abrufe: Details im technischen Anhang." in owner
     assert "anomalies · Warnung impressions_within_20x_median" in appendix
     assert "xing/brauerei-sonnenhang rejected_file" in appendix
     assert "xing-bad.csv: Zeile 2, Spalte Impressionen: keine Zahl" in appendix and "12,5k" not in appendix
+    # the fixture's run covering 11 Nov starts on 20 Nov: too late for LinkedIn's follower total of 11 Nov
+    assert "linkedin/80486001 snapshot-skipped" in appendix and "no snapshot for 2026-11-11" in appendix
 
 
 def test_the_comment_tone_section_says_there_is_no_analysis_without_the_table(built: Built, tmp_path: Path) -> None:

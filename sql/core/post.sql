@@ -4,6 +4,7 @@
 -- window: published_at
 -- family: post
 -- params: $start (DATE, inclusive), $end (DATE, exclusive): posts published in [$start, $end) UTC
+-- (a run loads the posts of the company's local days; the pipeline rebuilds a UTC day more on each side)
 -- The latest extract of each post (staging.posts) with its latest snapshot (intermediate.metrics_wide).
 -- columns:
 --   network: the network (facebook, linkedin, x, xing, instagram)
