@@ -44,10 +44,10 @@ COPY --chown=airflow:0 dags ./dags
 COPY --chown=airflow:0 config ./config
 RUN pip install --no-deps -e . \
     && python -c "import airflow, socialmetrics, connectors.registry; print('airflow', airflow.__version__)" \
-    && python -m socialmetrics.airflow_preload /opt/airflow \
+    && python -m socialmetrics.run.airflow_preload /opt/airflow \
     && chown -R airflow:0 /opt/airflow/config
 # (the last two: schedulers and Celery workers import the task code once, so the task processes they fork
-# start warm; see socialmetrics/airflow_preload.py)
+# start warm; see socialmetrics/run/airflow_preload.py)
 
 USER airflow
 ENTRYPOINT ["airflow"]

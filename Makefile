@@ -45,7 +45,7 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 	@start=$$(date +%s); \
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -20 $(AIRFLOW_HOME)/migrate.log; exit 1); \
 	echo "Migrated in $$(( $$(date +%s) - start )) s; creating the writer pools ..."
-	@$(BIN)/python -m socialmetrics.airflow_setup
+	@$(BIN)/python -m socialmetrics.run.airflow_setup
 	@touch $@
 
 airflow-db: $(AIRFLOW_HOME)/.migrated
@@ -61,7 +61,7 @@ test: install  ## run the test suite
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -v --durations=10 $(PYTEST_ARGS)
 
 airflow: airflow-db  ## Airflow standalone on http://127.0.0.1:8080 (login printed below)
-	$(IN_CLONE) $(BIN)/python -m socialmetrics.standalone
+	$(IN_CLONE) $(BIN)/python -m socialmetrics.run.standalone
 
 # The weekly report needs a warehouse: without one, the demo builds it first.
 $(SOCIALMETRICS_WAREHOUSE): | airflow-db
@@ -76,7 +76,7 @@ lint: install
 	$(BIN)/mypy connectors socialmetrics
 
 docs: install  ## docs/models.md from the models' declarations (the headers of sql/)
-	$(BIN)/python -m socialmetrics.transform --docs docs/models.md
+	$(BIN)/python -m socialmetrics.transform.runner --docs docs/models.md
 
 bench: install  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python benchmarks/load_throughput.py

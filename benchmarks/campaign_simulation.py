@@ -21,7 +21,7 @@ from scipy.signal import lfilter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from socialmetrics.analysis import estimate  # noqa: E402
+from socialmetrics.analytics.campaigns import estimate  # noqa: E402
 
 HISTORY_WEEKS = (8, 13, 26, 52)
 LEVELS = (30, 800)

@@ -3,7 +3,7 @@
 Per language it prints macro-F1, accuracy, precision and recall per class and the 3x3 confusion matrix (rows gold,
 columns predicted, order positive/neutral/negative) for
 - the DEV splits of the shared corpora (de: SB10k + PotTS; en: SemEval-2017 4A / TweetEval val),
-- the held-out slice of their TRAIN splits that `socialmetrics.comments.train` never trains on,
+- the held-out slice of their TRAIN splits that `socialmetrics.analytics.comments.train` never trains on,
 - GermEval 2017 dev (Deutsche Bahn feedback; CC BY-NC, so evaluation only, never training),
 - the project's own domain evaluation set tests/data/comments_eval.csv,
 and on the same rows the baselines: VADER (English, the `vaderSentiment` package, compound >= 0.05 positive,
@@ -29,12 +29,12 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from socialmetrics.comments import CONFIDENCE_THRESHOLD, MODEL_VERSION, SENTIMENTS, get_analyzer  # noqa: E402
-from socialmetrics.comments.language import LanguageDetector  # noqa: E402
-from socialmetrics.comments.lexicon import SentimentLexicon  # noqa: E402
-from socialmetrics.comments.model import MODEL_FILE  # noqa: E402
-from socialmetrics.comments.text import tokenize  # noqa: E402
-from socialmetrics.comments.train import CORPORA, data_dir, held_out, read_corpus  # noqa: E402
+from socialmetrics.analytics.comments import CONFIDENCE_THRESHOLD, MODEL_VERSION, SENTIMENTS, get_analyzer  # noqa: E402
+from socialmetrics.analytics.comments.language import LanguageDetector  # noqa: E402
+from socialmetrics.analytics.comments.lexicon import SentimentLexicon  # noqa: E402
+from socialmetrics.analytics.comments.model import MODEL_FILE  # noqa: E402
+from socialmetrics.analytics.comments.text import tokenize  # noqa: E402
+from socialmetrics.analytics.comments.train import CORPORA, data_dir, held_out, read_corpus  # noqa: E402
 
 EVAL_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "comments_eval.csv"
 LEXICON_THRESHOLD = 0.25

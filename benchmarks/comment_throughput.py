@@ -25,7 +25,7 @@ UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 def make_comments(n: int, seed: int = 7) -> list[str]:
     """`n` realistic, distinct comments recombined from the training set."""
-    from socialmetrics.comments.model import load_examples
+    from socialmetrics.analytics.comments.model import load_examples
 
     pool = [e.text for e in load_examples()]
     rng = random.Random(seed)
@@ -65,7 +65,7 @@ def main() -> int:
 
     libraries = time.perf_counter() - started
     started = time.perf_counter()
-    from socialmetrics.comments import MODEL_VERSION, get_analyzer
+    from socialmetrics.analytics.comments import MODEL_VERSION, get_analyzer
 
     analyzer = get_analyzer()
     imported = time.perf_counter() - started
@@ -79,7 +79,7 @@ def main() -> int:
     n = len(comments)
     print(f"model {MODEL_VERSION}")
     print(f"import scikit-learn, py3langid:  {libraries:.2f} s  (without .pyc caches this dominates)")
-    print(f"import socialmetrics.comments:   {imported:.2f} s")
+    print(f"import socialmetrics.analytics.comments:   {imported:.2f} s")
     print(f"load (first use):                {trained:.2f} s  (py3langid model, lexicons, sentiment weights)")
     print(f"comments:                        {n:,} (mean {sum(map(len, comments)) / n:.0f} characters)")
     print(f"baseline (str.lower().split()):  {n / base:,.0f} comments/s  (median of {args.repeat}: {base:.3f} s)")

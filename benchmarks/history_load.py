@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from socialmetrics import landing  # noqa: E402
-from socialmetrics.history import AirflowApi, ApiLogin, run_history  # noqa: E402
+from socialmetrics.land import landing  # noqa: E402
+from socialmetrics.run.history import AirflowApi, ApiLogin, run_history  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TZ = ZoneInfo("Europe/Berlin")
@@ -75,7 +75,7 @@ def start_airflow(env: dict[str, str], work: Path) -> tuple[subprocess.Popen[byt
     out = work / "standalone.out"
     out.write_bytes(b"")
     with out.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, stdout=log,
+        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.run.standalone"], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     deadline = time.monotonic() + 300
     while b"Airflow UI:" not in out.read_bytes():
@@ -158,7 +158,7 @@ def main() -> int:
     subprocess.run([str(BIN / "airflow"), "pools", "set", "duckdb", "1", "writer"], env=one_env, check=True,
                    capture_output=True)  # fmt: skip
     print(f"1/4 one nightly run over {first}..{last} (airflow dags test, lookback {args.days - 1}) ...", flush=True)
-    from socialmetrics.sandbox.server import start_unless_credentials
+    from connectors.testing.sandbox.server import start_unless_credentials
 
     run_env = dict(one_env)
     servers = start_unless_credentials(run_env)

@@ -22,7 +22,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from socialmetrics import transform, warehouse  # noqa: E402
+from socialmetrics.load import warehouse
+from socialmetrics.transform import runner as transform  # noqa: E402
 
 METRICS = ("impressions", "reach", "followers", "follows", "unfollows", "reactions", "engagements", "page_views")
 START = dt.date(2024, 1, 1)

@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connectors.base import Kind  # noqa: E402
-from socialmetrics import warehouse  # noqa: E402
-from socialmetrics.landing import MANIFEST, Manifest, landed_schema  # noqa: E402
+from socialmetrics.land.landing import MANIFEST, Manifest, landed_schema  # noqa: E402
+from socialmetrics.load import warehouse  # noqa: E402
 
 
 def make_table(rows: int, accounts: int = 1000) -> tuple[pa.Table, dt.date, dt.date]:

@@ -1,4 +1,4 @@
-"""The readers' copy on a large warehouse: what publishing the marts for readers (socialmetrics/readers.py, a new
+"""The readers' copy on a large warehouse: what publishing the marts for readers (socialmetrics/serve/readers.py, a new
 file swapped in after every nightly run) costs next to the nightly transform it follows, measured in the same run
 on the warehouse of benchmarks/incremental_transform.py (10 M raw rows by default).
 
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from incremental_transform import START, fill, timed  # noqa: E402
 
-from socialmetrics import readers  # noqa: E402
+from socialmetrics.serve import readers  # noqa: E402
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from incremental_transform import START, fill  # noqa: E402
 
-from socialmetrics import transform  # noqa: E402
+from socialmetrics.transform import runner as transform  # noqa: E402
 
 TABLES = ("marts.week_runs", "marts.run_issues", "marts.account_coverage_weekly")
 

@@ -15,16 +15,17 @@ import tempfile
 from pathlib import Path
 
 from connectors.base import Credentials, Window
+from connectors.testing import FakeServer
+from connectors.testing.sandbox.x import SANDBOX_USER_TOKEN, XSandbox
 from connectors.x import DEFAULT_READ_BUDGET, PRICE_USD
-from socialmetrics import landing, pipeline
-from socialmetrics.sandbox.server import SandboxServer
-from socialmetrics.sandbox.x import SANDBOX_USER_TOKEN, XSandbox
+from socialmetrics import pipeline
+from socialmetrics.land import landing
 
 TODAY = dt.date(2026, 11, 20)
 ACCOUNT = {"network": "x", "id": "1480000000000000001", "name": None, "conn_id": "x_default", "options": {}}
 
 
-def run(server: SandboxServer, root: Path, run_id: str, window: Window, backfill: bool) -> dict[str, int]:
+def run(server: FakeServer, root: Path, run_id: str, window: Window, backfill: bool) -> dict[str, int]:
     def creds(conn_id: str) -> Credentials:
         return Credentials(conn_id, SANDBOX_USER_TOKEN, server.base_url, {"user_context": True})
 
@@ -36,7 +37,7 @@ def run(server: SandboxServer, root: Path, run_id: str, window: Window, backfill
 
 def main() -> None:
     os.environ.setdefault("SOCIALMETRICS_AUTHOR_KEY", "benchmark-author-key-0123456789")
-    with tempfile.TemporaryDirectory() as tmp, SandboxServer(XSandbox(today=TODAY)) as server:
+    with tempfile.TemporaryDirectory() as tmp, FakeServer(XSandbox(today=TODAY)) as server:
         app: XSandbox = server.app  # type: ignore[assignment]
         root = Path(tmp)
         nightly = run(server, root, "nightly", Window(TODAY - dt.timedelta(days=28), TODAY), backfill=False)

@@ -111,7 +111,7 @@ def _current_ti() -> Any:
 def _check_pool(pool: str) -> None:
     """The run's writer pool exists (created through the REST API if a company was added while Airflow runs);
     called inside a `fail_fast` task function, so a refusal is one line and is not retried."""
-    from socialmetrics.airflow_setup import ensure_pool
+    from socialmetrics.run.airflow_setup import ensure_pool
 
     ensure_pool(pool)
 
@@ -126,7 +126,7 @@ def _run_info() -> tuple[str, dt.datetime, bool]:
 @fail_fast
 def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[str, Any]:
     """Fetch one account's raw pages for its job's window into the landing zone (no warehouse access)."""
-    from socialmetrics.credentials import airflow_credentials
+    from socialmetrics.extract.credentials import airflow_credentials
     from socialmetrics.pipeline import account_from_dict, job_window
     from socialmetrics.pipeline import extract as extract_account
 

@@ -109,7 +109,7 @@ def account_id_problem(network: str, account_id: str) -> str | None:
 def same_account_key(account_id: str) -> str:
     """Ids with one key are one account, or would share a landing folder: case (X usernames, folders on macOS
     and Windows), a leading @, characters the folder name replaces."""
-    from socialmetrics.landing import run_key
+    from socialmetrics.land.landing import run_key
 
     return run_key(account_id.removeprefix("@")).casefold()
 

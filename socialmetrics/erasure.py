@@ -234,7 +234,7 @@ class Subject:
 
 def comment_networks() -> list[str]:
     """The networks whose connectors land comments."""
-    from socialmetrics import transform
+    from socialmetrics.transform import runner as transform
 
     return transform.comment_networks()
 
@@ -271,7 +271,7 @@ def subject(network: str, author_ids: list[str] | None, comment_id: str | None, 
 
 
 def _network_folders(root: Path, network: str) -> list[Path]:
-    from socialmetrics.landing import FAILED_DIR
+    from socialmetrics.land.landing import FAILED_DIR
 
     return [p for p in (root / network, root / FAILED_DIR / network) if p.is_dir()]
 
@@ -326,7 +326,7 @@ class Found:
 def failed_answers(root: Path, who: Subject) -> list[Path]:
     """The answers of failed extracts (`landing/_failed/<network>/…/malformed-answer.txt`, kept as the API sent
     them, before the allow-list and the hash) that name the subject's id or comment id."""
-    from socialmetrics.landing import FAILED_DIR
+    from socialmetrics.land.landing import FAILED_DIR
 
     folder = root / FAILED_DIR / who.network
     needles = [json.dumps(i) for i in (*who.clear_ids, *([who.comment_id] if who.comment_id else []))]
@@ -493,7 +493,7 @@ def erase_landed(root: Path, who: Subject) -> int:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from socialmetrics.landing import MANIFEST
+    from socialmetrics.land.landing import MANIFEST
 
     changed = 0
     for path in landed_pages(root, who.network):
@@ -552,7 +552,9 @@ def erase_stored(
 ) -> Erased:
     """Delete the subject's comments from raw and core and rebuild core and marts over their posts, recording
     the erasure in meta.erasures, all in one transaction (the transform's)."""
-    from socialmetrics import comment_analysis, transform, warehouse
+    from socialmetrics.load import warehouse
+    from socialmetrics.transform import comment_analysis
+    from socialmetrics.transform import runner as transform
 
     warehouse.ensure_schema(con)
     con.execute(ERASURES_DDL)
@@ -623,7 +625,8 @@ def erase(
     """Erase the subject everywhere and record it (see the module docstring); the warehouse's write lock is
     held throughout, so no load runs in between. The register is written first: an extract running meanwhile
     drops the subject's comments from the pages it still writes."""
-    from socialmetrics import readers, warehouse
+    from socialmetrics.load import warehouse
+    from socialmetrics.serve import readers
 
     erased_at = dt.datetime.now(dt.UTC)
     entries = register_entries(who, key, erased_at)

@@ -22,13 +22,16 @@ from zoneinfo import ZoneInfo
 from connectors import registry
 from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
-from socialmetrics import landing, readers, settings, warehouse
+from socialmetrics import settings
 from socialmetrics.config import Config, LimitsConfig, load_config
 from socialmetrics.files import private_files, tighten
+from socialmetrics.land import landing
+from socialmetrics.load import warehouse
+from socialmetrics.serve import readers
 
 if TYPE_CHECKING:  # the checks and transforms (pandas, Great Expectations) are imported by the writer only:
     # plan and extract task processes start seconds faster without them
-    from socialmetrics import quality
+    from socialmetrics.check import quality
 
 log = logging.getLogger(__name__)
 
@@ -417,7 +420,8 @@ def check(
     """The quality gate over what this run loaded: every account that landed must have numbers. The comments
     this run loaded are classified first (core.comment_analysis, keyed by comment, replaced per comment), so
     the gate checks core.comment as the transform will publish it, tone included."""
-    from socialmetrics import comment_analysis, quality
+    from socialmetrics.check import quality
+    from socialmetrics.transform import comment_analysis
 
     con = warehouse.connect(warehouse_path)
     try:
@@ -467,7 +471,8 @@ def run_transform(
 ) -> dict[str, int]:
     """Classify new comments, rebuild core and marts over the days this run loaded, then the campaign
     analyses, together; then apply the comment-text retention."""
-    from socialmetrics import comment_analysis, transform
+    from socialmetrics.transform import comment_analysis
+    from socialmetrics.transform import runner as transform
 
     if not windows:
         log.warning("nothing was loaded; marts unchanged")
@@ -596,7 +601,7 @@ def publish(
     instead of five: each process costs seconds of start-up, the work itself a fraction of that.
     Everything it writes is for the owner and group only; what older versions left readable by
     everyone is tightened first (socialmetrics/files.py)."""
-    from socialmetrics.report import reports_root
+    from socialmetrics.serve.report import reports_root
 
     warehouse_path = Path(warehouse_path)
     tighten(
@@ -613,10 +618,10 @@ def publish(
     checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today)
     written = run_transform(run_id, windows, warehouse_path=warehouse_path, cfg=cfg, landing_root=landing_root,
                             today=today)  # fmt: skip
-    readers.publish(warehouse_path, run_id=run_id)  # the readers' copy of the marts (socialmetrics/readers.py)
+    readers.publish(warehouse_path, run_id=run_id)  # the readers' copy of the marts (socialmetrics/serve/readers.py)
     report = None
     if report_day is not None:
-        from socialmetrics.report import build_weekly_report, report_due, send_report
+        from socialmetrics.serve.report import build_weekly_report, report_due, send_report
 
         if report_due(report_day):
             files = build_weekly_report(cfg, warehouse_path, report_day)

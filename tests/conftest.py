@@ -27,10 +27,10 @@ import pytest
 from connectors.base import Credentials, Window
 from connectors.facebook import FacebookErrorPolicy
 from connectors.http import HttpClient
+from connectors.testing import FakeServer
+from connectors.testing.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
 from socialmetrics import pipeline
 from socialmetrics.config import Config, load_config
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
-from socialmetrics.sandbox.server import SandboxServer
 
 REPO = Path(__file__).resolve().parent.parent
 # tests/data holds packages the tests build (a plugin with its own tests, run by tests/test_plugin.py in a
@@ -42,9 +42,9 @@ NOW = dt.datetime.combine(TODAY, dt.time(10, 0), dt.UTC)
 
 
 @pytest.fixture
-def fb_sandbox() -> Iterator[SandboxServer]:
+def fb_sandbox() -> Iterator[FakeServer]:
     """The fake Graph API, its clock frozen at TODAY."""
-    with SandboxServer(FacebookSandbox(today=TODAY)) as server:
+    with FakeServer(FacebookSandbox(today=TODAY)) as server:
         yield server
 
 
@@ -62,7 +62,7 @@ def config_file(tmp_path: Path) -> Path:
 class Harness:
     """Runs the pipeline's task functions in order, the way the DAG does, without Airflow."""
 
-    sandbox: SandboxServer
+    sandbox: FakeServer
     config_path: Path
     warehouse: Path
     landing: Path
@@ -126,7 +126,7 @@ class Harness:
 
 
 @pytest.fixture
-def harness(fb_sandbox: SandboxServer, config_file: Path, tmp_path: Path) -> Harness:
+def harness(fb_sandbox: FakeServer, config_file: Path, tmp_path: Path) -> Harness:
     """A pipeline against a fresh sandbox and an empty warehouse."""
     return Harness(fb_sandbox, config_file, tmp_path / "warehouse.duckdb", tmp_path / "landing")
 
@@ -167,7 +167,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """The Chromium binary the report prints its PDF with; a skip without one (a failure in CI)."""
-    from socialmetrics.report.pdf import find_chromium
+    from socialmetrics.serve.report.pdf import find_chromium
 
     binary = find_chromium()
     if binary is None:

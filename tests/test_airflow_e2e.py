@@ -28,9 +28,10 @@ import duckdb
 import pytest
 import requests
 
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
-from socialmetrics.sandbox.server import SandboxServer, airflow_conn_env, start_all
+from connectors.testing import FakeServer
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
+from connectors.testing.sandbox.server import airflow_conn_env, start_all
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -54,7 +55,7 @@ def airflow_env(airflow_home: Path, tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def dags_test(env: dict[str, str], day: dt.date, token: str, sandbox: SandboxServer) -> subprocess.CompletedProcess:
+def dags_test(env: dict[str, str], day: dt.date, token: str, sandbox: FakeServer) -> subprocess.CompletedProcess:
     """Facebook on `sandbox` with `token`; every other network on its own fresh sandbox."""
     conn = {"conn_type": "http", "host": sandbox.base_url, "password": token}
     others = {n: s for n, s in start_all().items() if n != "facebook"}
@@ -99,7 +100,7 @@ def sunday_runs(airflow_env) -> SundayRuns:
     # in Berlin and 09:00 the day before today has no numbers there yet (the sandbox keeps that clock too)
     two_back = today - dt.timedelta(days=2)
     sunday = two_back - dt.timedelta(days=two_back.isoweekday() % 7)
-    with SandboxServer(FacebookSandbox()) as sandbox:
+    with FakeServer(FacebookSandbox()) as sandbox:
         first = dags_test(airflow_env, sunday, SANDBOX_TOKEN, sandbox)
         if first.returncode != 0:
             return SundayRuns(sunday, first, {}, None, {})
@@ -125,7 +126,7 @@ def test_an_expired_token_fails_the_run_naming_the_connection_and_leaks_nowhere(
     app = FacebookSandbox()
     app.valid_tokens.add(token)
     app.expired_tokens.add(token)
-    with SandboxServer(app) as sandbox:
+    with FakeServer(app) as sandbox:
         result = dags_test(airflow_env, day, token, sandbox)
     output = result.stdout + result.stderr
     assert result.returncode != 0 or "failed" in output.lower()
@@ -157,7 +158,7 @@ def test_the_run_covering_sunday_writes_the_weekly_report(airflow_env, sunday_ru
 
 @dataclass
 class RunningAirflow:
-    """`python -m socialmetrics.standalone` (what `make airflow` runs) in a home of its own."""
+    """`python -m socialmetrics.run.standalone` (what `make airflow` runs) in a home of its own."""
 
     env: dict[str, str]
     url: str
@@ -218,7 +219,7 @@ def running_airflow(tmp_path_factory) -> Iterator[RunningAirflow]:
         out = subprocess.run([AIRFLOW, *args], env=env, cwd=work, capture_output=True, text=True, timeout=600)
         assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     log = (work / "standalone.out").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, cwd=work, stdout=log,
+    proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.run.standalone"], env=env, cwd=work, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     try:
         deadline = time.monotonic() + 400

@@ -7,13 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from socialmetrics import airflow_preload
+from socialmetrics.run import airflow_preload
 
 PROBE = """
 import sys
 sys.argv = {argv!r}
-from socialmetrics.airflow_preload import preload
-print(preload(), "great_expectations" in sys.modules, "socialmetrics.quality" in sys.modules)
+from socialmetrics.run.airflow_preload import preload
+print(preload(), "great_expectations" in sys.modules, "socialmetrics.check.quality" in sys.modules)
 """
 
 
@@ -38,7 +38,7 @@ def test_warm_tasks_can_be_turned_off() -> None:
 def test_install_writes_airflows_hook_and_never_overwrites_a_file_of_someone_else(tmp_path: Path, capsys) -> None:
     written = airflow_preload.install(tmp_path)
     assert written == tmp_path / "config" / "airflow_local_settings.py"
-    assert "from socialmetrics.airflow_preload import preload" in written.read_text()
+    assert "from socialmetrics.run.airflow_preload import preload" in written.read_text()
     assert airflow_preload.install(tmp_path) == written  # ours: rewritten
     written.write_text("def task_policy(task):\n    pass\n")
     assert airflow_preload.install(tmp_path) is None

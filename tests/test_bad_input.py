@@ -23,11 +23,10 @@ from connectors.http import ErrorPolicy, HttpClient
 from connectors.linkedin import LinkedInErrorPolicy
 from connectors.sdk import path_part
 from connectors.testing import FakeServer
+from connectors.testing.sandbox.x import XSandbox
 from connectors.x import XErrorPolicy
 from socialmetrics.config import ConfigError, load_config
-from socialmetrics.sandbox.server import SandboxServer
-from socialmetrics.sandbox.x import XSandbox
-from socialmetrics.storable import Replaced, storable
+from socialmetrics.land.storable import Replaced, storable
 from tests.conftest import REPO, TODAY, Harness
 from tests.test_faults import Rewrite, query, use_faults, x_faults
 from tests.test_sdk import Items, ItemsConnector
@@ -38,7 +37,7 @@ LONE = "\ud83d"  # half of a surrogate pair: JSON "\ud83d" alone decodes to it, 
 
 @pytest.fixture
 def x_run(tmp_path: Any) -> Any:
-    with SandboxServer(XSandbox(today=TODAY)) as server:
+    with FakeServer(XSandbox(today=TODAY)) as server:
         yield XRun(tmp_path, server)
 
 

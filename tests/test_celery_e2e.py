@@ -41,8 +41,9 @@ import duckdb
 import pytest
 import requests
 
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.server import SandboxServer, airflow_conn_env, start_all
+from connectors.testing import FakeServer
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.server import airflow_conn_env, start_all
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -250,7 +251,7 @@ def deployment(database: str, redis_db: int, tmp_path: Path) -> Iterator[Deploym
     passwords_file.write_text(json.dumps({"admin": password}))  # what compose's airflow-init writes from .env
     # psycopg2 named explicitly: SQLAlchemy 2.1's default PostgreSQL driver is psycopg 3 (not installed)
     db_url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"
-    servers: dict[str, SandboxServer] = start_all()
+    servers: dict[str, FakeServer] = start_all()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
     env |= airflow_conn_env(servers) | {
         "PATH": os.pathsep.join([str(Path(AIRFLOW).parent), env.get("PATH", "")]),  # `celery`, as in the image
@@ -494,7 +495,7 @@ def test_celery_workers_on_postgres_and_redis_run_and_backfill_with_serialised_w
     first_day = last_day - dt.timedelta(days=HISTORY_DAYS - 1)
     history_started = time.monotonic()
     cli = subprocess.run(
-        [sys.executable, "-m", "socialmetrics.cli", "history", "--from", first_day.isoformat(), "--to",
+        [sys.executable, "-m", "socialmetrics.run.cli", "history", "--from", first_day.isoformat(), "--to",
          last_day.isoformat()],
         env=d.env, cwd=d.work, capture_output=True, text=True, timeout=RUNS_TIMEOUT_S,
     )  # fmt: skip

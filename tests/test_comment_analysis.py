@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from socialmetrics.comments import (
+from socialmetrics.analytics.comments import (
     LANGUAGES,
     MODEL_VERSION,
     SENTIMENTS,
@@ -19,7 +19,7 @@ from socialmetrics.comments import (
     _model_version,
     get_analyzer,
 )
-from socialmetrics.comments.model import load_examples
+from socialmetrics.analytics.comments.model import load_examples
 
 EVAL_SET = Path(__file__).resolve().parent / "data" / "comments_eval.csv"
 

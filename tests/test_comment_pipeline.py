@@ -9,9 +9,9 @@ from collections import Counter
 
 import pytest
 
-from socialmetrics import comment_analysis
-from socialmetrics.comments import CONFIDENCE_THRESHOLD, MODEL_VERSION, get_analyzer
-from socialmetrics.sandbox import company
+from connectors.testing.sandbox import company
+from socialmetrics.analytics.comments import CONFIDENCE_THRESHOLD, MODEL_VERSION, get_analyzer
+from socialmetrics.transform import comment_analysis
 from tests.conftest import TODAY, Harness
 
 DAY = TODAY - dt.timedelta(days=1)
@@ -116,7 +116,7 @@ def test_a_nightly_rerun_classifies_nothing_again_but_a_new_model_does(
     written = harness.run(DAY, run_id="again")["written"]
     assert written["core.comment_analysis"] == 0  # the gate's analysis (before the check) found nothing new either
     assert harness.query("SELECT comment_id, analysed_at FROM core.comment_analysis ORDER BY 1") == first
-    import socialmetrics.comments as comments
+    import socialmetrics.analytics.comments as comments
 
     monkeypatch.setattr(comments, "MODEL_VERSION", MODEL_VERSION + "-next")
     harness.run(DAY, run_id="new-model")

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from socialmetrics.comments import CONFIDENCE_THRESHOLD, CommentAnalyzer, get_analyzer
-from socialmetrics.comments.model import MODEL_FILE, SentimentModel
-from socialmetrics.comments.text import EMOJI, tokenize
-from socialmetrics.comments.train import CORPORA, Row, data_dir, nb_scale, split_train, train
+from socialmetrics.analytics.comments import CONFIDENCE_THRESHOLD, CommentAnalyzer, get_analyzer
+from socialmetrics.analytics.comments.model import MODEL_FILE, SentimentModel
+from socialmetrics.analytics.comments.text import EMOJI, tokenize
+from socialmetrics.analytics.comments.train import CORPORA, Row, data_dir, nb_scale, split_train, train
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 
@@ -159,8 +159,8 @@ def test_loading_the_model_twice_gives_identical_probabilities() -> None:
 
 
 def _inputs(raw: list[str]) -> tuple[list[str], list, list[str]]:
-    from socialmetrics.comments.lexicon import SentimentLexicon
-    from socialmetrics.comments.model import model_text
+    from socialmetrics.analytics.comments.lexicon import SentimentLexicon
+    from socialmetrics.analytics.comments.model import model_text
 
     lex = SentimentLexicon()
     langs = ["de", "en", "de"]

@@ -14,9 +14,10 @@ import pytest
 
 from connectors import registry
 from connectors.base import Account, ConnectorError, Credentials, Kind, Window
-from connectors.testing import run_contract
-from socialmetrics import landing, pipeline
-from socialmetrics.sandbox.server import SandboxServer, sandbox_apps
+from connectors.testing import FakeServer, run_contract
+from connectors.testing.sandbox.server import sandbox_apps
+from socialmetrics import pipeline
+from socialmetrics.land import landing
 
 CONNECTORS = sorted(registry.available())
 SANDBOXED = sorted(set(CONNECTORS) & set(sandbox_apps()))
@@ -41,7 +42,7 @@ def test_declares_its_network_and_streams(network: str) -> None:
 @pytest.fixture(params=SANDBOXED)
 def sandboxed(request):
     app = sandbox_apps()[request.param](today=TODAY)
-    with SandboxServer(app) as server:
+    with FakeServer(app) as server:
         yield request.param, app, server
 
 

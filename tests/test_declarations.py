@@ -14,8 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from socialmetrics import quality, transform
-from socialmetrics.comments import SENTIMENTS
+from socialmetrics.analytics.comments import SENTIMENTS
+from socialmetrics.check import quality
+from socialmetrics.transform import runner as transform
 from tests.conftest import REPO, Harness
 
 HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n-- window: none\n"
@@ -165,11 +166,11 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
     order = [m.table for m in transform.models()]
     python = {t: (m.python, m.reads) for t, m in found.items() if m.materialized == "python"}
     assert python == {
-        "core.comment_analysis": ("socialmetrics.comment_analysis.update", ("staging.comments",)),
-        "marts.campaign_impact": ("socialmetrics.analysis.campaign_impact", ("core.account_daily",)),
-        "marts.campaign_posts": ("socialmetrics.analysis.campaign_posts", ("core.post",)),
+        "core.comment_analysis": ("socialmetrics.transform.comment_analysis.update", ("staging.comments",)),
+        "marts.campaign_impact": ("socialmetrics.analytics.campaigns.campaign_impact", ("core.account_daily",)),
+        "marts.campaign_posts": ("socialmetrics.analytics.campaigns.campaign_posts", ("core.post",)),
         "marts.campaign_comment_sentiment": (
-            "socialmetrics.analysis.campaign_comment_sentiment", ("marts.campaign_posts", "core.comment"),
+            "socialmetrics.analytics.campaigns.campaign_comment_sentiment", ("marts.campaign_posts", "core.comment"),
         ),
     }  # fmt: skip
     assert order.index("core.comment_analysis") < order.index("core.comment")
@@ -291,7 +292,7 @@ def test_the_docs_command_writes_the_reference(tmp_path: Path, capsys: pytest.Ca
     assert transform.main(["--docs", str(target)]) == 0
     assert target.read_text(encoding="utf-8") == transform.reference()
     assert capsys.readouterr().out == f"wrote {target}\n"
-    assert sys.modules["socialmetrics.transform"] is transform
+    assert sys.modules["socialmetrics.transform.runner"] is transform
 
 
 def test_an_error_in_a_variant_file_names_the_files_own_line(tmp_path: Path) -> None:

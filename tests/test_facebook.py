@@ -10,8 +10,9 @@ import pytest
 from connectors.base import Account, Credentials, Kind, Window
 from connectors.facebook import FacebookConnector, FacebookErrorPolicy, end_time_to_day
 from connectors.http import HttpClient
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, Fault
+from connectors.testing import Fault
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.facebook import SANDBOX_TOKEN
 from tests.conftest import TODAY
 
 PAGE = company.FACEBOOK_PAGE_ID

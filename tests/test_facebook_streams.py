@@ -13,9 +13,10 @@ import pytest
 from connectors.base import Account, Credentials, Window
 from connectors.facebook import FacebookConnector, FacebookErrorPolicy
 from connectors.http import HttpClient
+from connectors.testing import Fault
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.facebook import SANDBOX_TOKEN
 from socialmetrics import pipeline
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN, Fault
 from tests.conftest import AUTHOR_KEY, TODAY, Harness
 
 PAGE = company.FACEBOOK_PAGE_ID

@@ -29,10 +29,10 @@ from requests.structures import CaseInsensitiveDict
 from connectors.base import ExtractTimeoutError, LimitExceededError, MalformedResponseError, Window
 from connectors.facebook import FacebookErrorPolicy
 from connectors.http import ErrorPolicy, HttpClient
+from connectors.testing import FakeServer
+from connectors.testing.sandbox.x import XSandbox
 from socialmetrics import pipeline
 from socialmetrics.config import ConfigError, load_config
-from socialmetrics.sandbox.server import SandboxServer
-from socialmetrics.sandbox.x import XSandbox
 from tests.conftest import REPO, TODAY, Harness
 from tests.test_x import DAY, XRun
 
@@ -216,7 +216,7 @@ def test_a_new_page_without_posts_loads_its_empty_answer(harness: Harness) -> No
 
 @pytest.fixture
 def x_run(tmp_path: Path) -> Any:
-    with SandboxServer(XSandbox(today=TODAY)) as server:
+    with FakeServer(XSandbox(today=TODAY)) as server:
         yield XRun(tmp_path, server)
 
 
@@ -364,7 +364,7 @@ def test_an_unknown_account_option_is_an_error_that_names_the_valid_ones(tmp_pat
 
 
 def test_a_rejected_xing_file_fails_the_run_after_the_good_file_loads(harness: Harness, tmp_path: Path) -> None:
-    from socialmetrics.sandbox.company import xing_month_csv
+    from connectors.testing.sandbox.company import xing_month_csv
 
     (tmp_path / "imports").mkdir()
     (tmp_path / "imports" / "okt.csv").write_text(xing_month_csv(2026, 10), encoding="utf-8")
@@ -482,7 +482,7 @@ class Recorder:
 
 @pytest.fixture
 def demo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
     monkeypatch.delenv("AIRFLOW__LOGGING__LOGGING_LEVEL", raising=False)
@@ -492,14 +492,14 @@ def demo_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Recorder:
     # the demo streams `airflow dags test` task by task through run_dag_test: it answers from the recorder too
     monkeypatch.setattr(cli, "run_dag_test", lambda cmd, env, verbose=False: recorder(cmd))
     monkeypatch.setattr(cli, "cmd_summary", lambda args: 0)
-    monkeypatch.setattr("socialmetrics.sandbox.server.start_unless_credentials", lambda env: {})
+    monkeypatch.setattr("connectors.testing.sandbox.server.start_unless_credentials", lambda env: {})
     return recorder
 
 
 def test_demo_refuses_debug_logging_before_airflow_runs(
     demo_env: Recorder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "debug")
     assert cli.main(["demo", "--date", "2026-11-19"]) == 2
@@ -509,7 +509,7 @@ def test_demo_refuses_debug_logging_before_airflow_runs(
 
 
 def test_debug_in_airflow_cfg_is_refused_too(demo_env: Recorder, tmp_path: Path, capsys: Any) -> None:
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     (tmp_path / "airflow").mkdir()
     (tmp_path / "airflow" / "airflow.cfg").write_text("[logging]\nlogging_level = DEBUG\n", encoding="utf-8")
@@ -518,7 +518,7 @@ def test_debug_in_airflow_cfg_is_refused_too(demo_env: Recorder, tmp_path: Path,
 
 
 def test_make_airflow_refuses_debug_logging(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any) -> None:
-    from socialmetrics import standalone
+    from socialmetrics.run import standalone
 
     monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
     monkeypatch.setenv("AIRFLOW__LOGGING__LOGGING_LEVEL", "DEBUG")
@@ -534,7 +534,7 @@ def test_make_airflow_refuses_debug_logging(monkeypatch: pytest.MonkeyPatch, tmp
 def test_a_failed_demo_run_ends_with_its_cause(demo_env: Recorder, capsys: pytest.CaptureFixture[str]) -> None:
     """Given Airflow output whose cause is far from its end (it is followed by pages of teardown
     lines), the demo's last lines still name it."""
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     cause = "no connector for network 'myspace' (installed: facebook, linkedin, x, xing)"
     demo_env.returncode = 1
@@ -556,10 +556,10 @@ def test_a_failed_demo_run_ends_with_its_cause(demo_env: Recorder, capsys: pytes
 def test_a_second_demo_of_the_same_date_is_refused_while_the_first_runs(
     demo_env: Recorder, tmp_path: Path, capsys: Any
 ) -> None:
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from socialmetrics.cli import claim_run_date; "
+        [sys.executable, "-c", "import sys, time; from socialmetrics.run.cli import claim_run_date; "
          f"h, _ = claim_run_date('2026-11-19', {{'AIRFLOW_HOME': {str(tmp_path / 'airflow')!r}}}); "
          "print('held', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True,
@@ -583,7 +583,7 @@ def test_a_second_demo_of_the_same_date_is_refused_while_the_first_runs(
 def test_replay_of_an_unknown_run_fails_with_a_message(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
 ) -> None:
-    from socialmetrics import cli
+    from socialmetrics.run import cli
 
     monkeypatch.setenv("SOCIALMETRICS_CONFIG", str(REPO / "config" / "socialmetrics.yml"))
     monkeypatch.setenv("SOCIALMETRICS_LANDING", str(tmp_path / "landing"))
@@ -592,7 +592,7 @@ def test_replay_of_an_unknown_run_fails_with_a_message(
 
 
 def test_kill_int_of_make_stops_make_airflows_processes(tmp_path: Path) -> None:
-    """Given `make` running a recipe that waits like socialmetrics.standalone does, when only make's pid
+    """Given `make` running a recipe that waits like socialmetrics.run.standalone does, when only make's pid
     gets SIGINT (GNU make then waits for its children, which never hear of it), the recipe stops."""
     (tmp_path / "Makefile").write_text("run:\n\t" + sys.executable + " -m tests.test_faults\n", encoding="utf-8")
     env = os.environ | {"PYTHONPATH": str(REPO)}
@@ -615,7 +615,7 @@ def test_kill_int_of_make_stops_make_airflows_processes(tmp_path: Path) -> None:
 
 
 def _wait_like_standalone() -> None:
-    from socialmetrics.standalone import parent_stopping
+    from socialmetrics.run.standalone import parent_stopping
 
     print("waiting", flush=True)
     deadline = time.monotonic() + 20
@@ -640,7 +640,7 @@ def dead_pid() -> int:
 
 
 def test_a_killed_extracts_temporary_folder_is_removed_by_the_next_extract(harness: Harness) -> None:
-    from socialmetrics import landing
+    from socialmetrics.land import landing
 
     account = harness.cfg.accounts[0].id
     leftover = landing.run_dir(harness.landing, "facebook", account, "killed").with_name(f"killed.tmp-{dead_pid()}")
@@ -683,7 +683,8 @@ def test_a_killed_publishs_readers_copy_and_its_wal_are_removed_by_the_next_publ
     """Given the temporary readers' copies (and their .wal, which holds comment texts) of publishes that were
     killed on this host, one of a live process, and a recent one of another host, when the next publish runs,
     then the dead ones and the day-old one are gone and the live one and the other host's recent one are kept."""
-    from socialmetrics import files, readers
+    from socialmetrics import files
+    from socialmetrics.serve import readers
 
     source = small_warehouse(tmp_path / "warehouse.duckdb")
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
@@ -734,7 +735,8 @@ def test_a_readers_copy_stopped_by_a_full_disk_leaves_no_temporary_file(
 ) -> None:
     """Given a published readers' copy, when the next copy fails on a full disk, then the error is one line,
     the half-written copy and its .wal are gone, and readers still see the previous copy."""
-    from socialmetrics import readers, warehouse
+    from socialmetrics.load import warehouse
+    from socialmetrics.serve import readers
 
     source = small_warehouse(tmp_path / "warehouse.duckdb")
     readers.publish(source, run_id="first")
@@ -780,7 +782,7 @@ class DiskFullOnInsert:
 def test_disk_full_during_load_is_one_clear_line_and_changes_nothing(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from socialmetrics import warehouse
+    from socialmetrics.load import warehouse
 
     harness.run(dt.date(2026, 11, 19), run_id="good")
     before = fingerprint(harness.warehouse)
@@ -798,7 +800,7 @@ def test_disk_full_during_load_is_one_clear_line_and_changes_nothing(
 
 
 def test_a_corrupt_warehouse_file_says_restore_the_backup(harness: Harness) -> None:
-    from socialmetrics import warehouse
+    from socialmetrics.load import warehouse
 
     harness.warehouse.write_bytes(b"\x00garbage" * 50_000)
     with pytest.raises(warehouse.WarehouseCorruptError) as err:
@@ -809,7 +811,7 @@ def test_a_corrupt_warehouse_file_says_restore_the_backup(harness: Harness) -> N
 
 
 def test_a_corrupt_block_is_named_as_corruption() -> None:
-    from socialmetrics import warehouse
+    from socialmetrics.load import warehouse
 
     exc = duckdb.Error("Corrupt database file: computed checksum 1334 does not match stored checksum 1398 in block")
     assert warehouse.explain(exc, Path("/data/warehouse.duckdb")).startswith(  # type: ignore[union-attr]
@@ -818,7 +820,7 @@ def test_a_corrupt_block_is_named_as_corruption() -> None:
 
 
 def test_a_lock_wait_names_the_process_that_holds_the_lock(tmp_path: Path) -> None:
-    from socialmetrics import warehouse
+    from socialmetrics.load import warehouse
 
     path = tmp_path / "w.duckdb"
     holder = subprocess.Popen(
@@ -843,10 +845,10 @@ def test_every_never_retried_error_derives_from_the_one_marker_and_transient_one
     from connectors import base
     from connectors.errors import PermanentError
     from connectors.registry import UnknownNetworkError
-    from socialmetrics.credentials import MissingConnectionError
-    from socialmetrics.quality import QualityGateError
-    from socialmetrics.report import ReportError
-    from socialmetrics.warehouse import WarehouseCorruptError, WarehouseError, WarehouseLockedError
+    from socialmetrics.check.quality import QualityGateError
+    from socialmetrics.extract.credentials import MissingConnectionError
+    from socialmetrics.load.warehouse import WarehouseCorruptError, WarehouseError, WarehouseLockedError
+    from socialmetrics.serve.report import ReportError
 
     never = [base.AccountOptionError, base.AuthError, base.BudgetExceededError, base.MalformedResponseError,
              base.UnknownAccountError, base.LimitExceededError, base.ExtractTimeoutError, UnknownNetworkError,

@@ -14,9 +14,8 @@ import pytest
 from connectors.base import Account, AuthError, Credentials, RateLimitError, Window
 from connectors.ga4 import Ga4Connector, Ga4ErrorPolicy, GoogleTokenPolicy, source_network
 from connectors.http import Action
-from connectors.testing import Fault, run_contract
-from socialmetrics.sandbox import ga4 as fake
-from socialmetrics.sandbox.server import SandboxServer
+from connectors.testing import FakeServer, Fault, run_contract
+from connectors.testing.sandbox import ga4 as fake
 from tests.conftest import REPO, Harness
 from tests.test_recorded_answers import TOKEN, Route, answer, fixture, replay, run_through, stored_text
 
@@ -35,7 +34,7 @@ accounts:
 @pytest.fixture
 def sandbox():
     app = fake.Ga4Sandbox(today=TODAY)
-    with SandboxServer(app) as server:
+    with FakeServer(app) as server:
         yield app, server
 
 
@@ -189,7 +188,7 @@ def test_sources_map_to_networks_as_documented() -> None:
         "facebook", "facebook", "linkedin", "x", "other_social", "other_social", "other", "other", "other"]  # fmt: skip
 
 
-def test_recorded_run_report_runs_through_to_the_marts(replay: Callable[[Route], SandboxServer], tmp_path) -> None:
+def test_recorded_run_report_runs_through_to_the_marts(replay: Callable[[Route], FakeServer], tmp_path) -> None:
     """Given Site Kit's recorded runReport answer (strings, YYYYMMDD dates, a country dimension and maximums we
     never ask for), replayed as the property's daily totals, when it runs through to the marts, then each day has
     its sessions and users, key events and revenue are NULL (not in that answer), and no country is stored."""

@@ -22,9 +22,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from connectors.base import Credentials
-from socialmetrics import history, pipeline
+from connectors.testing.sandbox import company
+from socialmetrics import pipeline
 from socialmetrics.config import load_config
-from socialmetrics.sandbox import company
+from socialmetrics.run import history
 from tests.conftest import NOW, TODAY, Harness
 
 CORE_AND_MARTS = (
@@ -275,7 +276,7 @@ def test_history_cli_without_a_login_file_names_it(tmp_path: Path) -> None:
 
 
 def test_history_cli_refuses_a_reversed_range_and_a_wrong_date(capsys) -> None:
-    from socialmetrics.cli import main
+    from socialmetrics.run.cli import main
 
     with pytest.raises(SystemExit) as exit_info:
         main(["history", "--from", "01.12.2025", "--to", "2026-11-30"])
@@ -333,7 +334,7 @@ def test_history_cli_from_a_plain_shell_finds_the_clones_airflow_home(fake_airfl
     env |= {"HOME": str(home), "AIRFLOW__API__PORT": url.rsplit(":", 1)[1]}
     code = (
         "import sys; from pathlib import Path; from socialmetrics import settings; "
-        f"settings.REPO_ROOT = Path({str(clone)!r}); from socialmetrics.cli import main; "
+        f"settings.REPO_ROOT = Path({str(clone)!r}); from socialmetrics.run.cli import main; "
         "sys.exit(main(['history', '--from', '2026-11-01', '--to', '2026-11-30']))"
     )
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=elsewhere, capture_output=True, text=True,
@@ -416,8 +417,8 @@ def test_summary_and_config_outside_the_clone_say_their_default_is_read_from_the
     """In the clone the defaults (config/socialmetrics.yml, data/warehouse.duckdb) are the demo's files; from
     another folder the "not found" message says why and what to do."""
     from socialmetrics import settings
-    from socialmetrics.cli import main
     from socialmetrics.config import ConfigError, load_config
+    from socialmetrics.run.cli import main
 
     monkeypatch.delenv("SOCIALMETRICS_WAREHOUSE", raising=False)
     monkeypatch.delenv("SOCIALMETRICS_CONFIG", raising=False)
@@ -510,12 +511,12 @@ class CompanyIn:
 @pytest.fixture(scope="module")
 def tz_servers() -> Iterator[dict[str, Any]]:
     """The fake Graph and X APIs with their clocks at TZ_TODAY."""
-    from socialmetrics.sandbox.facebook import FacebookSandbox
-    from socialmetrics.sandbox.server import SandboxServer
-    from socialmetrics.sandbox.x import XSandbox
+    from connectors.testing import FakeServer
+    from connectors.testing.sandbox.facebook import FacebookSandbox
+    from connectors.testing.sandbox.x import XSandbox
 
     apps = {"facebook_default": FacebookSandbox, "x_default": XSandbox}
-    servers = {conn: SandboxServer(cls(today=TZ_TODAY)).start() for conn, cls in apps.items()}
+    servers = {conn: FakeServer(cls(today=TZ_TODAY)).start() for conn, cls in apps.items()}
     try:
         yield servers
     finally:

@@ -6,7 +6,7 @@ import pytest
 
 from connectors.base import MalformedResponseError
 from connectors.http import ErrorPolicy, HttpClient, scrub, scrub_obj
-from socialmetrics.sandbox.server import SandboxServer
+from connectors.testing import FakeServer
 
 
 def test_scrub_removes_tokens_from_urls_json_and_headers() -> None:
@@ -37,7 +37,7 @@ class LoopApp:
 
 
 def test_a_paging_loop_ends_with_an_error_not_forever() -> None:
-    with SandboxServer(LoopApp()) as server:
+    with FakeServer(LoopApp()) as server:
         client = HttpClient(ErrorPolicy(), conn_id="c", sleep=lambda s: None)
 
         def next_request(body, url, params):
@@ -65,7 +65,7 @@ class FlakyApp:
 
 def test_retry_after_is_honoured_and_5xx_backs_off() -> None:
     sleeps: list[float] = []
-    with SandboxServer(FlakyApp()) as server:
+    with FakeServer(FlakyApp()) as server:
         client = HttpClient(ErrorPolicy(), conn_id="c", sleep=sleeps.append)
         body, _ = client.get_json(f"{server.base_url}/x")
     assert body == {"ok": True}

@@ -21,8 +21,8 @@ from connectors.base import (
     Window,
 )
 from connectors.instagram import InstagramConnector, InstagramErrorPolicy, end_time_to_day
-from socialmetrics.sandbox import instagram as ig
-from socialmetrics.sandbox.server import SandboxServer
+from connectors.testing import FakeServer
+from connectors.testing.sandbox import instagram as ig
 from tests.test_recorded_answers import KEY, TOKEN, Route, answer, fixture, replay, run_through, stored_text
 
 __all__ = ["replay"]  # the fixture, used by name
@@ -36,7 +36,7 @@ ALL = ["account_insights", "follower_count", "account_totals", "account", "media
 def sandbox():
     app = ig.InstagramSandbox(today=TODAY)
     app.valid_tokens.add(TOKEN)
-    with SandboxServer(app) as server:
+    with FakeServer(app) as server:
         yield app, server
 
 
@@ -150,7 +150,7 @@ def test_the_per_day_totals_cost_one_request_a_day_and_reach_one_per_30_days(san
 
 
 def test_recorded_media_insights_and_comments_run_through_to_the_marts(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given Airbyte's recorded media page (fields we never ask for: ig_id, media_url, owner, username...),
     its general media insights (video_views, follows, profile_visits besides ours), the posted-before-
@@ -201,7 +201,7 @@ def test_recorded_media_insights_and_comments_run_through_to_the_marts(
 
 
 def test_recorded_user_insights_date_the_values_by_their_pacific_day(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given Airbyte's recorded user insights (end_time 2024-01-15T07:00:00+0000), then reach 500 and 1000 new
     followers count for 14 Jan, and the follower total stays NULL (follower_count is not a total)."""
@@ -220,7 +220,7 @@ def test_recorded_user_insights_date_the_values_by_their_pacific_day(
 
 
 def test_an_empty_media_page_loads_nothing_and_asks_for_no_children(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     asked: list[str] = []
 
@@ -237,7 +237,7 @@ def test_an_empty_media_page_loads_nothing_and_asks_for_no_children(
 
 
 def test_comment_paging_that_repeats_itself_stops_with_an_error(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given a comments answer whose paging.next is the same request again, then paging stops with an error."""
     media = {"data": [{"id": "5", "timestamp": "2026-11-15T10:00:00+0000", "comments_count": 3}]}
@@ -271,7 +271,7 @@ def test_recorded_errors_say_what_to_fix(case: str, kind: type, words: str) -> N
     assert words in message and "Instagram (Graph API) error" in message
 
 
-def test_a_page_without_a_linked_account_says_how_to_link_it(replay: Callable[[Route], SandboxServer]) -> None:
+def test_a_page_without_a_linked_account_says_how_to_link_it(replay: Callable[[Route], FakeServer]) -> None:
     """Given the recorded Page without instagram_business_account, then the error says to link one."""
     page = fixture("instagram/errors.json")["page_without_instagram"]["data"][1]
     server = replay(lambda path, query: (200, {}, page))

@@ -11,10 +11,10 @@ import requests
 from connectors.base import Account, ApiError, AuthError, Credentials, Window
 from connectors.http import ErrorPolicy, HttpClient
 from connectors.linkedin import LinkedInConnector
+from connectors.testing import FakeServer, Fault
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.linkedin import SANDBOX_TOKEN, LinkedInSandbox
 from socialmetrics import pipeline
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.linkedin import SANDBOX_TOKEN, Fault, LinkedInSandbox
-from socialmetrics.sandbox.server import SandboxServer
 from tests.conftest import TODAY, Harness
 
 ORG = company.LINKEDIN_ORG_ID
@@ -23,7 +23,7 @@ DAY = dt.date(2026, 11, 19)
 
 @pytest.fixture
 def li(tmp_path, fb_sandbox) -> Harness:
-    server = SandboxServer(LinkedInSandbox(today=TODAY)).start()
+    server = FakeServer(LinkedInSandbox(today=TODAY)).start()
     config = tmp_path / "li.yml"
     config.write_text(f"company: Test\nlookback_days: 6\naccounts:\n  - network: linkedin\n    id: '{ORG}'\n")
     harness = Harness(server, config, tmp_path / "warehouse.duckdb", tmp_path / "landing", token=SANDBOX_TOKEN)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from socialmetrics import cli
-from socialmetrics.links import LinkError, tagged_url
+from socialmetrics.run import cli
+from socialmetrics.run.links import LinkError, tagged_url
 from tests.conftest import REPO
 
 CAMPAIGNS = ["Herbstfest 2026", "Bockbieranstich"]

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from connectors.base import Kind
-from socialmetrics import warehouse
-from socialmetrics.landing import MANIFEST, Manifest, landed_schema
+from socialmetrics.land.landing import MANIFEST, Manifest, landed_schema
+from socialmetrics.load import warehouse
 
 UTC = dt.UTC
 OCT = [dt.date(2026, 10, d) for d in range(1, 32)]

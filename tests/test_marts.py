@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialmetrics.analysis import campaign_impact, estimate
+from connectors.testing.sandbox import company
+from socialmetrics.analytics.campaigns import campaign_impact, estimate
 from socialmetrics.config import CampaignConfig
-from socialmetrics.sandbox import company
 from tests.conftest import TODAY, Harness
 
 FIXTURE = """Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen

@@ -21,11 +21,10 @@ from connectors.base import (
     Window,
 )
 from connectors.matomo import MatomoApiError, MatomoConnector, MatomoErrorPolicy
-from connectors.testing import Fault, run_contract
+from connectors.testing import FakeServer, Fault, run_contract
+from connectors.testing.sandbox import matomo as fake
 from connectors.web import network_of_host, network_of_social, network_of_source
 from socialmetrics import pipeline
-from socialmetrics.sandbox import matomo as fake
-from socialmetrics.sandbox.server import SandboxServer
 from tests.conftest import REPO, Harness
 from tests.test_recorded_answers import TOKEN, Route, answer, fixture, replay, run_through, stored_text
 
@@ -48,7 +47,7 @@ campaigns:
 def sandbox():
     app = fake.MatomoSandbox(today=TODAY)
     app.valid_tokens.add(TOKEN)
-    with SandboxServer(app) as server:
+    with FakeServer(app) as server:
         yield app, server
 
 
@@ -224,7 +223,7 @@ def test_the_sandbox_config_reads_the_website_with_its_goals() -> None:
 
 
 def test_recorded_answers_run_through_connector_landing_load_and_marts(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given Matomo's system-test answers (VisitsSummary.get over 2010-03-06,07 as real JSON; getSocials,
     getCampaigns and Goals.get converted from its XML, each wrapped by date as a range answer is), when they run
@@ -363,7 +362,7 @@ def test_the_summary_shows_last_weeks_visits_from_social_per_network_from_the_ma
 def test_negative_visits_stop_at_the_quality_gate_and_publish_nothing(harness: Harness, sandbox) -> None:
     """Given a Matomo answer with -5 visits for a day (a broken plugin or proxy), when the run checks what it
     loaded, then the gate blocks it naming raw.web_traffic, and no mart row is published."""
-    from socialmetrics.quality import QualityGateError
+    from socialmetrics.check.quality import QualityGateError
 
     app, _ = sandbox
 

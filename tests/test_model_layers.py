@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from connectors.base import DAILY_METRICS, POST_METRICS
-from socialmetrics import transform, warehouse
+from socialmetrics.load import warehouse
+from socialmetrics.transform import runner as transform
 
 REPO = Path(__file__).resolve().parent.parent
 OLD = dt.datetime(2026, 11, 1, 4, tzinfo=dt.UTC)

@@ -27,9 +27,11 @@ import pytest
 import yaml
 
 from connectors.errors import PermanentError
-from socialmetrics import airflow_setup, cli, overview, settings
-from socialmetrics.history import AirflowApi, ApiLogin
-from socialmetrics.readers import readers_path
+from socialmetrics import settings
+from socialmetrics.run import airflow_setup, cli
+from socialmetrics.run.history import AirflowApi, ApiLogin
+from socialmetrics.serve import overview
+from socialmetrics.serve.readers import readers_path
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -231,7 +233,7 @@ class FakeApi:
         self.busy = 0
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
-        from socialmetrics.history import HistoryError
+        from socialmetrics.run.history import HistoryError
 
         self.calls.append((method, path, kwargs.get("params") or kwargs.get("json")))
         if path.endswith("/dagRuns"):
@@ -431,7 +433,7 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
     airflow_home: Path, tmp_path: Path
 ) -> None:
     """Given an Airflow home that ran one company (a queued `social_metrics` run, the pool of a company that
-    is gone), when `make airflow` (socialmetrics.standalone) starts it with a folder of three companies,
+    is gone), when `make airflow` (socialmetrics.run.standalone) starts it with a folder of three companies,
     then every company's pool exists before the DAGs are unpaused, the old pool is deleted, the old run is
     failed with a note; and a pool deleted while Airflow runs is created again by the next run's `plan`."""
     home = tmp_path / "home"
@@ -466,7 +468,7 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
     env |= {"SOCIALMETRICS_CONFIG_DIR": str(folder), "SOCIALMETRICS_DATA_DIR": str(tmp_path / "data")}
     out_path = tmp_path / "make-airflow.out"
     with out_path.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.standalone"], env=env, cwd=tmp_path,
+        proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.run.standalone"], env=env, cwd=tmp_path,
                                 stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         deadline = time.monotonic() + UP_TIMEOUT_S

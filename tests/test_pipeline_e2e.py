@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from connectors.base import ApiError, AuthError, MalformedResponseError
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import Fault
+from connectors.testing import Fault
+from connectors.testing.sandbox import company
 from tests.conftest import Harness
 
 PAGE = company.FACEBOOK_PAGE_ID
@@ -283,7 +283,8 @@ def test_a_landed_run_replays_without_the_api(harness: Harness) -> None:
     down, and loaded again, then the tables are unchanged."""
     from connectors import registry
     from connectors.base import Credentials
-    from socialmetrics import landing, pipeline
+    from socialmetrics import pipeline
+    from socialmetrics.land import landing
 
     harness.run(dt.date(2026, 11, 19), run_id="r1")
     before = {t: harness.table_hash(t) for t in MART_TABLES + RAW_TABLES}

@@ -13,8 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from connectors.base import Window, pseudonymize
-from socialmetrics import cli, comment_analysis, erasure, pipeline, readers
-from socialmetrics.sandbox import company
+from connectors.testing.sandbox import company
+from socialmetrics import erasure, pipeline
+from socialmetrics.run import cli
+from socialmetrics.serve import readers
+from socialmetrics.transform import comment_analysis
 from tests.conftest import AUTHOR_KEY, TODAY, Harness
 
 DAY = TODAY - dt.timedelta(days=1)
@@ -247,7 +250,7 @@ def test_erase_while_the_warehouse_stays_locked_changes_nothing_and_exits_3(
     env: Harness, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given a load that keeps the warehouse locked past the wait, then erase stops before touching anything."""
-    from socialmetrics import warehouse
+    from socialmetrics.load import warehouse
 
     env.run(DAY)
     pages = {p: p.read_bytes() for p in env.landing.rglob("*.json")}

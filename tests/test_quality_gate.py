@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from connectors.testing import Fault
+from connectors.testing.sandbox import company
 from socialmetrics import pipeline
-from socialmetrics.quality import QualityGateError
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import Fault
+from socialmetrics.check.quality import QualityGateError
 from tests.conftest import TODAY, Harness
 
 DAY = dt.date(2026, 11, 19)
@@ -156,7 +156,7 @@ def test_the_gate_checks_the_tone_of_every_comment_before_anything_is_published(
     """Given a nightly run, when the gate has checked it, then every loaded comment with a text already has
     its tone (the analysis runs before the gate, not inside the transform); given an analyzer that leaves
     one comment without a tone, then the gate stops the run and the published comments stay as they were."""
-    from socialmetrics import comment_analysis
+    from socialmetrics.transform import comment_analysis
 
     harness.run(DAY, run_id="good")
     comments = harness.query("SELECT count(*) FROM core.comment WHERE text IS NOT NULL")[0][0]

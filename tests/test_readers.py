@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from socialmetrics import pipeline, readers, warehouse
+from socialmetrics import pipeline
+from socialmetrics.load import warehouse
+from socialmetrics.serve import readers
 from tests.conftest import NOW, TODAY, Harness
 
 # A reader in another process, like a DuckDB shell or a BI tool: opens the file read-only, answers, waits

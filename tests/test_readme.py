@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from socialmetrics import cli, readers
+from socialmetrics.run import cli
+from socialmetrics.serve import readers
 from tests.conftest import TODAY, Harness
 
 REPO = Path(__file__).resolve().parents[1]

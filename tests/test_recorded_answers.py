@@ -18,9 +18,10 @@ from connectors.base import Account, ApiError, AuthError, Credentials, UsageCapE
 from connectors.facebook import FacebookConnector, FacebookErrorPolicy
 from connectors.http import HttpClient
 from connectors.linkedin import LinkedInConnector, LinkedInErrorPolicy
+from connectors.testing import FakeServer
 from connectors.x import XConnector, XErrorPolicy
-from socialmetrics import landing, pipeline
-from socialmetrics.sandbox.server import SandboxServer
+from socialmetrics import pipeline
+from socialmetrics.land import landing
 
 RECORDED = Path(__file__).parent / "fixtures" / "recorded"
 KEY = b"recorded-answers-author-key-0123"
@@ -48,11 +49,11 @@ class Replay:
 
 
 @pytest.fixture
-def replay() -> Iterator[Callable[[Route], SandboxServer]]:
-    servers: list[SandboxServer] = []
+def replay() -> Iterator[Callable[[Route], FakeServer]]:
+    servers: list[FakeServer] = []
 
-    def start(route: Route) -> SandboxServer:
-        server = SandboxServer(Replay(route)).start()
+    def start(route: Route) -> FakeServer:
+        server = FakeServer(Replay(route)).start()
         servers.append(server)
         return server
 
@@ -103,7 +104,7 @@ def answer(status: int, body: Any, headers: dict[str, str] | None = None) -> req
 
 
 def test_facebook_recorded_feed_lands_posts_and_comments_without_names_or_ids_of_people(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given keboola's recorded Graph answer (comments with `from`, posts and comments with `likes.data`
     naming people, time-based paging), when it runs through to the marts, then the posts, their comment
@@ -150,7 +151,7 @@ def test_facebook_code_100_without_subcode_33_says_to_check_page_id_and_permissi
 def test_facebook_rate_limit_names_the_usage_type_and_when_access_returns() -> None:
     """Given a code 80001 answer with Meta's usage header for type ads_insights and 19 minutes to regain
     access, then the client is told to wait 19 minutes and the message names the limit."""
-    from socialmetrics.sandbox.facebook import graph_error, throttled_headers
+    from connectors.testing.sandbox.facebook import graph_error, throttled_headers
 
     body = graph_error(80001, "There have been too many calls to this Page account.")
     verdict = FacebookErrorPolicy().classify(answer(400, body, throttled_headers("123", 19)))
@@ -162,7 +163,7 @@ def test_facebook_rate_limit_names_the_usage_type_and_when_access_returns() -> N
 
 
 def test_linkedin_recorded_comment_lands_text_and_hash_but_no_person_urn(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given ebx-linkedin-sdk's recorded post and comment (agent, impersonator, object, content[]), when
     they run through to core, then the post text and the comment text with a hashed author are stored,
@@ -231,7 +232,7 @@ def test_linkedin_recorded_error_bodies_get_plain_messages(case: str, status: in
 
 
 def test_x_recorded_answer_without_bookmark_count_keeps_it_null_and_drops_personal_fields(
-    replay: Callable[[Route], SandboxServer], tmp_path: Path
+    replay: Callable[[Route], FakeServer], tmp_path: Path
 ) -> None:
     """Given a recorded timeline answer from before X sent bookmark_count (with includes.users, geo and
     author_id) and an opaque next_token, when it runs through to the marts, then the post's engagements
@@ -285,7 +286,7 @@ def test_x_recorded_reply_lands_without_author_id_or_mentioned_handles() -> None
     assert json.loads(kept)["author_hash"]
 
 
-def test_x_monthly_usage_cap_fails_at_once_naming_the_cap(replay: Callable[[Route], SandboxServer]) -> None:
+def test_x_monthly_usage_cap_fails_at_once_naming_the_cap(replay: Callable[[Route], FakeServer]) -> None:
     """Given the recorded 429 UsageCapExceeded (Monthly) with 39999 of 40000 calls left, then the first
     answer fails as UsageCapError (never retried, no waiting) naming the monthly cap and its reset."""
     case = fixture("x/errors.json")["usage_cap_429"]

@@ -31,11 +31,17 @@ import duckdb
 import pytest
 
 from connectors.base import Credentials
-from socialmetrics import pipeline, transform
-from socialmetrics.cli import main as cli
+from connectors.testing import FakeServer
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.facebook import SANDBOX_TOKEN as FB_TOKEN
+from connectors.testing.sandbox.facebook import FacebookSandbox
+from connectors.testing.sandbox.linkedin import SANDBOX_TOKEN as LI_TOKEN
+from connectors.testing.sandbox.linkedin import LinkedInSandbox
+from socialmetrics import pipeline
 from socialmetrics.config import Config, ConfigError, ReportConfig, load_config
 from socialmetrics.files import HOST
-from socialmetrics.report import (
+from socialmetrics.run.cli import main as cli
+from socialmetrics.serve.report import (
     ReportError,
     ReportFiles,
     Week,
@@ -46,13 +52,8 @@ from socialmetrics.report import (
     report_due,
     send_report,
 )
-from socialmetrics.report.render import TEXT_EXCERPT, _excerpt
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.facebook import SANDBOX_TOKEN as FB_TOKEN
-from socialmetrics.sandbox.facebook import FacebookSandbox
-from socialmetrics.sandbox.linkedin import SANDBOX_TOKEN as LI_TOKEN
-from socialmetrics.sandbox.linkedin import LinkedInSandbox
-from socialmetrics.sandbox.server import SandboxServer
+from socialmetrics.serve.report.render import TEXT_EXCERPT, _excerpt
+from socialmetrics.transform import runner as transform
 from tests.conftest import AUTHOR_KEY, NOW, TODAY
 
 WEEK = Week(2026, 46)
@@ -101,7 +102,7 @@ class Built:
 
 def _run(
     built: Built,
-    servers: dict[str, tuple[SandboxServer, str]],
+    servers: dict[str, tuple[FakeServer, str]],
     day: dt.date,
     run_id: str,
     lookback: int,
@@ -149,8 +150,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     config_path = root / "socialmetrics.yml"
     config_path.write_text(CONFIG, encoding="utf-8")
     result = Built(root, config_path, root / "warehouse.duckdb")
-    fb = SandboxServer(FacebookSandbox(today=TODAY)).start()
-    li = SandboxServer(LinkedInSandbox(today=TODAY)).start()
+    fb = FakeServer(FacebookSandbox(today=TODAY)).start()
+    li = FakeServer(LinkedInSandbox(today=TODAY)).start()
     servers = {"facebook_default": (fb, FB_TOKEN), "linkedin_default": (li, LI_TOKEN)}
     try:
         with pytest.MonkeyPatch.context() as mp:
@@ -161,7 +162,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             (imports / "xing-bad.csv").write_text(
                 "Datum;Follower;Beitrag;Impressionen\n13.11.2026;1.400;;12,5k\n", encoding="utf-8"
             )
-            # A failed warning-level check of the week's run, as the quality gate (socialmetrics/quality.py)
+            # A failed warning-level check of the week's run, as the quality gate (socialmetrics/check/quality.py)
             # records it.
             failed = ("anomalies", "impressions_within_20x_median", "warning", False,
                       "facebook/104857600000001 2026-11-14", 1, '{"examples": ["2026-11-14"]}')  # fmt: skip
@@ -523,8 +524,8 @@ def test_each_promoted_metric_gets_one_verdict_that_agrees_with_its_interval(bui
 def test_a_clear_effect_verdict_whose_interval_holds_0_is_not_called_an_effect() -> None:
     """Given a mart row that says 'clear effect' but prints a range from −5 % to +60 %, the sentence does not
     claim an effect the printed numbers do not support."""
-    from socialmetrics.report.data import Campaign, CampaignRow
-    from socialmetrics.report.render import campaign_sentence
+    from socialmetrics.serve.report.data import Campaign, CampaignRow
+    from socialmetrics.serve.report.render import campaign_sentence
 
     def row(verdict: str, low: float, high: float) -> CampaignRow:
         return CampaignRow("facebook", "reach", True, 130.0, 100.0, 30.0, low, high, 0.04, verdict, 20.0, True)
@@ -1035,7 +1036,7 @@ class Rendered:
 
 def render(html: Path, out: Path, name: str) -> Rendered:
     """Load `html` once in headless Chromium: console lines, page requests, a first-screen PNG and the DOM."""
-    from socialmetrics.report.pdf import run_chromium
+    from socialmetrics.serve.report.pdf import run_chromium
 
     netlog, png = out / f"{name}.netlog.json", out / f"{name}.png"
     proc = run_chromium(
@@ -1066,7 +1067,7 @@ def test_headless_chromium_prints_each_section_on_its_own_pages_without_errors_o
     from PIL import Image
     from pypdf import PdfReader
 
-    from socialmetrics.report.pdf import find_chromium
+    from socialmetrics.serve.report.pdf import find_chromium
 
     if find_chromium() is None:
         if os.environ.get("CI"):
@@ -1193,7 +1194,7 @@ def test_only_the_networks_own_https_permalinks_become_links(built: Built, tmp_p
     ],
 )
 def test_a_permalink_is_a_link_only_over_https_to_the_networks_own_host(network: str, url: str, linked: bool) -> None:
-    from socialmetrics.report.links import safe_permalink
+    from socialmetrics.serve.report.links import safe_permalink
 
     assert safe_permalink(network, url) == (url if linked else None)
 

@@ -15,7 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from socialmetrics import transform, warehouse
+from socialmetrics.load import warehouse
+from socialmetrics.transform import runner as transform
 
 ACCOUNTS = ["facebook/1", "linkedin/2", "x/3", "xing/4", "instagram/5", "facebook/6"]
 WEEK = dt.date(2026, 11, 9)

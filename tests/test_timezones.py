@@ -24,13 +24,13 @@ import pytest
 import time_machine
 
 from connectors.base import Credentials
+from connectors.testing import FakeServer
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.instagram import IG_USER_ID, InstagramSandbox
+from connectors.testing.sandbox.linkedin import LinkedInSandbox
+from connectors.testing.sandbox.x import XSandbox
 from socialmetrics import pipeline
 from socialmetrics.config import load_config
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.instagram import IG_USER_ID, InstagramSandbox
-from socialmetrics.sandbox.linkedin import LinkedInSandbox
-from socialmetrics.sandbox.server import SandboxServer
-from socialmetrics.sandbox.x import XSandbox
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL_TODAY = dt.date(2026, 11, 27)  # the company's today when its nightly run starts: it covers 26 Nov
@@ -82,9 +82,9 @@ def scheduled_run(timetable: Any, local_today: dt.date, tz: str) -> tuple[dt.dat
 
 
 @pytest.fixture
-def servers() -> Iterator[dict[str, SandboxServer]]:
+def servers() -> Iterator[dict[str, FakeServer]]:
     """The fake Instagram, LinkedIn and X APIs (their clocks are set per run)."""
-    started = {conn: SandboxServer(cls()).start() for conn, cls in CONNECTIONS.items()}
+    started = {conn: FakeServer(cls()).start() for conn, cls in CONNECTIONS.items()}
     try:
         yield started
     finally:
@@ -92,7 +92,7 @@ def servers() -> Iterator[dict[str, SandboxServer]]:
             server.stop()
 
 
-def nightly(config: Path, servers: dict[str, SandboxServer], logical: dt.datetime, start: dt.datetime, tmp: Path,
+def nightly(config: Path, servers: dict[str, FakeServer], logical: dt.datetime, start: dt.datetime, tmp: Path,
             run_id: str) -> dict[str, Any]:  # fmt: skip
     """One nightly run started at `start` (the clock frozen there): plan, every extract, publish."""
     for server in servers.values():  # the APIs' own clocks: their data is complete up to their (UTC) today
@@ -139,7 +139,7 @@ def x_posts_of(first: dt.date, end: dt.date, tz: str, api_today: dt.date) -> lis
     [("America/New_York", 6), ("Europe/Berlin", 6), ("Asia/Tokyo", 6)],
 )
 def test_the_nightly_run_keeps_every_snapshot_in_any_time_zone(
-    tz: str, x_posts: int, servers: dict[str, SandboxServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tz: str, x_posts: int, servers: dict[str, FakeServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given a company in `tz`, when its nightly run starts as the DAG schedules it (03:00 local on 27 Nov),
     then it covers 26 Nov and keeps 26 Nov's follower total of each snapshot account and the numbers of
@@ -166,7 +166,7 @@ def test_the_nightly_run_keeps_every_snapshot_in_any_time_zone(
 
 
 def test_a_nightly_run_that_starts_a_day_late_warns_of_each_snapshot_it_cannot_take(
-    servers: dict[str, SandboxServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    servers: dict[str, FakeServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Given the New York company's nightly run covering 25 Nov, when it starts only on 27 Nov (the scheduler
     was down a day), then no snapshot is kept (it would label 27 Nov's totals with 25 Nov), and each snapshot
@@ -239,7 +239,7 @@ def test_every_request_asks_for_the_instants_of_the_companys_local_midnights() -
     midnight, and landing keeps a post by its instant: 01:00 UTC on 10 Mar is still 9 Mar in New York."""
     from connectors import facebook, instagram, linkedin, x
     from connectors.base import Kind, Window
-    from socialmetrics.landing import _records_table
+    from socialmetrics.land.landing import _records_table
 
     window = Window(dt.date(2026, 3, 8), dt.date(2026, 3, 10), "America/New_York")
     assert (window.start_at.isoformat(), window.end_at.isoformat()) == (

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from socialmetrics import transform
+from socialmetrics.transform import runner as transform
 
 HEADER = "-- table: {table}\n-- grain: one row per id\n-- key: id\n-- window: none\n-- columns:\n--   id: the id\n"
 
@@ -129,7 +129,7 @@ def test_a_built_package_ships_the_sql_models_and_finds_them_without_the_source_
         "account_daily.sql", "comment.sql", "comment_analysis.sql", "post.sql",
     ]  # fmt: skip
     probe = (
-        "import socialmetrics.settings as s, socialmetrics.transform as t; "
+        "import socialmetrics.settings as s, socialmetrics.transform.runner as t; "
         "print(s.SQL_DIR); print(sorted(m.table for m in t.models()))"
     )
     found = subprocess.run(

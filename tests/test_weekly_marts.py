@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from socialmetrics import transform
+from socialmetrics.transform import runner as transform
 
 WEEKS = [dt.date(2026, 10, 26) + dt.timedelta(weeks=i) for i in range(5)]  # A..E, E is the report week
 FB, LI, XING = ("facebook", "1"), ("linkedin", "2"), ("xing", "3")

@@ -22,12 +22,11 @@ from connectors.base import (
     Window,
 )
 from connectors.http import ErrorPolicy, HttpClient
+from connectors.testing import FakeServer, Fault
+from connectors.testing.sandbox import company
+from connectors.testing.sandbox.x import SANDBOX_TOKEN, SANDBOX_USER_TOKEN, XSandbox
 from connectors.x import XConnector, post_metrics
 from socialmetrics import pipeline
-from socialmetrics.sandbox import company
-from socialmetrics.sandbox.faults import Fault
-from socialmetrics.sandbox.server import SandboxServer
-from socialmetrics.sandbox.x import SANDBOX_TOKEN, SANDBOX_USER_TOKEN, XSandbox
 from tests.conftest import REPO, TODAY
 
 USER = company.X_USER_ID
@@ -37,7 +36,7 @@ DAY = TODAY - dt.timedelta(days=1)  # 2026-11-19, the day a nightly run on TODAY
 class XRun:
     """Runs the pipeline's task functions for the X account, with a movable clock."""
 
-    def __init__(self, tmp_path: Path, server: SandboxServer, *, budget: int = 300, user_context: bool = True) -> None:
+    def __init__(self, tmp_path: Path, server: FakeServer, *, budget: int = 300, user_context: bool = True) -> None:
         self.server = server
         self.app: XSandbox = server.app  # type: ignore[assignment]
         self.config = tmp_path / "x.yml"
@@ -87,13 +86,13 @@ class XRun:
 
 
 @pytest.fixture
-def x_server() -> Iterator[SandboxServer]:
-    with SandboxServer(XSandbox(today=TODAY)) as server:
+def x_server() -> Iterator[FakeServer]:
+    with FakeServer(XSandbox(today=TODAY)) as server:
         yield server
 
 
 @pytest.fixture
-def xr(tmp_path: Path, x_server: SandboxServer) -> XRun:
+def xr(tmp_path: Path, x_server: FakeServer) -> XRun:
     return XRun(tmp_path, x_server)
 
 
@@ -203,7 +202,7 @@ def test_reads_are_recorded_and_match_what_x_would_bill(xr: XRun) -> None:
     assert xr.app.resources_returned == len(posts) + replies + 1
 
 
-def test_budget_stops_a_run_that_would_exceed_it_before_reading_posts(tmp_path: Path, x_server: SandboxServer) -> None:
+def test_budget_stops_a_run_that_would_exceed_it_before_reading_posts(tmp_path: Path, x_server: FakeServer) -> None:
     xr = XRun(tmp_path, x_server, budget=3)
     with pytest.raises(BudgetExceededError) as err:
         xr.run(DAY)
@@ -217,7 +216,7 @@ def test_budget_stops_a_run_that_would_exceed_it_before_reading_posts(tmp_path: 
 
 
 def test_budget_is_a_hard_cap_when_the_account_posts_more_than_estimated(
-    tmp_path: Path, x_server: SandboxServer
+    tmp_path: Path, x_server: FakeServer
 ) -> None:
     """Given an account that claims one post in its life, the estimate passes; its week then holds six."""
     xr = XRun(tmp_path, x_server, budget=6)
@@ -253,7 +252,7 @@ def test_429_with_a_reset_is_survived(xr: XRun) -> None:
     assert sorted(rows) == sorted(expected) and len(expected) >= 3
 
 
-def test_used_up_window_waits_for_a_near_reset_and_fails_clearly_for_a_far_one(x_server: SandboxServer) -> None:
+def test_used_up_window_waits_for_a_near_reset_and_fails_clearly_for_a_far_one(x_server: FakeServer) -> None:
     """Given x-rate-limit-remaining: 0, the next call waits for x-rate-limit-reset when it is near."""
     app: XSandbox = x_server.app  # type: ignore[assignment]
     app.limits["users"] = 1
@@ -279,7 +278,7 @@ def test_used_up_window_waits_for_a_near_reset_and_fails_clearly_for_a_far_one(x
     assert len(waits) == 1 and 880 < waits[0] < 905
 
 
-def test_401_is_explained_and_names_the_connection(tmp_path: Path, x_server: SandboxServer) -> None:
+def test_401_is_explained_and_names_the_connection(tmp_path: Path, x_server: FakeServer) -> None:
     xr = XRun(tmp_path, x_server)
     xr.token = "revoked-token-123456"
     with pytest.raises(AuthError) as err:
@@ -335,21 +334,21 @@ def test_replies_are_pseudonymised_and_other_peoples_handles_hidden(xr: XRun) ->
         assert author not in landed and author not in stored
 
 
-def test_app_only_token_gives_null_clicks_never_a_guess(tmp_path: Path, x_server: SandboxServer) -> None:
+def test_app_only_token_gives_null_clicks_never_a_guess(tmp_path: Path, x_server: FakeServer) -> None:
     xr = XRun(tmp_path, x_server, user_context=False)
     xr.run(DAY)
     rows = xr.query("SELECT clicks, engagements, reactions FROM marts.post_performance WHERE network = 'x'")
     assert rows and all(clicks is None and eng is not None and eng >= likes for clicks, eng, likes in rows)
 
 
-def test_unknown_account_is_a_clear_error(tmp_path: Path, x_server: SandboxServer) -> None:
+def test_unknown_account_is_a_clear_error(tmp_path: Path, x_server: FakeServer) -> None:
     creds = Credentials("x_default", SANDBOX_TOKEN, x_server.base_url)
     conn = XConnector(Account("x", "999"), creds, HttpClient(ErrorPolicy(), conn_id="x_default"), today=TODAY)
     with pytest.raises(UnknownAccountError, match="X has no account '999'.*numeric user id"):
         conn.user()
 
 
-def test_username_in_the_config_is_resolved_by_the_same_read(x_server: SandboxServer) -> None:
+def test_username_in_the_config_is_resolved_by_the_same_read(x_server: FakeServer) -> None:
     creds = Credentials("x_default", SANDBOX_TOKEN, x_server.base_url)
     conn = XConnector(Account("x", "@" + company.X_USERNAME), creds, today=TODAY)
     assert conn.user()["id"] == USER and conn.reads == {"posts": 0, "users": 1}
@@ -374,7 +373,7 @@ def test_both_spellings_of_reposts_are_read(spelling: str) -> None:
     assert values == {"reactions": 3, "comments": 1, "shares": 5, "impressions": 90, "engagements": 11}
 
 
-def test_budget_option_must_be_a_whole_number(x_server: SandboxServer) -> None:
+def test_budget_option_must_be_a_whole_number(x_server: FakeServer) -> None:
     creds = Credentials("x_default", SANDBOX_TOKEN, x_server.base_url)
     with pytest.raises(Exception, match="read_budget must be a whole number"):
         XConnector(Account("x", USER, options={"read_budget": "lots"}), creds, today=TODAY)
@@ -428,7 +427,7 @@ def test_nightly_run_has_a_row_for_every_day_of_its_posts_window(xr: XRun) -> No
     assert [r[1] is None for r in rows] == [True] * 6 + [False]  # followers only from the night's snapshot
 
 
-def test_replies_over_the_budget_wait_while_numbers_and_snapshots_land(tmp_path: Path, x_server: SandboxServer) -> None:
+def test_replies_over_the_budget_wait_while_numbers_and_snapshots_land(tmp_path: Path, x_server: FakeServer) -> None:
     """Given a budget that covers the posts but not their replies, tonight's snapshot is still kept."""
     xr = XRun(tmp_path, x_server, budget=10)
     xr.run(DAY)
@@ -457,7 +456,7 @@ def test_a_count_that_went_down_is_a_zero_day_not_a_negative_one(xr: XRun) -> No
 
 
 def test_a_history_load_over_the_forms_budget_names_the_form_field_and_the_reads_it_needs(
-    tmp_path: Path, x_server: SandboxServer
+    tmp_path: Path, x_server: FakeServer
 ) -> None:
     """Given a year of history with the form's X budget at 50 (the account's nightly read_budget is 300),
     the X extract stops before reading a post and says which field to raise, and to how much; with the

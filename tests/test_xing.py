@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from connectors.testing.sandbox.company import xing_month_csv
 from connectors.xing import COLUMNS, XingFileError, parse_file, post_id
 from socialmetrics import pipeline
-from socialmetrics.sandbox.company import xing_month_csv
 from tests.conftest import NOW, REPO, TODAY, Harness
 
 ACCOUNT = "brauerei-sonnenhang"
@@ -249,7 +249,7 @@ def test_a_symlinked_file_is_rejected_and_its_target_leaks_nowhere(
     password file), and a valid file; when the run imports the folder, then the link is a rejected file naming
     only its name and the reason, and the secret is in no log record, no exception, no connector warning, no
     landing file and not in the week's report."""
-    from socialmetrics.report import build_weekly_report
+    from socialmetrics.serve.report import build_weekly_report
 
     secret_file = tmp_path / "simple_auth_manager_passwords.json.generated"
     secret_file.write_text(f"{SECRET};x\n01.10.2026;1\n", encoding="utf-8")

@@ -7,8 +7,8 @@
 -- author_hash is a keyed hash (socialmetrics/privacy.py); names never reach the warehouse.
 -- language ('de', 'en', 'other'), sentiment ('positive', 'neutral', 'negative'), sentiment_score
 -- (-1..1), sentiment_confidence (calibrated probability of the label, 1/3..1), sentiment_confident (confidence
--- >= socialmetrics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares) and topics come from core.comment_analysis, which the publish step keeps up to date in Python
--- (socialmetrics/comment_analysis.py) before the quality gate checks this layer. text is NULL once the retention
+-- >= socialmetrics.analytics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares) and topics come from core.comment_analysis, which the publish step keeps up to date in Python
+-- (socialmetrics/transform/comment_analysis.py) before the quality gate checks this layer. text is NULL once the retention
 -- (config comments.retention_months) has deleted it; its analysis stays.
 -- columns:
 --   network: the network (facebook, linkedin, x, xing, instagram)
@@ -25,7 +25,7 @@
 --   topics: the topics found in the text
 --   post_published_at: when the post was published (UTC): comments follow their post's window
 --   sentiment_confidence: calibrated probability of the label, 1/3..1 [range 0..1]
---   sentiment_confident: confidence >= socialmetrics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares
+--   sentiment_confident: confidence >= socialmetrics.analytics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares
 WITH source AS (
     SELECT network, account_id, post_id, published_at, comment_id, parent_id, created_at, author_hash, text
     FROM staging.comments

@@ -1,11 +1,11 @@
 -- table: core.comment_analysis
 -- materialized: python
--- python: socialmetrics.comment_analysis.update
+-- python: socialmetrics.transform.comment_analysis.update
 -- reads: staging.comments
 -- grain: one row per network, account and comment with a text: its latest analysis
 -- key: network, account_id, comment_id
 -- window: none
--- Kept up to date in Python (socialmetrics/comment_analysis.py), not rebuilt: new comments, comments whose text
+-- Kept up to date in Python (socialmetrics/transform/comment_analysis.py), not rebuilt: new comments, comments whose text
 -- changed and comments analysed by an older model version are classified; a comment whose text the retention
 -- deleted keeps its analysis. core.comment reads it, so it runs before that model (and before the quality gate,
 -- which checks that every comment with a text has its tone).

@@ -1,6 +1,6 @@
 -- table: marts.campaign_comment_sentiment
 -- materialized: python
--- python: socialmetrics.analysis.campaign_comment_sentiment
+-- python: socialmetrics.analytics.campaigns.campaign_comment_sentiment
 -- reads: marts.campaign_posts, core.comment
 -- grain: one row per campaign and network with comments under the campaign's posts
 -- key: campaign, network

@@ -1,11 +1,11 @@
 -- table: marts.campaign_impact
 -- materialized: python
--- python: socialmetrics.analysis.campaign_impact
+-- python: socialmetrics.analytics.campaigns.campaign_impact
 -- reads: core.account_daily
 -- grain: one row per campaign, network (targeted or a control) and metric
 -- key: campaign, network, metric
 -- window: none
--- The method (baseline, AR(2) errors, the t reference) is in socialmetrics/analysis.py and docs/marts.md.
+-- The method (baseline, AR(2) errors, the t reference) is in socialmetrics/analytics/campaigns.py and docs/marts.md.
 -- columns:
 --   campaign: the campaign's name (config) [not null]
 --   network: the network (facebook, linkedin, x, xing, instagram) [not null]

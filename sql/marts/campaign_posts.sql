@@ -1,6 +1,6 @@
 -- table: marts.campaign_posts
 -- materialized: python
--- python: socialmetrics.analysis.campaign_posts
+-- python: socialmetrics.analytics.campaigns.campaign_posts
 -- reads: core.post
 -- grain: one row per campaign and post attributed to it
 -- key: campaign, network, account_id, post_id

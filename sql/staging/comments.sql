@@ -11,7 +11,7 @@
 -- made a 2027 week in the marts): such a date cannot be true, and no other date of it is known. Clamping it
 -- to the extract's time was the alternative, but raw.comments holds only the latest extract, so the comment
 -- would move into each new week as its post is re-read nightly. raw.comments keeps it as answered; the extract
--- recorded a `future-date` warning naming it (socialmetrics/future_dates.py, the same hour of tolerance for a
+-- recorded a `future-date` warning naming it (socialmetrics/land/future_dates.py, the same hour of tolerance for a
 -- clock that is a few minutes off); once its date has passed, a re-read brings it in on that date.
 -- columns:
 --   network: the network (facebook, linkedin, x, xing, instagram) [not null]

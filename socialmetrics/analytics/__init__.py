@@ -1,0 +1,1 @@
+"""Analytics the models call: campaign impact and the offline comment model."""

@@ -1,0 +1,1 @@
+"""Check: the data-quality gate on the run's slice, before anything is published."""

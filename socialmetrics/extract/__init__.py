@@ -1,0 +1,1 @@
+"""Extract: what an extract task needs besides the connectors (credentials from Airflow connections)."""

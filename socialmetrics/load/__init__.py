@@ -1,0 +1,1 @@
+"""Load: the DuckDB warehouse and the loader that replaces a run's window."""

@@ -1,0 +1,1 @@
+"""Run: the command line, Airflow standalone, the history client and the warm task processes."""
