@@ -392,8 +392,8 @@ def test_the_history_plan_says_every_change_it_makes_to_the_days_asked_for(tmp_p
         "2025-11-20 to 2026-11-19 (365 days)",
     ]
     assert [(j["network"], j["window"], j.get("label")) for j in planned.jobs] == [
-        ("facebook", {"start": "2025-10-01", "end": "2026-11-20"}, None),
-        ("linkedin", {"start": "2025-10-01", "end": "2026-11-20"},
+        ("facebook", {"start": "2025-10-01", "end": "2026-11-20", "tz": "Europe/Berlin"}, None),
+        ("linkedin", {"start": "2025-10-01", "end": "2026-11-20", "tz": "Europe/Berlin"},
          "linkedin/80486001 (share_statistics, follower_statistics, page_statistics from 2025-11-20)"),
     ]  # fmt: skip
     assert pipeline.history_plan(config, dt.date(2026, 11, 1), dt.date(2026, 11, 19), now=NOW).adjustments == []
