@@ -41,7 +41,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
-from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Rows, path_part
+from connectors.sdk import Context, Declared, DeclaredConnector, NextUrlPaginator, Request, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -347,30 +347,121 @@ def _unix_range(window: Window) -> dict[str, Any]:
     return {"since": int(window.start_at.timestamp()), "until": int(window.end_at.timestamp())}
 
 
+# -- each stream's own hooks -----------------------------------------------------------------------
+
+
+def insights_request(conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """The account's metric list, or the part of it being bisected (`parent["metrics"]`)."""
+    url, params = conn.request(spec, chunk, parent)
+    return url, {"metric": ",".join(parent.get("metrics") or conn.metrics), **(params or {})}
+
+
+def insights_narrower(
+    conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+) -> list[tuple[Window, Mapping[str, Any]]] | None:
+    """Code 100 "must be a valid insights metric" names no metric: bisect the list to find it and keep the rest;
+    code 1/99 asks for less data: halve the window."""
+    if not isinstance(error, ApiError):
+        return None
+    metrics = list(parent.get("metrics") or conn.metrics)
+    if error.code == "invalid_metric":
+        if len(metrics) == 1:
+            conn.warn_invalid("page_insights", metrics[0], "metrics", error)
+            return []
+        mid = len(metrics) // 2
+        return [(chunk, {"metrics": metrics[:mid]}), (chunk, {"metrics": metrics[mid:]})]
+    if error.code == "reduce_data" and chunk.days > 1:
+        half = chunk.start + dt.timedelta(days=chunk.days // 2)
+        log.warning("Facebook asked for less data; splitting %s", chunk)
+        return [(chunk.with_days(chunk.start, half), parent), (chunk.with_days(half, chunk.end), parent)]
+    return None
+
+
+def insights_prepare(conn: FacebookConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """A value that is not a number fails here, before landing."""
+    for point in record.get("values") or []:
+        _point_number(str(record.get("name")), point)
+    return record
+
+
+def posts_request(conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """The fields, with the post metrics and the first comments by field expansion."""
+    url, params = conn.request(spec, chunk, parent)
+    return url, {"fields": conn.post_fields(conn.post_metrics), **(params or {})}
+
+
+def posts_get(conn: FacebookConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """One answer; once posts answered, their metric list is known to be valid for this run."""
+    body = conn.get(spec, url, params)
+    conn.post_metrics_checked = True
+    return body
+
+
+def posts_narrower(
+    conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+) -> list[tuple[Window, Mapping[str, Any]]] | None:
+    """The first page is read with every configured post metric; only when Meta rejects one (code 100) are the
+    valid ones probed (once a run), so a run without a retired metric spends no request on checking."""
+    if not isinstance(error, ApiError) or error.code != "invalid_metric" or conn.post_metrics_checked:
+        return None
+    if conn.post_metrics:
+        conn.post_metrics = conn.valid_post_metrics(chunk, error)
+        conn.post_metrics_checked = True
+        return [(chunk, parent)]
+    return None
+
+
+def posts_prepare(conn: FacebookConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields of a post; people tagged in its message and its comments made unrecognisable."""
+    return conn.landed_posts([record])[0]
+
+
+def comments_request(conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """A post's comment edge's next URL, as given (it carries every parameter)."""
+    return str(parent["next"]), None
+
+
+def comments_parents(conn: FacebookConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The posts whose first comment page said more exist, with that page's paging.next."""
+    for post in conn._parent_records("posts", window):
+        comments = post.get("comments")
+        nxt = (comments.get("paging") or {}).get("next") if isinstance(comments, dict) else None
+        if nxt:
+            yield {"id": post["id"], "created_time": post.get("created_time"), "next": nxt}
+
+
+def comments_prepare(conn: FacebookConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The commenter as a keyed hash, tagged people as "@…"."""
+    return conn.landed_comments([record])[0]
+
+
 DECLARED = (
     # `metric` is added by the request hook (the account's list, or the half of it being bisected). Insights'
     # paging.next points at the NEXT time range (see above): one page per request, never followed.
     Declared(Stream("page_insights", (Kind.DAILY_METRICS,), max_history_days=HISTORY_DAYS), "/{account_id}/insights",
              insight_rows, params=lambda w: {"period": "day", "since": w.start.isoformat(), "until": w.end.isoformat()},
              chunk_days=MAX_INSIGHTS_DAYS, primary_key=(), window_field="end_time", metric_map=PAGE_METRIC_MAP,
-             keep=INSIGHT_FIELDS, also_land={"paging": PAGING_FIELDS}),
+             keep=INSIGHT_FIELDS, also_land={"paging": PAGING_FIELDS},
+             request=insights_request, narrower=insights_narrower, prepare=insights_prepare),
     # `fields` (with the post metrics and the first comments by field expansion) is added by the request hook.
     Declared(Stream("posts", (Kind.POSTS, Kind.POST_METRICS, Kind.COMMENTS), lookback_days=POSTS_LOOKBACK_DAYS),
              "/{account_id}/published_posts", post_rows, params=lambda w: {**_unix_range(w), "limit": POSTS_PAGE_SIZE},
              paginator=NextUrlPaginator(), window_field="created_time", metric_map=POST_METRIC_MAP,
-             also_land={"paging": PAGING_FIELDS}),
+             also_land={"paging": PAGING_FIELDS},
+             request=posts_request, get=posts_get, narrower=posts_narrower, prepare=posts_prepare),
     # Comments beyond the first page of a post: its comment edge's own paging.next, as given (`parents`).
     Declared(Stream("comments", (Kind.COMMENTS,)), "", comment_rows, paginator=NextUrlPaginator(), parent="posts",
-             part_of="posts", also_land={"paging": PAGING_FIELDS}, skip_parent=deleted_post),
+             part_of="posts", also_land={"paging": PAGING_FIELDS}, skip_parent=deleted_post,
+             request=comments_request, parents=comments_parents, prepare=comments_prepare),
 )  # fmt: skip
 
 
 class FacebookConnector(DeclaredConnector):
     """Facebook Page insights and posts.
 
-    Facebook's own hooks: one invalid metric fails a whole request (code 100) without naming it, so
-    `narrower` bisects the insights metric list to skip just that one (and, for posts, probes each post
-    metric once); code 1/99 ("reduce the amount of data") halves the window."""
+    Each stream's quirks are hooks on its declaration above (page insights bisect their metric list, posts
+    probe their metrics once, comments follow a post's comment edge); what stays here is the account's: the
+    token as a query parameter, the configured metric lists and the checks shared by streams."""
 
     token_name = "Page access token"
     network: ClassVar[str] = "facebook"
@@ -394,7 +485,7 @@ class FacebookConnector(DeclaredConnector):
         self.http: HttpClient = self._client(http, FacebookErrorPolicy())
         self.metrics = tuple(account.options.get("metrics") or DEFAULT_PAGE_METRICS)
         self.post_metrics: tuple[str, ...] | None = tuple(account.options.get("post_metrics") or DEFAULT_POST_METRICS)
-        self._post_metrics_checked = False
+        self.post_metrics_checked = False
 
     # -- hooks of the declared-stream engine ------------------------------------------------------------
 
@@ -402,75 +493,10 @@ class FacebookConnector(DeclaredConnector):
         """The Page token travels as a query parameter (never landed; paging.next URLs carry it too)."""
         return {"access_token": self.credentials.token}
 
-    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        """The metric list (insights), the fields with post metrics (posts), a comment edge's next URL."""
-        if spec.name == "comments":
-            return str(parent["next"]), None
-        url, params = super().request(spec, chunk, parent)
-        if spec.name == "page_insights":
-            return url, {"metric": ",".join(parent.get("metrics") or self.metrics), **(params or {})}
-        return url, {"fields": self._post_fields(self.post_metrics), **(params or {})}
-
-    def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
-        """One answer; once posts answered, their metric list is known to be valid for this run."""
-        body = super().get(spec, url, params)
-        if spec.name == "posts":
-            self._post_metrics_checked = True
-        return body
-
-    def narrower(
-        self, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
-    ) -> list[tuple[Window, Mapping[str, Any]]] | None:
-        """Code 100 "must be a valid insights metric" names no metric: bisect the list to find it and keep the
-        rest; code 1/99 asks for less data: halve the window. Posts: probe each post metric once a run."""
-        if not isinstance(error, ApiError):
-            return None
-        if spec.name == "page_insights":
-            metrics = list(parent.get("metrics") or self.metrics)
-            if error.code == "invalid_metric":
-                if len(metrics) == 1:
-                    self._warn_invalid("page_insights", metrics[0], "metrics", error)
-                    return []
-                mid = len(metrics) // 2
-                return [(chunk, {"metrics": metrics[:mid]}), (chunk, {"metrics": metrics[mid:]})]
-            if error.code == "reduce_data" and chunk.days > 1:
-                half = chunk.start + dt.timedelta(days=chunk.days // 2)
-                log.warning("Facebook asked for less data; splitting %s", chunk)
-                return [(chunk.with_days(chunk.start, half), parent), (chunk.with_days(half, chunk.end), parent)]
-            return None
-        # The first page is read with every configured post metric; only when Meta rejects one (code 100)
-        # are the valid ones probed, so a run without a retired metric spends no request on checking.
-        if spec.name == "posts" and error.code == "invalid_metric" and not self._post_metrics_checked:
-            if self.post_metrics:
-                self.post_metrics = self._valid_post_metrics(chunk, error)
-                self._post_metrics_checked = True
-                return [(chunk, parent)]
-        return None
-
-    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
-        """Comments: the posts whose first comment page said more exist, with that page's paging.next."""
-        if spec.name != "comments":
-            yield from super().parents(spec, window)
-            return
-        for post in self._parent_records("posts", window):
-            comments = post.get("comments")
-            nxt = (comments.get("paging") or {}).get("next") if isinstance(comments, dict) else None
-            if nxt:
-                yield {"id": post["id"], "created_time": post.get("created_time"), "next": nxt}
-
-    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
-        """Values checked to be numbers before the allow-list drops anything; people made unrecognisable."""
-        if spec.name == "page_insights":  # a value that is not a number fails here, before landing
-            for point in record.get("values") or []:
-                _point_number(str(record.get("name")), point)
-            return record
-        if spec.name == "posts":
-            return self._landed_posts([record])[0]
-        return self._landed_comments([record])[0]
-
     # -- Facebook's own -----------------------------------------------------------------------------
 
-    def _warn_invalid(self, stream: str, metric: str, option: str, exc: Exception) -> None:
+    def warn_invalid(self, stream: str, metric: str, option: str, exc: Exception) -> None:
+        """A metric Facebook rejects: logged, and warned once a run in `meta.connector_warnings`."""
         message = (
             f"Facebook rejects metric '{metric}' for page {self.account.id} ({exc}); it was skipped and "
             f"everything else loaded. Remove it from `{option}` of this account in the config (Meta retires "
@@ -480,13 +506,14 @@ class FacebookConnector(DeclaredConnector):
         if not any(w.code == "invalid_metric" and f"'{metric}'" in w.message for w in self._warnings):
             self._warnings.append(ConnectorWarning(stream, "invalid_metric", message))
 
-    def _post_fields(self, metrics: tuple[str, ...] | None) -> str:
+    def post_fields(self, metrics: tuple[str, ...] | None) -> str:
+        """The posts' `fields`: the post metrics and the first comments by field expansion."""
         fields = POST_BASE_FIELDS
         if metrics:
             fields += f",insights.metric({','.join(metrics)})"
         return fields + f",comments.limit({COMMENTS_PER_PAGE}).summary(total_count){{{COMMENT_FIELDS}}}"
 
-    def _valid_post_metrics(self, window: Window, exc: ApiError) -> tuple[str, ...] | None:
+    def valid_post_metrics(self, window: Window, exc: ApiError) -> tuple[str, ...] | None:
         """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
         the whole request): each metric is tried alone on one post of the window (a few requests, once a run)."""
         probe_params = {"fields": "id", **_unix_range(window), "limit": 1, **self.auth_params()}
@@ -506,10 +533,10 @@ class FacebookConnector(DeclaredConnector):
             except ApiError as probe_exc:
                 if probe_exc.code != "invalid_metric":
                     raise
-                self._warn_invalid("posts", metric, "post_metrics", exc)
+                self.warn_invalid("posts", metric, "post_metrics", exc)
         return tuple(valid) or None
 
-    def _landed_comments(self, comments: Any) -> list[dict[str, Any]]:
+    def landed_comments(self, comments: Any) -> list[dict[str, Any]]:
         """The declared fields of comments: the commenter as a keyed hash, tagged people as "@…"."""
         landed = []
         for comment in comments if isinstance(comments, list) else []:
@@ -525,7 +552,7 @@ class FacebookConnector(DeclaredConnector):
             landed.append(kept)
         return landed
 
-    def _landed_posts(self, posts: list[Any]) -> list[dict[str, Any]]:
+    def landed_posts(self, posts: list[Any]) -> list[dict[str, Any]]:
         """The declared fields of posts; people tagged in a post's message become "@…" (pages stay)."""
         landed = []
         for post in posts:
@@ -535,7 +562,7 @@ class FacebookConnector(DeclaredConnector):
                     if isinstance(t, dict) and t.get("type") != "page"]  # fmt: skip
             comments = post.get("comments")
             if isinstance(comments, dict):
-                comments = {**comments, "data": self._landed_comments(comments.get("data"))}
+                comments = {**comments, "data": self.landed_comments(comments.get("data"))}
             kept: dict[str, Any] = keep(
                 {**post, "message": redact_spans(post.get("message"), tags), "comments": comments}, POST_FIELDS
             )

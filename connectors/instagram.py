@@ -250,6 +250,27 @@ def _unix_range(window: Window) -> dict[str, Any]:
     return {"since": int(window.start_at.timestamp()), "until": int(window.end_at.timestamp())}
 
 
+def no_insights_media(error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
+    """A media Meta gives no insights for (posted before the account became professional, or too few viewers:
+    error subcodes MEDIA_SKIP_SUBCODES or "not enough viewers") is skipped with a warning; its post, likes and
+    comments still load."""
+    text = str(error)
+    if any(f"/{sub}" in text for sub in MEDIA_SKIP_SUBCODES) or "not enough viewers" in text.lower():
+        return (f"Instagram gives no insights for media {parent.get('id')} ({text[:200]}); its views, reach, "
+                f"shares and interactions stay NULL, everything else loaded.")  # fmt: skip
+    return None
+
+
+def comments_prepare(conn: InstagramConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The commenter becomes a keyed hash and @mentions in the text become "@…"."""
+    sender = record.get("from")
+    author: Mapping[str, Any] = sender if isinstance(sender, Mapping) else {}
+    author_id = author.get("id") or author.get("username") or record.get("username")
+    text = record.get("text")
+    return {**record, "text": MENTION_RE.sub(MENTION_PLACEHOLDER, text) if isinstance(text, str) else text,
+            "author_hash": pseudonymize(author_id, conn.author_key)}  # fmt: skip
+
+
 GRAPH_PAGES = CursorParamPaginator(("paging", "cursors", "after"), "after", ("paging", "next"))
 
 DECLARED = (
@@ -324,6 +345,7 @@ DECLARED = (
         primary_key=("name",),
         metric_map=MEDIA_METRICS,
         keep=INSIGHT_KEPT,
+        skip_parent=no_insights_media,
     ),
     Declared(
         Stream("comments", (Kind.COMMENTS,), lookback_days=MEDIA_LOOKBACK_DAYS),
@@ -335,6 +357,7 @@ DECLARED = (
         parent_filter=lambda m: bool(m.get("comments_count")),
         params=lambda w: {"fields": COMMENT_FIELDS, "limit": PAGE_SIZE},
         keep=COMMENT_KEPT,
+        prepare=comments_prepare,
     ),
 )
 
@@ -392,25 +415,3 @@ class InstagramConnector(DeclaredConnector):
                 f'id: "{linked}" for this account in the config.'
             )
         self._linked_checked = True
-
-    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
-        """Comments: the commenter becomes a keyed hash and @mentions in the text become "@…"."""
-        if spec.name != "comments":
-            return record
-        sender = record.get("from")
-        author: Mapping[str, Any] = sender if isinstance(sender, Mapping) else {}
-        author_id = author.get("id") or author.get("username") or record.get("username")
-        text = record.get("text")
-        return {**record, "text": MENTION_RE.sub(MENTION_PLACEHOLDER, text) if isinstance(text, str) else text,
-                "author_hash": pseudonymize(author_id, self.author_key)}  # fmt: skip
-
-    def skip_error(self, spec: Declared, error: ConnectorError, parent: Mapping[str, Any]) -> str | None:
-        """A media Meta gives no insights for (posted before the account became professional, or too few
-        viewers) is skipped with a warning; its post, likes and comments still load."""
-        text = str(error)
-        if spec.name != "media_insights":
-            return None
-        if any(f"/{sub}" in text for sub in MEDIA_SKIP_SUBCODES) or "not enough viewers" in text.lower():
-            return (f"Instagram gives no insights for media {parent.get('id')} ({text[:200]}); its views, reach, "
-                    f"shares and interactions stay NULL, everything else loaded.")  # fmt: skip
-        return None

@@ -41,7 +41,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict
-from connectors.sdk import Context, Declared, DeclaredConnector, OffsetPaginator, Rows
+from connectors.sdk import Context, Declared, DeclaredConnector, OffsetPaginator, Request, Rows
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +281,53 @@ def comment_rows(ctx: Context, c: dict[str, Any]) -> Rows:
 # start/count paging (Posts API, Comments API): a page shorter than `count` is the last.
 PAGES = OffsetPaginator(records=("elements",), total_path=None)
 
+# -- each stream's own hooks -----------------------------------------------------------------------
+
+
+def posts_wanted(conn: LinkedInConnector, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+    """Only posts published inside the window: the posts finder cannot filter by time."""
+    return chunk.start_at.timestamp() * 1000 <= (_published(record) or 0) < chunk.end_at.timestamp() * 1000
+
+
+def posts_next_request(
+    conn: LinkedInConnector, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+) -> Request | None:
+    """Posts come newest first (sortBy=CREATED): a page reaching past the window's start is the last needed."""
+    oldest = min((_published(p) or 0 for p in body["elements"] if isinstance(p, dict)), default=0)
+    if oldest < chunk.start_at.timestamp() * 1000:
+        return None
+    return conn.next_request(spec, chunk, body, url, params)
+
+
+def posts_prepare(conn: LinkedInConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields of a post, mentions of people in its commentary as "@…"."""
+    return _landed_post(record)
+
+
+def post_statistics_parents(conn: LinkedInConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The posts in batches of SHARES_PER_STATS_REQUEST, with their publication times."""
+    posts = [p for p in conn._parent_records("posts", window) if p.get("id")]
+    for i in range(0, len(posts), SHARES_PER_STATS_REQUEST):
+        yield {"published": {str(p["id"]): _published(p) for p in posts[i : i + SHARES_PER_STATS_REQUEST]}}
+
+
+def post_statistics_request(
+    conn: LinkedInConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]
+) -> Request:
+    """shares=List(...)&ugcPosts=List(...) of the batch, only those that are asked for (an empty List is refused)."""
+    url, params = conn.request(spec, chunk, parent)
+    ids = list(parent["published"])
+    shares, ugc = [u for u in ids if ":share:" in u], [u for u in ids if ":ugcPost:" in u]
+    params |= {"shares": rest_li_list(shares)} if shares else {}
+    params |= {"ugcPosts": rest_li_list(ugc)} if ugc else {}
+    return url, params
+
+
+def comments_prepare(conn: LinkedInConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields of a comment: its author as a keyed hash, mentioned people as "@…"."""
+    return conn._landed_comment(record)
+
+
 DECLARED = (
     _statistics("share_statistics", "organizationalEntityShareStatistics", share_rows, "organizationalEntity"),
     _statistics("follower_statistics", "organizationalEntityFollowerStatistics", follower_rows, "organizationalEntity"),
@@ -293,15 +340,18 @@ DECLARED = (
              "posts", post_rows, paginator=PAGES, records=("elements",), window_field="publishedAt",
              also_land={"paging": PAGING_FIELDS},
              params=lambda w: {"q": "author", "author": "{org}", "count": POSTS_PAGE_SIZE, "start": 0,
-                               "sortBy": "CREATED"}),
+                               "sortBy": "CREATED"},
+             wanted=posts_wanted, next_request=posts_next_request, prepare=posts_prepare),
     # Lifetime totals of up to SHARES_PER_STATS_REQUEST posts a request (`parents` groups them).
     Declared(Stream("post_statistics", (Kind.POST_METRICS,)), "organizationalEntityShareStatistics",
              post_statistics_rows, params=lambda w: {"q": "organizationalEntity", "organizationalEntity": "{org}"},
-             records=("elements",), primary_key=(), parent="posts", part_of="posts", keep=POST_STATISTICS_FIELDS),
+             records=("elements",), primary_key=(), parent="posts", part_of="posts", keep=POST_STATISTICS_FIELDS,
+             parents=post_statistics_parents, request=post_statistics_request),
     Declared(Stream("comments", (Kind.COMMENTS,)), "socialActions/{post}/comments", comment_rows,
              params=lambda w: {"count": 100, "start": 0}, paginator=PAGES, records=("elements",), primary_key=(),
              also_land={"paging": PAGING_FIELDS},
-             parent="posts", parent_fields=("id", "publishedAt", "createdAt"), part_of="posts"),
+             parent="posts", parent_fields=("id", "publishedAt", "createdAt"), part_of="posts",
+             prepare=comments_prepare),
 )  # fmt: skip
 
 
@@ -344,11 +394,6 @@ class LinkedInConnector(DeclaredConnector):
         structures literal); `get` joins them unencoded."""
         org = quote(self.urn, safe="")
         params = {k: str(v).format(org=org) for k, v in spec.params(chunk).items()}
-        if spec.name == "post_statistics":  # shares=List(...)&ugcPosts=List(...), only those that are asked for
-            ids = list(parent["published"])
-            shares, ugc = [u for u in ids if ":share:" in u], [u for u in ids if ":ugcPost:" in u]
-            params |= {"shares": rest_li_list(shares)} if shares else {}
-            params |= {"ugcPosts": rest_li_list(ugc)} if ugc else {}
         path = spec.path.format(org=org, post=quote(str(parent.get("id", "")), safe=""))
         return f"{self.base}/{path}", params
 
@@ -357,39 +402,6 @@ class LinkedInConnector(DeclaredConnector):
         query = "&".join(f"{k}={v}" for k, v in (params or {}).items())
         body, _ = self.http.get_json(f"{url}?{query}" if query else url)
         return body
-
-    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
-        """Posts: only those published inside the window (the finder cannot filter by time)."""
-        if spec.name != "posts":
-            return True
-        return chunk.start_at.timestamp() * 1000 <= (_published(record) or 0) < chunk.end_at.timestamp() * 1000
-
-    def next_request(
-        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
-    ) -> tuple[str, dict[str, Any] | None] | None:
-        """Posts come newest first (sortBy=CREATED): a page reaching past the window's start is the last needed."""
-        if spec.name == "posts":
-            oldest = min((_published(p) or 0 for p in body["elements"] if isinstance(p, dict)), default=0)
-            if oldest < chunk.start_at.timestamp() * 1000:
-                return None
-        return super().next_request(spec, chunk, body, url, params)
-
-    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
-        """Post statistics: the posts in batches of SHARES_PER_STATS_REQUEST, with their publication times."""
-        if spec.name != "post_statistics":
-            yield from super().parents(spec, window)
-            return
-        posts = [p for p in self._parent_records("posts", window) if p.get("id")]
-        for i in range(0, len(posts), SHARES_PER_STATS_REQUEST):
-            yield {"published": {str(p["id"]): _published(p) for p in posts[i : i + SHARES_PER_STATS_REQUEST]}}
-
-    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
-        """Posts and comments lose what identifies people before the allow-list lands them."""
-        if spec.name == "posts":
-            return _landed_post(record)
-        if spec.name == "comments":
-            return self._landed_comment(record)
-        return record
 
     def _landed_comment(self, comment: dict[str, Any]) -> dict[str, Any]:
         """The declared fields of a comment: its author as a keyed hash, mentioned people as "@…"."""

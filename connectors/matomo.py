@@ -235,6 +235,28 @@ def _report(method: str) -> Any:
     return lambda window: {**base(window), "filter_limit": "-1"}
 
 
+# -- each stream's own hooks: the contexts it reads one request (per window chunk) for, landed as its `parent` --
+
+
+def visits_contexts(conn: MatomoConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The whole site and its social segment."""
+    yield from ({"network": "all"}, {"network": "social", "segment": SOCIAL_SEGMENT})
+
+
+def conversions_contexts(conn: MatomoConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The whole site, its social segment, and each configured goal (`idGoal`)."""
+    yield from ({"network": "all"}, {"network": "social", "segment": SOCIAL_SEGMENT})
+    yield from ({"network": "all", "goal_id": goal_id, "goal_name": name} for goal_id, name in conn.goals.items())
+
+
+def campaigns_contexts(conn: MatomoConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """All campaigns, then each network's campaign source (segment campaignSource, from Matomo's
+    MarketingCampaignsReporting plugin), with the goal names."""
+    names = {"goal_names": conn.goals} if conn.goals else {}
+    yield {"network": "all", **names}
+    yield from ({"network": n, "segment": f"campaignSource=={n}", **names} for n in NETWORKS)
+
+
 DECLARED = (
     Declared(
         Stream("visits", (Kind.WEB_TRAFFIC,)),
@@ -246,6 +268,7 @@ DECLARED = (
         window_field="date",
         chunk_days=CHUNK_DAYS,
         keep=VISITS_KEPT,
+        parents=visits_contexts,
     ),
     Declared(
         Stream("conversions", (Kind.WEB_TRAFFIC,)),
@@ -256,6 +279,7 @@ DECLARED = (
         window_field="date",
         chunk_days=CHUNK_DAYS,
         keep=GOALS_KEPT,
+        parents=conversions_contexts,
     ),
     Declared(
         Stream("socials", (Kind.WEB_TRAFFIC,)),
@@ -276,6 +300,7 @@ DECLARED = (
         window_field="date",
         chunk_days=CHUNK_DAYS,
         keep=REPORT_KEPT,
+        parents=campaigns_contexts,
     ),
 )
 
@@ -330,30 +355,16 @@ class MatomoConnector(DeclaredConnector):
             found[str(goal_id)] = name.strip()
         return found
 
-    def contexts(self, spec: Declared) -> list[dict[str, Any]]:
-        """What a stream reads one request per window chunk for, landed with each page as its `parent`: the
-        whole site and its social segment, each configured goal, each network's campaign source."""
-        names = {"goal_names": self.goals} if self.goals else {}
-        if spec.name == "visits":
-            return [{"network": "all"}, {"network": "social", "segment": SOCIAL_SEGMENT}]
-        if spec.name == "conversions":
-            return [
-                {"network": "all"},
-                {"network": "social", "segment": SOCIAL_SEGMENT},
-                *({"network": "all", "goal_id": goal_id, "goal_name": name} for goal_id, name in self.goals.items()),
-            ]
-        if spec.name == "campaigns":
-            return [{"network": "all", **names}] + [
-                {"network": n, "segment": f"campaignSource=={n}", **names} for n in NETWORKS
-            ]
-        return [names]
+    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        """The context of a stream without its own (`parents` on its declaration): the goal names, if any."""
+        yield {"goal_names": self.goals} if self.goals else {}
 
     def fetch(self, stream: Stream, window: Window) -> Iterator[Page]:
-        """Every context of the stream (`contexts`), each over the window's chunks."""
+        """Every context of the stream (its `parents`: segments, goals), each over the window's chunks."""
         spec = self.spec(stream.name)
-        for context in self.contexts(spec):
+        for context in self._stream_parents(spec, window):
             try:
-                for chunk in self.chunks(spec, window):
+                for chunk in self._stream_chunks(spec, window):
                     yield from self._pages(spec, chunk, context)
             except MatomoApiError as exc:
                 # The campaign dimensions (segment campaignSource) come with the MarketingCampaignsReporting

@@ -151,6 +151,20 @@ ParamsFn = Callable[[Window], dict[str, Any]]
 RowsFn = Callable[[Context, dict[str, Any]], Rows]
 # A child stream's answer to "does this error mean: skip this one parent?": the warning, or None to fail.
 SkipFn = Callable[[ConnectorError, Mapping[str, Any]], str | None]
+# A stream's own hooks: the connector-wide hook of the same name with the connector first (typed Any, so a hook may
+# name its network's connector class). Set on a `Declared`, the engine calls it instead of the connector's method;
+# the hook may call that method itself (`conn.request(spec, chunk, parent)`) for the default.
+RequestHook = Callable[[Any, "Declared", Window, Mapping[str, Any]], Request]
+GetHook = Callable[[Any, "Declared", str, dict[str, Any] | None], Any]
+NextRequestHook = Callable[[Any, "Declared", Window, Any, str, dict[str, Any] | None], Request | None]
+WantedHook = Callable[[Any, "Declared", dict[str, Any], Window], bool]
+NarrowerHook = Callable[
+    [Any, "Declared", Window, Mapping[str, Any], ConnectorError], list[tuple[Window, Mapping[str, Any]]] | None
+]
+ParentsHook = Callable[[Any, "Declared", Window], Iterator[Mapping[str, Any]]]
+ChunksHook = Callable[[Any, "Declared", Window], list[Window]]
+PrepareHook = Callable[[Any, "Declared", dict[str, Any]], dict[str, Any]]
+UrlHook = Callable[[Any, "Declared", Mapping[str, Any]], str]
 
 
 def no_params(window: Window) -> dict[str, Any]:
@@ -181,6 +195,16 @@ class Declared:
     reuses: str | None = None  # land the pages another stream read in this run again, without a request
     part_of: str | None = None  # requested after that stream and landed under its name (one stream to the core)
     skip_parent: SkipFn | None = None  # a child stream: which errors skip one parent with a warning (else fail)
+    # The stream's own hooks (None: the connector-wide method of the same name; see DeclaredConnector's hooks).
+    url: UrlHook | None = None  # the endpoint (X: a username resolved by another path)
+    request: RequestHook | None = None  # the first request of a chunk (a query syntax, parameters from state)
+    get: GetHook | None = None  # one answer (checks of its shape, counting what is billed)
+    next_request: NextRequestHook | None = None  # stop or resize paging
+    wanted: WantedHook | None = None  # a window the API cannot filter by
+    narrower: NarrowerHook | None = None  # the requests replacing a first request rejected as a whole
+    parents: ParentsHook | None = None  # many parents in one request, or parents from another stream's fields
+    chunks: ChunksHook | None = None  # windows split where the API's answers change
+    prepare: PrepareHook | None = None  # a record made safe to land (authors hashed, mentions replaced)
 
     @property
     def name(self) -> str:
@@ -222,7 +246,7 @@ class DeclaredConnector(TokenConnector):
     def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
         """The first request of a stream for a window chunk (and parent): URL and query parameters. A network
         with its own query syntax (Rest.li 2.0) builds the query string itself and returns no parameters."""
-        return self.url(spec, parent), {**spec.params(chunk), **self.auth_params()}
+        return self._stream_url(spec, parent), {**spec.params(chunk), **self.auth_params()}
 
     def chunks(self, spec: Declared, window: Window) -> list[Window]:
         """The windows of a stream's requests: the API's largest window per request (`chunk_days`). A network
@@ -268,6 +292,42 @@ class DeclaredConnector(TokenConnector):
         return spec.skip_parent(error, parent) if spec.skip_parent is not None else None
 
     # -- the engine -------------------------------------------------------------------------------
+    # Each hook below is the stream's own when its declaration sets one, else the connector-wide method.
+
+    def _stream_url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
+        return spec.url(self, spec, parent) if spec.url else self.url(spec, parent)
+
+    def _stream_request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+        return spec.request(self, spec, chunk, parent) if spec.request else self.request(spec, chunk, parent)
+
+    def _stream_get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+        return spec.get(self, spec, url, params) if spec.get else self.get(spec, url, params)
+
+    def _stream_next_request(
+        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+    ) -> Request | None:
+        if spec.next_request:
+            return spec.next_request(self, spec, chunk, body, url, params)
+        return self.next_request(spec, chunk, body, url, params)
+
+    def _stream_wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        return spec.wanted(self, spec, record, chunk) if spec.wanted else self.wanted(spec, record, chunk)
+
+    def _stream_narrower(
+        self, spec: Declared, chunk: Window, parent: Mapping[str, Any], error: ConnectorError
+    ) -> list[tuple[Window, Mapping[str, Any]]] | None:
+        if spec.narrower:
+            return spec.narrower(self, spec, chunk, parent, error)
+        return self.narrower(spec, chunk, parent, error)
+
+    def _stream_parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+        return spec.parents(self, spec, window) if spec.parents else self.parents(spec, window)
+
+    def _stream_chunks(self, spec: Declared, window: Window) -> list[Window]:
+        return spec.chunks(self, spec, window) if spec.chunks else self.chunks(spec, window)
+
+    def _stream_prepare(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        return spec.prepare(self, spec, record) if spec.prepare else self.prepare_record(spec, record)
 
     def spec(self, name: str) -> Declared:
         """The declaration of a stream."""
@@ -292,12 +352,12 @@ class DeclaredConnector(TokenConnector):
                 yield Page(spec.name, {**page.request, "window": window.to_json()}, page.body)
             return
         if spec.parent is None:
-            for chunk in self.chunks(spec, window):
+            for chunk in self._stream_chunks(spec, window):
                 yield from self._pages(spec, chunk, {})
             return
-        for parent in self.parents(spec, window):
+        for parent in self._stream_parents(spec, window):
             try:
-                for chunk in self.chunks(spec, window):
+                for chunk in self._stream_chunks(spec, window):
                     yield from self._pages(spec, chunk, parent)
             except ConnectorError as exc:
                 message = self.skip_error(spec, exc, parent)
@@ -337,14 +397,14 @@ class DeclaredConnector(TokenConnector):
                 first = False
                 yield page
         except ConnectorError as exc:
-            narrower = self.narrower(spec, chunk, parent, exc) if first else None
+            narrower = self._stream_narrower(spec, chunk, parent, exc) if first else None
             if narrower is None:
                 raise
             for sub_chunk, sub_parent in narrower:
                 yield from self._pages(spec, sub_chunk, sub_parent)
 
     def _pages_once(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Iterator[Page]:
-        url, params = self.request(spec, chunk, parent)
+        url, params = self._stream_request(spec, chunk, parent)
         secrets = [self.credentials.token]
         cached: list[dict[str, Any]] | None = None
         if any(d.parent == spec.name for d in self.declared):
@@ -355,8 +415,8 @@ class DeclaredConnector(TokenConnector):
         pages = self.http.paginate(
             url,
             params,
-            lambda body, u, p: self.next_request(spec, chunk, body, u, p),
-            get=lambda u, p: self.get(spec, u, p),
+            lambda body, u, p: self._stream_next_request(spec, chunk, body, u, p),
+            get=lambda u, p: self._stream_get(spec, u, p),
         )
         for body, page_url, page_params in pages:
             found = dig(body, spec.records)
@@ -372,12 +432,12 @@ class DeclaredConnector(TokenConnector):
             for record in found:
                 if not isinstance(record, dict):
                     raise MalformedResponseError(f"{self.network} {spec.name}: not an object: {str(record)[:80]}")
-                if not self.wanted(spec, record, chunk):
+                if not self._stream_wanted(spec, record, chunk):
                     continue
                 missing = [k for k in spec.primary_key if record.get(k) in (None, "")]
                 if missing:
                     raise MalformedResponseError(f"{self.network} {spec.name}: a record without {', '.join(missing)}")
-                prepared = self.prepare_record(spec, record)
+                prepared = self._stream_prepare(spec, record)
                 landed.append(keep(prepared, spec.keep) if spec.keep is not None else prepared)
             if cached is not None:
                 cached.extend(landed)

@@ -58,7 +58,7 @@ from connectors.base import (
     pseudonymize,
 )
 from connectors.http import Action, ErrorPolicy, HttpClient, Verdict, retry_after_seconds
-from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Rows, path_part
+from connectors.sdk import Context, CursorParamPaginator, Declared, DeclaredConnector, Request, Rows, path_part
 
 log = logging.getLogger(__name__)
 
@@ -303,10 +303,133 @@ def reply_rows(ctx: Context, reply: dict[str, Any]) -> Rows:
 TIMELINE_PAGES = CursorParamPaginator(("meta", "next_token"), "pagination_token", None)
 SEARCH_PAGES = CursorParamPaginator(("meta", "next_token"), "next_token", None)
 
+# -- each stream's own hooks -----------------------------------------------------------------------
+
+
+def account_url(conn: XConnector, spec: Declared, parent: Mapping[str, Any]) -> str:
+    """A username in the config (`@name`) is resolved by the same single user read (users/by/username)."""
+    if not conn.account.id.isdigit():
+        return f"{conn.base}/users/by/username/{path_part(conn.account.id.lstrip('@'))}"
+    return conn.url(spec, parent)
+
+
+def account_get(conn: XConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """The user (1 billed user read): X answers 200 with errors[] for a user that does not exist."""
+    body = conn.read(url, params)
+    path = url.removeprefix(conn.base + "/")
+    data = body.get("data")
+    if not isinstance(data, dict):
+        errors = body.get("errors") or []
+        detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
+        raise UnknownAccountError(
+            f"X has no account '{conn.account.id}' ({detail}). Put the numeric user id (or the @username) "
+            f"of the company's X account into the config.",
+            code="unknown-account",
+        )
+    conn.reads["users"] += 1
+    if not isinstance(data.get("public_metrics"), dict):
+        raise MalformedResponseError(f"X {path}: the user has no public_metrics")
+    conn.set_user(data)
+    return body
+
+
+def posts_request(conn: XConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """Non-public metrics only for posts under 30 days old (user context); the page sized to the budget."""
+    url, params = conn.request(spec, chunk, parent)
+    params = dict(params or {})
+    if conn.user_context and chunk.start >= conn.today - dt.timedelta(days=NON_PUBLIC_DAYS):
+        params["tweet.fields"] += ",non_public_metrics,organic_metrics"
+    return url, conn.sized(params, TIMELINE_MIN, "posts")
+
+
+def posts_chunks(conn: XConnector, spec: Declared, window: Window) -> list[Window]:
+    """The window split where non-public metrics stop existing (posts under 30 days old, user context)."""
+    recent = conn.today - dt.timedelta(days=NON_PUBLIC_DAYS)
+    if not conn.user_context or window.end <= recent or window.start >= recent:
+        return conn.chunks(spec, window)
+    return [window.with_days(window.start, recent), window.with_days(recent, window.end)]
+
+
+def posts_next_request(
+    conn: XConnector, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+) -> Request | None:
+    """The next timeline page, sized to the budget left."""
+    nxt = conn.next_request(spec, chunk, body, url, params)
+    return None if nxt is None else (nxt[0], conn.sized(nxt[1], TIMELINE_MIN, "posts"))
+
+
+def posts_get(conn: XConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """A timeline page: a `data` list (absent when empty) and `meta`, each post with id and public_metrics."""
+    body = conn.read(url, params)
+    path = url.removeprefix(conn.base + "/")
+    data = body.get("data", [])
+    if not isinstance(data, list) or not isinstance(body.get("meta"), dict):
+        raise MalformedResponseError(f"X {path}: no 'data' list or 'meta' (got {str(body)[:99]!r})")
+    counted = conn.counted(body)
+    for post in data:
+        if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
+            raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
+    return counted
+
+
+def replies_parents(conn: XConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The posts of this run published in the window with replies, as many per search query as fit into its 512
+    characters (`conversation_id:<id>` clauses), after checking the budget for them."""
+    posts = {str(p["id"]): p for p in conn.read_this_run("posts")}
+    roots = [
+        p for p in posts.values()
+        if window.contains(parse_time(p.get("created_at")))
+        and (metric(p["public_metrics"], "reply_count") or 0) > 0
+    ]  # fmt: skip
+    if not roots:
+        return
+    needed = int(sum(metric(p["public_metrics"], "reply_count") or 0 for p in roots))
+    conn.estimated_reads += needed
+    log.info("X budget for %s: %d replies to %d posts (~$%.2f); %d of %d reads used so far",
+             conn.account.id, needed, len(roots), conn.cost(needed), conn.reads_used, conn.budget)  # fmt: skip
+    if conn.reads_used + needed > conn.budget:  # the numbers and snapshots still land: only replies wait
+        raise conn.replies_skipped(f"the {needed} replies to posts of {window} need more")
+    batches: list[list[dict[str, Any]]] = [[]]
+    for post in roots:
+        trial = batches[-1] + [post]
+        if batches[-1] and len(reply_query([str(p["id"]) for p in trial])) > MAX_QUERY_CHARS:
+            batches.append([post])
+        else:
+            batches[-1] = trial
+    for batch in batches:
+        yield {"roots": {str(p["id"]): p["created_at"] for p in batch}}
+
+
+def replies_request(conn: XConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """The search query of the batch of posts; the page sized to the budget."""
+    url, params = conn.request(spec, chunk, parent)
+    params = {"query": reply_query(list(parent["roots"])), **(params or {})}
+    return url, conn.sized(params, SEARCH_MIN, "replies")
+
+
+def replies_next_request(
+    conn: XConnector, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
+) -> Request | None:
+    """The next search page, sized to the budget left."""
+    nxt = conn.next_request(spec, chunk, body, url, params)
+    return None if nxt is None else (nxt[0], conn.sized(nxt[1], SEARCH_MIN, "replies"))
+
+
+def replies_prepare(conn: XConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """The author becomes a keyed hash and other people's @handles "@…", before landing."""
+    return conn._pseudonymised(record)
+
+
+def reply_query(ids: list[str]) -> str:
+    """Recent search's query for the replies to these posts (`conversation_id:` clauses, OR-ed)."""
+    clauses = " OR ".join(f"conversation_id:{i}" for i in ids)
+    return f"({clauses}) is:reply" if len(ids) > 1 else f"{clauses} is:reply"
+
+
 DECLARED = (
     Declared(Stream("account", (Kind.DAILY_METRICS,), snapshot=True), "/users/{account_id}", account_rows,
              params=lambda w: {"user.fields": "public_metrics,created_at,username"}, single=True, keep=USER_FIELDS,
-             metric_map={"followers_count": "followers"}),
+             metric_map={"followers_count": "followers"}, url=account_url, get=account_get),
     Declared(
         Stream("posts", (Kind.POSTS, Kind.POST_METRICS), lookback_days=POSTS_REFRESH_DAYS,
                max_lookback_days=POSTS_REFRESH_DAYS),
@@ -314,16 +437,18 @@ DECLARED = (
         params=lambda w: {"tweet.fields": "created_at,public_metrics", "exclude": "retweets,replies",
                           "start_time": rfc3339(w.start_at), "end_time": rfc3339(w.end_at)},
         paginator=TIMELINE_PAGES, window_field="created_at", keep=POST_FIELDS, also_land={"meta": META_FIELDS},
+        request=posts_request, chunks=posts_chunks, next_request=posts_next_request, get=posts_get,
     ),
     # The same timeline pages, kept as the snapshot of the day that just ended: no extra reads.
     Declared(Stream("post_snapshots", (Kind.POST_SNAPSHOTS,), snapshot=True), "", snapshot_rows, reuses="posts"),
     Declared(
         Stream("replies", (Kind.COMMENTS,), lookback_days=SEARCH_DAYS, max_lookback_days=SEARCH_DAYS,
                max_history_days=SEARCH_DAYS),
-        "/tweets/search/recent", reply_rows, parent="posts",  # parents grouped into queries (XConnector.parents)
+        "/tweets/search/recent", reply_rows, parent="posts",  # parents grouped into queries (replies_parents)
         params=lambda w: {"start_time": rfc3339(w.start_at),  # within the 7 days search reaches (SEARCH_DAYS)
                           "tweet.fields": "author_id,created_at,conversation_id,referenced_tweets"},
         paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS, also_land={"meta": META_FIELDS},
+        parents=replies_parents, request=replies_request, next_request=replies_next_request, prepare=replies_prepare,
     ),
 )  # fmt: skip
 
@@ -392,7 +517,8 @@ class XConnector(DeclaredConnector):
         """All billed reads of this run so far."""
         return sum(self.reads.values())
 
-    def _cost(self, posts: int, users: int = 0) -> float:
+    def cost(self, posts: int, users: int = 0) -> float:
+        """What these reads cost in US dollars (pay-per-use prices, PRICE_USD)."""
         return posts * PRICE_USD["posts"] + users * PRICE_USD["users"]
 
     def _raise_hint(self, need: int | None = None) -> str:
@@ -408,7 +534,7 @@ class XConnector(DeclaredConnector):
     def _stop(self, why: str, need: int | None = None) -> BudgetExceededError:
         return BudgetExceededError(
             f"x/{self.account.id}: {why}. The read budget is {self.budget} reads per run; {self.reads_used} were "
-            f"used (about ${self._cost(self.reads['posts'], self.reads['users']):.2f}). Nothing of this account "
+            f"used (about ${self.cost(self.reads['posts'], self.reads['users']):.2f}). Nothing of this account "
             f"was loaded by this run and earlier data is unchanged. To load it, {self._raise_hint(need)}, or load "
             f"fewer days per run.",
             code="budget",
@@ -420,9 +546,9 @@ class XConnector(DeclaredConnector):
             raise self._stop(f"reading more {what} needs at least {minimum} reads, only {left} are left")
         return min(PAGE_MAX, left)
 
-    def _sized(self, spec: Declared, params: dict[str, Any] | None) -> dict[str, Any]:
-        """The read budget hook: every page asks for no more posts than the budget has left."""
-        minimum, what = (SEARCH_MIN, "replies") if spec.name == "replies" else (TIMELINE_MIN, "posts")
+    def sized(self, params: dict[str, Any] | None, minimum: int, what: str) -> dict[str, Any]:
+        """The read budget: every page asks for no more posts than the budget has left (at least `minimum`, the
+        endpoint's smallest `max_results`, or the run stops)."""
         return {**(params or {}), "max_results": self._page_size(minimum, what)}
 
     def _check_posts_budget(self, window: Window) -> None:
@@ -433,7 +559,7 @@ class XConnector(DeclaredConnector):
         log.info(
             "X budget for %s: about %d reads (~$%.2f) for posts of %s (the account averages %.1f posts a day); "
             "budget %d reads, %d used so far",
-            self.account.id, self.estimated_reads, self._cost(self.estimated_reads - self.reads["users"],
+            self.account.id, self.estimated_reads, self.cost(self.estimated_reads - self.reads["users"],
                                                               self.reads["users"]),
             window, rate, self.budget, self.reads_used,
         )  # fmt: skip
@@ -444,7 +570,8 @@ class XConnector(DeclaredConnector):
                 need=self.estimated_reads,
             )
 
-    def _get(self, url: str, params: dict[str, Any] | None) -> Any:
+    def read(self, url: str, params: dict[str, Any] | None) -> Any:
+        """One answer, after waiting for a used-up rate window; its object checked."""
         path = url.removeprefix(self.base + "/")
         if self._reset_at is not None:  # the last answer said this window's calls are used up
             wait = self._reset_at - time.time()
@@ -468,103 +595,23 @@ class XConnector(DeclaredConnector):
             raise MalformedResponseError(f"X {path}: the answer is not a JSON object (got {str(body)[:120]!r})")
         return body
 
-    # -- hooks of the declared-stream engine ------------------------------------------------------------
-
-    def url(self, spec: Declared, parent: Mapping[str, Any]) -> str:
-        """A username in the config (`@name`) is resolved by the same single user read."""
-        if spec.name == "account" and not self.account.id.isdigit():
-            return f"{self.base}/users/by/username/{path_part(self.account.id.lstrip('@'))}"
-        return super().url(spec, parent)
-
-    def request(self, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        """Non-public metrics only for posts under 30 days old (user context), the replies' query, page sizes."""
-        url, params = super().request(spec, chunk, parent)
-        params = dict(params or {})
-        recent = chunk.start >= self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
-        if spec.name == "posts" and self.user_context and recent:
-            params["tweet.fields"] += ",non_public_metrics,organic_metrics"
-        if spec.name == "replies":
-            params = {"query": self._query(list(parent["roots"])), **params}
-        return url, (self._sized(spec, params) if spec.name in ("posts", "replies") else params)
-
-    def next_request(
-        self, spec: Declared, chunk: Window, body: Any, url: str, params: dict[str, Any] | None
-    ) -> tuple[str, dict[str, Any] | None] | None:
-        """The next page, sized to the budget left."""
-        nxt = super().next_request(spec, chunk, body, url, params)
-        return None if nxt is None else (nxt[0], self._sized(spec, nxt[1]))
-
-    def chunks(self, spec: Declared, window: Window) -> list[Window]:
-        """The posts window split where non-public metrics stop existing (posts under 30 days old)."""
-        recent = self.today - dt.timedelta(days=NON_PUBLIC_DAYS)
-        if spec.name != "posts" or not self.user_context or window.end <= recent or window.start >= recent:
-            return super().chunks(spec, window)
-        return [window.with_days(window.start, recent), window.with_days(recent, window.end)]
+    # -- hooks of the declared-stream engine (the streams' own are beside DECLARED) ---------------------
 
     def get(self, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
-        """One answer: the rate window waited for, its billed reads counted, its shape checked."""
-        body = self._get(url, params)
-        path = url.removeprefix(self.base + "/")
-        if spec.name == "account":
-            data = body.get("data")
-            if not isinstance(data, dict):  # X answers 200 with errors[] for a user that does not exist
-                errors = body.get("errors") or []
-                detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
-                raise UnknownAccountError(
-                    f"X has no account '{self.account.id}' ({detail}). Put the numeric user id (or the @username) "
-                    f"of the company's X account into the config.",
-                    code="unknown-account",
-                )
-            self.reads["users"] += 1
-            if not isinstance(data.get("public_metrics"), dict):
-                raise MalformedResponseError(f"X {path}: the user has no public_metrics")
-            self._user = data
-            return body
-        data = body.get("data", [])  # an empty page has no `data` at all
-        if spec.name == "posts" and (not isinstance(data, list) or not isinstance(body.get("meta"), dict)):
-            raise MalformedResponseError(f"X {path}: no 'data' list or 'meta' (got {str(body)[:99]!r})")
+        """One answer (reply search; the account and posts have their own): rate window, billed reads counted."""
+        return self.counted(self.read(url, params))
+
+    def counted(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An answer's posts counted as billed reads (an empty page has no `data` at all)."""
+        data = body.get("data", [])
         if not isinstance(data, list):
             raise MalformedResponseError(f"X search: 'data' is not a list (got {str(data)[:120]!r})")
         self.reads["posts"] += len(data)
-        if spec.name == "posts":
-            for post in data:
-                if not isinstance(post, dict) or "id" not in post or "public_metrics" not in post:
-                    raise MalformedResponseError(f"X {path}: a post lacks id or public_metrics: {str(post)[:99]}")
         return {**body, "data": data}
 
-    def parents(self, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
-        """Replies: the posts of this run published in the window with replies, as many per search query as
-        fit into its 512 characters (`conversation_id:<id>` clauses), after checking the budget for them."""
-        if spec.name != "replies":
-            yield from super().parents(spec, window)
-            return
-        posts = {str(p["id"]): p for p in self.read_this_run("posts")}
-        roots = [
-            p for p in posts.values()
-            if window.contains(parse_time(p.get("created_at")))
-            and (metric(p["public_metrics"], "reply_count") or 0) > 0
-        ]  # fmt: skip
-        if not roots:
-            return
-        needed = int(sum(metric(p["public_metrics"], "reply_count") or 0 for p in roots))
-        self.estimated_reads += needed
-        log.info("X budget for %s: %d replies to %d posts (~$%.2f); %d of %d reads used so far",
-                 self.account.id, needed, len(roots), self._cost(needed), self.reads_used, self.budget)  # fmt: skip
-        if self.reads_used + needed > self.budget:  # the numbers and snapshots still land: only replies wait
-            raise self._replies_skipped(f"the {needed} replies to posts of {window} need more")
-        batches: list[list[dict[str, Any]]] = [[]]
-        for post in roots:
-            trial = batches[-1] + [post]
-            if batches[-1] and len(self._query([str(p["id"]) for p in trial])) > MAX_QUERY_CHARS:
-                batches.append([post])
-            else:
-                batches[-1] = trial
-        for batch in batches:
-            yield {"roots": {str(p["id"]): p["created_at"] for p in batch}}
-
-    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
-        """Replies: the author becomes a keyed hash and other people's @handles "@…", before landing."""
-        return self._pseudonymised(record) if spec.name == "replies" else record
+    def set_user(self, user: dict[str, Any]) -> None:
+        """The account as read this run (its id, username and counts)."""
+        self._user = user
 
     # -- the account --------------------------------------------------------------------------------
 
@@ -604,7 +651,7 @@ class XConnector(DeclaredConnector):
         except UsageCapError:
             raise
         except BudgetExceededError as exc:
-            raise self._replies_skipped(str(exc)) from None
+            raise self.replies_skipped(str(exc)) from None
         except AuthError as exc:
             if exc.code in ("client-not-enrolled", "403", "unsupported-authentication"):
                 raise StreamUnavailable(
@@ -614,18 +661,14 @@ class XConnector(DeclaredConnector):
                 ) from None
             raise
 
-    def _replies_skipped(self, why: str) -> StreamUnavailable:
+    def replies_skipped(self, why: str) -> StreamUnavailable:
+        """The warning that replies wait for a larger budget (the numbers and snapshots still load)."""
         return StreamUnavailable(
             f"replies are not read this run: {why}; the read budget is {self.budget} reads per run and "
             f"{self.reads_used} were used. The numbers and snapshots were loaded, replies loaded earlier are kept. "
             f"To read them, {self._raise_hint()}.",
             code="replies-over-budget",
         )
-
-    @staticmethod
-    def _query(ids: list[str]) -> str:
-        clauses = " OR ".join(f"conversation_id:{i}" for i in ids)
-        return f"({clauses}) is:reply" if len(ids) > 1 else f"{clauses} is:reply"
 
     def _pseudonymised(self, reply: dict[str, Any]) -> dict[str, Any]:
         """Replace the author by a keyed hash and other people's @handles in the text, before landing."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +291,46 @@ def test_narrower_replaces_a_rejected_first_request_and_wanted_drops_records() -
     with FakeServer(app) as server, pytest.raises(ApiError):  # the narrower request fails too: no third try
         c = NarrowingConnector(Account("n", "7"), Credentials("n_default", app.sandbox_token, server.base_url))
         list(c.fetch(c.streams[0], WINDOW))
+
+
+def shouting(conn: Any, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+    """A stream's own `prepare`: its ids upper-cased."""
+    return {**record, "id": record["id"].upper()}
+
+
+def only_even(conn: Any, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+    """A stream's own `wanted`: the items with an even number."""
+    return int(record["id"][-1]) % 2 == 0
+
+
+class OwnHooksConnector(ItemsConnector):
+    """`items` declares its own prepare and wanted; `notes` declares none and gets the connector-wide ones."""
+
+    network = "own"
+    declared = (
+        replace(ItemsConnector.declared[0], prepare=shouting, wanted=only_even),
+        replace(ItemsConnector.declared[1], parent_filter=None),
+    )
+
+    def prepare_record(self, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
+        return {**record, "seen_by": "connector"}
+
+    def wanted(self, spec: Declared, record: dict[str, Any], chunk: Window) -> bool:
+        return bool(record["id"] != "I2-n")
+
+
+def test_a_streams_own_hook_is_used_and_the_connector_wide_one_otherwise() -> None:
+    """Given `items` declaring its own prepare and wanted and `notes` declaring none, then items' records go
+    through its own hooks only (the connector-wide ones are not called for it) and notes' through the
+    connector-wide ones."""
+    app = Items()
+    with FakeServer(app) as server:
+        c = OwnHooksConnector(Account("own", "7"), Credentials("own_default", app.sandbox_token, server.base_url))
+        items = [r for p in c.fetch(c.streams[0], WINDOW) for r in p.body["data"]]
+        notes = [r for p in c.fetch(c.streams[1], WINDOW) for r in p.body["data"]]
+    assert items == [{"id": "I0", "day": "2026-11-10"}, {"id": "I2", "day": "2026-11-12"},
+                     {"id": "I4", "day": "2026-11-14"}]  # fmt: skip
+    assert notes == [{"id": "I0-n", "seen_by": "connector"}, {"id": "I4-n", "seen_by": "connector"}]  # I2-n unwanted
 
 
 def test_a_page_landed_before_declared_streams_is_refused_not_parsed_to_nothing() -> None:

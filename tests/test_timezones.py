@@ -256,8 +256,8 @@ def test_every_request_asks_for_the_instants_of_the_companys_local_midnights() -
     connector = linkedin.LinkedInConnector.__new__(linkedin.LinkedInConnector)
     spec = connector.spec("posts")
     late = {"publishedAt": int(dt.datetime(2026, 3, 10, 1, tzinfo=dt.UTC).timestamp() * 1000)}
-    assert connector.wanted(spec, late, window) is True
-    assert connector.wanted(spec, late, Window(dt.date(2026, 3, 8), dt.date(2026, 3, 10))) is False  # UTC days
+    assert linkedin.posts_wanted(connector, spec, late, window) is True
+    assert linkedin.posts_wanted(connector, spec, late, Window(dt.date(2026, 3, 8), dt.date(2026, 3, 10))) is False
     record = {"post_id": "1", "published_at": dt.datetime(2026, 3, 10, 1, tzinfo=dt.UTC), "payload": "{}"}
     provenance = {"network": "x", "account_id": "1", "run_id": "r", "extracted_at": dt.datetime.now(dt.UTC),
                   "stream": "posts"}  # fmt: skip
