@@ -49,8 +49,8 @@ def preload(argv: list[str] | None = None) -> bool:
 
     import socialmetrics.check.quality  # noqa: F401
     import socialmetrics.pipeline  # noqa: F401
-    import socialmetrics.transform.runner  # noqa: F401
     import socialmetrics.transform.comment_analysis  # noqa: F401
+    import socialmetrics.transform.runner  # noqa: F401
     from connectors import registry
 
     registry.available()  # every installed connector (a plugin installed later needs a scheduler restart)
