@@ -343,9 +343,9 @@ def test_summary_all_without_a_running_airflow_still_shows_the_warehouse_side(ag
     assert lines[1].startswith("alpha                2026-12-08 2026-12-09 02:14         ?  12,345 (+4%)")
     assert lines[-1] == (
         "Failed runs unknown (?): no Airflow login found in "
-        f"{env_home / 'simple_auth_manager_passwords.json.generated'} (FileNotFoundError); start Airflow with "
-        "`make airflow` (it writes that file), or set "
-        "SOCIALMETRICS_AIRFLOW_PASSWORD"
+        f"{env_home / 'simple_auth_manager_passwords.json.generated'} (FileNotFoundError; Airflow home: set by "
+        "AIRFLOW_HOME); start Airflow with `make airflow` (it writes that file), point AIRFLOW_HOME at the home of "
+        "the Airflow you run, or set SOCIALMETRICS_AIRFLOW_PASSWORD"
     )
 
 
