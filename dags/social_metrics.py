@@ -5,8 +5,9 @@ import time but listing the company configs' folder and reading each config's `t
 schedule. A run covers the calendar day of its logical date (company time zone) plus the config's
 lookback; backfill runs cover exactly their day (see socialmetrics/pipeline.py).
 
-plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, report, finish)
-The one task that touches the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
+plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, readers' copy)
+  -> report (Monday's weekly report and mail; skipped otherwise) -> finish (the run's verdict, always runs)
+The one task that writes the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
 `social_metrics_history` (no schedule) loads a range of days from its Trigger form the same way.
 
 One company (default): the DAG `social_metrics`, config `$SOCIALMETRICS_CONFIG`, warehouse
@@ -142,26 +143,74 @@ def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[st
     )
 
 
-@fail_fast
-def _publish(company_env: dict[str, str] | None, *, nightly: bool) -> dict[str, Any]:
-    """Load, check, transform (and on Monday's nightly run the weekly report), then fail the run if an
-    account could not be extracted: the run's one writer task."""
-    from socialmetrics.config import load_config
-    from socialmetrics.pipeline import PlanFailedError, publish, run_window
+def _check_plan(ti: Any, step: str) -> None:
+    """`plan` failed, so no extract ran: say why, instead of "no data landed" for every account."""
+    from socialmetrics.pipeline import PlanFailedError
 
-    # `plan` failed, so no extract ran: say why, instead of "no data landed" for every account
-    ti = _current_ti()
     if refused := ti.xcom_pull(task_ids="plan", key="error"):
-        raise PlanFailedError(f"nothing to publish: plan refused the request: {refused}")
+        raise PlanFailedError(f"nothing to {step}: plan refused the request: {refused}")
     if ti.xcom_pull(task_ids="plan") is None:
-        raise PlanFailedError("nothing to publish: plan failed before it made any job; its task log says why")
+        raise PlanFailedError(f"nothing to {step}: plan failed before it made any job; its task log says why")
+
+
+@fail_fast
+def _publish(company_env: dict[str, str] | None) -> dict[str, Any]:
+    """Load, check, transform and publish the readers' copy: the run's one writer task."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import publish
+
+    _check_plan(_current_ti(), "publish")
     config_path, warehouse, landing_root = _settings(company_env)
-    run_id, logical, backfill = _run_info()
+    run_id, _, _ = _run_info()
+    return publish(run_id, load_config(config_path), warehouse_path=warehouse, landing_root=landing_root)
+
+
+@fail_fast
+def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
+    """Monday's weekly report from the readers' copy, mailed; skipped by every other run (one line says why)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import ReportNotDueError, report, run_window
+    from socialmetrics.serve.report.mail import MailServerError
+
+    config_path, warehouse, _ = _settings(company_env)
+    _, logical, backfill = _run_info()
+    if backfill:
+        TASK_LOG.info("no weekly report: backfill runs do not write it (the nightly run covering Sunday does)")
+        raise AirflowSkipException("backfill run: no weekly report")
     cfg = load_config(config_path)
-    report_day = None
-    if nightly and not backfill:  # the weekly report belongs to the nightly run covering Sunday
-        report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
-    return publish(run_id, cfg, warehouse_path=warehouse, landing_root=landing_root, report_day=report_day)
+    report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
+    try:
+        return report(cfg, report_day, warehouse_path=warehouse)
+    except ReportNotDueError as exc:
+        TASK_LOG.info("%s", exc)
+        raise AirflowSkipException(str(exc)) from None
+    except MailServerError as exc:  # the server may be back later: Airflow's retries build and send again
+        TASK_LOG.error("%s", exc)
+        raise RuntimeError(str(exc)) from None
+
+
+@fail_fast
+def _finish(company_env: dict[str, str] | None) -> None:
+    """The run's verdict: fails naming accounts that landed nothing, kept empty answers and rejected files; runs
+    whatever the report did (a mail failure never hides it) and fails too when publish did not succeed."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import ExtractFailedError, finish
+
+    ti = _current_ti()
+    _check_plan(ti, "finish")
+    config_path, _, landing_root = _settings(company_env)
+    run_id, _, _ = _run_info()
+    published = ti.xcom_pull(task_ids="publish") is not None
+    try:
+        finish(run_id, load_config(config_path), landing_root=landing_root)
+    except ExtractFailedError as exc:
+        if published:
+            raise
+        raise ExtractFailedError(f"publish failed (its task log says why), nothing new is published | {exc}") from None
+    if not published:
+        raise ExtractFailedError("publish failed, so nothing new is published; its task log says why")
 
 
 # network/account; a history job whose days a network cuts says so there too ("linkedin/8048 (... from ...)")
@@ -198,11 +247,23 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task(pool=pool, trigger_rule="all_done")
         def publish() -> dict[str, Any]:
-            """Replace the run's windows in raw.*, check them, rebuild core and marts (accounts that failed
-            are left as they were; the run fails afterwards, naming them)."""
-            return _publish(company_env, nightly=True)
+            """Replace the run's windows in raw.*, check them, rebuild core and marts, publish the readers' copy
+            (accounts that failed are left as they were; `finish` fails the run afterwards, naming them)."""
+            return _publish(company_env)
 
-        extract.expand(job=plan()) >> publish()
+        @task(retries=2, retry_delay=dt.timedelta(minutes=10))
+        def report() -> dict[str, Any]:
+            """The weekly report on the run covering Sunday (else skipped), from the readers' copy, mailed."""
+            return _report(company_env)
+
+        @task(trigger_rule="all_done", retries=0)
+        def finish() -> None:
+            """The run's verdict, whatever the report did."""
+            _finish(company_env)
+
+        published, verdict = publish(), finish()
+        extract.expand(job=plan()) >> published >> report() >> verdict
+        published >> verdict
 
     return social_metrics()
 
@@ -267,9 +328,14 @@ def build_history(
         @task(pool=pool, trigger_rule="all_done")
         def publish() -> dict[str, Any]:
             """Replace the loaded days in raw.*, check them, rebuild core and marts."""
-            return _publish(company_env, nightly=False)
+            return _publish(company_env)
 
-        extract.expand(job=plan()) >> publish()
+        @task(trigger_rule="all_done", retries=0)
+        def finish() -> None:
+            """The load's verdict: fails naming accounts that landed nothing."""
+            _finish(company_env)
+
+        extract.expand(job=plan()) >> publish() >> finish()
 
     return social_metrics_history()
 

@@ -35,7 +35,10 @@ from socialmetrics.serve.readers import readers_path
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-TASK_IDS = ["extract", "plan", "publish"]
+TASK_IDS = {
+    "social_metrics": ["extract", "finish", "plan", "publish", "report"],
+    "social_metrics_history": ["extract", "finish", "plan", "publish"],
+}
 pytestmark = pytest.mark.airflow
 
 # Prints, per DAG: its task ids, the pools of its tasks, and what its `plan` task really resolves
@@ -121,7 +124,7 @@ def test_a_config_folder_gives_one_dag_per_company_with_its_own_warehouse_and_po
         (("acme-gmbh", "Acme GmbH.yml"), ("sonnenhang", "sonnenhang.yml")), ("social_metrics", "social_metrics_history")
     ):
         dag = bag["dags"][f"{kind}__{slug}"]
-        assert dag["tasks"] == TASK_IDS
+        assert dag["tasks"] == TASK_IDS[kind]
         # the history DAG of a company writes through the same one-slot pool as its nightly DAG
         assert dag["pools"] == {"plan": "default_pool", "extract": "default_pool", "publish": f"duckdb__{slug}"}
         assert dag["paths"] == {
@@ -162,7 +165,7 @@ def test_without_a_config_folder_there_is_only_social_metrics_as_before(tmp_path
         assert bag["errors"] == {}
         assert sorted(bag["dags"]) == ["social_metrics", "social_metrics_history"]
         dag = bag["dags"]["social_metrics"]
-        assert dag["tasks"] == TASK_IDS
+        assert dag["tasks"] == TASK_IDS["social_metrics"]
         assert dag["pools"]["publish"] == "duckdb"
         assert bag["dags"]["social_metrics_history"]["pools"]["publish"] == "duckdb"
         assert dag["paths"]["config"] == str(config)
@@ -488,7 +491,7 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
             next(p for p in printed if p.startswith("ended the run manual__")),
         ]
         ended = next(p for p in printed if p.startswith("ended the run manual__"))
-        assert ended.endswith(f" of social_metrics (failed, 3 unfinished task(s)): that DAG no longer exists ({setup})")
+        assert ended.endswith(f" of social_metrics (failed, 5 unfinished task(s)): that DAG no longer exists ({setup})")
         run_id = ended.split()[3]
         unpaused = next(p for p in printed if p.startswith("Unpaused "))
         assert "social_metrics__firma-3" in unpaused and "social_metrics, " not in unpaused
