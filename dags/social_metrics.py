@@ -52,15 +52,14 @@ first day after the last fails `plan` with one line saying so.
 """
 
 
-def _settings(company_env: dict[str, str] | None = None) -> tuple[Any, Any, Any]:
-    """Config, warehouse and landing of this DAG; a company's DAG first points the environment at its files."""
+def _settings(company_env: dict[str, str] | None = None) -> Any:
+    """This DAG's files (settings.Paths): a company's DAG reads its Company.environ() over the process's
+    environment, which stays unchanged; the task functions get the paths as arguments."""
     import os
 
     from socialmetrics import settings
 
-    if company_env:  # a task process works for one company only; pipeline reads its paths from settings
-        os.environ.update(company_env)
-    return settings.config_path(), settings.warehouse_path(), settings.landing_root()
+    return settings.paths({**os.environ, **company_env} if company_env else None)
 
 
 def _schedule_timezone(company_env: dict[str, str] | None) -> str:
@@ -131,15 +130,16 @@ def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[st
     from socialmetrics.pipeline import account_from_dict, job_window
     from socialmetrics.pipeline import extract as extract_account
 
-    _, _, landing_root = _settings(company_env)
+    paths = _settings(company_env)
     run_id, _, _ = _run_info()
     return extract_account(
         account_from_dict(job),
         job_window(job),
         run_id,
         credentials=airflow_credentials,
-        landing_root=landing_root,
+        landing_root=paths.landing,
         backfill=bool(job.get("backfill")),
+        warehouse_path=paths.warehouse,
     )
 
 
@@ -160,9 +160,12 @@ def _publish(company_env: dict[str, str] | None) -> dict[str, Any]:
     from socialmetrics.pipeline import publish
 
     _check_plan(_current_ti(), "publish")
-    config_path, warehouse, landing_root = _settings(company_env)
+    paths = _settings(company_env)
     run_id, _, _ = _run_info()
-    return publish(run_id, load_config(config_path), warehouse_path=warehouse, landing_root=landing_root)
+    return publish(
+        run_id, load_config(paths.config), warehouse_path=paths.warehouse, landing_root=paths.landing,
+        quality_docs=paths.quality_docs, reports_dir=paths.reports,
+    )  # fmt: skip
 
 
 @fail_fast
@@ -174,15 +177,15 @@ def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
     from socialmetrics.pipeline import ReportNotDueError, report, run_window
     from socialmetrics.serve.report.mail import MailServerError
 
-    config_path, warehouse, _ = _settings(company_env)
+    paths = _settings(company_env)
     _, logical, backfill = _run_info()
     if backfill:
         TASK_LOG.info("no weekly report: backfill runs do not write it (the nightly run covering Sunday does)")
         raise AirflowSkipException("backfill run: no weekly report")
-    cfg = load_config(config_path)
+    cfg = load_config(paths.config)
     report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
     try:
-        return report(cfg, report_day, warehouse_path=warehouse)
+        return report(cfg, report_day, warehouse_path=paths.warehouse, reports_dir=paths.reports)
     except ReportNotDueError as exc:
         TASK_LOG.info("%s", exc)
         raise AirflowSkipException(str(exc)) from None
@@ -200,11 +203,11 @@ def _finish(company_env: dict[str, str] | None) -> None:
 
     ti = _current_ti()
     _check_plan(ti, "finish")
-    config_path, _, landing_root = _settings(company_env)
+    paths = _settings(company_env)
     run_id, _, _ = _run_info()
     published = ti.xcom_pull(task_ids="publish") is not None
     try:
-        finish(run_id, load_config(config_path), landing_root=landing_root)
+        finish(run_id, load_config(paths.config), landing_root=paths.landing)
     except ExtractFailedError as exc:
         if published:
             raise
@@ -345,7 +348,7 @@ def _plan_run(company_env: dict[str, str] | None, pool: str) -> list[dict[str, A
     """The nightly (or backfill) run's jobs, once its writer pool is there."""
     from socialmetrics.pipeline import plan_run
 
-    config_path, _, _ = _settings(company_env)
+    config_path = _settings(company_env).config
     _check_pool(pool)
     _, logical, backfill = _run_info()
     return plan_run(config_path, logical, backfill=backfill)
@@ -358,7 +361,7 @@ def _plan_history(company_env: dict[str, str] | None, pool: str) -> list[dict[st
     from socialmetrics.config import load_config
     from socialmetrics.pipeline import history_plan, history_range
 
-    config_path, _, _ = _settings(company_env)
+    config_path = _settings(company_env).config
     _check_pool(pool)
     ctx = get_current_context()
     params = ctx["params"]

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from connectors import registry
 from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
-from socialmetrics import settings
+from socialmetrics import erasure, settings
 from socialmetrics.config import Config, LimitsConfig, load_config
 from socialmetrics.files import private_files, tighten
 from socialmetrics.land import landing
@@ -302,9 +302,14 @@ def extract(
     today: dt.date | None = None,
     http: HttpClient | None = None,
     backfill: bool = False,
+    warehouse_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Fetch one account's streams and land them; returns the manifest's summary."""
+    """Fetch one account's streams and land them; returns the manifest's summary. The author key and the
+    erasure register are those beside `warehouse_path` (default: beside $SOCIALMETRICS_WAREHOUSE)."""
+    from socialmetrics import erasure
     from socialmetrics.privacy import author_key
+
+    beside = Path(warehouse_path).expanduser().absolute().parent if warehouse_path else None
 
     today = today or dt.datetime.now(ZoneInfo(window.tz)).date()  # the company's today, not UTC's
     connector_cls = registry.get(account.network)
@@ -319,7 +324,7 @@ def extract(
             time_limit_s=_option(account, "time_limit_minutes") * 60,
             max_page_bytes=int(_option(account, "max_page_mb") * MB),
         )
-    connector = connector_cls(account, creds, http, today=today, author_key=author_key())
+    connector = connector_cls(account, creds, http, today=today, author_key=author_key(folder=beside))
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
@@ -335,6 +340,7 @@ def extract(
             run_id=run_id,
             secrets=[creds.token],
             extra={"notes": notes},
+            register_path=erasure.register_path(warehouse_path) if warehouse_path else None,
         )
     except BaseException as exc:
         outcome = f"stopped: {getattr(exc, 'code', None) or type(exc).__name__}"
@@ -375,7 +381,7 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         return {}
     con = warehouse.connect(warehouse_path)
     try:
-        rows = warehouse.load_manifests(con, manifests, run_id)
+        rows = warehouse.load_manifests(con, manifests, run_id, register_path=erasure.register_path(warehouse_path))
         warehouse.record_usage(con, run_id, usage)
     finally:
         con.close()
@@ -458,7 +464,7 @@ def check(
             windows,
             expected,
             today=today,
-            docs_dir=quality_docs or settings.quality_docs_dir(),
+            docs_dir=quality_docs or settings.quality_docs_dir(warehouse=warehouse_path),
             tz=cfg.timezone,
         )
     finally:
@@ -600,6 +606,7 @@ def publish(
     warehouse_path: Path,
     landing_root: Path,
     quality_docs: Path | None = None,
+    reports_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The run's one writer step: load what landed, check it (a blocking failure stops here, the marts stay
@@ -616,8 +623,8 @@ def publish(
             warehouse_path.with_name(warehouse_path.name + ".wal"),
             readers.readers_path(warehouse_path),
             landing_root,
-            reports_root(warehouse_path),
-            quality_docs or settings.quality_docs_dir(),
+            reports_root(warehouse_path, reports_dir),
+            quality_docs or settings.quality_docs_dir(warehouse=warehouse_path),
         ]
     )
     windows = load(run_id, warehouse_path=warehouse_path, landing_root=landing_root)

@@ -42,7 +42,7 @@ TASK_IDS = {
 pytestmark = pytest.mark.airflow
 
 # Prints, per DAG: its task ids, the pools of its tasks, and what its `plan` task really resolves
-# when called (the config it reads, and the settings it leaves in the task process's environment).
+# when called (the paths it gets from the DAG's _settings, and that it leaves the process's environment as it was).
 DAGBAG_PROBE = """
 import datetime as dt, json, os, sys, types
 from airflow.dag_processing.dagbag import DagBag
@@ -54,15 +54,18 @@ now = dt.datetime.now(dt.timezone.utc)
 run = types.SimpleNamespace(run_id="probe", run_after=now, run_type="manual")
 ti = types.SimpleNamespace(xcom_push=lambda key, value: None)
 context = {"dag_run": run, "logical_date": now, "params": {"from": None, "to": None, "x_read_budget": 1000}, "ti": ti}
+resolved = []
 for module in list(sys.modules.values()):
     if getattr(module, "__file__", None) and module.__file__.endswith("social_metrics.py"):
         module.get_current_context = lambda: context
+        module._settings = lambda env=None, _own=module._settings: resolved.append(_own(env)) or resolved[-1]
 for dag_id, dag in bag.dags.items():
     saved = dict(os.environ)
     accounts = dag.get_task("plan").python_callable()
-    paths = {"config": str(settings.config_path()), "warehouse": str(settings.warehouse_path()),
-             "landing": str(settings.landing_root()), "quality_docs": str(settings.quality_docs_dir()),
-             "reports": str(settings.reports_dir())}
+    assert dict(os.environ) == saved, "plan changed the process's environment"
+    p = resolved[-1]
+    paths = {"config": str(p.config), "warehouse": str(p.warehouse), "landing": str(p.landing),
+             "quality_docs": str(p.quality_docs), "reports": str(p.reports)}
     os.environ.clear()
     os.environ.update(saved)
     out["dags"][dag_id] = {

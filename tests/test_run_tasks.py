@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -44,6 +45,7 @@ def dag_module() -> Any:
         import social_metrics  # type: ignore[import-not-found]
     finally:
         sys.path.remove(str(REPO / "dags"))
+        sys.modules.pop("social_metrics", None)  # test_dag finds the DagBag's copy by its file in sys.modules
     return social_metrics
 
 
@@ -145,3 +147,42 @@ def test_report_skips_a_run_that_does_not_cover_sunday(
     assert "the nightly run covering Sunday (Monday's)" in caplog.text
     assert not (harness.warehouse.parent / "reports").exists()
 
+
+def test_two_companies_tasks_in_one_process_write_only_their_own_files(
+    harness: Harness, dag_module: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Given two companies' DAGs whose tasks run in one process (a worker running one task after another), when
+    each company's plan, extracts and publish run interleaved, then each company's warehouse, landing and author
+    key are in its own folder, nothing lands beside $SOCIALMETRICS_WAREHOUSE, and the process's environment is
+    unchanged: the tasks get their company's paths as arguments."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FACEBOOK_DEFAULT",
+        json.dumps({"conn_type": "http", "host": harness.sandbox.base_url, "password": harness.token}),
+    )
+    monkeypatch.delenv("SOCIALMETRICS_AUTHOR_KEY")  # the key file beside each company's warehouse
+    companies = [
+        settings.Company(slug, harness.config_path, tmp_path / slug, tmp_path / slug / "landing", tmp_path / slug / "r")
+        for slug in ("acme", "sonnenhang")
+    ]
+    logical = dt.datetime.combine(SUNDAY, dt.time(3, 0), dt.UTC)
+    monkeypatch.setattr(dag_module, "_run_info", lambda: (RUN_ID, logical, False))
+    monkeypatch.setattr(dag_module, "_check_pool", lambda pool: None)
+    ti = FakeTaskInstance({("plan", "return_value"): [{"network": "facebook"}]})
+    monkeypatch.setattr(dag_module, "_current_ti", lambda: ti)
+    before = dict(os.environ)
+
+    jobs = [dag_module._plan_run(c.environ(), c.pool) for c in companies]
+    for job_a, job_b in zip(jobs[0], jobs[1], strict=True):
+        dag_module._extract(job_a, companies[0].environ())
+        dag_module._extract(job_b, companies[1].environ())
+    for company in companies:
+        dag_module._publish(company.environ())
+
+    assert dict(os.environ) == before
+    for company in companies:
+        assert count_loads(company.warehouse) > 0
+        assert (company.data_dir / "author.key").is_file()
+        assert [p.name for p in company.landing.iterdir()] == ["facebook"]
+        assert (company.data_dir / "quality_docs").is_dir()
+    assert not (tmp_path / "env-warehouse.duckdb").exists() and not (tmp_path / "author.key").exists()
+    assert not harness.landing.exists() and not harness.warehouse.exists()
