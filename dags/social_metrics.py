@@ -181,6 +181,7 @@ def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
     _, logical, backfill = _run_info()
     if backfill:
         TASK_LOG.info("no weekly report: backfill runs do not write it (the nightly run covering Sunday does)")
+        _current_ti().xcom_push(key="skipped", value="backfill run")
         raise AirflowSkipException("backfill run: no weekly report")
     cfg = load_config(paths.config)
     report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
@@ -188,6 +189,7 @@ def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
         return report(cfg, report_day, warehouse_path=paths.warehouse, reports_dir=paths.reports)
     except ReportNotDueError as exc:
         TASK_LOG.info("%s", exc)
+        _current_ti().xcom_push(key="skipped", value=str(exc))  # `finish` tells a skip from a failure
         raise AirflowSkipException(str(exc)) from None
     except MailServerError as exc:  # the server may be back later: Airflow's retries build and send again
         TASK_LOG.error("%s", exc)
@@ -195,9 +197,10 @@ def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
 
 
 @fail_fast
-def _finish(company_env: dict[str, str] | None) -> None:
+def _finish(company_env: dict[str, str] | None, *, reports: bool = False) -> None:
     """The run's verdict: fails naming accounts that landed nothing, kept empty answers and rejected files; runs
-    whatever the report did (a mail failure never hides it) and fails too when publish did not succeed."""
+    whatever the report did (a mail failure never hides it) and fails too when publish did not succeed or (with
+    `reports`, the nightly DAG) when `report` failed, so the run is not green while the mail did not go out."""
     from socialmetrics.config import load_config
     from socialmetrics.pipeline import ExtractFailedError, finish
 
@@ -206,6 +209,16 @@ def _finish(company_env: dict[str, str] | None) -> None:
     paths = _settings(company_env)
     run_id, _, _ = _run_info()
     published = ti.xcom_pull(task_ids="publish") is not None
+    if (
+        published
+        and reports
+        and ti.xcom_pull(task_ids="report") is None
+        and not ti.xcom_pull(task_ids="report", key="skipped")
+    ):
+        TASK_LOG.error("report failed: the weekly report was not written or not sent; its task log says why")
+        report_failed = True
+    else:
+        report_failed = False
     try:
         finish(run_id, load_config(paths.config), landing_root=paths.landing)
     except ExtractFailedError as exc:
@@ -214,6 +227,8 @@ def _finish(company_env: dict[str, str] | None) -> None:
         raise ExtractFailedError(f"publish failed (its task log says why), nothing new is published | {exc}") from None
     if not published:
         raise ExtractFailedError("publish failed, so nothing new is published; its task log says why")
+    if report_failed:
+        raise ExtractFailedError("report failed: the weekly report was not written or not sent; its task log says why")
 
 
 # network/account; a history job whose days a network cuts says so there too ("linkedin/8048 (... from ...)")
@@ -261,8 +276,8 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task(trigger_rule="all_done", retries=0)
         def finish() -> None:
-            """The run's verdict, whatever the report did."""
-            _finish(company_env)
+            """The run's verdict, whatever the report did (a failed report fails the run after it)."""
+            _finish(company_env, reports=True)
 
         published, verdict = publish(), finish()
         extract.expand(job=plan()) >> published >> report() >> verdict

@@ -141,11 +141,35 @@ def test_report_skips_a_run_that_does_not_cover_sunday(
 
     wednesday = dt.datetime(2026, 11, 18, 3, tzinfo=dt.UTC)
     monkeypatch.setattr(dag_module, "_run_info", lambda: ("scheduled__wed", wednesday, False))
+    ti = FakeTaskInstance({})
+    monkeypatch.setattr(dag_module, "_current_ti", lambda: ti)
     company_env = {settings.CONFIG_ENV: str(harness.config_path), settings.WAREHOUSE_ENV: str(harness.warehouse)}
     with pytest.raises(AirflowSkipException, match="covers up to 2026-11-18, and the weekly report is written by"):
         dag_module._report(company_env)
     assert "the nightly run covering Sunday (Monday's)" in caplog.text
     assert not (harness.warehouse.parent / "reports").exists()
+    assert str(ti.pushed["skipped"]).startswith("no weekly report this run")  # what `finish` tells apart
+
+
+def test_finish_fails_the_run_after_a_failed_report_and_not_after_a_skipped_one(
+    harness: Harness, dag_module: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a run whose accounts all landed, finish succeeds after a skipped report and fails after a failed one
+    (report is no leaf of the graph: without this a mail that never went out would leave the run green)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    monkeypatch.setattr(dag_module, "_run_info", lambda: (RUN_ID, dt.datetime(2026, 11, 18, 3, tzinfo=dt.UTC), False))
+    monkeypatch.setattr(pipeline, "finish", lambda *a, **k: None)  # every account landed
+    env = {settings.CONFIG_ENV: str(harness.config_path), settings.WAREHOUSE_ENV: str(harness.warehouse)}
+    done: dict[tuple[str, str], object] = {("plan", "return_value"): [{}], ("publish", "return_value"): {}}
+    skipped = FakeTaskInstance(done | {("report", "skipped"): "no weekly report this run"})
+    monkeypatch.setattr(dag_module, "_current_ti", lambda: skipped)
+    dag_module._finish(env, reports=True)
+    failed = FakeTaskInstance(done)
+    monkeypatch.setattr(dag_module, "_current_ti", lambda: failed)
+    with pytest.raises(AirflowFailException, match="report failed: the weekly report was not written or not sent"):
+        dag_module._finish(env, reports=True)
+    dag_module._finish(env)  # the history DAG has no report
 
 
 def test_two_companies_tasks_in_one_process_write_only_their_own_files(
