@@ -5,8 +5,9 @@ import time but listing the company configs' folder and reading each config's `t
 schedule. A run covers the calendar day of its logical date (company time zone) plus the config's
 lookback; backfill runs cover exactly their day (see socialmetrics/pipeline.py).
 
-plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, report, finish)
-The one task that touches the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
+plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, readers' copy)
+  -> report (Monday's weekly report and mail; skipped otherwise) -> finish (the run's verdict, always runs)
+The one task that writes the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
 `social_metrics_history` (no schedule) loads a range of days from its Trigger form the same way.
 
 One company (default): the DAG `social_metrics`, config `$SOCIALMETRICS_CONFIG`, warehouse
@@ -51,15 +52,14 @@ first day after the last fails `plan` with one line saying so.
 """
 
 
-def _settings(company_env: dict[str, str] | None = None) -> tuple[Any, Any, Any]:
-    """Config, warehouse and landing of this DAG; a company's DAG first points the environment at its files."""
+def _settings(company_env: dict[str, str] | None = None) -> Any:
+    """This DAG's files (settings.Paths): a company's DAG reads its Company.environ() over the process's
+    environment, which stays unchanged; the task functions get the paths as arguments."""
     import os
 
     from socialmetrics import settings
 
-    if company_env:  # a task process works for one company only; pipeline reads its paths from settings
-        os.environ.update(company_env)
-    return settings.config_path(), settings.warehouse_path(), settings.landing_root()
+    return settings.paths({**os.environ, **company_env} if company_env else None)
 
 
 def _schedule_timezone(company_env: dict[str, str] | None) -> str:
@@ -130,38 +130,105 @@ def _extract(job: dict[str, Any], company_env: dict[str, str] | None) -> dict[st
     from socialmetrics.pipeline import account_from_dict, job_window
     from socialmetrics.pipeline import extract as extract_account
 
-    _, _, landing_root = _settings(company_env)
+    paths = _settings(company_env)
     run_id, _, _ = _run_info()
     return extract_account(
         account_from_dict(job),
         job_window(job),
         run_id,
         credentials=airflow_credentials,
-        landing_root=landing_root,
+        landing_root=paths.landing,
         backfill=bool(job.get("backfill")),
+        warehouse_path=paths.warehouse,
     )
 
 
-@fail_fast
-def _publish(company_env: dict[str, str] | None, *, nightly: bool) -> dict[str, Any]:
-    """Load, check, transform (and on Monday's nightly run the weekly report), then fail the run if an
-    account could not be extracted: the run's one writer task."""
-    from socialmetrics.config import load_config
-    from socialmetrics.pipeline import PlanFailedError, publish, run_window
+def _check_plan(ti: Any, step: str) -> None:
+    """`plan` failed, so no extract ran: say why, instead of "no data landed" for every account."""
+    from socialmetrics.pipeline import PlanFailedError
 
-    # `plan` failed, so no extract ran: say why, instead of "no data landed" for every account
-    ti = _current_ti()
     if refused := ti.xcom_pull(task_ids="plan", key="error"):
-        raise PlanFailedError(f"nothing to publish: plan refused the request: {refused}")
+        raise PlanFailedError(f"nothing to {step}: plan refused the request: {refused}")
     if ti.xcom_pull(task_ids="plan") is None:
-        raise PlanFailedError("nothing to publish: plan failed before it made any job; its task log says why")
-    config_path, warehouse, landing_root = _settings(company_env)
-    run_id, logical, backfill = _run_info()
-    cfg = load_config(config_path)
-    report_day = None
-    if nightly and not backfill:  # the weekly report belongs to the nightly run covering Sunday
-        report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
-    return publish(run_id, cfg, warehouse_path=warehouse, landing_root=landing_root, report_day=report_day)
+        raise PlanFailedError(f"nothing to {step}: plan failed before it made any job; its task log says why")
+
+
+@fail_fast
+def _publish(company_env: dict[str, str] | None) -> dict[str, Any]:
+    """Load, check, transform and publish the readers' copy: the run's one writer task."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import publish
+
+    _check_plan(_current_ti(), "publish")
+    paths = _settings(company_env)
+    run_id, _, _ = _run_info()
+    return publish(
+        run_id, load_config(paths.config), warehouse_path=paths.warehouse, landing_root=paths.landing,
+        quality_docs=paths.quality_docs, reports_dir=paths.reports,
+    )  # fmt: skip
+
+
+@fail_fast
+def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
+    """Monday's weekly report from the readers' copy, mailed; skipped by every other run (one line says why)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import ReportNotDueError, report, run_window
+    from socialmetrics.serve.report.mail import MailServerError
+
+    paths = _settings(company_env)
+    _, logical, backfill = _run_info()
+    if backfill:
+        TASK_LOG.info("no weekly report: backfill runs do not write it (the nightly run covering Sunday does)")
+        _current_ti().xcom_push(key="skipped", value="backfill run")
+        raise AirflowSkipException("backfill run: no weekly report")
+    cfg = load_config(paths.config)
+    report_day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
+    try:
+        return report(cfg, report_day, warehouse_path=paths.warehouse, reports_dir=paths.reports)
+    except ReportNotDueError as exc:
+        TASK_LOG.info("%s", exc)
+        _current_ti().xcom_push(key="skipped", value=str(exc))  # `finish` tells a skip from a failure
+        raise AirflowSkipException(str(exc)) from None
+    except MailServerError as exc:  # the server may be back later: Airflow's retries build and send again
+        TASK_LOG.error("%s", exc)
+        raise RuntimeError(str(exc)) from None
+
+
+@fail_fast
+def _finish(company_env: dict[str, str] | None, *, reports: bool = False) -> None:
+    """The run's verdict: fails naming accounts that landed nothing, kept empty answers and rejected files; runs
+    whatever the report did (a mail failure never hides it) and fails too when publish did not succeed or (with
+    `reports`, the nightly DAG) when `report` failed, so the run is not green while the mail did not go out."""
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import ExtractFailedError, finish
+
+    ti = _current_ti()
+    _check_plan(ti, "finish")
+    paths = _settings(company_env)
+    run_id, _, _ = _run_info()
+    published = ti.xcom_pull(task_ids="publish") is not None
+    if (
+        published
+        and reports
+        and ti.xcom_pull(task_ids="report") is None
+        and not ti.xcom_pull(task_ids="report", key="skipped")
+    ):
+        TASK_LOG.error("report failed: the weekly report was not written or not sent; its task log says why")
+        report_failed = True
+    else:
+        report_failed = False
+    try:
+        finish(run_id, load_config(paths.config), landing_root=paths.landing)
+    except ExtractFailedError as exc:
+        if published:
+            raise
+        raise ExtractFailedError(f"publish failed (its task log says why), nothing new is published | {exc}") from None
+    if not published:
+        raise ExtractFailedError("publish failed, so nothing new is published; its task log says why")
+    if report_failed:
+        raise ExtractFailedError("report failed: the weekly report was not written or not sent; its task log says why")
 
 
 # network/account; a history job whose days a network cuts says so there too ("linkedin/8048 (... from ...)")
@@ -198,11 +265,23 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         @task(pool=pool, trigger_rule="all_done")
         def publish() -> dict[str, Any]:
-            """Replace the run's windows in raw.*, check them, rebuild core and marts (accounts that failed
-            are left as they were; the run fails afterwards, naming them)."""
-            return _publish(company_env, nightly=True)
+            """Replace the run's windows in raw.*, check them, rebuild core and marts, publish the readers' copy
+            (accounts that failed are left as they were; `finish` fails the run afterwards, naming them)."""
+            return _publish(company_env)
 
-        extract.expand(job=plan()) >> publish()
+        @task(retries=2, retry_delay=dt.timedelta(minutes=10))
+        def report() -> dict[str, Any]:
+            """The weekly report on the run covering Sunday (else skipped), from the readers' copy, mailed."""
+            return _report(company_env)
+
+        @task(trigger_rule="all_done", retries=0)
+        def finish() -> None:
+            """The run's verdict, whatever the report did (a failed report fails the run after it)."""
+            _finish(company_env, reports=True)
+
+        published, verdict = publish(), finish()
+        extract.expand(job=plan()) >> published >> report() >> verdict
+        published >> verdict
 
     return social_metrics()
 
@@ -267,9 +346,14 @@ def build_history(
         @task(pool=pool, trigger_rule="all_done")
         def publish() -> dict[str, Any]:
             """Replace the loaded days in raw.*, check them, rebuild core and marts."""
-            return _publish(company_env, nightly=False)
+            return _publish(company_env)
 
-        extract.expand(job=plan()) >> publish()
+        @task(trigger_rule="all_done", retries=0)
+        def finish() -> None:
+            """The load's verdict: fails naming accounts that landed nothing."""
+            _finish(company_env)
+
+        extract.expand(job=plan()) >> publish() >> finish()
 
     return social_metrics_history()
 
@@ -279,7 +363,7 @@ def _plan_run(company_env: dict[str, str] | None, pool: str) -> list[dict[str, A
     """The nightly (or backfill) run's jobs, once its writer pool is there."""
     from socialmetrics.pipeline import plan_run
 
-    config_path, _, _ = _settings(company_env)
+    config_path = _settings(company_env).config
     _check_pool(pool)
     _, logical, backfill = _run_info()
     return plan_run(config_path, logical, backfill=backfill)
@@ -292,7 +376,7 @@ def _plan_history(company_env: dict[str, str] | None, pool: str) -> list[dict[st
     from socialmetrics.config import load_config
     from socialmetrics.pipeline import history_plan, history_range
 
-    config_path, _, _ = _settings(company_env)
+    config_path = _settings(company_env).config
     _check_pool(pool)
     ctx = get_current_context()
     params = ctx["params"]

@@ -104,6 +104,7 @@ class Register:
     authors: frozenset[tuple[str, str]] = frozenset()
     comments: frozenset[tuple[str, str]] = frozenset()
     _key: list[bytes] = field(default_factory=list, compare=False, repr=False)
+    _folder: list[Path] = field(default_factory=list, compare=False, repr=False)  # the warehouse's: the key file
 
     def concerns(self, network: str) -> bool:
         """Whether anything of `network` is erased."""
@@ -118,7 +119,7 @@ class Register:
         if not self._key:
             from socialmetrics.privacy import author_key
 
-            self._key.append(author_key())
+            self._key.append(author_key(folder=self._folder[0] if self._folder else None))
         return (network, comment_key(network, str(comment_id), self._key[0])) in self.comments
 
     def filter_body(self, network: str, body: Any) -> tuple[Any, int]:
@@ -134,9 +135,10 @@ class Register:
         return not self.erased(network, record.get("author_hash"), record.get("comment_id"))
 
 
-def register_path() -> Path:
-    """The register beside the warehouse (like the author key: every worker must see the same file)."""
-    return settings.warehouse_path().parent / REGISTER_FILE
+def register_path(warehouse_path: Path | None = None) -> Path:
+    """The register beside the warehouse (default $SOCIALMETRICS_WAREHOUSE; like the author key: every worker
+    must see the same file)."""
+    return Path(warehouse_path or settings.warehouse_path()).expanduser().absolute().parent / REGISTER_FILE
 
 
 _cache: dict[Path, tuple[tuple[int, int], Register]] = {}
@@ -159,6 +161,7 @@ def current(path: Path | None = None) -> Register:
     register = Register(
         frozenset((e["network"], e["author_hash"]) for e in entries if e.get("author_hash")),
         frozenset((e["network"], e["comment_key"]) for e in entries if e.get("comment_key")),
+        _folder=[path.parent],  # the author key lies beside the register, both beside the warehouse
     )
     with _cache_lock:
         _cache[path] = (stamp, register)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from connectors import registry
 from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
-from socialmetrics import settings
+from socialmetrics import erasure, settings
 from socialmetrics.config import Config, LimitsConfig, load_config
 from socialmetrics.files import private_files, tighten
 from socialmetrics.land import landing
@@ -302,9 +302,14 @@ def extract(
     today: dt.date | None = None,
     http: HttpClient | None = None,
     backfill: bool = False,
+    warehouse_path: Path | None = None,
 ) -> dict[str, Any]:
-    """Fetch one account's streams and land them; returns the manifest's summary."""
+    """Fetch one account's streams and land them; returns the manifest's summary. The author key and the
+    erasure register are those beside `warehouse_path` (default: beside $SOCIALMETRICS_WAREHOUSE)."""
+    from socialmetrics import erasure
     from socialmetrics.privacy import author_key
+
+    beside = Path(warehouse_path).expanduser().absolute().parent if warehouse_path else None
 
     today = today or dt.datetime.now(ZoneInfo(window.tz)).date()  # the company's today, not UTC's
     connector_cls = registry.get(account.network)
@@ -319,7 +324,7 @@ def extract(
             time_limit_s=_option(account, "time_limit_minutes") * 60,
             max_page_bytes=int(_option(account, "max_page_mb") * MB),
         )
-    connector = connector_cls(account, creds, http, today=today, author_key=author_key())
+    connector = connector_cls(account, creds, http, today=today, author_key=author_key(folder=beside))
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
@@ -335,6 +340,7 @@ def extract(
             run_id=run_id,
             secrets=[creds.token],
             extra={"notes": notes},
+            register_path=erasure.register_path(warehouse_path) if warehouse_path else None,
         )
     except BaseException as exc:
         outcome = f"stopped: {getattr(exc, 'code', None) or type(exc).__name__}"
@@ -375,7 +381,7 @@ def load(run_id: str, *, warehouse_path: Path, landing_root: Path) -> dict[str, 
         return {}
     con = warehouse.connect(warehouse_path)
     try:
-        rows = warehouse.load_manifests(con, manifests, run_id)
+        rows = warehouse.load_manifests(con, manifests, run_id, register_path=erasure.register_path(warehouse_path))
         warehouse.record_usage(con, run_id, usage)
     finally:
         con.close()
@@ -416,6 +422,7 @@ def check(
     *,
     warehouse_path: Path,
     today: dt.date | None = None,
+    quality_docs: Path | None = None,
 ) -> list[quality.CheckResult]:
     """The quality gate over what this run loaded: every account that landed must have numbers. The comments
     this run loaded are classified first (core.comment_analysis, keyed by comment, replaced per comment), so
@@ -452,7 +459,13 @@ def check(
             and (f"{a.network}/{a.id}" in with_daily or not _days_only_when_loaded(a.network))
         ]
         return quality.check_run(
-            con, run_id, windows, expected, today=today, docs_dir=settings.quality_docs_dir(), tz=cfg.timezone
+            con,
+            run_id,
+            windows,
+            expected,
+            today=today,
+            docs_dir=quality_docs or settings.quality_docs_dir(warehouse=warehouse_path),
+            tz=cfg.timezone,
         )
     finally:
         con.close()
@@ -592,13 +605,13 @@ def publish(
     *,
     warehouse_path: Path,
     landing_root: Path,
-    report_day: dt.date | None = None,
+    quality_docs: Path | None = None,
+    reports_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The run's one writer step: load what landed, check it (a blocking failure stops here, the marts stay
-    as published), rebuild core and marts, write the weekly report when `report_day` ends a week, and last
-    fail the run if an account could not be extracted (the others are published by then). One task process
-    instead of five: each process costs seconds of start-up, the work itself a fraction of that.
+    as published), rebuild core and marts, and publish the readers' copy. The weekly report (`report`) and
+    the run's verdict (`finish`) follow as their own steps, so a report retry never loads again.
     Everything it writes is for the owner and group only; what older versions left readable by
     everyone is tightened first (socialmetrics/files.py)."""
     from socialmetrics.serve.report import reports_root
@@ -610,33 +623,44 @@ def publish(
             warehouse_path.with_name(warehouse_path.name + ".wal"),
             readers.readers_path(warehouse_path),
             landing_root,
-            reports_root(warehouse_path),
-            settings.quality_docs_dir(),
+            reports_root(warehouse_path, reports_dir),
+            quality_docs or settings.quality_docs_dir(warehouse=warehouse_path),
         ]
     )
     windows = load(run_id, warehouse_path=warehouse_path, landing_root=landing_root)
-    checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today)
+    checked = check(run_id, windows, cfg, warehouse_path=warehouse_path, today=today, quality_docs=quality_docs)
     written = run_transform(run_id, windows, warehouse_path=warehouse_path, cfg=cfg, landing_root=landing_root,
                             today=today)  # fmt: skip
     readers.publish(warehouse_path, run_id=run_id)  # the readers' copy of the marts (socialmetrics/serve/readers.py)
-    report = None
-    if report_day is not None:
-        from socialmetrics.serve.report import build_weekly_report, report_due, send_report
+    return {"accounts": sorted(windows), "checks": len(checked), "tables": written}
 
-        if report_due(report_day):
-            files = build_weekly_report(cfg, warehouse_path, report_day)
-            if cfg.report.email_to:
-                send_report(files, cfg)  # MailError (no SMTP connection, refused login) is a ReportError
-            report = str(files.pdf or files.html)
-        else:
-            log.info("the weekly report is Monday's (the run covering Sunday); this run covers %s", report_day)
-    finish(run_id, cfg, landing_root=landing_root)
-    return {
-        "accounts": sorted(windows),
-        "checks": len(checked),
-        "tables": written,
-        "report": report,
-    }
+
+class ReportNotDueError(Exception):
+    """The run does not cover a Sunday: no weekly report this run (the DAG's `report` task skips)."""
+
+
+@private_files
+def report(
+    cfg: Config,
+    report_day: dt.date,
+    *,
+    warehouse_path: Path,
+    reports_dir: Path | None = None,
+) -> dict[str, Any]:
+    """The weekly report of the week ending `report_day` (the last day a nightly run covers), from the readers'
+    copy only (no writer), mailed to `report.email_to`. A day that is no Sunday raises ReportNotDueError (the
+    report is Monday's run's); a mail that cannot be sent raises ReportError (MailError), so the step fails
+    and its retry builds and sends again without loading anything."""
+    from socialmetrics.serve.report import build_weekly_report, report_due, send_report
+
+    if not report_due(report_day):
+        raise ReportNotDueError(
+            f"no weekly report this run: it covers up to {report_day}, and the weekly report is written by the "
+            "nightly run covering Sunday (Monday's)"
+        )
+    files = build_weekly_report(cfg, warehouse_path, report_day, out_dir=reports_dir)
+    sent = send_report(files, cfg) if cfg.report.email_to else []
+    return {"report": str(files.pdf or files.html), "week": files.week, "sent_to": sent}
 
 
 def _web_lines(con: Any) -> list[str]:

@@ -26,14 +26,16 @@ class NoAuthorKeyError(RuntimeError):
     """There is no author key yet (asked not to create one)."""
 
 
-def author_key(*, create: bool = True) -> bytes:
-    """The pseudonymisation key (see module docstring); without `create`, NoAuthorKeyError when there is none."""
+def author_key(*, create: bool = True, folder: Path | None = None) -> bytes:
+    """The pseudonymisation key (see module docstring): $SOCIALMETRICS_AUTHOR_KEY, else the key file in `folder`
+    (the warehouse's folder; default beside $SOCIALMETRICS_WAREHOUSE); without `create`, NoAuthorKeyError when
+    there is none."""
     value = os.environ.get(AUTHOR_KEY_ENV)
     if value:
         if len(value) < MIN_KEY_CHARS:
             raise ValueError(f"{AUTHOR_KEY_ENV} is shorter than {MIN_KEY_CHARS} characters; use a long random value")
         return value.encode("utf-8")
-    path: Path = settings.warehouse_path().parent / KEY_FILE
+    path: Path = (folder or settings.warehouse_path().parent) / KEY_FILE
     if not path.exists() and not create:
         raise NoAuthorKeyError(
             f"no author key: neither {AUTHOR_KEY_ENV} is set nor {path} exists, so no stored hash can match; set "

@@ -3,7 +3,8 @@
 One company (the default): `SOCIALMETRICS_CONFIG` and `SOCIALMETRICS_WAREHOUSE`. Several companies:
 `SOCIALMETRICS_CONFIG_DIR` holds one `<slug>.yml` per company, and each company's files live under
 `$SOCIALMETRICS_DATA_DIR/<slug>/`; `Company.environ()` gives the variables that point the functions
-below at one company (a task process works for one company only).
+below at one company when passed as their `environ` (`paths(environ)` gives all of a company's files); the
+DAG's tasks pass those paths to the pipeline as arguments and never change the process's environment.
 """
 
 from __future__ import annotations
@@ -89,14 +90,18 @@ def project_airflow_env(env: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def config_path() -> Path:
-    """The config file: $SOCIALMETRICS_CONFIG or config/socialmetrics.yml."""
-    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser().absolute()
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
 
 
-def warehouse_path() -> Path:
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The config file: $SOCIALMETRICS_CONFIG (of `environ`, default the process's) or config/socialmetrics.yml."""
+    return Path(_env(environ).get(CONFIG_ENV) or DEFAULT_CONFIG).expanduser().absolute()
+
+
+def warehouse_path(environ: Mapping[str, str] | None = None) -> Path:
     """The DuckDB file: $SOCIALMETRICS_WAREHOUSE or data/warehouse.duckdb."""
-    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).expanduser().absolute()
+    return Path(_env(environ).get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).expanduser().absolute()
 
 
 def default_path_hint(env_name: str, default: str) -> str:
@@ -115,28 +120,48 @@ def warehouse_hint() -> str:
     return default_path_hint(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)
 
 
-def landing_root() -> Path:
+def landing_root(environ: Mapping[str, str] | None = None, *, warehouse: Path | None = None) -> Path:
     """Raw API pages: $SOCIALMETRICS_LANDING, or `landing/` beside the warehouse."""
-    explicit = os.environ.get(LANDING_ENV)
+    explicit = _env(environ).get(LANDING_ENV)
     if explicit:
         return Path(explicit).expanduser().absolute()
-    return warehouse_path().parent / "landing"
+    return (Path(warehouse).expanduser().absolute() if warehouse else warehouse_path(environ)).parent / "landing"
 
 
-def quality_docs_dir() -> Path:
+def quality_docs_dir(environ: Mapping[str, str] | None = None, *, warehouse: Path | None = None) -> Path:
     """Great Expectations Data Docs (HTML): $SOCIALMETRICS_QUALITY_DOCS, or `quality_docs/` beside the warehouse."""
-    explicit = os.environ.get(QUALITY_DOCS_ENV)
+    explicit = _env(environ).get(QUALITY_DOCS_ENV)
     if explicit:
         return Path(explicit).expanduser().absolute()
-    return warehouse_path().parent / "quality_docs"
+    return (Path(warehouse).expanduser().absolute() if warehouse else warehouse_path(environ)).parent / "quality_docs"
 
 
-def reports_dir() -> Path:
+def reports_dir(environ: Mapping[str, str] | None = None, *, warehouse: Path | None = None) -> Path:
     """Rendered reports: $SOCIALMETRICS_REPORTS, or `reports/` beside the warehouse."""
-    explicit = os.environ.get(REPORTS_ENV)
+    explicit = _env(environ).get(REPORTS_ENV)
     if explicit:
         return Path(explicit).expanduser().absolute()
-    return warehouse_path().parent / "reports"
+    return (Path(warehouse).expanduser().absolute() if warehouse else warehouse_path(environ)).parent / "reports"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """One company's files, as task functions get them (arguments, never the process's environment)."""
+
+    config: Path
+    warehouse: Path
+    landing: Path
+    quality_docs: Path
+    reports: Path
+
+
+def paths(environ: Mapping[str, str] | None = None) -> Paths:
+    """The files `environ` (default the process's environment) points at; a company's DAG passes its
+    Company.environ() over the process's, without changing the process's environment."""
+    return Paths(
+        config_path(environ), warehouse_path(environ), landing_root(environ), quality_docs_dir(environ),
+        reports_dir(environ),
+    )  # fmt: skip
 
 
 def schedule_timezone(config: Path | None = None) -> str:

@@ -271,10 +271,12 @@ def test_a_reversed_history_range_fails_in_plan_with_its_line_and_publish_names_
     line = "history 2026-11-23 to 2026-11-20: the first day is after the last; swap them"
     states = {t: (ti["state"], ti["try_number"]) for t, ti in run["tis"].items()}
     assert (run["state"], states) == (
-        "failed", {"plan": ("failed", 1), "extract": ("upstream_failed", 0), "publish": ("failed", 1)}
+        "failed",
+        {"plan": ("failed", 1), "extract": ("upstream_failed", 0), "publish": ("failed", 1), "finish": ("failed", 1)},
     )  # fmt: skip
     assert running_airflow.xcom(run_id, "plan", "error") == line
     assert running_airflow.xcom(run_id, "publish", "error") == f"nothing to publish: plan refused the request: {line}"
+    assert running_airflow.xcom(run_id, "finish", "error") == f"nothing to finish: plan refused the request: {line}"
     logs = running_airflow.api(
         "GET", f"/api/v2/dags/{HISTORY_DAG}/dagRuns/{quote(run_id, safe='')}/taskInstances/plan/logs/1",
         params={"full_content": True},

@@ -27,24 +27,39 @@ def test_no_import_errors(dagbag) -> None:
     assert sorted(dagbag.dag_ids) == ["social_metrics", "social_metrics_history"]
 
 
-@pytest.mark.parametrize("dag_id", ["social_metrics", "social_metrics_history"])
-def test_expected_tasks_and_wiring(dagbag, dag_id) -> None:
-    """Three tasks a run (plan, one extract per account, one writer): every task process costs seconds."""
-    dag = dagbag.dags[dag_id]
-    assert set(dag.task_ids) == {"plan", "extract", "publish"}
+def test_nightly_tasks_and_wiring(dagbag) -> None:
+    """plan, one extract per account, the one writer, the report after it, the verdict last: the grid shows
+    what Monday's run does, a report retry never loads again, and a failed report never hides the verdict."""
+    dag = dagbag.dags["social_metrics"]
+    assert set(dag.task_ids) == {"plan", "extract", "publish", "report", "finish"}
     assert dag.get_task("extract").upstream_task_ids == {"plan"}
     assert dag.get_task("publish").upstream_task_ids == {"extract"}
     assert dag.get_task("publish").trigger_rule == "all_done"  # accounts that landed are published
-    assert {t.task_id for t in dag.leaves} == {"publish"}
+    assert dag.get_task("report").upstream_task_ids == {"publish"}
+    assert dag.get_task("report").trigger_rule == "all_success"  # only after publish succeeded
+    assert dag.get_task("report").retries == 2  # noqa: PLR2004 - its own retries (the mail server may be back)
+    assert dag.get_task("finish").upstream_task_ids == {"publish", "report"}
+    assert dag.get_task("finish").trigger_rule == "all_done"  # runs when report failed or skipped
+    assert {t.task_id for t in dag.leaves} == {"finish"}
+
+
+def test_history_tasks_and_wiring(dagbag) -> None:
+    """A history load writes no report: plan, extract, publish, then the verdict."""
+    dag = dagbag.dags["social_metrics_history"]
+    assert set(dag.task_ids) == {"plan", "extract", "publish", "finish"}
+    assert dag.get_task("extract").upstream_task_ids == {"plan"}
+    assert dag.get_task("publish").upstream_task_ids == {"extract"}
+    assert dag.get_task("publish").trigger_rule == "all_done"
+    assert dag.get_task("finish").upstream_task_ids == {"publish"}
+    assert dag.get_task("finish").trigger_rule == "all_done"
+    assert {t.task_id for t in dag.leaves} == {"finish"}
 
 
 @pytest.mark.parametrize("dag_id", ["social_metrics", "social_metrics_history"])
 def test_only_the_writer_is_in_the_duckdb_pool(dagbag, dag_id) -> None:
     """Nightly and history runs share the one-slot pool, so their writers never overlap."""
     dag = dagbag.dags[dag_id]
-    assert dag.get_task("publish").pool == "duckdb"
-    assert dag.get_task("extract").pool != "duckdb"
-    assert dag.get_task("plan").pool != "duckdb"
+    assert [t.task_id for t in dag.tasks if t.pool == "duckdb"] == ["publish"]  # report reads the readers' copy
 
 
 def test_history_dag_has_a_trigger_form_and_no_schedule(dagbag) -> None:
@@ -136,7 +151,7 @@ def test_a_permanent_error_is_one_error_line_first_and_fails_the_task_without_re
     with pytest.raises(ConnectionError, match="reset by peer"):
         flaky()
     source = (REPO / "dags" / "social_metrics.py").read_text(encoding="utf-8")
-    assert source.count("@fail_fast\ndef _") == 4 and "except Exception" not in source  # one decorator
+    assert source.count("@fail_fast\ndef _") == 6 and "except Exception" not in source  # one decorator
 
 
 def test_publish_after_a_refused_plan_names_plans_line_and_no_account(dagbag, monkeypatch, caplog) -> None:
@@ -155,6 +170,8 @@ def test_publish_after_a_refused_plan_names_plans_line_and_no_account(dagbag, mo
     monkeypatch.setattr(module, "_current_ti", lambda: FakeTaskInstance())  # plan died of something unforeseen
     with pytest.raises(AirflowFailException, match="plan failed before it made any job; its task log says why"):
         dagbag.dags["social_metrics"].get_task("publish").python_callable()
+    with pytest.raises(AirflowFailException, match="nothing to finish: plan failed before it made any job"):
+        dagbag.dags["social_metrics"].get_task("finish").python_callable()
 
 
 def test_nightly_at_three_berlin(dagbag) -> None:

@@ -35,11 +35,14 @@ from socialmetrics.serve.readers import readers_path
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-TASK_IDS = ["extract", "plan", "publish"]
+TASK_IDS = {
+    "social_metrics": ["extract", "finish", "plan", "publish", "report"],
+    "social_metrics_history": ["extract", "finish", "plan", "publish"],
+}
 pytestmark = pytest.mark.airflow
 
 # Prints, per DAG: its task ids, the pools of its tasks, and what its `plan` task really resolves
-# when called (the config it reads, and the settings it leaves in the task process's environment).
+# when called (the paths it gets from the DAG's _settings, and that it leaves the process's environment as it was).
 DAGBAG_PROBE = """
 import datetime as dt, json, os, sys, types
 from airflow.dag_processing.dagbag import DagBag
@@ -51,15 +54,18 @@ now = dt.datetime.now(dt.timezone.utc)
 run = types.SimpleNamespace(run_id="probe", run_after=now, run_type="manual")
 ti = types.SimpleNamespace(xcom_push=lambda key, value: None)
 context = {"dag_run": run, "logical_date": now, "params": {"from": None, "to": None, "x_read_budget": 1000}, "ti": ti}
+resolved = []
 for module in list(sys.modules.values()):
     if getattr(module, "__file__", None) and module.__file__.endswith("social_metrics.py"):
         module.get_current_context = lambda: context
+        module._settings = lambda env=None, _own=module._settings: resolved.append(_own(env)) or resolved[-1]
 for dag_id, dag in bag.dags.items():
     saved = dict(os.environ)
     accounts = dag.get_task("plan").python_callable()
-    paths = {"config": str(settings.config_path()), "warehouse": str(settings.warehouse_path()),
-             "landing": str(settings.landing_root()), "quality_docs": str(settings.quality_docs_dir()),
-             "reports": str(settings.reports_dir())}
+    assert dict(os.environ) == saved, "plan changed the process's environment"
+    p = resolved[-1]
+    paths = {"config": str(p.config), "warehouse": str(p.warehouse), "landing": str(p.landing),
+             "quality_docs": str(p.quality_docs), "reports": str(p.reports)}
     os.environ.clear()
     os.environ.update(saved)
     out["dags"][dag_id] = {
@@ -121,7 +127,7 @@ def test_a_config_folder_gives_one_dag_per_company_with_its_own_warehouse_and_po
         (("acme-gmbh", "Acme GmbH.yml"), ("sonnenhang", "sonnenhang.yml")), ("social_metrics", "social_metrics_history")
     ):
         dag = bag["dags"][f"{kind}__{slug}"]
-        assert dag["tasks"] == TASK_IDS
+        assert dag["tasks"] == TASK_IDS[kind]
         # the history DAG of a company writes through the same one-slot pool as its nightly DAG
         assert dag["pools"] == {"plan": "default_pool", "extract": "default_pool", "publish": f"duckdb__{slug}"}
         assert dag["paths"] == {
@@ -162,7 +168,7 @@ def test_without_a_config_folder_there_is_only_social_metrics_as_before(tmp_path
         assert bag["errors"] == {}
         assert sorted(bag["dags"]) == ["social_metrics", "social_metrics_history"]
         dag = bag["dags"]["social_metrics"]
-        assert dag["tasks"] == TASK_IDS
+        assert dag["tasks"] == TASK_IDS["social_metrics"]
         assert dag["pools"]["publish"] == "duckdb"
         assert bag["dags"]["social_metrics_history"]["pools"]["publish"] == "duckdb"
         assert dag["paths"]["config"] == str(config)
@@ -488,7 +494,7 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
             next(p for p in printed if p.startswith("ended the run manual__")),
         ]
         ended = next(p for p in printed if p.startswith("ended the run manual__"))
-        assert ended.endswith(f" of social_metrics (failed, 3 unfinished task(s)): that DAG no longer exists ({setup})")
+        assert ended.endswith(f" of social_metrics (failed, 5 unfinished task(s)): that DAG no longer exists ({setup})")
         run_id = ended.split()[3]
         unpaused = next(p for p in printed if p.startswith("Unpaused "))
         assert "social_metrics__firma-3" in unpaused and "social_metrics, " not in unpaused

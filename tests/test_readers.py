@@ -3,6 +3,7 @@ which each publish swaps in whole while a reader may hold the previous one open.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -33,8 +34,8 @@ READER = textwrap.dedent(
 
 
 def nightly(harness: Harness, day: dt.date, run_id: str) -> dict[str, object]:
-    """One nightly run as the DAG does it: extract every account, then the writer task `publish` (load, check,
-    transform, the readers' copy, the weekly report when the day is a Sunday, finish)."""
+    """One nightly run as the DAG does it: extract every account, then `publish` (load, check, transform, the
+    readers' copy), `report` (the weekly report when the day is a Sunday) and `finish`."""
     logical = dt.datetime.combine(day, dt.time(3, 0), dt.UTC)
     cfg = harness.cfg
     window = pipeline.run_window(logical, cfg, backfill=False, now=NOW)
@@ -43,9 +44,12 @@ def nightly(harness: Harness, day: dt.date, run_id: str) -> dict[str, object]:
             pipeline.account_from_dict(acc), window, run_id, credentials=harness.credentials,
             landing_root=harness.landing, today=TODAY, http=harness.http(acc["conn_id"]),
         )  # fmt: skip
-    return pipeline.publish(
-        run_id, cfg, warehouse_path=harness.warehouse, landing_root=harness.landing, report_day=day, today=TODAY
-    )
+    published = pipeline.publish(run_id, cfg, warehouse_path=harness.warehouse, landing_root=harness.landing,
+                                 today=TODAY)  # fmt: skip
+    with contextlib.suppress(pipeline.ReportNotDueError):  # the `report` task: Monday's run only
+        published |= pipeline.report(cfg, day, warehouse_path=harness.warehouse)
+    pipeline.finish(run_id, cfg, landing_root=harness.landing)
+    return published
 
 
 def start_reader(path: Path) -> tuple[subprocess.Popen[str], str]:

@@ -134,7 +134,12 @@ def _records_table(
 
 
 def write_parts(
-    connector: Connector, pages_dir: Path, target: Path, windows: dict[str, Window], provenance: dict[str, Any]
+    connector: Connector,
+    pages_dir: Path,
+    target: Path,
+    windows: dict[str, Window],
+    provenance: dict[str, Any],
+    register_path: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Parse every landed page into Parquet files; returns the manifest's `parts`.
 
@@ -155,7 +160,7 @@ def write_parts(
         for partition, pages in groups.items():
             window = windows[stream.name] if partition is None else ALL_TIME
             by_kind: dict[Kind, list[dict[str, Any]]] = {k: [] for k in stream.kinds}
-            register = erasure.current()  # people who asked to be erased (`socialmetrics privacy erase`)
+            register = erasure.current(register_path)  # people who asked to be erased (`socialmetrics privacy erase`)
             for page_file, page in pages:
                 try:
                     for kind, rec in connector.parse(stream, page):
@@ -193,8 +198,10 @@ def land(
     run_id: str,
     secrets: Iterable[str | None] = (),
     extra: dict[str, Any] | None = None,
+    register_path: Path | None = None,
 ) -> Manifest:
-    """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest."""
+    """Fetch every stream for its window, keep the scrubbed pages, write Parquet and the manifest; the erasure
+    register is `register_path` (default: the one beside $SOCIALMETRICS_WAREHOUSE)."""
     account = connector.account
     final = run_dir(root, connector.network, account.id, run_id)
     tmp = tmp_name(final)
@@ -222,7 +229,7 @@ def land(
                     log.info("%s %s: page %d landed, %s requests so far%s", label, stream.name, n,
                              _requests(connector), _remaining(todo[number:]))  # fmt: skip
                     # an erased person's comments never reach a page (read per page: an erasure may come meanwhile)
-                    body, _ = erasure.current().filter_body(connector.network, page.body)
+                    body, _ = erasure.current(register_path).filter_body(connector.network, page.body)
                     # One bad character (a lone surrogate, a NUL) must not fail the account: made storable here.
                     whole = storable({"request": page.request, "body": body}, replaced, f"page {n}")
                     text = json.dumps(whole, ensure_ascii=False)
@@ -247,7 +254,7 @@ def land(
             "run_id": run_id,
             "extracted_at": started,
         }
-        parts = write_parts(connector, tmp / "pages", tmp, windows, provenance)
+        parts = write_parts(connector, tmp / "pages", tmp, windows, provenance, register_path)
         connector.warnings.extend(future_comment_warnings(label, parts, tmp, started))
         manifest = {
             "network": connector.network,

@@ -258,7 +258,9 @@ class _Part:
     file: Path
 
 
-def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest], run_id: str) -> list[dict[str, Any]]:
+def load_manifests(
+    con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest], run_id: str, *, register_path: Path | None = None
+) -> list[dict[str, Any]]:
     """Replace each landed part's window in raw.* with its records, all in one transaction.
 
     DELETE of the (network, account, stream, window) slices plus INSERT ... SELECT from Parquet:
@@ -332,7 +334,7 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
                     },
                 )
         results += _replace_windows(con, to_replace, run_id, now)
-        _drop_erased(con, run_id)
+        _drop_erased(con, run_id, register_path)
         for row in results:
             if row.get("outcome"):
                 continue
@@ -348,12 +350,12 @@ def load_manifests(con: duckdb.DuckDBPyConnection, manifests: Iterable[Manifest]
     return results
 
 
-def _drop_erased(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+def _drop_erased(con: duckdb.DuckDBPyConnection, run_id: str, register_path: Path | None = None) -> int:
     """Delete the comments of erased people (socialmetrics/erasure.py) the run's files still held: landing drops
     them already, so this finds only files written before the erasure that it could not reach."""
     from socialmetrics import erasure
 
-    register = erasure.current()
+    register = erasure.current(register_path)
     if not register.authors and not register.comments:
         return 0
     networks = sorted({n for n, _ in register.authors} | {n for n, _ in register.comments})

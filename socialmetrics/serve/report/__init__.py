@@ -95,10 +95,13 @@ def company_slug(company: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "company"
 
 
-def reports_root(warehouse_path: Path) -> Path:
-    """Where reports go: $SOCIALMETRICS_REPORTS, or `reports/` beside the warehouse."""
+def reports_root(warehouse_path: Path, reports_dir: Path | None = None) -> Path:
+    """Where reports go: `reports_dir` (a company's), else $SOCIALMETRICS_REPORTS, else `reports/` beside the
+    warehouse."""
     from socialmetrics import settings
 
+    if reports_dir is not None:
+        return Path(reports_dir).expanduser().absolute()
     if os.environ.get(settings.REPORTS_ENV):
         return settings.reports_dir()
     return Path(warehouse_path).expanduser().absolute().parent / "reports"

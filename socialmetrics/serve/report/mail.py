@@ -34,6 +34,10 @@ class MailError(ReportError):
     """The report could not be sent; the message names the connection and the fix (never the password)."""
 
 
+class MailServerError(MailError):
+    """The SMTP server could not be reached or broke off (refused connection, timeout): worth a retry later."""
+
+
 def _connection(conn_id: str) -> Any:
     from socialmetrics.extract.credentials import MissingConnectionError, airflow_connection
 
@@ -108,7 +112,7 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
             f"(code {exc.smtp_code}); check login and password of the connection"
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise MailError(
+        raise MailServerError(
             f"sending the report through connection '{conn_id}' ({conn.host}:{port}) failed: "
             f"{type(exc).__name__}: {exc}"
         ) from None
