@@ -73,6 +73,7 @@ report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy connectors socialmetrics
 
 docs: install  ## docs/models.md from the models' declarations (the headers of sql/)

@@ -14,6 +14,13 @@ def test_ruff_is_clean() -> None:
     assert out.returncode == 0, out.stdout[-3000:]
 
 
+def test_ruff_format_leaves_every_file_as_it_is() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", str(REPO)], cwd=REPO, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout[-3000:]
+
+
 def test_mypy_is_clean_on_the_packages() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mypy", "connectors", "socialmetrics"], cwd=REPO, capture_output=True, text=True

@@ -215,9 +215,7 @@ def test_budget_stops_a_run_that_would_exceed_it_before_reading_posts(tmp_path: 
     assert reads == [("posts", 0, "stopped: budget"), ("users", 1, "stopped: budget")]
 
 
-def test_budget_is_a_hard_cap_when_the_account_posts_more_than_estimated(
-    tmp_path: Path, x_server: FakeServer
-) -> None:
+def test_budget_is_a_hard_cap_when_the_account_posts_more_than_estimated(tmp_path: Path, x_server: FakeServer) -> None:
     """Given an account that claims one post in its life, the estimate passes; its week then holds six."""
     xr = XRun(tmp_path, x_server, budget=6)
     assert len(posts_between(TODAY - dt.timedelta(days=7), TODAY)) == 6

@@ -234,10 +234,8 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)
     "never_loaded": (
-        "Für dieses Konto liegen noch keine Zahlen vor: Zugang und Konto-ID sind zu prüfen (siehe technischer "
-        "Anhang).",
-        "There are no numbers for this account yet: its access and its id need checking (see the technical "
-        "appendix).",
+        "Für dieses Konto liegen noch keine Zahlen vor: Zugang und Konto-ID sind zu prüfen (siehe technischer Anhang).",
+        "There are no numbers for this account yet: its access and its id need checking (see the technical appendix).",
     ),
     "file_import": (
         "{network} hat keine Schnittstelle: für diese Tage liegt keine Import-Datei vor. "
