@@ -27,6 +27,13 @@ For each campaign, network and metric:
 
 Networks the campaign does not target get rows too (in_campaign = false): they are the control a
 reader checks (a "lift" there means something else moved everything).
+
+Web outcomes (marts.web_outcomes_daily, marts.web_goal_daily), per analytics site: visits, conversions (all goals,
+and each goal named in the config: `goal`) and revenue, from social media as a whole (network 'social': in the
+campaign) and from each network (in the campaign when targeted), by the same method. A day the site answered for
+and a network has no row counts 0 for it; a day the site did not answer is missing. Visits are a few dozen a day
+and conversions a few: the simulation (benchmarks/campaign_simulation.py) measures false alarms and detection
+for such counts too.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ MAX_BASELINE_DAYS = 182  # the baseline is local: a linear trend over more than 
 AR_ORDER = 2
 MIN_WINDOW_DAYS = 1
 METRICS = ("impressions", "reach", "engagements")
+WEB_METRICS = ("visits", "conversions", "revenue")
 ALPHA = 0.05
 INCONCLUSIVE_P = 0.20
 METHOD = (
@@ -225,10 +233,88 @@ def campaign_impact(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> pd.
                         "method": METHOD,
                     }
                 )
+    rows += _web_impact(con, campaigns)
     columns = ["campaign", "network", "metric", "observed", "expected", "lift_pct", "ci_low_pct", "ci_high_pct",
                "p_value", "verdict", "min_detectable_lift_pct", "in_campaign", "start", "end", "baseline_days",
-               "reason", "method"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+               "reason", "method", "analytics", "site_id", "goal"]  # fmt: skip
+    # typed text even when every row is NULL (no website analytics), so the table's columns never change type
+    return pd.DataFrame(rows, columns=columns).astype({"analytics": "string", "site_id": "string", "goal": "string"})
+
+
+def _web_daily(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per site, network (not 'all'), day and metric ('visits', 'conversions', 'revenue', or 'goal:<name>'): the
+    value; 0 on a day the site answered and the network had no row. Empty without the web marts."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' "
+        "AND table_name IN ('web_outcomes_daily', 'web_goal_daily')"
+    ).fetchone()
+    if not found or found[0] < 2:
+        return pd.DataFrame(columns=["analytics", "site_id", "network", "metric", "day", "value"])
+    return con.execute(
+        """
+        WITH site_days AS (
+            SELECT DISTINCT analytics, site_id, day FROM marts.web_outcomes_daily
+            WHERE network = 'all' AND campaign IS NULL
+        ),
+        values AS (
+            SELECT analytics, site_id, network, day, m.metric,
+                CASE m.metric WHEN 'visits' THEN visits WHEN 'conversions' THEN conversions ELSE revenue END AS value
+            FROM marts.web_outcomes_daily
+            CROSS JOIN (VALUES ('visits'), ('conversions'), ('revenue')) AS m (metric)
+            WHERE campaign IS NULL AND network <> 'all'
+            UNION ALL
+            SELECT analytics, site_id, network, day, 'goal:' || goal_name, conversions
+            FROM marts.web_goal_daily
+            WHERE campaign IS NULL AND network <> 'all' AND goal_name IS NOT NULL
+        ),
+        series AS (SELECT DISTINCT analytics, site_id, network, metric FROM values)
+        SELECT s.analytics, s.site_id, s.network, s.metric, d.day, CAST(coalesce(v.value, 0) AS DOUBLE) AS value
+        FROM series AS s
+        JOIN site_days AS d USING (analytics, site_id)
+        LEFT JOIN values AS v USING (analytics, site_id, network, metric, day)
+        ORDER BY s.analytics, s.site_id, s.network, s.metric, d.day
+        """
+    ).df()
+
+
+def _web_impact(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> list[dict[str, Any]]:
+    """The web outcomes' rows: per campaign, site, network ('social' and each network) and metric."""
+    daily = _web_daily(con)
+    rows: list[dict[str, Any]] = []
+    if daily.empty:
+        return rows
+    for campaign in campaigns:
+        targeted = {n.lower() for n in campaign.networks}
+        for (analytics, site_id, network, metric), frame in daily.groupby(["analytics", "site_id", "network",
+                                                                             "metric"]):  # fmt: skip
+            first, last = frame["day"].min().date(), frame["day"].max().date()
+            calendar = pd.date_range(first, last, freq="D")
+            values = frame.set_index("day")["value"].reindex(calendar).to_numpy(dtype="float64")
+            start = (pd.Timestamp(campaign.start) - pd.Timestamp(first)).days
+            length = (min(campaign.end, last) - campaign.start).days + 1
+            if start < 0:
+                impact = no_estimate(f"the campaign starts before the site's first day with numbers ({first})")
+            elif length < 1:
+                impact = no_estimate(f"no website numbers yet for the campaign's days (latest: {last})")
+            else:
+                impact = estimate(values, calendar.weekday.to_numpy(), start, length)
+            goal = metric.removeprefix("goal:") if metric.startswith("goal:") else None
+            rows.append(
+                {
+                    "campaign": campaign.name,
+                    "network": network,
+                    "metric": "conversions" if goal else metric,
+                    "in_campaign": network == "social" or not targeted or network in targeted,
+                    "start": campaign.start,
+                    "end": campaign.end,
+                    **impact.__dict__,
+                    "method": METHOD,
+                    "analytics": analytics,
+                    "site_id": site_id,
+                    "goal": goal,
+                }
+            )
+    return rows
 
 
 def campaign_posts(con: duckdb.DuckDBPyConnection, campaigns: list[Any]) -> pd.DataFrame:

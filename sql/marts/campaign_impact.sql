@@ -1,15 +1,17 @@
 -- table: marts.campaign_impact
 -- materialized: python
 -- python: socialmetrics.analytics.campaigns.campaign_impact
--- reads: core.account_daily
--- grain: one row per campaign, network (targeted or a control) and metric
--- key: campaign, network, metric
+-- reads: core.account_daily, marts.web_outcomes_daily, marts.web_goal_daily
+-- grain: one row per campaign, network (targeted or a control) and metric; web outcomes per site and goal too
+-- key: campaign, network, metric, analytics, site_id, goal
 -- window: none
 -- The method (baseline, AR(2) errors, the t reference) is in socialmetrics/analytics/campaigns.py and docs/marts.md.
+-- Web outcomes (analytics and site_id set): visits, conversions and revenue from social media (network 'social',
+-- in the campaign) and from each network (as marts.web_outcomes_daily names them), all goals or one (goal).
 -- columns:
 --   campaign: the campaign's name (config) [not null]
---   network: the network (facebook, linkedin, x, xing, instagram) [not null]
---   metric: impressions, reach or engagements [not null, in impressions|reach|engagements]
+--   network: the network (facebook, linkedin, x, xing, instagram); web outcomes also 'social' and 'other_social' [not null]
+--   metric: impressions, reach or engagements; web outcomes: visits, conversions or revenue [not null, in impressions|reach|engagements|visits|conversions|revenue]
 --   observed: the campaign days' sum
 --   expected: what the baseline predicts without the campaign
 --   lift_pct: observed against expected, in percent
@@ -24,3 +26,6 @@
 --   baseline_days: days with numbers in the baseline before the start [range 0..]
 --   reason: why a number is NULL, or which campaign days were left out
 --   method: the estimation method in words
+--   analytics: web outcomes: the analytics tool (matomo, ga4); NULL for the networks' own numbers
+--   site_id: web outcomes: the site (Matomo idSite, GA4 property id)
+--   goal: conversions of one goal: its name from the config; NULL for all goals and the other metrics

@@ -477,7 +477,9 @@ def _campaigns(con: duckdb.DuckDBPyConnection, cfg: Config, first: dt.date, last
     """Campaigns that overlap the 13 weeks up to this week and have rows in marts.campaign_impact."""
     if not _table_exists(con, "marts", "campaign_impact"):
         return []
-    rows = _rows(con, "SELECT * FROM marts.campaign_impact ORDER BY campaign, network, metric")
+    rows = _rows(  # the website's outcomes (analytics set) are the web module's (socialmetrics/serve/report/web.py)
+        con, "SELECT * FROM marts.campaign_impact WHERE analytics IS NULL ORDER BY campaign, network, metric"
+    )
     reported: set[tuple[str, str]] = set()
     for network, reach, impressions in con.execute(
         "SELECT network, count(reach), count(impressions) FROM marts.reach_daily GROUP BY network"
