@@ -54,7 +54,10 @@ INVALID_TOKEN = (
 )
 
 
-def _posts(network: str, day: dt.date) -> int:
+def _posts(network: str, day: dt.date, campaign: bool = True) -> int:
+    if network == "facebook" and not campaign:
+        # the page's posts without the campaign's extra ones: the first draw of company.facebook_posts alone
+        return 1 if company.rng("facebook-posts", day).random() < 0.6 else 0
     if network == "facebook":
         return len(company.facebook_posts(day))
     if network == "instagram":
@@ -76,8 +79,9 @@ def _entry(visits: int, kind: str, *parts: object) -> dict[str, Any]:
     return {"visits": visits, "users": round(visits * 0.9), "goals": _converted(visits, kind, *parts)}
 
 
-def day_traffic(day: dt.date) -> dict[str, Any]:
-    """The site's visits of one day: per social site (referrer), per campaign and source, and the rest."""
+def day_traffic(day: dt.date, campaign: bool = True) -> dict[str, Any]:
+    """The site's visits of one day: per social site (referrer), per campaign and source, and the rest.
+    `campaign=False`: the same day had the Herbstfest not happened (no lift, no extra posts; the same noise)."""
     if day < HISTORY_START:
         return {"social": {}, "campaigns": {}, "other": None}
     r = company.rng("matomo", day)
@@ -85,8 +89,9 @@ def day_traffic(day: dt.date) -> dict[str, Any]:
     social: dict[str, dict[str, Any]] = {}
     campaigns: dict[tuple[str, str], dict[str, Any]] = {}
     for network, base in BASE_VISITS.items():
-        visits = (base + PER_POST_VISITS.get(network, 0) * _posts(network, day)) * factor * r.lognormvariate(0, 0.1)
-        if network == "facebook" and company.CAMPAIGN.active(day, "facebook"):
+        posts = _posts(network, day, campaign)
+        visits = (base + PER_POST_VISITS.get(network, 0) * posts) * factor * r.lognormvariate(0, 0.1)
+        if campaign and network == "facebook" and company.CAMPAIGN.active(day, "facebook"):
             visits *= 1 + VISIT_LIFT
             tagged = round(visits * TAGGED_SHARE)
             campaigns[(CAMPAIGN_NAME, network)] = _entry(tagged, "campaign", day, "campaign", network)
@@ -244,3 +249,12 @@ class MatomoSandbox(FakeApi):
             body[day.isoformat()] = answer_day(method, day, segment, goal) if day < self.today else []
             day += dt.timedelta(days=1)
         return 200, {}, body
+
+
+def true_facebook_visit_lift() -> float:
+    """The Herbstfest's true effect on visits from Facebook (referrer and tagged links), in percent: the campaign
+    days' visits against the same days without the campaign (its +40 % and the visits its extra posts brought)."""
+    days = [company.CAMPAIGN.start + dt.timedelta(days=i) for i in range((company.CAMPAIGN.end - company.CAMPAIGN.start).days + 1)]
+    with_it = sum(day_traffic(d)["social"]["facebook"]["visits"] + sum(v["visits"] for v in day_traffic(d)["campaigns"].values()) for d in days)
+    without = sum(day_traffic(d, campaign=False)["social"]["facebook"]["visits"] for d in days)
+    return 100 * (with_it / without - 1)

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
+from socialmetrics.serve.report.web import WebOutcomes, collect_web
 from socialmetrics.serve.report.week import ReportError, Week
 
 log = logging.getLogger(__name__)
@@ -229,6 +230,7 @@ class ReportData:
     data_until: dt.date | None
     generated_at: dt.datetime
     week_runs: list[str] = field(default_factory=list)
+    web: WebOutcomes | None = None  # "Was hat es gebracht?" (web.py)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -325,6 +327,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
         data_until=data_until[0] if data_until else None,
         generated_at=dt.datetime.now(cfg.tz),
         week_runs=_week_runs(con, week),
+        web=collect_web(con, cfg, week),
     )
 
 

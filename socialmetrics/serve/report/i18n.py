@@ -230,6 +230,109 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reason": ("Grund", "Reason"),
     "code": ("Code", "Code"),
     "message": ("Meldung", "Message"),
+    # -- "Was hat es gebracht?" (socialmetrics/serve/report/web.py, templates/_web.html.j2)
+    "web_title": ("Was hat es gebracht?", "What did it bring?"),
+    "web_intro": (
+        "Besuche auf der Website über Social Media, Abschlüsse je Ziel und Umsatz ({site})",
+        "Website visits from social media, conversions per goal and revenue ({site})",
+    ),
+    "web_visits": ("Besuche über Social Media", "Visits from social media"),
+    "web_conversions": ("Abschlüsse (alle Ziele)", "Conversions (all goals)"),
+    "web_goal": ("{goal}", "{goal}"),
+    "web_revenue": ("Umsatz (€)", "Revenue (€)"),
+    "web_share": ("{share} aller {total} Besuche", "{share} of all {total} visits"),
+    "web_per_network": ("Je Netzwerk", "Per network"),
+    "web_other_social": ("andere Netzwerke", "other networks"),
+    "web_connect": (
+        "Keine Website-Analyse verbunden: mit einem Konto „network: matomo“ (oder „ga4“) in der Konfiguration und "
+        "der Verbindung matomo_default (ga4_default) zeigt dieser Abschnitt Besuche, Anfragen und Umsatz aus "
+        "Social Media (docs/web.md).",
+        "No website analytics connected: an account \"network: matomo\" (or \"ga4\") in the config and the "
+        "connection matomo_default (ga4_default) make this section show visits, enquiries and revenue from social "
+        "media (docs/web.md).",
+    ),
+    "web_no_numbers": (
+        "Für diese Woche liegen von {site} noch keine Zahlen vor.",
+        "There are no numbers from {site} for this week yet.",
+    ),
+    "web_cmp_no_previous": ("keine Zahlen der Vorwoche", "no numbers for the previous week"),
+    "web_cmp_this_week_partial": (
+        "nicht vergleichbar: {site} nur {n} von 7 Tagen",
+        "not comparable: {site} only {n} of 7 days",
+    ),
+    "web_cmp_previous_partial": (
+        "nicht vergleichbar: in der Vorwoche fehlen Tage von {site}",
+        "not comparable: days of {site} are missing in the previous week",
+    ),
+    "web_avg_this_week_partial": (
+        "kein Schnitt: {site} nur {n} von 7 Tagen",
+        "no average: {site} only {n} of 7 days",
+    ),
+    "web_avg_no_whole_weeks": (
+        "kein Schnitt: keine der 4 Wochen davor ist vollständig",
+        "no average: none of the 4 weeks before is complete",
+    ),
+    "web_direct_limit": (
+        "Besuche, die die App eines Netzwerks ohne Herkunft öffnet, zählt die Website-Analyse als „direkt“: sie "
+        "fehlen hier (über markierte Links gezählt werden sie).",
+        "Visits a network's app opens without a referrer count as \"direct\" in the website analytics: they are "
+        "missing here (tagged links count them).",
+    ),
+    "web_like_for_like": (
+        "Verglichen wird nur Gleiches: Wochen, für die {site} an allen 7 Tagen Zahlen lieferte.",
+        "Like is compared with like only: weeks for which {site} gave numbers on all 7 days.",
+    ),
+    "web_others": (
+        "Auch verbunden: {others} (dieselbe Website anders gemessen; ihre Zahlen in marts.web_outcomes_weekly).",
+        "Also connected: {others} (the same website measured differently; its numbers in marts.web_outcomes_weekly).",
+    ),
+    "web_links_line": (
+        "Von {posts} Beiträgen der Woche trugen {with_links} einen Link, davon {tagged} mit Kampagnen-Kennung "
+        "(utm_campaign).",
+        "Of the week's {posts} posts, {with_links} carried a link, {tagged} of those tagged with a campaign "
+        "(utm_campaign).",
+    ),
+    "web_links_line_short": (
+        "Von {posts} Beiträgen der Woche trugen {with_links} einen Link, davon {tagged} mit Kampagnen-Kennung "
+        "(utm_campaign); {shortened} nur als Kurzlink, dessen Kennung sich nicht prüfen lässt.",
+        "Of the week's {posts} posts, {with_links} carried a link, {tagged} of those tagged with a campaign "
+        "(utm_campaign); {shortened} only as a short link whose tags cannot be checked.",
+    ),
+    "web_and": (" und ", " and "),
+    "web_campaign_brought": (
+        "{campaign} brachte {lift} Besuche über Social Media (95-%-Bereich {low} bis {high}).",
+        "{campaign} brought {lift} visits from social media (95% range {low} to {high}).",
+    ),
+    "web_campaign_brought_goals": (
+        "{campaign} brachte {lift} Besuche über Social Media (95-%-Bereich {low} bis {high}) und {goals}.",
+        "{campaign} brought {lift} visits from social media (95% range {low} to {high}) and {goals}.",
+    ),
+    "web_campaign_unclear": (
+        "Ob {campaign} mehr Besuche über Social Media brachte, lässt sich noch nicht sagen (gemessen {lift}, "
+        "95-%-Bereich {low} bis {high}).",
+        "Whether {campaign} brought more visits from social media cannot be told yet (measured {lift}, 95% range "
+        "{low} to {high}).",
+    ),
+    "web_campaign_unclear_goals": (
+        "Ob {campaign} mehr Besuche über Social Media brachte, lässt sich noch nicht sagen (gemessen {lift}, "
+        "95-%-Bereich {low} bis {high}); {goals}.",
+        "Whether {campaign} brought more visits from social media cannot be told yet (measured {lift}, 95% range "
+        "{low} to {high}); {goals}.",
+    ),
+    "web_campaign_goal_more": (
+        "{n} {goal} mehr als erwartet (95-%-Bereich {low} bis {high})",
+        "{n} more {goal} than expected (95% range {low} to {high})",
+    ),
+    "web_campaign_goal_unclear": (
+        "{goal}: {observed} statt erwartet {expected}, kein sicherer Unterschied",
+        "{goal}: {observed} against {expected} expected, no clear difference",
+    ),
+    "web_campaign_cannot_tell": (
+        "Was {campaign} auf der Website brachte, lässt sich noch nicht sagen: es fehlen 8 Wochen Website-Zahlen "
+        "vor dem Start oder Zahlen aus der Kampagnenzeit.",
+        "What {campaign} brought to the website cannot be told yet: it takes 8 weeks of website numbers before the "
+        "start and numbers from the campaign's days.",
+    ),
 }
 
 REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)

@@ -13,6 +13,7 @@ from socialmetrics.serve.report import charts, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.week import Week
+from socialmetrics.serve.report.web import campaign_web_sentence, web_context
 
 TEXT_EXCERPT = 90
 EMOJI_MODIFIERS = {"\ufe0f", "\ufe0e", "\u200d", "\u20e3"}
@@ -361,6 +362,7 @@ def campaign_blocks(data: ReportData, lang: str) -> list[dict[str, Any]]:
         window = i18n.date_range(c.start, c.end, lang) if c.start and c.end else ""
         networks = ", ".join(i18n.network_name(n) for n in c.networks) or i18n.text("campaign_all_networks", lang)
         sentences = [s for r in c.rows if r.in_campaign if (s := campaign_sentence(c, r, lang))]
+        sentences += [s] if (s := campaign_web_sentence(data, c.name, lang)) else []
         controls = [s for r in c.rows if not r.in_campaign if (s := campaign_sentence(c, r, lang))]
         blocks.append(
             {
@@ -595,5 +597,6 @@ def render_html(data: ReportData, lang: str) -> str:
         "week_runs": i18n.text("week_runs", lang, runs=", ".join(data.week_runs)) if data.week_runs else "",
         "not_reported": not_reported_rows(data, lang),
         "issues": issue_rows(data, lang),
+        "web": web_context(data, lang),
     }
     return _environment().get_template("report.html.j2").render(**context)
