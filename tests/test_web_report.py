@@ -273,7 +273,7 @@ def test_a_week_with_a_missing_day_is_compared_with_nothing_and_left_out_of_the_
     ).fetchall()
     assert rows == [
         (dt.date(2026, 11, 2), 70.0, 7, "no_previous", None, "no_whole_weeks", 0, None, None),
-        (dt.date(2026, 11, 9), 60.0, 6, "this_week_partial", None, "this_week_partial", 0, None, []),
+        (dt.date(2026, 11, 9), 60.0, 6, "this_week_partial", None, "this_week_partial", 0, None, None),
         (dt.date(2026, 11, 16), 70.0, 7, "previous_partial", None, "fewer_weeks", 1, 70.0, [dt.date(2026, 11, 9)]),
     ]
     # a network without a row on a day the site answered brought 0 that day; instagram never had a row: no figure
