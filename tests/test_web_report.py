@@ -172,11 +172,14 @@ def test_the_posts_links_line_equals_the_links_mart(built: Built, html_de: str) 
         "AND network = 'all'",
         [WEEK_START],
     )  # fmt: skip
-    assert posts == built.query(
-        "SELECT count(*) FROM core.post WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) "
-        "BETWEEN ? AND ?",
-        [WEEK_START, WEEK_START + dt.timedelta(days=6)],
-    )[0][0]
+    assert (
+        posts
+        == built.query(
+            "SELECT count(*) FROM core.post WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) "
+            "BETWEEN ? AND ?",
+            [WEEK_START, WEEK_START + dt.timedelta(days=6)],
+        )[0][0]
+    )
     line = re.search(r'<p data-web="links">(.*?)</p>', html_de, re.S)
     assert line is not None
     expected = i18n.text("web_links_line", "de", posts=posts, with_links=with_links, tagged=tagged,
@@ -240,10 +243,11 @@ def _weekly_mart(daily: list[tuple[Any, ...]], goals: list[tuple[Any, ...]]) -> 
     """marts.web_outcomes_weekly built from hand-made daily rows."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
-    con.execute("CREATE TABLE marts.web_outcomes_daily (analytics VARCHAR, site_id VARCHAR, day DATE, network VARCHAR, "
-                "campaign VARCHAR, visits DOUBLE, users DOUBLE, conversions DOUBLE, revenue DOUBLE)")  # fmt: skip
-    con.execute("CREATE TABLE marts.web_goal_daily (analytics VARCHAR, site_id VARCHAR, day DATE, network VARCHAR, "
-                "campaign VARCHAR, goal_id VARCHAR, goal_name VARCHAR, conversions DOUBLE, revenue DOUBLE)")  # fmt: skip
+    keys = "analytics VARCHAR, site_id VARCHAR, day DATE, network VARCHAR, campaign VARCHAR"
+    con.execute(f"CREATE TABLE marts.web_outcomes_daily ({keys}, visits DOUBLE, users DOUBLE, conversions DOUBLE, "
+                "revenue DOUBLE)")  # fmt: skip
+    con.execute(f"CREATE TABLE marts.web_goal_daily ({keys}, goal_id VARCHAR, goal_name VARCHAR, conversions DOUBLE, "
+                "revenue DOUBLE)")  # fmt: skip
     if daily:
         con.executemany("INSERT INTO marts.web_outcomes_daily VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", daily)
     if goals:

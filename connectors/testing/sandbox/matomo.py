@@ -254,7 +254,13 @@ class MatomoSandbox(FakeApi):
 def true_facebook_visit_lift() -> float:
     """The Herbstfest's true effect on visits from Facebook (referrer and tagged links), in percent: the campaign
     days' visits against the same days without the campaign (its +40 % and the visits its extra posts brought)."""
-    days = [company.CAMPAIGN.start + dt.timedelta(days=i) for i in range((company.CAMPAIGN.end - company.CAMPAIGN.start).days + 1)]
-    with_it = sum(day_traffic(d)["social"]["facebook"]["visits"] + sum(v["visits"] for v in day_traffic(d)["campaigns"].values()) for d in days)
+    days = [
+        company.CAMPAIGN.start + dt.timedelta(days=i)
+        for i in range((company.CAMPAIGN.end - company.CAMPAIGN.start).days + 1)
+    ]
+    with_it = sum(
+        day_traffic(d)["social"]["facebook"]["visits"] + sum(v["visits"] for v in day_traffic(d)["campaigns"].values())
+        for d in days
+    )
     without = sum(day_traffic(d, campaign=False)["social"]["facebook"]["visits"] for d in days)
     return 100 * (with_it / without - 1)

@@ -244,12 +244,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "web_per_network": ("Je Netzwerk", "Per network"),
     "web_other_social": ("andere Netzwerke", "other networks"),
     "web_connect": (
-        "Keine Website-Analyse verbunden: mit einem Konto „network: matomo“ (oder „ga4“) in der Konfiguration und "
-        "der Verbindung matomo_default (ga4_default) zeigt dieser Abschnitt Besuche, Anfragen und Umsatz aus "
-        "Social Media (docs/web.md).",
-        "No website analytics connected: an account \"network: matomo\" (or \"ga4\") in the config and the "
-        "connection matomo_default (ga4_default) make this section show visits, enquiries and revenue from social "
-        "media (docs/web.md).",
+        "Keine Website-Analyse verbunden: mit Matomo oder Google Analytics 4 (nur Lesezugriff, Anleitung in "
+        "docs/web.md) zeigt dieser Abschnitt Besuche, Anfragen und Umsatz aus Social Media.",
+        "No website analytics connected: with Matomo or Google Analytics 4 (read-only access, how-to in "
+        "docs/web.md) this section shows visits, enquiries and revenue from social media.",
     ),
     "web_no_numbers": (
         "Für diese Woche liegen von {site} noch keine Zahlen vor.",
@@ -275,7 +273,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "web_direct_limit": (
         "Besuche, die die App eines Netzwerks ohne Herkunft öffnet, zählt die Website-Analyse als „direkt“: sie "
         "fehlen hier (über markierte Links gezählt werden sie).",
-        "Visits a network's app opens without a referrer count as \"direct\" in the website analytics: they are "
+        'Visits a network\'s app opens without a referrer count as "direct" in the website analytics: they are '
         "missing here (tagged links count them).",
     ),
     "web_like_for_like": (
@@ -283,8 +281,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Like is compared with like only: weeks for which {site} gave numbers on all 7 days.",
     ),
     "web_others": (
-        "Auch verbunden: {others} (dieselbe Website anders gemessen; ihre Zahlen in marts.web_outcomes_weekly).",
-        "Also connected: {others} (the same website measured differently; its numbers in marts.web_outcomes_weekly).",
+        "Auch verbunden: {others} (dieselbe Website anders gemessen, daher nicht dazugezählt).",
+        "Also connected: {others} (the same website measured differently, so not added).",
     ),
     "web_links_line": (
         "Von {posts} Beiträgen der Woche trugen {with_links} einen Link, davon {tagged} mit Kampagnen-Kennung "

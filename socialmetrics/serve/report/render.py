@@ -12,8 +12,8 @@ from markupsafe import Markup
 from socialmetrics.serve.report import charts, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
-from socialmetrics.serve.report.week import Week
 from socialmetrics.serve.report.web import campaign_web_sentence, web_context
+from socialmetrics.serve.report.week import Week
 
 TEXT_EXCERPT = 90
 EMOJI_MODIFIERS = {"\ufe0f", "\ufe0e", "\u200d", "\u20e3"}

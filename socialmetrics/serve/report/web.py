@@ -153,8 +153,15 @@ def collect_web(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> WebO
         ):
             out.campaigns.setdefault(r["campaign"], []).append(
                 WebCampaignRow(
-                    r["metric"], r["goal"], _num(r["observed"]), _num(r["expected"]), _num(r["lift_pct"]),
-                    _num(r["ci_low_pct"]), _num(r["ci_high_pct"]), str(r["verdict"]), r["reason"],
+                    r["metric"],
+                    r["goal"],
+                    _num(r["observed"]),
+                    _num(r["expected"]),
+                    _num(r["lift_pct"]),
+                    _num(r["ci_low_pct"]),
+                    _num(r["ci_high_pct"]),
+                    str(r["verdict"]),
+                    r["reason"],
                 )  # fmt: skip
             )
     return out
