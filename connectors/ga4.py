@@ -332,6 +332,18 @@ class Ga4Connector(DeclaredConnector):
         body, _ = self.http.post_json(url, json_body=payload)
         if not isinstance(body, dict):
             raise MalformedResponseError(f"GA4 property {self.account.id}: the answer is not an object")
+        if "error" in body or "metricHeaders" not in body:
+            # An error envelope (or anything but a report) with HTTP 200, e.g. from a proxy in front of the API:
+            # read as a report it would look like a day without sessions. A runReport answer always has its
+            # headers, with or without rows (developers.google.com/analytics/devguides/reporting/data/v1/rest/v1beta
+            # /RunReportResponse).
+            error = body.get("error")
+            message = str(error.get("message") if isinstance(error, dict) else error or "no metricHeaders")[:300]
+            raise MalformedResponseError(
+                f"GA4 property {self.account.id} {spec.name}: GA4 answered HTTP 200 without a report ({message}); "
+                "nothing of this property was loaded. Check what answers at the connection's host (a proxy?) and "
+                "rerun the task."
+            )
         records = self._records(body, spec)
         self._check(spec, body, p)
         return {"data": records, "rowCount": int(body.get("rowCount") or 0)}
