@@ -283,3 +283,28 @@ def test_a_week_with_a_missing_day_is_compared_with_nothing_and_left_out_of_the_
     # a network without a row on a day the site answered brought 0 that day; instagram never had a row: no figure
     assert con.execute("SELECT DISTINCT network FROM marts.web_outcomes_weekly ORDER BY 1").fetchall() == [
         ("all",), ("facebook",), ("social",)]  # fmt: skip
+
+
+def test_the_links_mart_counts_the_sandbox_posts_links_and_tags(built: Built) -> None:
+    """Given the sandbox page's posts of the Herbstfest's first week (most link to it, tagged as `socialmetrics
+    link` tags) and of a week before it (a quarter link to the shop, untagged), then marts.post_links_weekly counts
+    exactly the posts whose text carries a link and those whose link has utm_campaign."""
+    from connectors.testing.sandbox import company
+
+    def texts_of(monday: dt.date) -> list[str]:
+        return [str(p.get("message") or "") for i in range(7)
+                for p in company.facebook_posts(monday + dt.timedelta(days=i))]  # fmt: skip
+
+    mondays = [dt.date(2026, 9, 14) - dt.timedelta(weeks=w) for w in range(1, 9)]
+    before = next(m for m in mondays if any("https://" in t for t in texts_of(m)))
+    for monday in (dt.date(2026, 9, 14), before):
+        texts = texts_of(monday)
+        linked = [t for t in texts if "https://" in t]
+        tagged = [t for t in linked if "utm_campaign=Herbstfest%202026" in t]
+        rows = built.query(
+            "SELECT posts, with_links, tagged, shortened, untagged FROM marts.post_links_weekly "
+            "WHERE week_start = ? AND network = 'facebook'",
+            [monday],
+        )
+        assert rows == [(len(texts), len(linked), len(tagged), 0, len(linked) - len(tagged))], monday
+        assert (len(tagged) > 3) if monday == company.CAMPAIGN.start else (not tagged and linked)

@@ -112,6 +112,20 @@ def followers_on(day: dt.date) -> int:
     return _followers_table(year_end)[day]
 
 
+WEBSITE = "https://www.brauerei-sonnenhang.de"
+# The Herbstfest's link, tagged as `socialmetrics link` tags it (utm_campaign: the campaign's config name).
+CAMPAIGN_LINK = f"{WEBSITE}/herbstfest?utm_source=facebook&utm_medium=social&utm_campaign=Herbstfest%202026"
+
+
+def _post_link(day: dt.date, i: int) -> str:
+    """The link a Facebook post's text ends with, if any (its own draw, so the posts' other values stay as they
+    were): during the Herbstfest most posts link to it, tagged; otherwise a quarter link to the shop, untagged."""
+    r = rng("facebook-post-link", day, i)
+    if CAMPAIGN.active(day, "facebook"):
+        return f" Alle Infos: {CAMPAIGN_LINK}" if r.random() < 0.7 else ""
+    return f" Im Shop: {WEBSITE}/shop" if r.random() < 0.25 else ""
+
+
 def facebook_posts(day: dt.date) -> list[dict[str, object]]:
     """The posts the page published on a day, with their lifetime totals."""
     r = rng("facebook-posts", day)
@@ -132,7 +146,7 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
             "comments": {"data": [], "summary": {"order": "ranked", "total_count": comments, "can_comment": True}},
         }
         if r.random() < 0.93:  # some posts are image-only: Graph leaves `message` out
-            post["message"] = text
+            post["message"] = text + _post_link(day, i)
         if shares:  # Graph leaves `shares` out when there are none
             post["shares"] = {"count": shares}
         posts.append(post)
