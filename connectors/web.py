@@ -18,6 +18,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 NETWORKS = ("facebook", "instagram", "linkedin", "x", "xing")
+# The web-analytics tools: accounts with website numbers, not daily social-media numbers (the report's
+# "Was hat es gebracht?" covers them; the missing-data section does not).
+ANALYTICS_NETWORKS = ("matomo", "ga4")
 OTHER_SOCIAL = "other_social"  # a social referrer of none of the networks above (Pinterest, YouTube, ...)
 
 # Each network's registrable domains; a referrer host is the domain or a subdomain of it.

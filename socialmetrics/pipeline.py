@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from connectors import registry
 from connectors.base import Account, ConnectorWarning, Credentials, Kind, PermanentError, Window, describe_days
 from connectors.http import ErrorPolicy, HttpClient
+from connectors.web import ANALYTICS_NETWORKS
 from socialmetrics import erasure, settings
 from socialmetrics.config import Config, LimitsConfig, load_config
 from socialmetrics.files import private_files, tighten
@@ -504,7 +505,10 @@ def run_transform(
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
             python={"campaigns": campaigns},  # the inputs of the models built in Python (campaign marts)
             family_windows=_family_windows(con, run_id),
-            accounts=[f"{a.network}/{a.id}" for a in cfg.accounts] if cfg is not None else None,
+            # the social-media accounts whose days marts.account_coverage_weekly checks (not the website's)
+            accounts=[f"{a.network}/{a.id}" for a in cfg.accounts if a.network not in ANALYTICS_NETWORKS]
+            if cfg is not None
+            else None,
         )
         if cfg is not None:
             comment_analysis.apply_retention(

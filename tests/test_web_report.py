@@ -308,3 +308,11 @@ def test_the_links_mart_counts_the_sandbox_posts_links_and_tags(built: Built) ->
         )
         assert rows == [(len(texts), len(linked), len(tagged), 0, len(linked) - len(tagged))], monday
         assert (len(tagged) > 3) if monday == company.CAMPAIGN.start else (not tagged and linked)
+
+
+def test_the_website_is_not_listed_as_missing_social_media_days(built: Built, html_de: str) -> None:
+    """The Matomo site has no reach or engagement days: it is no account of the missing-data section (its own days
+    are the web section's like-for-like rule)."""
+    assert built.query("SELECT count(*) FROM marts.account_coverage_weekly WHERE network = 'matomo'") == [(0,)]
+    missing = html_de[html_de.index('id="quality"') :]
+    assert "Matomo" not in missing[: missing.index('id="appendix"')]

@@ -311,12 +311,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Whether {campaign} brought more visits from social media cannot be told yet (measured {lift}, 95% range "
         "{low} to {high}).",
     ),
-    "web_campaign_unclear_goals": (
-        "Ob {campaign} mehr Besuche über Social Media brachte, lässt sich noch nicht sagen (gemessen {lift}, "
-        "95-%-Bereich {low} bis {high}); {goals}.",
-        "Whether {campaign} brought more visits from social media cannot be told yet (measured {lift}, 95% range "
-        "{low} to {high}); {goals}.",
-    ),
+    "web_campaign_goals_sentence": ("Bei den Zielen: {goals}.", "Goals: {goals}."),
     "web_campaign_goal_more": (
         "{n} {goal} mehr als erwartet (95-%-Bereich {low} bis {high})",
         "{n} more {goal} than expected (95% range {low} to {high})",

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from connectors.web import ANALYTICS_NETWORKS as ANALYTICS
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.week import Week
 
 if TYPE_CHECKING:
     from socialmetrics.config import Config
 
-ANALYTICS = ("matomo", "ga4")
 TOOL_NAMES = {"matomo": "Matomo", "ga4": "Google Analytics 4"}
 # Networks in the per-network table, in this order ('other_social': Pinterest, Reddit, ... by the mapping).
 NETWORK_ORDER = ("facebook", "instagram", "linkedin", "x", "xing", "other_social")
@@ -303,25 +303,30 @@ def campaign_web_sentence(data: Any, campaign: str, lang: str) -> str | None:
         return i18n.text("web_campaign_cannot_tell", lang, campaign=campaign)
     values = {"campaign": campaign, "lift": i18n.lift(visits.lift_pct, lang),
               "low": i18n.signed(visits.ci_low_pct, lang, 0), "high": i18n.lift(visits.ci_high_pct, lang)}  # fmt: skip
-    parts = []
+    clear, unclear = [], []
     for r in rows:
         if r.metric != "conversions" or r.goal is None or r.observed is None or r.expected is None:
             continue
-        extra = {"n": i18n.number(_extra(r, r.lift_pct), lang), "goal": _plural(r.goal, lang),
-                 "low": i18n.number(_extra(r, r.ci_low_pct), lang),
-                 "high": i18n.number(_extra(r, r.ci_high_pct), lang)}  # fmt: skip
         if _clear(r) and (r.lift_pct or 0) > 0:
-            parts.append(i18n.text("web_campaign_goal_more", lang, **extra))
+            extra = {"n": i18n.number(_extra(r, r.lift_pct), lang), "goal": _plural(r.goal, lang),
+                     "low": i18n.number(_extra(r, r.ci_low_pct), lang),
+                     "high": i18n.number(_extra(r, r.ci_high_pct), lang)}  # fmt: skip
+            clear.append(i18n.text("web_campaign_goal_more", lang, **extra))
         else:
-            parts.append(i18n.text("web_campaign_goal_unclear", lang, goal=r.goal,
-                                   observed=i18n.number(r.observed, lang),
-                                   expected=i18n.number(r.expected, lang)))  # fmt: skip
-    goals = i18n.text("web_and", lang).join(parts)
+            unclear.append(i18n.text("web_campaign_goal_unclear", lang, goal=r.goal,
+                                     observed=i18n.number(r.observed, lang),
+                                     expected=i18n.number(r.expected, lang)))  # fmt: skip
+    goals = i18n.text("web_and", lang).join(clear)
     if _clear(visits) and visits.lift_pct > 0:
-        key = "web_campaign_brought_goals" if parts else "web_campaign_brought"
+        sentence = i18n.text("web_campaign_brought_goals" if clear else "web_campaign_brought", lang, goals=goals,
+                             **values)  # fmt: skip
     else:
-        key = "web_campaign_unclear_goals" if parts else "web_campaign_unclear"
-    return i18n.text(key, lang, goals=goals, **values)
+        sentence = i18n.text("web_campaign_unclear", lang, **values)
+        if clear:
+            sentence += " " + i18n.text("web_campaign_goals_sentence", lang, goals=goals)
+    if unclear:
+        sentence += " " + "; ".join(unclear) + "."
+    return sentence
 
 
 def week_days(web: WebOutcomes) -> int:
