@@ -75,6 +75,15 @@ def build_message(
 
 def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, attachment_name: str) -> list[str]:
     """Send the report to `to` through the SMTP connection `conn_id`; returns the recipients."""
+    return send_message(
+        lambda sender: build_message(html_path, pdf_path, sender, to, attachment_name), to, conn_id,
+        what=f"weekly report {html_path.stem}",
+    )  # fmt: skip
+
+
+def send_message(build: Any, to: list[str], conn_id: str, *, what: str = "the report") -> list[str]:
+    """Send the message `build(sender)` makes to `to` through the SMTP connection `conn_id` (the report, the
+    alerts); returns the recipients the server accepted."""
     conn = _connection(conn_id)
     extra = conn.extra_dejson if conn.extra else {}
     if not conn.host:
@@ -86,7 +95,7 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
     sender = str(
         extra.get("from_email") or (conn.login if conn.login and "@" in conn.login else "socialmetrics@localhost")
     )
-    msg = build_message(html_path, pdf_path, sender, to, attachment_name)
+    msg = build(sender)
     try:
         client: smtplib.SMTP
         if use_ssl:
@@ -113,13 +122,13 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise MailServerError(
-            f"sending the report through connection '{conn_id}' ({conn.host}:{port}) failed: "
+            f"sending {what} through connection '{conn_id}' ({conn.host}:{port}) failed: "
             f"{type(exc).__name__}: {exc}"
         ) from None
     delivered = [a for a in to if a not in refused]
     log.info(
-        "weekly report %s sent to %d recipient(s) through %s (%s:%s)",
-        html_path.stem,
+        "%s sent to %d recipient(s) through %s (%s:%s)",
+        what,
         len(delivered),
         conn_id,
         conn.host,
