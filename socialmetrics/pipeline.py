@@ -663,6 +663,25 @@ def report(
     return {"report": str(files.pdf or files.html), "week": files.week, "sent_to": sent}
 
 
+@private_files
+def alert(
+    cfg: Config,
+    day: dt.date,
+    run_id: str,
+    *,
+    warehouse_path: Path,
+    dag_id: str = "social_metrics",
+    reports_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The nightly run's alerts for `day` (socialmetrics/alerts): found, recorded in meta.alerts, sent in one
+    message unless the quiet hours hold them (`held_until`); a writer of the warehouse (meta.alerts)."""
+    from socialmetrics.alerts import run_alerts
+
+    return run_alerts(
+        cfg, day, run_id, warehouse_path=warehouse_path, dag_id=dag_id, reports_dir=reports_dir, now=now
+    ).as_dict()
+
 def _web_lines(con: Any) -> list[str]:
     """Website visits from social per network over the last 7 days of marts.web_outcomes_daily, per site."""
     has_mart = con.execute(
