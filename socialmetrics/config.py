@@ -275,7 +275,7 @@ class NegativeCommentsRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_count: int = Field(default=3, ge=1, le=10_000)  # and at least this many on the day
+    min_count: int = Field(default=5, ge=1, le=10_000)  # and at least this many on the day
 
 
 class ComplaintWaitingRule(BaseModel):

@@ -7,6 +7,12 @@ is below ALERT_P; the range is the expected value times exp(±t·se) at that lev
 simulated years (benchmarks/alerts.py): at most one false alarm per account and month for the three daily
 figures together, far below it for negative comments.
 
+Negative comments are small counts (most days none), where a log-normal baseline is too wide to see a wave of
+eight: their expected value is the mean of the same up to 26 weeks before the day, their spread a negative
+binomial fitted to those days (method of moments; Poisson when they vary less), and the day is outside when
+P(at least the observed count) is below ALERT_P. The rule's min_count keeps a quiet account's first three
+comments from being a "wave".
+
 The alert rules (config `alerts.rules`) choose from these rows; their figures are the rows' figures.
 """
 
@@ -18,7 +24,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from socialmetrics.analytics.campaigns import METRICS, MIN_BASELINE_DAYS, estimate
+from scipy import stats
+
+from socialmetrics.analytics.campaigns import MAX_BASELINE_DAYS, METRICS, MIN_BASELINE_DAYS, estimate
 
 ALERT_P = 0.0005  # two-sided, per day and figure: see benchmarks/alerts.py
 CANDIDATE_DAYS = 400  # days back from each account's latest day that get a row (about a year and a month)
@@ -48,7 +56,39 @@ def day_check(values: np.ndarray, weekdays: np.ndarray, index: int, alert_p: flo
     }
 
 
-def series_checks(frame: pd.DataFrame, value_column: str, days: int = CANDIDATE_DAYS) -> list[dict[str, Any]]:
+def count_check(values: np.ndarray, index: int, alert_p: float = ALERT_P) -> dict[str, Any]:
+    """One day of a small daily count (negative comments) against the same count on the days before it."""
+    pre = values[max(0, index - MAX_BASELINE_DAYS) : index]
+    pre = pre[~np.isnan(pre)]
+    observed = float(values[index])
+    row: dict[str, Any] = {"observed": observed, "baseline_days": len(pre), "reason": None}
+    if len(pre) < MIN_BASELINE_DAYS:
+        return {**row, "expected": None, "range_low": None, "range_high": None, "change_pct": None, "p_value": None,
+                "outside": False, "direction": None, "reason": f"only {len(pre)} days before it; 56 needed"}  # fmt: skip
+    mean = max(float(pre.mean()), 0.5 / len(pre))  # none in the baseline: as if half a comment in it
+    var = float(pre.var(ddof=1))
+    if var > mean * 1.01:  # overdispersed: negative binomial with the baseline's mean and variance
+        size = mean * mean / (var - mean)
+        dist: Any = stats.nbinom(size, size / (size + mean))
+    else:
+        dist = stats.poisson(mean)
+    p_value = float(dist.sf(observed - 1)) if observed > 0 else 1.0
+    outside = p_value < alert_p
+    return {
+        **row,
+        "expected": mean,
+        "range_low": 0.0,
+        "range_high": float(dist.ppf(1 - alert_p)),
+        "change_pct": 100 * (observed / mean - 1),
+        "p_value": min(1.0, p_value),
+        "outside": outside,
+        "direction": "up" if outside else None,
+    }
+
+
+def series_checks(
+    frame: pd.DataFrame, value_column: str, days: int = CANDIDATE_DAYS, *, counts: bool = False
+) -> list[dict[str, Any]]:
     """The last `days` days of one account's daily series (columns day and value_column), each checked."""
     frame = frame.dropna(subset=["day"])
     if frame.empty:
@@ -63,7 +103,8 @@ def series_checks(frame: pd.DataFrame, value_column: str, days: int = CANDIDATE_
     for index in range(max(MIN_BASELINE_DAYS, len(calendar) - days), len(calendar)):
         if np.isnan(values[index]):
             continue
-        rows.append({"day": calendar[index].date(), **day_check(values, weekdays, index)})
+        check = count_check(values, index) if counts else day_check(values, weekdays, index)
+        rows.append({"day": calendar[index].date(), **check})
     return rows
 
 
@@ -102,9 +143,7 @@ def alert_candidates(con: duckdb.DuckDBPyConnection, tz: str) -> pd.DataFrame:
             for row in series_checks(frame, metric):
                 rows.append({"network": network, "account_id": account_id, "figure": metric, **row})
     for (network, account_id), frame in negative.groupby(["network", "account_id"], sort=True):
-        for row in series_checks(frame, NEGATIVE):
-            if row["direction"] == "down":  # fewer negative comments than usual is no alert
-                row["outside"], row["direction"] = False, None
+        for row in series_checks(frame, NEGATIVE, counts=True):
             rows.append({"network": network, "account_id": account_id, "figure": NEGATIVE, **row})
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["day"] = pd.to_datetime(out["day"]).dt.date if len(out) else out["day"]

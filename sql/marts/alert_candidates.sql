@@ -19,7 +19,7 @@
 --   range_high: its upper end
 --   change_pct: observed against expected, in percent
 --   p_value: two-sided p-value of the day's difference from the baseline [range 0..1]
---   outside: the day is outside its expected range (p_value below the alert level; negative comments: only above) [not null]
+--   outside: the day is outside its expected range (p_value below the alert level; negative comments: above it only) [not null]
 --   direction: 'up' or 'down' when outside [in up|down]
 --   baseline_days: days with numbers in the baseline before the day [range 0..]
 --   reason: why a number is NULL, or what was left out
