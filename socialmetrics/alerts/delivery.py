@@ -4,7 +4,7 @@ The e-mail goes through the same code as the weekly report (socialmetrics/serve/
 login, password and extra from the connection `alerts.smtp_conn_id`). The chat message goes through Apprise
 (https://github.com/caronc/apprise), read from an Airflow connection of type `apprise` (the provider
 apache-airflow-providers-apprise: extra `{"config": {"path": "<apprise URL>"}}`), which speaks Microsoft Teams
-(Power Automate workflows: `workflows://...`, the older `msteams://...`), Slack (`slack://...`) and Mattermost
+(Power Automate workflows: `workflows://...`; the Office 365 connectors are retired), Slack (`slack://...`) and Mattermost
 (`mmost://...`, `mmosts://...`). The URL carries the webhook's secret: it stays in the connection and is never
 logged, recorded or returned; errors name the connection and the service only.
 """
