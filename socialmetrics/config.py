@@ -250,7 +250,8 @@ class CommentsConfig(BaseModel):
 
 
 QUIET_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-ALERT_METRICS = ("impressions", "reach", "engagements")
+AlertMetric = Literal["impressions", "reach", "engagements"]
+ALERT_METRICS: tuple[AlertMetric, ...] = ("impressions", "reach", "engagements")
 
 
 class OutOfRangeRule(BaseModel):
@@ -258,9 +259,7 @@ class OutOfRangeRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    metrics: list[Literal["impressions", "reach", "engagements"]] = Field(
-        default_factory=lambda: list(ALERT_METRICS), min_length=1
-    )
+    metrics: list[AlertMetric] = Field(default_factory=lambda: list(ALERT_METRICS), min_length=1)
     networks: list[str] = Field(default_factory=list)  # empty: every network with daily numbers
     min_change_pct: float = Field(default=30, ge=0, le=1000)  # and at least this far from the expected value
 
@@ -338,7 +337,7 @@ class QuietHoursConfig(BaseModel):
             value = f"{value // 60:02d}:{value % 60:02d}"
         text = str(value).strip()
         if not QUIET_TIME_RE.match(text):
-            raise ValueError(f"'{value}' is not a time of day; write it as \"HH:MM\" in quotes, e.g. \"22:00\"")
+            raise ValueError(f'\'{value}\' is not a time of day; write it as "HH:MM" in quotes, e.g. "22:00"')
         return text
 
     @model_validator(mode="after")

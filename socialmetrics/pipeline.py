@@ -493,6 +493,7 @@ def run_transform(
     start = min(w[0] for w in windows.values())
     end = max(w[1] for w in windows.values())
     campaigns = list(cfg.campaigns) if cfg is not None else []
+    tz = cfg.timezone if cfg is not None else "Europe/Berlin"
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
@@ -501,8 +502,8 @@ def run_transform(
             start,
             end,
             run_id=run_id,
-            tz=cfg.timezone if cfg is not None else "Europe/Berlin",
-            python={"campaigns": campaigns, "tz": cfg.timezone if cfg is not None else "Europe/Berlin"},  # Python models
+            tz=tz,
+            python={"campaigns": campaigns, "tz": tz},  # the inputs of the models built in Python
             family_windows=_family_windows(con, run_id),
             accounts=[f"{a.network}/{a.id}" for a in cfg.accounts] if cfg is not None else None,
         )
@@ -681,6 +682,7 @@ def alert(
     return run_alerts(
         cfg, day, run_id, warehouse_path=warehouse_path, dag_id=dag_id, reports_dir=reports_dir, now=now
     ).as_dict()
+
 
 def _web_lines(con: Any) -> list[str]:
     """Website visits from social per network over the last 7 days of marts.web_outcomes_daily, per site."""

@@ -84,9 +84,7 @@ def smtp() -> Iterator[tuple[_Inbox, int]]:
         return AuthResult(success=ok)
 
     port = _free_port()
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
-    )
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False)
     controller.start()
     try:
         yield inbox, port
@@ -221,8 +219,10 @@ def test_one_message_by_mail_and_chat_with_the_marts_figures(
     assert mail["To"] == "inhaber@brauerei-sonnenhang.de"
     assert mail["Subject"] == "socialmetrics: 4 Hinweis(e) für Brauerei Sonnenhang GmbH (2026-11-19)"
     body = mail.get_content()
-    assert "facebook/Brauerei Sonnenhang: Reichweite am 19.11.2026 512, erwartet 1.380 (üblicher Bereich " \
+    assert (
+        "facebook/Brauerei Sonnenhang: Reichweite am 19.11.2026 512, erwartet 1.380 (üblicher Bereich "
         "980–1.900; −63 %)" in body
+    )
     assert "7 negative Kommentare am 19.11.2026" in body
     assert "linkedin/Brauerei Sonnenhang: seit 3 Nächten keine Zahlen (zuletzt für den 16.11.2026)" in body
     assert "läuft am 30.11.2026 ab (in 10 Tagen)" in body
@@ -310,8 +310,9 @@ def test_open_questions_are_read_when_the_mart_exists(config: Path, warehouse: P
     con = duckdb.connect(str(warehouse))
     con.execute("CREATE TABLE marts.open_questions (network VARCHAR, account_id VARCHAR, comment_id VARCHAR, "
                 "created_at TIMESTAMPTZ, reason VARCHAR)")  # fmt: skip
+    waiting = [FB, NOW - dt.timedelta(hours=50), FB, NOW - dt.timedelta(hours=5)]
     con.execute("INSERT INTO marts.open_questions VALUES ('facebook', ?, 'c1', ?, 'Beschwerde'), "
-                "('facebook', ?, 'c2', ?, 'Frage')", [FB, NOW - dt.timedelta(hours=50), FB, NOW - dt.timedelta(hours=5)])  # fmt: skip
+                "('facebook', ?, 'c2', ?, 'Frage')", waiting)  # fmt: skip
     con.close()
     later = _run(config, warehouse, run_id="scheduled__2026-11-19__2")
     assert later.found == 1
@@ -340,8 +341,9 @@ def test_config_errors_say_where_and_what(tmp_path: Path, alerts: str, message: 
 
 def test_unquoted_quiet_hours_are_read_as_times(tmp_path: Path) -> None:
     path = tmp_path / "ok.yml"
-    path.write_text("company: X\naccounts:\n  - network: facebook\n    id: '1'\nalerts:\n  email_to: [x@y.de]\n"
-                    "  quiet_hours: {start: 22:00, end: 7:00}\n  rules: {missing_data:}\n", encoding="utf-8")  # fmt: skip
+    text = ("company: X\naccounts:\n  - network: facebook\n    id: '1'\nalerts:\n  email_to: [x@y.de]\n"
+            "  quiet_hours: {start: 22:00, end: 7:00}\n  rules: {missing_data:}\n")  # fmt: skip
+    path.write_text(text, encoding="utf-8")
     cfg = load_config(path)
     assert cfg.alerts.quiet_hours is not None and cfg.alerts.quiet_hours.times() == (dt.time(22), dt.time(7))
     assert cfg.alerts.rules.enabled() == ["missing_data"]
@@ -449,9 +451,7 @@ def test_the_sandbox_year_gives_exactly_its_known_alerts(year: dict[str, Any]) -
         assert wave.observed is not None and wave.observed >= len(company.NEGATIVE_SPIKE_COMMENTS)
         # Facebook's and Instagram's tokens were asked through debug_token: a Page token that never expires, its
         # data access in 80 days
-        checks = con.execute(
-            "SELECT DISTINCT network, source FROM meta.token_checks ORDER BY network"
-        ).fetchall()
+        checks = con.execute("SELECT DISTINCT network, source FROM meta.token_checks ORDER BY network").fetchall()
         assert checks == [("facebook", "debug_token"), ("instagram", "debug_token"),
                           ("linkedin", "connection extra expires_at"), ("x", "unknown (set the connection's extra "
                           "expires_at)")]  # fmt: skip

@@ -129,7 +129,7 @@ def run_alerts(
             con.execute(
                 "UPDATE meta.alerts SET status = 'held', send_after = ? WHERE status IN ('new', 'held')", [held_until]
             )
-            held = con.execute("SELECT count(*) FROM meta.alerts WHERE status = 'held'").fetchone()[0]
+            held = (con.execute("SELECT count(*) FROM meta.alerts WHERE status = 'held'").fetchone() or (0,))[0]
             if held:
                 result.held_until = held_until
                 log.info("quiet hours: %d alert(s) held until %s", held, held_until.isoformat(timespec="minutes"))

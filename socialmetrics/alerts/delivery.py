@@ -4,9 +4,9 @@ The e-mail goes through the same code as the weekly report (socialmetrics/serve/
 login, password and extra from the connection `alerts.smtp_conn_id`). The chat message goes through Apprise
 (https://github.com/caronc/apprise), read from an Airflow connection of type `apprise` (the provider
 apache-airflow-providers-apprise: extra `{"config": {"path": "<apprise URL>"}}`), which speaks Microsoft Teams
-(Power Automate workflows: `workflows://...`; the Office 365 connectors are retired), Slack (`slack://...`) and Mattermost
-(`mmost://...`, `mmosts://...`). The URL carries the webhook's secret: it stays in the connection and is never
-logged, recorded or returned; errors name the connection and the service only.
+(Power Automate workflows: `workflows://...`; the Office 365 connectors are retired), Slack (`slack://...`) and
+Mattermost (`mmost://...`, `mmosts://...`). The URL carries the webhook's secret: it stays in the connection and
+is never logged, recorded or returned; errors name the connection and the service only.
 """
 
 from __future__ import annotations
@@ -161,11 +161,11 @@ def chat(message: Message, conn_id: str, *, connection: Any = None) -> None:
         except (KeyError, ValueError, TypeError):
             raise DeliveryError(
                 f"Airflow connection '{conn_id}' has no Apprise config: set its extra to "
-                f"{{\"config\": {{\"path\": \"<webhook URL>\"}}}}"
+                f'{{"config": {{"path": "<webhook URL>"}}}}'
             ) from None
         if len(service) == 0:
             raise DeliveryError(f"the webhook URL of connection '{conn_id}' is not one Apprise knows (docs/alerts.md)")
-        services = ", ".join(sorted({s.service_name for s in service}))
+        services = ", ".join(sorted({str(s.service_name) for s in service}))
         ok = service.notify(body=message.text, title=message.subject)
     finally:
         apprise_log.setLevel(level)

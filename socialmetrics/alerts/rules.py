@@ -151,9 +151,7 @@ def complaint_alerts(con: Any, cfg: Config, day: dt.date, now: dt.datetime) -> t
     columns = {r[0] for r in con.execute("DESCRIBE marts.open_questions").fetchall()}
     needed = {"network", "account_id", "comment_id", "created_at"}
     if not needed <= columns:
-        return [], (
-            f"complaint_waiting skipped: marts.open_questions lacks {', '.join(sorted(needed - columns))}"
-        )
+        return [], (f"complaint_waiting skipped: marts.open_questions lacks {', '.join(sorted(needed - columns))}")
     reason_col = "reason" if "reason" in columns else "NULL"
     rows = con.execute(
         f"SELECT network, account_id, comment_id, created_at, {reason_col}, "

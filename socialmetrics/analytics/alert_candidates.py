@@ -23,7 +23,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-
 from scipy import stats
 
 from socialmetrics.analytics.campaigns import MAX_BASELINE_DAYS, METRICS, MIN_BASELINE_DAYS, estimate
@@ -63,8 +62,9 @@ def count_check(values: np.ndarray, index: int, alert_p: float = ALERT_P) -> dic
     observed = float(values[index])
     row: dict[str, Any] = {"observed": observed, "baseline_days": len(pre), "reason": None}
     if len(pre) < MIN_BASELINE_DAYS:
+        reason = f"only {len(pre)} days before it; {MIN_BASELINE_DAYS} needed"
         return {**row, "expected": None, "range_low": None, "range_high": None, "change_pct": None, "p_value": None,
-                "outside": False, "direction": None, "reason": f"only {len(pre)} days before it; 56 needed"}  # fmt: skip
+                "outside": False, "direction": None, "reason": reason}  # fmt: skip
     mean = max(float(pre.mean()), 0.5 / len(pre))  # none in the baseline: as if half a comment in it
     var = float(pre.var(ddof=1))
     if var > mean * 1.01:  # overdispersed: negative binomial with the baseline's mean and variance
@@ -148,4 +148,3 @@ def alert_candidates(con: duckdb.DuckDBPyConnection, tz: str) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["day"] = pd.to_datetime(out["day"]).dt.date if len(out) else out["day"]
     return out
-

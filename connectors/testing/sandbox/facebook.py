@@ -123,7 +123,8 @@ class GraphFake(FakeApi):
             "app_id": "000000000000000", "type": "PAGE", "application": "Sonnenhang socialmetrics",
             "data_access_expires_at": int((today + dt.timedelta(days=80)).timestamp()), "expires_at": 0,
             "is_valid": token in self.valid_tokens and token not in self.expired_tokens,
-            "issued_at": int((today - dt.timedelta(days=10)).timestamp()), "scopes": ["pages_show_list", "read_insights"],
+            "issued_at": int((today - dt.timedelta(days=10)).timestamp()),
+            "scopes": ["pages_show_list", "read_insights"],
         }  # fmt: skip
         return 200, {}, {"data": data}
 

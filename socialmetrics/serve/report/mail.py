@@ -122,8 +122,7 @@ def send_message(build: Any, to: list[str], conn_id: str, *, what: str = "the re
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise MailServerError(
-            f"sending {what} through connection '{conn_id}' ({conn.host}:{port}) failed: "
-            f"{type(exc).__name__}: {exc}"
+            f"sending {what} through connection '{conn_id}' ({conn.host}:{port}) failed: {type(exc).__name__}: {exc}"
         ) from None
     delivered = [a for a in to if a not in refused]
     log.info(
