@@ -457,3 +457,24 @@ def test_the_sandbox_year_gives_exactly_its_known_alerts(year: dict[str, Any]) -
                           "expires_at)")]  # fmt: skip
     finally:
         con.close()
+
+
+def test_the_token_check_reads_graphs_documented_debug_token_answer() -> None:
+    """The recorded (documented) answers: a user token's earlier expiry counts; a Page token's 0 means never, its
+    data access still ends."""
+    fixture = json.loads((Path(__file__).parent / "fixtures/recorded/facebook/debug_token.json").read_text())
+    from socialmetrics.alerts.rules import token_expiry
+
+    class Client:
+        def __init__(self, answer: dict[str, Any]) -> None:
+            self.answer = answer
+
+        def get_json(self, url: str, params: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            assert url.endswith("/debug_token") and params["input_token"] == "t"
+            return self.answer, None
+
+    creds = Credentials("facebook_default", "t", "http://127.0.0.1:1")
+    user, source = token_expiry("facebook", creds, http=Client(fixture["user_token"]))
+    assert (user, source) == (dt.datetime.fromtimestamp(1752254132, dt.UTC), "debug_token")
+    page, _ = token_expiry("facebook", creds, http=Client(fixture["page_token"]))
+    assert page == dt.datetime.fromtimestamp(1754846089, dt.UTC)  # data access, the only clock that runs
