@@ -120,7 +120,7 @@ def send(cfg: Config, message: Message, *, connection: Any = None) -> Outcome:
         try:
             outcome.delivered += send_message(
                 lambda sender: _email(message, sender, alerts.email_to), alerts.email_to, alerts.smtp_conn_id,
-                what="alerts",
+                what="alerts", config_key="alerts.smtp_conn_id",
             )  # fmt: skip
         except MailError as exc:
             (outcome.unset if "is not defined" in str(exc) else outcome.errors).append(f"e-mail: {exc}")

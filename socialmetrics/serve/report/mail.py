@@ -38,14 +38,14 @@ class MailServerError(MailError):
     """The SMTP server could not be reached or broke off (refused connection, timeout): worth a retry later."""
 
 
-def _connection(conn_id: str) -> Any:
+def _connection(conn_id: str, config_key: str = "report.smtp_conn_id") -> Any:
     from socialmetrics.extract.credentials import MissingConnectionError, airflow_connection
 
     try:
         return airflow_connection(
             conn_id,
             f"Add an SMTP connection (host, port, login, password; extra from_email) in the UI or as "
-            f"AIRFLOW_CONN_{conn_id.upper()}, or set report.smtp_conn_id in the config.",
+            f"AIRFLOW_CONN_{conn_id.upper()}, or set {config_key} in the config.",
         )
     except MissingConnectionError as exc:
         raise MailError(str(exc)) from None
@@ -81,10 +81,12 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
     )  # fmt: skip
 
 
-def send_message(build: Any, to: list[str], conn_id: str, *, what: str = "the report") -> list[str]:
+def send_message(
+    build: Any, to: list[str], conn_id: str, *, what: str = "the report", config_key: str = "report.smtp_conn_id"
+) -> list[str]:
     """Send the message `build(sender)` makes to `to` through the SMTP connection `conn_id` (the report, the
-    alerts); returns the recipients the server accepted."""
-    conn = _connection(conn_id)
+    alerts; `config_key` names the config key that chose it); returns the recipients the server accepted."""
+    conn = _connection(conn_id, config_key)
     extra = conn.extra_dejson if conn.extra else {}
     if not conn.host:
         raise MailError(f"Airflow connection '{conn_id}' has no host; set the SMTP server's host name")
