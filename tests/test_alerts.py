@@ -262,6 +262,10 @@ def test_quiet_hours_hold_the_message_until_they_end(
     after = _run(config, warehouse, now=dt.datetime(2026, 11, 20, 6, 5, tzinfo=dt.UTC))  # 07:05 Berlin
     assert after.found == 0 and after.sent == 4  # noqa: PLR2004 - the held ones, in one message
     assert len(smtp[0].messages) == 1 and len(webhook[0]) == 1
+    con = duckdb.connect(str(warehouse), read_only=True)
+    checks = con.execute("SELECT network FROM meta.token_checks ORDER BY network").fetchall()
+    con.close()
+    assert checks == [("facebook",), ("linkedin",)]  # the second poke of the run reused its token checks
 
 
 def test_quiet_hours_across_midnight_and_within_a_day(config: Path) -> None:

@@ -224,21 +224,31 @@ def token_alerts(
     alerts, notes = [], []
     checked: dict[str, tuple[dt.datetime | None, str]] = {}
     lang = cfg.report.language
+    # a later poke of the same run (quiet hours) reuses this run's checks instead of asking the APIs again
+    earlier = {
+        (network, account_id): (expires, source)
+        for network, account_id, expires, source in con.execute(
+            "SELECT network, account_id, expires_at, source FROM meta.token_checks WHERE run_id = ?", [run_id]
+        ).fetchall()
+    }
     for account in cfg.accounts:
         if account.network in FILE_NETWORKS:
             continue
         conn_id = account.conn_id or f"{account.network}_default"
-        if conn_id not in checked:
+        if (account.network, account.id) in earlier:
+            expires, source = earlier[(account.network, account.id)]
+        elif conn_id not in checked:
             try:
                 checked[conn_id] = token_expiry(account.network, credentials(conn_id))
             except Exception as exc:  # noqa: BLE001 - a token check never stops the other alerts
                 notes.append(f"token of {conn_id} not checked: {type(exc).__name__}")
                 continue
-        expires, source = checked[conn_id]
-        con.execute(
-            "INSERT INTO meta.token_checks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, account.network, account.id, conn_id, expires, source, now],
-        )
+        if (account.network, account.id) not in earlier:
+            expires, source = checked[conn_id]
+            con.execute(
+                "INSERT INTO meta.token_checks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_id, account.network, account.id, conn_id, expires, source, now],
+            )
         if expires is None:
             continue
         days_left = (expires - now).total_seconds() / 86400
