@@ -84,6 +84,7 @@ bench: install  ## benchmarks: each prints ratios against a baseline measured in
 	$(BIN)/python benchmarks/incremental_transform.py
 	$(BIN)/python benchmarks/readers_copy.py
 	$(BIN)/python benchmarks/campaign_simulation.py
+	$(BIN)/python benchmarks/alerts.py
 	$(BIN)/python benchmarks/x_reads.py
 	$(BIN)/python benchmarks/comment_sentiment.py
 	$(BIN)/python benchmarks/comment_throughput.py

@@ -7,6 +7,7 @@ lookback; backfill runs cover exactly their day (see socialmetrics/pipeline.py).
 
 plan -> extract (mapped over accounts, HTTP only) -> publish (load, check, transform, readers' copy)
   -> report (Monday's weekly report and mail; skipped otherwise) -> finish (the run's verdict, always runs)
+  publish -> alert (at most one message of what needs attention; held through quiet hours) -> finish
 The one task that writes the DuckDB file runs in a pool with 1 slot: DuckDB has one writer process.
 `social_metrics_history` (no schedule) loads a range of days from its Trigger form the same way.
 
@@ -197,6 +198,29 @@ def _report(company_env: dict[str, str] | None) -> dict[str, Any]:
 
 
 @fail_fast
+def _alert(company_env: dict[str, str] | None) -> Any:
+    """The run's alerts (one message at most), a poke of a sensor in reschedule mode: alerts found in quiet hours
+    are held; a scheduled run pokes again every 10 minutes (its writer slot free in between) until they end and
+    sends them; any other run (manual, `make demo`) leaves them held for the next alert step after quiet hours."""
+    from airflow.sdk import PokeReturnValue
+
+    from socialmetrics.config import load_config
+    from socialmetrics.pipeline import alert, run_window
+
+    paths = _settings(company_env)
+    run_id, logical, backfill = _run_info()
+    dag_run = get_current_context()["dag_run"]
+    if backfill:
+        TASK_LOG.info("no alerts: backfill runs cover past days and send none (the nightly run does)")
+        return PokeReturnValue(is_done=True, xcom_value={"skipped": "backfill run"})
+    cfg = load_config(paths.config)
+    day = run_window(logical, cfg, backfill=False).end - dt.timedelta(days=1)
+    result = alert(cfg, day, run_id, warehouse_path=paths.warehouse, dag_id=dag_run.dag_id, reports_dir=paths.reports)
+    wait = bool(result["held_until"]) and str(dag_run.run_type).lower().endswith("scheduled")
+    return PokeReturnValue(is_done=not wait, xcom_value=result)
+
+
+@fail_fast
 def _finish(company_env: dict[str, str] | None, *, reports: bool = False) -> None:
     """The run's verdict: fails naming accounts that landed nothing, kept empty answers and rejected files; runs
     whatever the report did (a mail failure never hides it) and fails too when publish did not succeed or (with
@@ -209,6 +233,9 @@ def _finish(company_env: dict[str, str] | None, *, reports: bool = False) -> Non
     paths = _settings(company_env)
     run_id, _, _ = _run_info()
     published = ti.xcom_pull(task_ids="publish") is not None
+    alert_failed = reports and published and ti.xcom_pull(task_ids="alert") is None
+    if alert_failed:
+        TASK_LOG.error("alert failed: what needs attention was not sent; its task log says why")
     if (
         published
         and reports
@@ -229,6 +256,8 @@ def _finish(company_env: dict[str, str] | None, *, reports: bool = False) -> Non
         raise ExtractFailedError("publish failed, so nothing new is published; its task log says why")
     if report_failed:
         raise ExtractFailedError("report failed: the weekly report was not written or not sent; its task log says why")
+    if alert_failed:
+        raise ExtractFailedError("alert failed: the alerts were not sent; its task log says why")
 
 
 # network/account; a history job whose days a network cuts says so there too ("linkedin/8048 (... from ...)")
@@ -274,6 +303,14 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
             """The weekly report on the run covering Sunday (else skipped), from the readers' copy, mailed."""
             return _report(company_env)
 
+        @task.sensor(
+            pool=pool, mode="reschedule", poke_interval=600, timeout=18 * 3600, retries=2,
+            retry_delay=dt.timedelta(minutes=10),
+        )  # fmt: skip
+        def alert() -> Any:
+            """At most one message (e-mail, chat) of what needs attention; held through quiet hours."""
+            return _alert(company_env)
+
         @task(trigger_rule="all_done", retries=0)
         def finish() -> None:
             """The run's verdict, whatever the report did (a failed report fails the run after it)."""
@@ -281,6 +318,7 @@ def build(dag_id: str = DAG_ID, pool: str = DUCKDB_POOL, company_env: dict[str, 
 
         published, verdict = publish(), finish()
         extract.expand(job=plan()) >> published >> report() >> verdict
+        published >> alert() >> verdict
         published >> verdict
 
     return social_metrics()

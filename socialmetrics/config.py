@@ -249,6 +249,146 @@ class CommentsConfig(BaseModel):
     retention_months: int | None = Field(default=24, ge=1, le=240)
 
 
+QUIET_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+AlertMetric = Literal["impressions", "reach", "engagements"]
+ALERT_METRICS: tuple[AlertMetric, ...] = ("impressions", "reach", "engagements")
+
+
+class OutOfRangeRule(BaseModel):
+    """A daily figure outside its expected range (the campaign analysis's baseline, one day long)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[AlertMetric] = Field(default_factory=lambda: list(ALERT_METRICS), min_length=1)
+    networks: list[str] = Field(default_factory=list)  # empty: every network with daily numbers
+    min_change_pct: float = Field(default=30, ge=0, le=1000)  # and at least this far from the expected value
+
+    @field_validator("networks")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [n.strip().lower() for n in value]
+
+
+class NegativeCommentsRule(BaseModel):
+    """More negative comments on a day than the account's own history makes plausible."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_count: int = Field(default=5, ge=1, le=10_000)  # and at least this many on the day
+
+
+class ComplaintWaitingRule(BaseModel):
+    """A complaint or question (marts.open_questions) waits longer than `hours` for an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: float = Field(default=48, gt=0, le=24 * 60)
+
+
+class TokenExpiryRule(BaseModel):
+    """An access token expires within `days_before` days, or has expired."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days_before: int = Field(default=14, ge=1, le=59)
+
+
+class MissingDataRule(BaseModel):
+    """An account has had no numbers for `nights` nights in a row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nights: int = Field(default=2, ge=1, le=30)
+
+
+class AlertRulesConfig(BaseModel):
+    """Which alerts are on: a rule that is listed (even empty, `{}`) is on; one that is left out is off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    out_of_range: OutOfRangeRule | None = None
+    negative_comments: NegativeCommentsRule | None = None
+    complaint_waiting: ComplaintWaitingRule | None = None
+    token_expiry: TokenExpiryRule | None = None
+    missing_data: MissingDataRule | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _empty_is_defaults(cls, value: Any) -> Any:
+        return {} if value is None else value  # `out_of_range:` with nothing after it: on, with the defaults
+
+    def enabled(self) -> list[str]:
+        """The names of the rules that are on."""
+        return [name for name in type(self).model_fields if getattr(self, name) is not None]
+
+
+class QuietHoursConfig(BaseModel):
+    """No message between `start` and `end` (company time zone, HH:MM; may span midnight): held until `end`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: str
+    end: str
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):  # YAML 1.1 reads 22:00 as 1320 (minutes)
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        text = str(value).strip()
+        if not QUIET_TIME_RE.match(text):
+            raise ValueError(f'\'{value}\' is not a time of day; write it as "HH:MM" in quotes, e.g. "22:00"')
+        return text
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHoursConfig:
+        if self.start == self.end:
+            raise ValueError(f"quiet hours start and end at the same time ({self.start}); leave quiet_hours out")
+        return self
+
+    def times(self) -> tuple[dt.time, dt.time]:
+        """Start and end as times of day."""
+        return dt.time.fromisoformat(self.start.zfill(5)), dt.time.fromisoformat(self.end.zfill(5))
+
+
+class AlertsConfig(BaseModel):
+    """Alerts after each nightly run: which rules, to whom (e-mail and a chat webhook), quiet hours."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: AlertRulesConfig = Field(default_factory=AlertRulesConfig)
+    email_to: list[str] = Field(default_factory=list)
+    smtp_conn_id: str = Field(default="smtp_default", min_length=1)
+    # an Apprise connection (conn type `apprise`): the Teams, Slack or Mattermost webhook URL lives in its extra
+    chat_conn_id: str | None = Field(default=None, min_length=1)
+    quiet_hours: QuietHoursConfig | None = None
+    airflow_url: str = "http://127.0.0.1:8080"  # the links in a message point here
+
+    @field_validator("email_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or any(c.isspace() for c in address.strip()):
+                raise ValueError(f"'{address}' is not an e-mail address")
+        return [a.strip() for a in value]
+
+    @field_validator("airflow_url", "chat_conn_id", "smtp_conn_id")
+    @classmethod
+    def _no_secret(cls, value: str | None) -> str | None:
+        if value is not None and (looks_like_token(value) or re.search(r"(?i)(hooks?|webhook)[./]", value)):
+            raise ValueError(
+                "this looks like a webhook URL or a token; secrets do not belong in the config: put the webhook URL "
+                "into the extra of an Airflow connection of type 'apprise' and name that connection here"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _somebody(self) -> AlertsConfig:
+        if self.rules.enabled() and not self.email_to and not self.chat_conn_id:
+            raise ValueError("alert rules are on but nobody gets them: set email_to, chat_conn_id or both")
+        return self
+
+
 class Config(BaseModel):
     """The whole config file."""
 
@@ -265,6 +405,7 @@ class Config(BaseModel):
     # `fail` (default) keeps them and fails the run naming the stream; `warn` keeps them and logs it.
     empty_answers: Literal["fail", "warn"] = "fail"
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @field_validator("timezone")
     @classmethod

@@ -610,7 +610,7 @@ def erase_stored(
         run_id=f"erasure__{erased_at.isoformat(timespec='seconds')}",
         tz=tz,
         before=delete,
-        python={"campaigns": campaigns},  # the campaign marts, rebuilt in their place in the graph
+        python={"campaigns": campaigns, "tz": tz},  # the Python marts, rebuilt in their place in the graph
         family_windows={"day": None, "post": (start, end)},
     )
     return done

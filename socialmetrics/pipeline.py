@@ -494,6 +494,7 @@ def run_transform(
     start = min(w[0] for w in windows.values())
     end = max(w[1] for w in windows.values())
     campaigns = list(cfg.campaigns) if cfg is not None else []
+    tz = cfg.timezone if cfg is not None else "Europe/Berlin"
     con = warehouse.connect(warehouse_path)
     try:
         warehouse.ensure_schema(con)
@@ -502,8 +503,8 @@ def run_transform(
             start,
             end,
             run_id=run_id,
-            tz=cfg.timezone if cfg is not None else "Europe/Berlin",
-            python={"campaigns": campaigns},  # the inputs of the models built in Python (campaign marts)
+            tz=tz,
+            python={"campaigns": campaigns, "tz": tz},  # the inputs of the models built in Python
             family_windows=_family_windows(con, run_id),
             # the social-media accounts whose days marts.account_coverage_weekly checks (not the website's)
             accounts=[f"{a.network}/{a.id}" for a in cfg.accounts if a.network not in ANALYTICS_NETWORKS]
@@ -665,6 +666,26 @@ def report(
     files = build_weekly_report(cfg, warehouse_path, report_day, out_dir=reports_dir)
     sent = send_report(files, cfg) if cfg.report.email_to else []
     return {"report": str(files.pdf or files.html), "week": files.week, "sent_to": sent}
+
+
+@private_files
+def alert(
+    cfg: Config,
+    day: dt.date,
+    run_id: str,
+    *,
+    warehouse_path: Path,
+    dag_id: str = "social_metrics",
+    reports_dir: Path | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The nightly run's alerts for `day` (socialmetrics/alerts): found, recorded in meta.alerts, sent in one
+    message unless the quiet hours hold them (`held_until`); a writer of the warehouse (meta.alerts)."""
+    from socialmetrics.alerts import run_alerts
+
+    return run_alerts(
+        cfg, day, run_id, warehouse_path=warehouse_path, dag_id=dag_id, reports_dir=reports_dir, now=now
+    ).as_dict()
 
 
 def _web_lines(con: Any) -> list[str]:

@@ -31,16 +31,20 @@ def test_nightly_tasks_and_wiring(dagbag) -> None:
     """plan, one extract per account, the one writer, the report after it, the verdict last: the grid shows
     what Monday's run does, a report retry never loads again, and a failed report never hides the verdict."""
     dag = dagbag.dags["social_metrics"]
-    assert set(dag.task_ids) == {"plan", "extract", "publish", "report", "finish"}
+    assert set(dag.task_ids) == {"plan", "extract", "publish", "report", "alert", "finish"}
     assert dag.get_task("extract").upstream_task_ids == {"plan"}
     assert dag.get_task("publish").upstream_task_ids == {"extract"}
     assert dag.get_task("publish").trigger_rule == "all_done"  # accounts that landed are published
     assert dag.get_task("report").upstream_task_ids == {"publish"}
     assert dag.get_task("report").trigger_rule == "all_success"  # only after publish succeeded
     assert dag.get_task("report").retries == 2  # noqa: PLR2004 - its own retries (the mail server may be back)
-    assert dag.get_task("finish").upstream_task_ids == {"publish", "report"}
+    assert dag.get_task("finish").upstream_task_ids == {"publish", "report", "alert"}
     assert dag.get_task("finish").trigger_rule == "all_done"  # runs when report failed or skipped
     assert {t.task_id for t in dag.leaves} == {"finish"}
+    # alerts: after publish, a writer (meta.alerts), a sensor that frees its slot while quiet hours hold messages
+    alert = dag.get_task("alert")
+    assert alert.upstream_task_ids == {"publish"} and alert.trigger_rule == "all_success"
+    assert alert.mode == "reschedule" and alert.retries == 2  # noqa: PLR2004
 
 
 def test_history_tasks_and_wiring(dagbag) -> None:
@@ -55,11 +59,14 @@ def test_history_tasks_and_wiring(dagbag) -> None:
     assert {t.task_id for t in dag.leaves} == {"finish"}
 
 
-@pytest.mark.parametrize("dag_id", ["social_metrics", "social_metrics_history"])
-def test_only_the_writer_is_in_the_duckdb_pool(dagbag, dag_id) -> None:
-    """Nightly and history runs share the one-slot pool, so their writers never overlap."""
+@pytest.mark.parametrize(
+    ("dag_id", "writers"), [("social_metrics", {"publish", "alert"}), ("social_metrics_history", {"publish"})]
+)
+def test_only_the_writers_are_in_the_duckdb_pool(dagbag, dag_id, writers) -> None:
+    """Nightly and history runs share the one-slot pool, so their writers (publish; alert, which records
+    meta.alerts) never overlap."""
     dag = dagbag.dags[dag_id]
-    assert [t.task_id for t in dag.tasks if t.pool == "duckdb"] == ["publish"]  # report reads the readers' copy
+    assert {t.task_id for t in dag.tasks if t.pool == "duckdb"} == writers  # report reads the readers' copy
 
 
 def test_history_dag_has_a_trigger_form_and_no_schedule(dagbag) -> None:
@@ -151,7 +158,7 @@ def test_a_permanent_error_is_one_error_line_first_and_fails_the_task_without_re
     with pytest.raises(ConnectionError, match="reset by peer"):
         flaky()
     source = (REPO / "dags" / "social_metrics.py").read_text(encoding="utf-8")
-    assert source.count("@fail_fast\ndef _") == 6 and "except Exception" not in source  # one decorator
+    assert source.count("@fail_fast\ndef _") == 7 and "except Exception" not in source  # one decorator
 
 
 def test_publish_after_a_refused_plan_names_plans_line_and_no_account(dagbag, monkeypatch, caplog) -> None:

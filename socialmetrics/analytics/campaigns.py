@@ -124,8 +124,9 @@ def _prewhiten(series: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return out
 
 
-def estimate(values: np.ndarray, weekdays: np.ndarray, start: int, length: int) -> Impact:
-    """The campaign window [start, start+length) of a daily series against its own history."""
+def estimate(values: np.ndarray, weekdays: np.ndarray, start: int, length: int, alpha: float = ALPHA) -> Impact:
+    """The campaign window [start, start+length) of a daily series against its own history; the interval and
+    min_detectable_lift_pct at level `alpha` (the alerts check one day at a stricter level)."""
     lo = max(0, start - MAX_BASELINE_DAYS)
     pre = values[lo:start]
     baseline_days = int(np.sum(~np.isnan(pre)))
@@ -167,7 +168,7 @@ def estimate(values: np.ndarray, weekdays: np.ndarray, start: int, length: int) 
     # The AR fit on a few weeks is itself uncertain, so the days are not n independent observations:
     # the t reference counts independent campaign-length windows instead (at least 2).
     dof = max(2.0, n / max(length, 7) - 1)
-    t_crit = float(stats.t.ppf(1 - ALPHA / 2, dof))
+    t_crit = float(stats.t.ppf(1 - alpha / 2, dof))
     if se > 1e-9:
         p_value = float(2 * stats.t.sf(abs(effect) / se, dof))
     else:  # a series without any noise: any change is certain, no change is none

@@ -38,6 +38,24 @@ class Campaign:
 
 CAMPAIGN = Campaign("Herbstfest 2026", dt.date(2026, 9, 14), dt.date(2026, 10, 4), ("facebook",), 0.35)
 
+# Known truths the alerts must find, and nothing else (tests/test_alerts.py, docs/alerts.md), after the days other
+# tests read (up to 2026-11-19): the page's reach falls to 30 % for a day (a post restriction): reach, media views
+# and engagements; a post draws a wave of negative comments; LinkedIn's token (60 days) has 10 days left.
+DROP_DAY = dt.date(2026, 11, 25)
+DROP_FACTOR = 0.3
+NEGATIVE_SPIKE_DAY = dt.date(2026, 11, 27)
+NEGATIVE_SPIKE_COMMENTS = (
+    "Sehr enttäuscht, das Bier war schal und der Service unfreundlich.",
+    "Leider war der Service diesmal echt langsam 😕",
+    "Schlechtester Besuch bisher, nie wieder!",
+    "Eine Stunde auf das Essen gewartet, unmöglich.",
+    "Das Bier war warm und abgestanden. Schade.",
+    "Leider war der Service diesmal echt langsam 😕",
+    "Total enttäuscht von der Führung, viel zu teuer.",
+    "Unfreundliches Personal, leider keine Empfehlung.",
+)
+LINKEDIN_TOKEN_DAYS_LEFT = 10
+
 POST_TEXTS = (
     "Neu im Ausschank: unser {beer}. Prost aus dem Sonnenhang!",
     "Brauereiführung am Samstag: noch {n} Plätze frei. Jetzt anmelden!",
@@ -63,7 +81,7 @@ def facebook_day(day: dt.date) -> dict[str, object]:
     """The page's true insight values for one day (value shapes as the Graph API gives them)."""
     r = rng("facebook", day)
     lift = 1.0 + CAMPAIGN.lift if CAMPAIGN.active(day, "facebook") else 1.0
-    base = 1400 * WEEKDAY_FACTOR[day.weekday()] * _trend(day) * lift
+    base = 1400 * WEEKDAY_FACTOR[day.weekday()] * _trend(day) * lift * (DROP_FACTOR if day == DROP_DAY else 1.0)
     reach = round(base * r.lognormvariate(0, 0.12))
     views = round(reach * r.uniform(1.45, 1.65))
     engagements = round(views * 0.042 * r.lognormvariate(0, 0.15))
@@ -130,13 +148,15 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
     """The posts the page published on a day, with their lifetime totals."""
     r = rng("facebook-posts", day)
     count = (1 if r.random() < 0.6 else 0) + (1 if CAMPAIGN.active(day, "facebook") and r.random() < 0.5 else 0)
+    if day == NEGATIVE_SPIKE_DAY:
+        count = max(count, 1)  # the post that draws the negative comments
     posts: list[dict[str, object]] = []
     for i in range(count):
         hour, minute = r.randint(7, 19), r.randint(0, 59)
         created = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
         text = r.choice(POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40))
         reactions = r.randint(5, 80)
-        comments = r.randint(0, 15)
+        comments = r.randint(0, 15) + (len(NEGATIVE_SPIKE_COMMENTS) if day == NEGATIVE_SPIKE_DAY and i == 0 else 0)
         shares = r.choice((0, 0, 1, 2, 3, 5, 8))
         post: dict[str, object] = {
             "id": f"{FACEBOOK_PAGE_ID}_{day:%Y%m%d}{i:02d}",
@@ -187,7 +207,8 @@ def facebook_comments(post: dict[str, object]) -> list[dict[str, object]]:
     created = dt.datetime.strptime(str(post["created_time"]), "%Y-%m-%dT%H:%M:%S%z")
     r = rng("facebook-comments", post["id"])
     comments: list[dict[str, object]] = []
-    for i in range(total):
+    spike = len(NEGATIVE_SPIKE_COMMENTS) if post["id"] == f"{FACEBOOK_PAGE_ID}_{NEGATIVE_SPIKE_DAY:%Y%m%d}00" else 0
+    for i in range(total - spike):
         name = r.choice(COMMENTER_NAMES)
         at = created + dt.timedelta(minutes=r.randint(3, 60 * 48))
         comments.append(
@@ -195,6 +216,16 @@ def facebook_comments(post: dict[str, object]) -> list[dict[str, object]]:
                 "id": f"{post['id']}_{1000 + i}",
                 "created_time": at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "message": r.choice(COMMENT_TEXTS),
+                "from": {"name": name, "id": str(9_000_000 + COMMENTER_NAMES.index(name))},
+            }
+        )
+    for j, text in enumerate(NEGATIVE_SPIKE_COMMENTS[:spike]):  # within two hours of the post, same local day
+        name = COMMENTER_NAMES[j % len(COMMENTER_NAMES)]
+        comments.append(
+            {
+                "id": f"{post['id']}_{1000 + total - spike + j}",
+                "created_time": (created + dt.timedelta(minutes=10 + 12 * j)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "message": text,
                 "from": {"name": name, "id": str(9_000_000 + COMMENTER_NAMES.index(name))},
             }
         )

@@ -113,6 +113,21 @@ class GraphFake(FakeApi):
         """Graph takes the token as the `access_token` parameter."""
         return query.get("access_token")
 
+    def debug_token(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """GET /debug_token?input_token=: the sandbox's token is a Page token made from a long-lived user token, as
+        documented (tests/fixtures/recorded/facebook/debug_token.json): it never expires (expires_at 0), its data
+        access does, 90 days after it was issued (80 days from the sandbox's today)."""
+        token = query.get("input_token")
+        today = dt.datetime.combine(self.today, dt.time(), dt.UTC)
+        data: dict[str, Any] = {
+            "app_id": "000000000000000", "type": "PAGE", "application": "Sonnenhang socialmetrics",
+            "data_access_expires_at": int((today + dt.timedelta(days=80)).timestamp()), "expires_at": 0,
+            "is_valid": token in self.valid_tokens and token not in self.expired_tokens,
+            "issued_at": int((today - dt.timedelta(days=10)).timestamp()),
+            "scopes": ["pages_show_list", "read_insights"],
+        }  # fmt: skip
+        return 200, {}, {"data": data}
+
 
 class FacebookSandbox(GraphFake):
     """Request handling of the fake Graph API (transport-free, so tests can call it directly), on the SDK's
@@ -167,6 +182,8 @@ class FacebookSandbox(GraphFake):
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         """Answer an authorised GET."""
         headers = self.usual_headers()
+        if path.rstrip("/").rsplit("/", 1)[-1] == "debug_token":
+            return self.debug_token(query)
         match = PATH_RE.match(path)
         if not match:
             return 400, headers, graph_error(2500, "Unknown path components: " + path)

@@ -172,6 +172,8 @@ class InstagramSandbox(GraphFake):
 
     def answer(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         """Answer an authorised GET."""
+        if path.rstrip("/").rsplit("/", 1)[-1] == "debug_token":
+            return self.debug_token(query)
         match = PATH_RE.match(path)
         if not match:
             return 400, {}, graph_error(2500, "Unknown path components: " + path)

@@ -41,6 +41,13 @@ class LinkedInSandbox(FakeApi):
         self.account_ids = [org_id]
         self.revoked_tokens: set[str] = set()
 
+    @property
+    def sandbox_conn_extra(self) -> dict[str, str]:
+        """The connection's extra as an operator keeps it: when the token (60 days) expires, from the token answer's
+        `expires_in` (LinkedIn's API cannot tell); the sandbox's has company.LINKEDIN_TOKEN_DAYS_LEFT days left."""
+        left = dt.timedelta(days=company.LINKEDIN_TOKEN_DAYS_LEFT)
+        return {"expires_at": (dt.datetime.combine(self.today, dt.time(), dt.UTC) + left).isoformat()}
+
     def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
         """LinkedIn's 401 bodies: expired, revoked by the member, or invalid."""
         if token in self.expired_tokens:

@@ -38,14 +38,14 @@ class MailServerError(MailError):
     """The SMTP server could not be reached or broke off (refused connection, timeout): worth a retry later."""
 
 
-def _connection(conn_id: str) -> Any:
+def _connection(conn_id: str, config_key: str = "report.smtp_conn_id") -> Any:
     from socialmetrics.extract.credentials import MissingConnectionError, airflow_connection
 
     try:
         return airflow_connection(
             conn_id,
             f"Add an SMTP connection (host, port, login, password; extra from_email) in the UI or as "
-            f"AIRFLOW_CONN_{conn_id.upper()}, or set report.smtp_conn_id in the config.",
+            f"AIRFLOW_CONN_{conn_id.upper()}, or set {config_key} in the config.",
         )
     except MissingConnectionError as exc:
         raise MailError(str(exc)) from None
@@ -75,7 +75,18 @@ def build_message(
 
 def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, attachment_name: str) -> list[str]:
     """Send the report to `to` through the SMTP connection `conn_id`; returns the recipients."""
-    conn = _connection(conn_id)
+    return send_message(
+        lambda sender: build_message(html_path, pdf_path, sender, to, attachment_name), to, conn_id,
+        what=f"weekly report {html_path.stem}",
+    )  # fmt: skip
+
+
+def send_message(
+    build: Any, to: list[str], conn_id: str, *, what: str = "the report", config_key: str = "report.smtp_conn_id"
+) -> list[str]:
+    """Send the message `build(sender)` makes to `to` through the SMTP connection `conn_id` (the report, the
+    alerts; `config_key` names the config key that chose it); returns the recipients the server accepted."""
+    conn = _connection(conn_id, config_key)
     extra = conn.extra_dejson if conn.extra else {}
     if not conn.host:
         raise MailError(f"Airflow connection '{conn_id}' has no host; set the SMTP server's host name")
@@ -86,7 +97,7 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
     sender = str(
         extra.get("from_email") or (conn.login if conn.login and "@" in conn.login else "socialmetrics@localhost")
     )
-    msg = build_message(html_path, pdf_path, sender, to, attachment_name)
+    msg = build(sender)
     try:
         client: smtplib.SMTP
         if use_ssl:
@@ -113,13 +124,12 @@ def send(html_path: Path, pdf_path: Path | None, to: list[str], conn_id: str, at
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise MailServerError(
-            f"sending the report through connection '{conn_id}' ({conn.host}:{port}) failed: "
-            f"{type(exc).__name__}: {exc}"
+            f"sending {what} through connection '{conn_id}' ({conn.host}:{port}) failed: {type(exc).__name__}: {exc}"
         ) from None
     delivered = [a for a in to if a not in refused]
     log.info(
-        "weekly report %s sent to %d recipient(s) through %s (%s:%s)",
-        html_path.stem,
+        "%s sent to %d recipient(s) through %s (%s:%s)",
+        what,
         len(delivered),
         conn_id,
         conn.host,

@@ -1,0 +1,25 @@
+-- table: marts.alert_candidates
+-- materialized: python
+-- python: socialmetrics.analytics.alert_candidates.alert_candidates
+-- reads: marts.reach_daily, marts.engagement_daily, core.comment
+-- grain: one row per network, account, day (the last 400 days with numbers after 8 weeks of history) and figure
+-- key: network, account_id, day, figure
+-- window: none
+-- Each day against the campaign analysis's baseline of the days before it (a one-day "campaign"); the alert
+-- rules (config alerts.rules) pick their rows here. Method and calibration: socialmetrics/analytics/alert_candidates.py,
+-- docs/alerts.md, benchmarks/alerts.py.
+-- columns:
+--   network: the network [not null]
+--   account_id: the account's id on its network [not null]
+--   day: the calendar day [not null]
+--   figure: impressions, reach, engagements or negative_comments [not null, in impressions|reach|engagements|negative_comments]
+--   observed: the day's value
+--   expected: what the baseline expects for the day
+--   range_low: the expected range's lower end (at the alert level)
+--   range_high: its upper end
+--   change_pct: observed against expected, in percent
+--   p_value: two-sided p-value of the day's difference from the baseline [range 0..1]
+--   outside: the day is outside its expected range (p_value below the alert level; negative comments: above it only) [not null]
+--   direction: 'up' or 'down' when outside [in up|down]
+--   baseline_days: days with numbers in the baseline before the day [range 0..]
+--   reason: why a number is NULL, or what was left out
