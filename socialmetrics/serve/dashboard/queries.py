@@ -22,7 +22,7 @@ import pandas as pd
 from socialmetrics.serve import readers
 
 
-class NoReadersCopy(RuntimeError):
+class NoReadersCopyError(RuntimeError):
     """The readers' copy of the marts does not exist yet (no run has published it)."""
 
 
@@ -31,7 +31,7 @@ def connect(warehouse: Path | str) -> duckdb.DuckDBPyConnection:
     the nightly swap the next page shows the new numbers, and the writer never waits for the dashboard."""
     path = readers.readers_path(warehouse)
     if not path.exists():
-        raise NoReadersCopy(str(path))
+        raise NoReadersCopyError(str(path))
     con = duckdb.connect(str(path), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     return con
@@ -79,8 +79,17 @@ WITH facts AS (
     SELECT network, account_id, day, 'follower_gain', follower_gain, NULL
     FROM marts.reach_daily WHERE follower_gain IS NOT NULL AND day >= $prev_start AND day < $end
     UNION ALL
-    SELECT network, account_id, day, 'comments', comments, NULL
-    FROM marts.engagement_daily WHERE comments IS NOT NULL AND day >= $prev_start AND day < $end
+    -- comments as marts.account_weekly counts them: the network's count, else (a network whose comment
+    -- texts are loaded and that gives no count: Facebook) the comments loaded, 0 on a day without one
+    SELECT e.network, e.account_id, e.day, 'comments',
+        CASE WHEN e.comments IS NOT NULL THEN e.comments ELSE coalesce(c.loaded, 0) END, NULL
+    FROM marts.engagement_daily AS e
+    LEFT JOIN (
+        SELECT network, account_id, CAST(timezone($tz, created_at) AS DATE) AS day, count(*) AS loaded
+        FROM core.comment GROUP BY ALL
+    ) AS c USING (network, account_id, day)
+    WHERE e.day >= $prev_start AND e.day < $end
+      AND (e.comments IS NOT NULL OR e.network IN (SELECT DISTINCT network FROM core.comment))
 ),
 
 per_account AS (
@@ -99,7 +108,7 @@ sides AS (
         list_sort(list(account)) AS accounts,
         bool_and(days = $days) AS whole
     FROM per_account
-    GROUP BY ALL
+    GROUP BY side, figure
 ),
 
 tone AS (
@@ -228,7 +237,8 @@ WITH days AS (
         e.impressions, e.engagements
     FROM marts.reach_daily AS r
     FULL OUTER JOIN marts.engagement_daily AS e USING (network, account_id, day)
-    WHERE coalesce(r.network, e.network) = $network AND coalesce(r.day, e.day) >= $start AND coalesce(r.day, e.day) < $end
+    WHERE coalesce(r.network, e.network) = $network
+      AND coalesce(r.day, e.day) >= $start AND coalesce(r.day, e.day) < $end
 ),
 last_followers AS (
     SELECT account_id, arg_max(followers, day) AS followers FROM days WHERE followers IS NOT NULL GROUP BY ALL
@@ -411,20 +421,24 @@ def campaign_impact(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 # The visits, conversions and revenue the networks brought to the website in the period (all campaigns).
 WEB_OUTCOMES = """
+SELECT * FROM (
 SELECT analytics, site_id, network, sum(visits) AS visits, sum(users) AS users, sum(conversions) AS conversions,
     sum(revenue) AS revenue
 FROM marts.web_outcomes_daily
 WHERE campaign IS NULL AND day >= $start AND day < $end
 GROUP BY ALL
+)
 ORDER BY analytics, site_id, network = 'all' DESC, network = 'social' DESC, visits DESC NULLS LAST, network
 """
 
 WEB_GOALS = """
+SELECT * FROM (
 SELECT analytics, site_id, network, goal_id, coalesce(goal_name, goal_id) AS goal, sum(conversions) AS conversions,
     sum(revenue) AS revenue
 FROM marts.web_goal_daily
 WHERE campaign IS NULL AND day >= $start AND day < $end
 GROUP BY ALL
+)
 ORDER BY analytics, site_id, goal, network = 'all' DESC, conversions DESC NULLS LAST, network
 """
 
@@ -451,10 +465,11 @@ def web_daily(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> p
 
 # What is missing in the weeks that overlap the period, account by account, and why (marts.account_coverage_weekly).
 COVERAGE = """
-SELECT week_start, network, account_id, missing_days, reason, loaded_at, last_day, detail,
+SELECT week_start, network, account_id, len(coalesce(missing_days, [])) AS days_missing,
+    array_to_string(missing_days, ', ') AS missing_days, reason, loaded_at, last_day, detail,
     array_to_string(not_reported, ', ') AS not_reported
 FROM marts.account_coverage_weekly
-WHERE configured AND (missing_days > 0 OR len(coalesce(not_reported, [])) > 0)
+WHERE configured AND (len(coalesce(missing_days, [])) > 0 OR len(coalesce(not_reported, [])) > 0)
   AND week_start > $start - INTERVAL 7 DAY AND week_start < $end
 ORDER BY week_start DESC, network, account_id
 """

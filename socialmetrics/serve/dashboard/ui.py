@@ -136,7 +136,7 @@ def main() -> None:
     warehouse = settings.warehouse_path()
     try:
         con = queries.connect(warehouse)
-    except queries.NoReadersCopy as missing:
+    except queries.NoReadersCopyError as missing:
         st.error(word("no_copy", lang, path=str(missing)))
         return
     try:
@@ -212,15 +212,14 @@ def overview(ctx: Ctx) -> None:
         + ctx.w("compared_with", period=_period_words(ctx, previous, ctx.start))
     )
     frame = queries.overview(ctx.con, ctx.start, ctx.end, ctx.tz)
+    rows = frame.to_dict("records")
     shown = pd.DataFrame(
         {
-            ctx.w("figure"): [_label(ctx, f) for f in frame["figure"]],
-            ctx.w("this_period"): [_figure_value(ctx, f, _num(v)) for f, v in zip(frame["figure"], frame["value"])],
-            ctx.w("previous_period"): [
-                _figure_value(ctx, f, _num(v)) for f, v in zip(frame["figure"], frame["previous_value"])
-            ],
-            ctx.w("change"): [_figure_change(ctx, f, _num(v)) for f, v in zip(frame["figure"], frame["change"])],
-            ctx.w("note"): [ctx.w(f"st_{s}") for s in frame["status"]],
+            ctx.w("figure"): [_label(ctx, r["figure"]) for r in rows],
+            ctx.w("this_period"): [_figure_value(ctx, r["figure"], _num(r["value"])) for r in rows],
+            ctx.w("previous_period"): [_figure_value(ctx, r["figure"], _num(r["previous_value"])) for r in rows],
+            ctx.w("change"): [_figure_change(ctx, r["figure"], _num(r["change"])) for r in rows],
+            ctx.w("note"): [ctx.w(f"st_{r['status']}") for r in rows],
         }
     )
     st.table(shown.set_index(ctx.w("figure")))
@@ -270,14 +269,20 @@ def networks(ctx: Ctx) -> None:
 def posts(ctx: Ctx) -> None:
     names = queries.networks(ctx.con)
     left, middle, right, last = st.columns(4)
-    chosen = left.multiselect(ctx.w("filter_networks"), names, format_func=i18n.network_name, key="post_networks")
+    chosen = left.multiselect(
+        ctx.w("filter_networks"),
+        names,
+        format_func=i18n.network_name,
+        key="post_networks",
+        placeholder=ctx.w("all_networks"),
+    )
     tag = middle.text_input(ctx.w("filter_tag"), key="post_tag")
     search = right.text_input(ctx.w("filter_text"), key="post_search")
     order = last.selectbox(
         ctx.w("sort_by"), list(queries.POST_ORDER), format_func=lambda k: ctx.w(f"sort_{k}"), key="post_order"
     )
     frame = queries.posts(ctx.con, ctx.start, ctx.end, ctx.tz, networks=chosen, tag=tag, search=search, order=order)
-    frame["permalink"] = [safe_permalink(n, u) for n, u in zip(frame["network"], frame["permalink"])]
+    frame["permalink"] = [safe_permalink(n, u) for n, u in zip(frame["network"], frame["permalink"], strict=True)]
     st.markdown(f"**{ctx.w('posts_count', n=i18n.number(len(frame), ctx.lang))}**")
     st.caption(ctx.w("format_missing"))
     table(
@@ -295,12 +300,12 @@ def posts(ctx: Ctx) -> None:
         return
     st.subheader(ctx.w("post_detail"))
     labels = {
-        i: f"{row.published:%Y-%m-%d} · {i18n.network_name(row.network)} · {(row.text or '')[:70]}"
+        i: f"{row.published:%Y-%m-%d} · {i18n.network_name(row.network)} · {_text(row.text)[:70]}"
         for i, row in enumerate(frame.itertuples())
     }
     picked = st.selectbox(ctx.w("choose_post"), list(labels), format_func=labels.__getitem__, key="post_pick")
     row = frame.iloc[picked]
-    st.write(row["text"] or "")
+    st.write(_text(row["text"]))
     if row["permalink"]:
         st.link_button(ctx.w("open_post"), str(row["permalink"]))
     else:
@@ -309,10 +314,17 @@ def posts(ctx: Ctx) -> None:
     cols[0].metric(ctx.w("impressions"), i18n.number(_num(row["impressions"]), ctx.lang))
     cols[1].metric(ctx.w("engagements"), i18n.number(_num(row["engagements"]), ctx.lang))
     cols[2].metric(ctx.w("engagement_rate"), i18n.percent(_num(row["engagement_rate"]), ctx.lang, 2))
-    cols[3].metric(ctx.w("tone"), i18n.signed(None if _num(row["net_sentiment"]) is None else 100 * float(row["net_sentiment"]), ctx.lang))
+    cols[3].metric(
+        ctx.w("tone"),
+        i18n.signed(None if _num(row["net_sentiment"]) is None else 100 * float(row["net_sentiment"]), ctx.lang),
+    )
     found = queries.post_comments(ctx.con, str(row["network"]), str(row["account_id"]), str(row["post_id"]), ctx.tz)
     st.markdown(ctx.w("post_comments", n=i18n.number(len(found), ctx.lang)))
     table(ctx, found, "post_comments")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def comments(ctx: Ctx) -> None:
@@ -369,7 +381,9 @@ def _reason(ctx: Ctx, row: Any) -> str:
     values = {
         "network": i18n.network_name(str(row.network)),
         "folder": "",
-        "at": i18n.date(row.loaded_at.date(), ctx.lang) if isinstance(row.loaded_at, (dt.datetime, pd.Timestamp)) and not pd.isna(row.loaded_at) else "–",
+        "at": i18n.date(row.loaded_at.date(), ctx.lang)
+        if isinstance(row.loaded_at, (dt.datetime, pd.Timestamp)) and not pd.isna(row.loaded_at)
+        else "–",
     }
     words = i18n.text(reason, ctx.lang, **values) if reason in i18n.REASONS else reason
     last = row.last_day
@@ -380,16 +394,21 @@ def _reason(ctx: Ctx, row: Any) -> str:
 
 def quality(ctx: Ctx) -> None:
     st.subheader(ctx.w("missing"))
-    found = queries.coverage(ctx.con, ctx.start, ctx.end) if "marts.account_coverage_weekly" in ctx.tables else pd.DataFrame()
+    found = (
+        queries.coverage(ctx.con, ctx.start, ctx.end)
+        if "marts.account_coverage_weekly" in ctx.tables
+        else pd.DataFrame()
+    )
     if found.empty:
         st.success(ctx.w("nothing_missing"))
     for row in found.itertuples():
         week = i18n.date(pd.Timestamp(row.week_start).date(), ctx.lang)
         names = {"network": i18n.network_name(str(row.network)), "account": row.account_id, "week": week}
-        if row.missing_days and row.missing_days > 0:
-            st.markdown("- " + ctx.w("missing_line", days=row.missing_days, reason=_reason(ctx, row), **names))
+        if row.days_missing > 0:
+            st.markdown("- " + ctx.w("missing_line", days=row.days_missing, reason=_reason(ctx, row), **names))
         if row.not_reported:
-            figures = ", ".join(ctx.w(f) if f in i18n.TEXTS else f for f in str(row.not_reported).split(", "))
+            named = [{"followers_end": "followers"}.get(f, f) for f in str(row.not_reported).split(", ")]
+            figures = ", ".join(ctx.w(f) if f in i18n.TEXTS else f for f in named)
             st.markdown("- " + ctx.w("not_reported_line", figures=figures, **names))
     if not found.empty:
         table(ctx, found, "missing_data")

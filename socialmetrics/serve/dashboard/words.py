@@ -91,6 +91,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "follower_gain": ("Follower-Zuwachs", "Follower growth"),
     # posts
     "filter_networks": ("Netzwerke", "Networks"),
+    "all_networks": ("alle", "all"),
     "filter_tag": ("Tag (ohne #)", "Tag (without #)"),
     "filter_text": ("Text enthält", "Text contains"),
     "sort_by": ("Sortieren nach", "Sort by"),
@@ -109,7 +110,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "open_post": ("Beitrag im Netzwerk öffnen", "Open the post on its network"),
     "no_link": ("(kein sicherer Link)", "(no safe link)"),
     "post_comments": ("{n} Kommentare zu diesem Beitrag", "{n} comments on this post"),
-    "no_posts": ("Keine Beiträge in diesem Zeitraum mit diesen Filtern.", "No posts in this period with these filters."),
+    "no_posts": (
+        "Keine Beiträge in diesem Zeitraum mit diesen Filtern.",
+        "No posts in this period with these filters.",
+    ),
     # comments
     "tone_over_time": ("Tonfall Woche für Woche", "Tone week by week"),
     "topics": ("Themen", "Topics"),
