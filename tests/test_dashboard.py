@@ -136,6 +136,11 @@ def test_the_overview_of_an_iso_week_equals_the_weekly_headline_mart(page: Any, 
     login(page)
     page.get_by_role("heading", name="Überblick").first.wait_for()
     set_period(page, "09.11.2026", "15.11.2026")
+    (reach_value,) = mart(
+        built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
+    )[0]
+    page.get_by_test_id("stTable").get_by_text(i18n.number(reach_value, "de"), exact=True).first.wait_for()
+    wait_idle(page)
     cells = {
         row.locator("th").inner_text().strip(): [c.inner_text().strip() for c in row.locator("td").all()]
         for row in page.locator("[data-testid=stTable] tbody tr").all()
@@ -193,14 +198,18 @@ def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, buil
         "SELECT sum(engagements) FROM marts.engagement_daily WHERE network = 'facebook' AND day BETWEEN ? AND ?",
         [WEEK_START, WEEK_END - dt.timedelta(days=1)],
     )[0]
-    metric = page.get_by_test_id("stMetric").filter(has_text="Interaktionen").first
-    assert i18n.number(engagements, "de") in metric.inner_text()
+    metric = page.get_by_test_id("stMetric").filter(has_text="Interaktionen")
+    metric.filter(has_text=i18n.number(engagements, "de")).first.wait_for()
     # campaigns: the verdict of marts.campaign_impact in words, with its interval
     open_page(page, "Kampagnen")
     page.get_by_text("Herbstfest 2026 brachte auf Facebook").first.wait_for()
+    (lift,) = mart(built, "SELECT lift_pct FROM marts.campaign_impact WHERE campaign = 'Herbstfest 2026' "
+                          "AND network = 'facebook' AND metric = 'reach'")[0]  # fmt: skip
+    page.get_by_text(f"brachte auf Facebook {i18n.lift(lift, 'de')} Reichweite").first.wait_for()
     assert "95-%-Bereich" in page.get_by_test_id("stMain").inner_text()
     # data quality: LinkedIn's failed fetch in the owner's words (marts.account_coverage_weekly)
     open_page(page, "Datenqualität")
+    page.get_by_text("4 Tage ohne Zahlen").first.wait_for()
     reasons = {r[0] for r in mart(built, "SELECT reason FROM marts.account_coverage_weekly WHERE week_start = ? "
                                           "AND len(missing_days) > 0", [WEEK_START])}  # fmt: skip
     text = page.get_by_test_id("stMain").inner_text()

@@ -282,7 +282,9 @@ def posts(ctx: Ctx) -> None:
         ctx.w("sort_by"), list(queries.POST_ORDER), format_func=lambda k: ctx.w(f"sort_{k}"), key="post_order"
     )
     frame = queries.posts(ctx.con, ctx.start, ctx.end, ctx.tz, networks=chosen, tag=tag, search=search, order=order)
-    frame["permalink"] = [safe_permalink(n, u) for n, u in zip(frame["network"], frame["permalink"], strict=True)]
+    frame["permalink"] = [
+        safe_permalink(n, _text(u) or None) for n, u in zip(frame["network"], frame["permalink"], strict=True)
+    ]
     st.markdown(f"**{ctx.w('posts_count', n=i18n.number(len(frame), ctx.lang))}**")
     st.caption(ctx.w("format_missing"))
     table(
