@@ -235,7 +235,7 @@ def test_the_posts_table_filters_by_tag_and_exports_what_it_shows(page: Any, bui
         page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
     path = Path(info.value.path())
     assert info.value.suggested_filename == "posts_2026-09-01_2026-11-15.csv"
-    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
     assert len(rows) == len(tagged)
     assert {r["post_id"] for r in rows} == set(tagged["post_id"])
     by_id = {r["post_id"]: r for r in rows}
@@ -258,7 +258,7 @@ def test_export_neutralises_formulas_in_csv_and_excel(tmp_path: Path) -> None:
             "n": [1, -2, 3, 4, 5, 6, 7],
         }
     )
-    rows = list(csv.reader(io.StringIO(export.to_csv(frame).decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(export.to_csv(frame).decode("utf-8-sig"), newline="")))
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"https://evil.example\")", "'+49 171", "'-1+2", "'@SUM(A1)",
                                         "'\tx", "'\rx", "Prost!"]  # fmt: skip
     assert rows[2][1] == "-2"  # a negative number stays a number

@@ -58,8 +58,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark (Excel then reads umlauts right), comma-separated, every text cell safe."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with a byte-order mark (Excel then reads umlauts right), comma-separated, CRLF line ends (RFC 4180:
+    a cell holding a CR or LF is quoted), every text cell safe."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str = "Daten") -> bytes:

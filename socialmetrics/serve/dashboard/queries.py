@@ -14,6 +14,7 @@ on both sides and each of them reported it on every day of both periods; `status
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -43,8 +44,8 @@ def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def _df(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object] | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or {}).df()
+def _df(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
+    return con.execute(sql, dict(params or {})).df()
 
 
 DATA_RANGE = """
