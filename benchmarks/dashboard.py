@@ -78,7 +78,8 @@ def main() -> None:
         first, end = build(warehouse, args.accounts, args.days)
         last = end - dt.timedelta(days=1)
         print(
-            f"synthetic warehouse: {args.accounts} accounts x {args.days} days, built in {time.perf_counter() - t:.1f} s"
+            f"synthetic warehouse: {args.accounts} accounts x {args.days} days,"
+            f" built in {time.perf_counter() - t:.1f} s"
         )
         con = queries.connect(warehouse)
         n_posts = len(queries.posts(con, first, end, TZ))
