@@ -185,6 +185,25 @@ def test_a_wrong_date_gets_a_clear_message(page: Any) -> None:
     page.get_by_text("Der Zeitraum endet (15.11.2026) vor seinem Beginn (20.11.2026)").wait_for()
 
 
+def test_english_is_an_option_with_english_number_formats(page: Any, built: Built) -> None:  # noqa: F811
+    login(page)
+    page.get_by_role("heading", name="Überblick").first.wait_for()
+    page.get_by_test_id("stSidebar").get_by_label("Sprache / Language").click()
+    page.get_by_role("option", name="English").click()
+    page.get_by_role("heading", name="Overview").first.wait_for()
+    set_period_en = (("From", "2026-11-09"), ("To", "2026-11-15"))
+    for label, value in set_period_en:
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+    wait_idle(page)
+    (reach,) = mart(
+        built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
+    )[0]
+    page.get_by_test_id("stTable").get_by_text(i18n.number(reach, "en"), exact=True).first.wait_for()
+    assert i18n.number(reach, "en") != i18n.number(reach, "de")  # 13,654 against 13.654
+
+
 def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
     page.get_by_role("heading", name="Überblick").first.wait_for()

@@ -256,12 +256,14 @@ def networks(ctx: Ctx) -> None:
     daily = queries.network_daily(ctx.con, network, ctx.start, ctx.end)
     st.subheader(ctx.w("daily"))
     if not daily.empty:
-        chart(daily, "day", ["reach", "impressions", "engagements"])
+        keys = ["reach", "impressions", "engagements", "engagement_rate", "followers"]
+        named = daily.rename(columns={k: ctx.w(k) for k in keys})
+        chart(named, "day", [ctx.w(k) for k in keys[:3]])
         left, right = st.columns(2)
         with left:
-            chart(daily, "day", ["engagement_rate"])
+            chart(named, "day", [ctx.w("engagement_rate")])
         with right:
-            chart(daily, "day", ["followers"])
+            chart(named, "day", [ctx.w("followers")])
     table(ctx, daily, f"{network}_daily")
     st.subheader(ctx.w("weekly"))
     weekly = queries.network_weekly(ctx.con, network, ctx.start, ctx.end)
@@ -352,7 +354,8 @@ def comments(ctx: Ctx) -> None:
         st.info(ctx.w("no_comments"))
         return
     st.subheader(ctx.w("tone_over_time"))
-    chart(tone, "week_start", ["positive", "neutral", "negative"], mark="bar")
+    tones = {"positive": ctx.w("positive"), "neutral": ctx.w("neutral"), "negative": ctx.w("negative")}
+    chart(tone.rename(columns=tones), "week_start", list(tones.values()), mark="bar")
     table(ctx, tone, "tone_weekly")
     st.subheader(ctx.w("topics"))
     table(ctx, queries.topics(ctx.con, ctx.start, ctx.end, ctx.tz), "topics")

@@ -115,6 +115,9 @@ WORDS: dict[str, tuple[str, str]] = {
         "No posts in this period with these filters.",
     ),
     # comments
+    "positive": ("positiv", "positive"),
+    "neutral": ("neutral", "neutral"),
+    "negative": ("negativ", "negative"),
     "tone_over_time": ("Tonfall Woche für Woche", "Tone week by week"),
     "topics": ("Themen", "Topics"),
     "no_comments": ("Keine Kommentare in diesem Zeitraum.", "No comments in this period."),
