@@ -304,3 +304,32 @@ def test_the_dashboard_refuses_to_start_without_the_readers_copy(tmp_path: Path)
     )
     assert out.returncode == 2 and "run `make demo` first" in out.stderr
     assert not (tmp_path / "warehouse.duckdb").exists()  # the writer's file is never created or opened
+
+
+def test_the_nightly_swap_of_the_readers_copy_shows_at_the_next_click(page: Any, built: Built) -> None:  # noqa: F811
+    """publish() replaces the copy while the dashboard runs: the writer does not wait, the next page has the new
+    numbers. (Last in the module: it changes the warehouse and puts it back.)"""
+    login(page)
+    page.get_by_role("heading", name="Überblick").first.wait_for()
+    set_period(page, "09.11.2026", "15.11.2026")
+    (reach,) = mart(
+        built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
+    )[0]
+    table = page.get_by_test_id("stTable")
+    table.get_by_text(i18n.number(reach, "de"), exact=True).first.wait_for()
+    day = dt.date(2026, 11, 10)
+    update = "UPDATE marts.reach_daily SET reach = reach + ? WHERE network = 'facebook' AND day = ?"
+    con = duckdb.connect(str(built.warehouse))
+    con.execute(update, [1000, day])
+    con.close()
+    try:
+        published = readers.publish(built.warehouse, run_id="swap")  # the dashboard is up and has read the copy
+        assert published.tables > 0
+        set_period(page, "10.11.2026", "16.11.2026")  # the next click
+        set_period(page, "09.11.2026", "15.11.2026")
+        table.get_by_text(i18n.number(reach + 1000, "de"), exact=True).first.wait_for()
+    finally:
+        con = duckdb.connect(str(built.warehouse))
+        con.execute(update, [-1000, day])
+        con.close()
+        readers.publish(built.warehouse, run_id="swap-back")
