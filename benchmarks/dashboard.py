@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import socket
 import subprocess
@@ -91,8 +92,14 @@ def main() -> None:
             "Netzwerke": best(lambda: queries.network_daily(con, "facebook", first, end), args.repeat),
         }
         # the page's Python alone (the script Streamlit runs, outside a server: its elements go nowhere)
+        from streamlit import logger as streamlit_logger
+
         from socialmetrics.config import load_config
         from socialmetrics.serve.dashboard import ui
+
+        streamlit_logger.set_log_level("error")  # "missing ScriptRunContext" for every element, outside a server
+        for name in [n for n in logging.root.manager.loggerDict if n.startswith("streamlit")]:
+            logging.getLogger(name).setLevel(logging.ERROR)
 
         ctx = ui.Ctx(con, "de", first, end, load_config(REPO / "config" / "socialmetrics.yml"), queries.tables(con))
         script = {
