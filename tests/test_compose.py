@@ -154,6 +154,7 @@ def test_the_dashboard_reads_the_warehouse_volume_read_only_behind_a_login_on_lo
     with pytest.raises(ValueError, match="SOCIALMETRICS_DASHBOARD_PASSWORD"):
         interpolate(env["SOCIALMETRICS_DASHBOARD_PASSWORD"], {})
     assert dashboard["entrypoint"][:3] == ["python", "-m", "socialmetrics.serve.dashboard"]
+    assert dashboard["build"] == "." and dashboard["image"] == SERVICES["airflow-scheduler"]["image"]
 
 
 def test_workers_scale_with_docker_compose_scale() -> None:

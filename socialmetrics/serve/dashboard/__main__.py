@@ -1,6 +1,6 @@
 """`make dashboard`: start the dashboard on 127.0.0.1:8501, print its URL and login once it answers.
 
-    python -m socialmetrics.serve.dashboard [--host 127.0.0.1] [--port 8501]
+    python -m socialmetrics.serve.dashboard [--host 127.0.0.1] [--port 8501] [--allow-empty]
 
 The password is SOCIALMETRICS_DASHBOARD_PASSWORD; without one, a random one is created once in
 `dashboard.password` beside the warehouse (owner-only) and reused. SOCIALMETRICS_DASHBOARD_AUTH=none turns
@@ -69,10 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=os.environ.get("SOCIALMETRICS_DASHBOARD_BIND") or "127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("SOCIALMETRICS_DASHBOARD_PORT") or 8501))
+    parser.add_argument(
+        "--allow-empty", action="store_true", help="start before the first run has published the readers' copy"
+    )
     args = parser.parse_args(argv)
     warehouse = settings.warehouse_path()
     copy = readers.readers_path(warehouse)
-    if not copy.exists():
+    if not copy.exists() and not args.allow_empty:
         print(f"error: no readers' copy of the marts at {copy}; run `make demo` first.", file=sys.stderr)
         return 2
     env = dict(os.environ)
