@@ -92,14 +92,13 @@ def main() -> None:
             "Netzwerke": best(lambda: queries.network_daily(con, "facebook", first, end), args.repeat),
         }
         # the page's Python alone (the script Streamlit runs, outside a server: its elements go nowhere)
-        from streamlit import logger as streamlit_logger
-
         from socialmetrics.config import load_config
         from socialmetrics.serve.dashboard import ui
 
-        streamlit_logger.set_log_level("error")  # "missing ScriptRunContext" for every element, outside a server
+        # outside a server every element warns "missing ScriptRunContext"
         for name in [n for n in logging.root.manager.loggerDict if n.startswith("streamlit")]:
             logging.getLogger(name).setLevel(logging.ERROR)
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
 
         ctx = ui.Ctx(con, "de", first, end, load_config(REPO / "config" / "socialmetrics.yml"), queries.tables(con))
         script = {
