@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -49,7 +50,7 @@ def command(host: str, port: int) -> list[str]:
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--client.toolbarMode", "minimal", "--theme.base", "light",
+        "--client.toolbarMode", "minimal", "--theme.base", "light", "--logger.level", "warning",
     ]  # fmt: skip
 
 
@@ -86,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         login = f"password '{password}' ({source})"
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     proc = subprocess.Popen(command(args.host, args.port), env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    # `docker stop` (SIGTERM through tini) stops the server too, not only this launcher
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     url = f"http://{args.host}:{args.port}"
     try:
         if not wait_up(url, proc):
