@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 from socialmetrics.serve import readers
 from socialmetrics.serve.dashboard import export, queries
 from socialmetrics.serve.dashboard.__main__ import command, wait_up
-from socialmetrics.serve.dashboard.period import parse_day
+from socialmetrics.serve.dashboard.period import parse_day, preset
 from socialmetrics.serve.report import i18n
 from tests.test_report import Built, built  # noqa: F401 (the module's warehouse fixture)
 
@@ -289,6 +289,26 @@ def test_export_neutralises_formulas_in_csv_and_excel(tmp_path: Path) -> None:
     assert values[0] == '\'=HYPERLINK("https://evil.example")' and values[3] == "'@SUM(A1)"
     assert all(sheet.cell(row=i, column=1).data_type == "s" for i in range(2, 9))
     assert sheet.cell(row=3, column=2).value == -2
+
+
+def test_the_quick_choices_are_whole_weeks_and_months_up_to_the_last_day() -> None:
+    last = dt.date(2026, 11, 19)  # a Thursday
+    assert preset("last_week", last) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert preset("last_week", dt.date(2026, 11, 15)) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert preset("last_month", last) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert preset("last_month", dt.date(2026, 10, 31)) == (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+    assert preset("last_7", last) == (dt.date(2026, 11, 13), last)
+    assert preset("year_to_date", last) == (dt.date(2026, 1, 1), last)
+
+
+def test_a_quick_choice_fills_the_period(page: Any) -> None:
+    login(page)
+    page.get_by_role("heading", name="Überblick").first.wait_for()
+    page.get_by_test_id("stSidebar").get_by_label("Schnellwahl").click()
+    page.get_by_role("option", name="letzte ganze Kalenderwoche").click()
+    wait_idle(page)
+    page.get_by_text("09.11.2026–15.11.2026", exact=True).wait_for()  # the data end on Sunday 15 Nov
+    assert page.get_by_label("Von", exact=True).input_value() == "09.11.2026"
 
 
 def test_dates_are_read_in_german_and_iso_form_and_nothing_else() -> None:

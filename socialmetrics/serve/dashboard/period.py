@@ -31,3 +31,27 @@ def default_period(last_day: dt.date | None, today: dt.date) -> tuple[dt.date, d
     """The 28 days up to the last day with numbers (or yesterday): first and last day, both included."""
     last = last_day or today - dt.timedelta(days=1)
     return last - dt.timedelta(days=27), last
+
+
+PRESETS = ("custom", "last_7", "last_28", "last_week", "last_month", "last_90", "year_to_date")
+
+
+def preset(name: str, last_day: dt.date) -> tuple[dt.date, dt.date]:
+    """A quick choice up to the last day with numbers: first and last day, both included. `last_week` is the
+    last whole ISO week (Monday-Sunday) up to it, `last_month` the last whole calendar month."""
+    if name == "last_7":
+        return last_day - dt.timedelta(days=6), last_day
+    if name == "last_28":
+        return last_day - dt.timedelta(days=27), last_day
+    if name == "last_90":
+        return last_day - dt.timedelta(days=89), last_day
+    if name == "last_week":
+        sunday = last_day - dt.timedelta(days=(last_day.isoweekday() % 7))
+        return sunday - dt.timedelta(days=6), sunday
+    if name == "last_month":
+        following = last_day + dt.timedelta(days=1)
+        end = last_day if following.day == 1 else last_day.replace(day=1) - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if name == "year_to_date":
+        return last_day.replace(month=1, day=1), last_day
+    raise ValueError(name)

@@ -18,7 +18,7 @@ import streamlit as st
 from socialmetrics import settings
 from socialmetrics.config import Config, load_config
 from socialmetrics.serve.dashboard import export, queries
-from socialmetrics.serve.dashboard.period import MAX_DAYS, default_period, parse_day
+from socialmetrics.serve.dashboard.period import MAX_DAYS, PRESETS, default_period, parse_day, preset
 from socialmetrics.serve.dashboard.words import word
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.data import _campaigns
@@ -100,10 +100,26 @@ def _period(lang: str, last_day: dt.date | None) -> tuple[dt.date, dt.date] | No
     first, last = default_period(last_day, dt.date.today())
     fmt = (lambda d: i18n.date(d, "de")) if lang == "de" else dt.date.isoformat
     st.sidebar.subheader(word("period", lang))
+
+    def chosen() -> None:  # a quick choice fills both fields (before they are drawn again)
+        name = st.session_state.get("period_preset", "custom")
+        if name != "custom":
+            a, b = preset(name, last)
+            st.session_state["period_from"], st.session_state["period_to"] = fmt(a), fmt(b)
+
+    st.sidebar.selectbox(
+        word("quick", lang), PRESETS, format_func=lambda k: word(f"q_{k}", lang), key="period_preset", on_change=chosen
+    )
     example = fmt(last)
     hint = word("date_hint", lang, example=example)
-    typed_from = st.sidebar.text_input(word("from", lang), fmt(first), help=hint, key="period_from")
-    typed_to = st.sidebar.text_input(word("to", lang), fmt(last), help=hint, key="period_to")
+    st.session_state.setdefault("period_from", fmt(first))  # the fields' values live in the session only
+    st.session_state.setdefault("period_to", fmt(last))
+
+    def typed() -> None:  # a date typed by hand: no quick choice any more
+        st.session_state["period_preset"] = "custom"
+
+    typed_from = st.sidebar.text_input(word("from", lang), help=hint, key="period_from", on_change=typed)
+    typed_to = st.sidebar.text_input(word("to", lang), help=hint, key="period_to", on_change=typed)
     start, stop = parse_day(typed_from), parse_day(typed_to)
     for value, day, field in ((typed_from, start, word("from", lang)), (typed_to, stop, word("to", lang))):
         if day is None:
