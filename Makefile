@@ -18,7 +18,7 @@ export SOCIALMETRICS_WAREHOUSE ?= $(CURDIR)/data/warehouse.duckdb
 export MPLCONFIGDIR ?= $(CURDIR)/.cache/matplotlib
 IN_CLONE := XDG_CACHE_HOME=$(CURDIR)/.cache
 
-.PHONY: install airflow-db demo test airflow report lint docs bench clean
+.PHONY: install airflow-db demo test airflow report dashboard lint docs bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,9 @@ report: install $(SOCIALMETRICS_WAREHOUSE)  ## the weekly report (HTML + PDF) of
 	@echo "Weekly report (other weeks/languages: make report REPORT_ARGS='--week 2026-W46 --language en'):"
 	@$(IN_CLONE) $(BIN)/socialmetrics report $(REPORT_ARGS)
 
+dashboard: install  ## the dashboard on http://127.0.0.1:8501 (after make demo; URL and login printed when up)
+	@$(IN_CLONE) $(BIN)/python -m socialmetrics.serve.dashboard $(DASHBOARD_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -88,6 +91,7 @@ bench: install  ## benchmarks: each prints ratios against a baseline measured in
 	$(BIN)/python benchmarks/x_reads.py
 	$(BIN)/python benchmarks/comment_sentiment.py
 	$(BIN)/python benchmarks/comment_throughput.py
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
 	rm -rf $(VENV) .airflow data .cache .tmp

@@ -92,6 +92,7 @@ def test_every_service_of_the_reference_layout_is_there() -> None:
         ("airflow-triggerer", 'airflow jobs check --job-type TriggererJob --hostname "$${HOSTNAME}"'),
         ("postgres", "pg_isready -U airflow -d airflow"),
         ("redis", "redis-cli ping"),
+        ("dashboard", "curl --fail http://localhost:8501/_stcore/health"),
     ],
 )
 def test_every_long_running_service_has_its_health_check(service: str, check: str) -> None:
@@ -137,8 +138,23 @@ def test_only_the_api_server_publishes_a_port_on_a_configurable_loopback_default
         interpolate(ports[0], {"SOCIALMETRICS_BIND": "10.0.0.5", "SOCIALMETRICS_PORT": "9000"}) == "10.0.0.5:9000:8080"
     )
     for name, service in SERVICES.items():
-        if name != "airflow-apiserver":
+        if name not in ("airflow-apiserver", "dashboard"):
             assert "ports" not in service, f"{name} publishes a port"
+
+
+def test_the_dashboard_reads_the_warehouse_volume_read_only_behind_a_login_on_loopback() -> None:
+    dashboard = SERVICES["dashboard"]
+    ports = dashboard["ports"]
+    assert ports == ["${SOCIALMETRICS_DASHBOARD_BIND:-127.0.0.1}:${SOCIALMETRICS_DASHBOARD_PORT:-8501}:8501"]
+    assert interpolate(ports[0], {}) == "127.0.0.1:8501:8501"
+    assert "warehouse:/opt/socialmetrics/data:ro" in dashboard["volumes"]  # never writes the warehouse
+    env = environment("dashboard")
+    assert env["SOCIALMETRICS_WAREHOUSE"] == environment("airflow-scheduler")["SOCIALMETRICS_WAREHOUSE"]
+    assert "SOCIALMETRICS_DASHBOARD_AUTH" not in env  # the login stays on
+    with pytest.raises(ValueError, match="SOCIALMETRICS_DASHBOARD_PASSWORD"):
+        interpolate(env["SOCIALMETRICS_DASHBOARD_PASSWORD"], {})
+    assert dashboard["entrypoint"][:3] == ["python", "-m", "socialmetrics.serve.dashboard"]
+    assert dashboard["build"] == "." and dashboard["image"] == SERVICES["airflow-scheduler"]["image"]
 
 
 def test_workers_scale_with_docker_compose_scale() -> None:

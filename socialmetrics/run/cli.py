@@ -243,7 +243,10 @@ def _demo_run(args: argparse.Namespace, cfg: Any, day: str, env: dict[str, str])
             print("Airflow named no error; rerun with `socialmetrics demo --verbose` to see its log.", file=sys.stderr)
         return proc.returncode
     print(f"Done in {time.monotonic() - started:.0f} s. Warehouse: {settings.warehouse_path()}\n")
-    return cmd_summary(args)
+    status = cmd_summary(args)
+    if status == 0:
+        print("\nDashboard: `make dashboard` (http://127.0.0.1:8501, the login is printed when it is up).")
+    return status
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
