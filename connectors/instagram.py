@@ -318,9 +318,10 @@ def competitor_get(conn: InstagramConnector, spec: Declared, url: str, params: d
             raise
         match = BD_USERNAME_RE.search(str((params or {}).get("fields", "")))
         handle = match.group(1) if match else "?"
+        answered = text.split(": ", 1)[-1].split(" (request")[0][:120]
         message = (
             f"Instagram has no professional (business or creator) account '{handle}' to compare with "
-            f"(Business Discovery answered: {text.split(": ", 1)[-1].split(" (request")[0][:120]}). Check the competitor's instagram "
+            f"(Business Discovery answered: {answered}). Check the competitor's instagram "
             f"username in the config; the other competitors were read."
         )
         conn.warnings.append(ConnectorWarning(spec.name, "competitor-not-found", message))

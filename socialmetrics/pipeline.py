@@ -79,13 +79,13 @@ def plan(config_path: Path) -> list[dict[str, Any]]:
         if rivals and acc.network not in with_competitors and competitors.reads_competitors(connector_cls):
             options["competitors"] = rivals  # the company's first account of the network reads them
             with_competitors.add(acc.network)
-    for network in sorted({n for c in cfg.competitors for n in c.handles()} - with_competitors):
-        log.warning("competitors on %s are not read: %s", network, competitors.why_not_read(network))
         if options.get("import_dir"):  # relative to the config file
             options["import_dir"] = str((Path(config_path).parent / options["import_dir"]).resolve())
         planned.append(
             {"network": acc.network, "id": acc.id, "name": acc.name, "conn_id": acc.connection_id, "options": options}
         )
+    for network in sorted({n for c in cfg.competitors for n in c.handles()} - with_competitors):
+        log.warning("competitors on %s are not read: %s", network, competitors.why_not_read(network))
     return planned
 
 
