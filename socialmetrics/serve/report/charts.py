@@ -28,6 +28,7 @@ STYLES: dict[str, tuple[str, str, str]] = {  # network: (grey level, line style,
     "linkedin": ("0.35", "--", "s"),
     "xing": ("0.5", "-.", "^"),
     "x": ("0.15", ":", "D"),
+    "company": ("0.0", "-", "o"),  # the company among its competitors (report section "Im Vergleich")
 }
 FALLBACK_STYLES = (("0.25", (0, (5, 1, 1, 1)), "v"), ("0.45", (0, (1, 1)), "P"), ("0.1", (0, (8, 2)), "X"))
 XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
@@ -60,6 +61,8 @@ def formatter(kind: str, lang: str) -> Callable[[float, object], str]:
     """Axis labels: counts with thousands separators, rates in %, signed values with a sign."""
 
     def fmt(value: float, _pos: object) -> str:
+        if kind == "signed_rate":  # a growth: signed, around 0
+            return i18n.percent(value, lang, 1, sign=True)
         if kind == "rate":
             digits = 1 if abs(value) < 0.1 else 0
             return i18n.percent(value, lang, digits)
@@ -119,7 +122,7 @@ def line_chart(
                     label=s.label,
                     zorder=3,
                 )
-            if kind in ("signed", "tone"):
+            if kind in ("signed", "tone", "signed_rate"):
                 ax.axhline(0, color="0.5", linewidth=0.6, zorder=1)
             ax.set_xticks(x[::2] if len(x) > 7 else x)
             ax.set_xticklabels([str(week_numbers[i]) for i in (x[::2] if len(x) > 7 else x)])
