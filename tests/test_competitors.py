@@ -328,3 +328,152 @@ def test_x_competitor_cost_estimate_matches_the_config_comment() -> None:
     night = PRICE_USD["users"] + COMPETITOR_POSTS * PRICE_USD["posts"]
     assert 1 + COMPETITOR_POSTS == 11 and round(night, 3) == 0.06 and round(30 * night, 2) == 1.8
     assert "at most 11 reads a night" in (REPO / "config" / "socialmetrics.yml").read_text(encoding="utf-8")
+
+
+# -- end to end: nightly runs, the mart, the report -------------------------------------------------------------
+
+
+class Pipeline:
+    """Nightly runs of the instagram and x accounts with competitors against the fakes, their clocks moved."""
+
+    def __init__(self, tmp_path: Path, ig_server: FakeServer, x_server: FakeServer, text: str = CONFIG) -> None:
+        self.config = write_config(tmp_path, text)
+        self.servers = {"instagram_default": ig_server, "x_default": x_server}
+        self.warehouse = tmp_path / "warehouse.duckdb"
+        self.landing = tmp_path / "landing"
+
+    def credentials(self, conn_id: str) -> Credentials:
+        server = self.servers[conn_id]
+        if conn_id == "x_default":
+            return Credentials(conn_id, SANDBOX_USER_TOKEN, server.base_url, {"user_context": True})
+        return Credentials(conn_id, server.app.sandbox_token, server.base_url)  # type: ignore[attr-defined]
+
+    def night(self, day: dt.date) -> None:
+        """The nightly run covering `day` (started the morning after)."""
+        today = day + dt.timedelta(days=1)
+        for server in self.servers.values():
+            server.app.today = today  # type: ignore[attr-defined]
+        cfg = load_config(self.config)
+        run_id = f"scheduled__{day}"
+        now = dt.datetime.combine(today, dt.time(4), dt.UTC)
+        window = pipeline.run_window(dt.datetime.combine(day, dt.time(3), dt.UTC), cfg, backfill=False, now=now)
+        for acc in pipeline.plan(self.config):
+            pipeline.extract(pipeline.account_from_dict(acc), window, run_id, credentials=self.credentials,
+                             landing_root=self.landing, today=today)  # fmt: skip
+        loaded = pipeline.load(run_id, warehouse_path=self.warehouse, landing_root=self.landing)
+        pipeline.check(run_id, loaded, cfg, warehouse_path=self.warehouse, today=today)
+        pipeline.run_transform(run_id, loaded, warehouse_path=self.warehouse, cfg=cfg)
+
+    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+
+SUNDAY_1, SUNDAY_2 = dt.date(2026, 11, 8), dt.date(2026, 11, 15)  # the last nights of ISO weeks 45 and 46
+WEEK_46 = dt.date(2026, 11, 9)
+
+
+@pytest.fixture
+def two_weeks(tmp_path: Path, ig_server: FakeServer, x_server: FakeServer) -> Pipeline:
+    run = Pipeline(tmp_path, ig_server, x_server)
+    run.night(SUNDAY_1)
+    run.night(SUNDAY_2)
+    return run
+
+
+def test_competitor_weekly_has_exact_growth_posts_and_interactions(two_weeks: Pipeline) -> None:
+    got = {(n, c): rest for n, c, *rest in two_weeks.query(
+        "SELECT network, competitor, status, followers, follower_gain, posts, interactions_per_post, "
+        "interactions_per_1000_followers FROM marts.competitor_weekly WHERE NOT is_company AND week_start = ?",
+        [WEEK_46])}  # fmt: skip
+    for rival in company.RIVALS:
+        for network in ("instagram", "x"):
+            if network == "x" and not rival.x_username:
+                assert (network, rival.name) not in got
+                continue
+            followers = company.rival_followers(rival, SUNDAY_2, network)
+            gain = followers - company.rival_followers(rival, SUNDAY_1, network)
+            posts = company.rival_posts(rival, WEEK_46, SUNDAY_2, network)
+            parts = ("likes", "comments") if network == "instagram" else ("likes", "comments", "shares")
+            interactions = sum(p[k] for p in posts for k in parts)
+            assert got[(network, rival.name)] == [
+                "ok", followers, gain, len(posts), interactions / len(posts), interactions / followers * 1000,
+            ], (network, rival.name)
+
+
+def test_the_company_is_a_row_computed_from_the_same_public_counts(two_weeks: Pipeline) -> None:
+    (row,) = two_weeks.query(
+        "SELECT followers, posts, interactions_per_post FROM marts.competitor_weekly "
+        "WHERE is_company AND network = 'instagram' AND week_start = ?", [WEEK_46])  # fmt: skip
+    (own,) = two_weeks.query(
+        "SELECT count(*), sum(reactions + comments) / count(reactions + comments) FROM core.post WHERE network = 'instagram' AND "
+        "CAST(date_trunc('week', timezone('Europe/Berlin', published_at)) AS DATE) = ?", [WEEK_46])  # fmt: skip
+    (followers,) = two_weeks.query(
+        "SELECT followers FROM core.account_daily WHERE network = 'instagram' AND day = ?", [SUNDAY_2])[0]
+    assert row == (followers, own[0], own[1]) and own[0] > 0
+
+
+def test_not_found_and_private_competitors_are_stated_in_the_mart_not_zero(
+    tmp_path: Path, ig_server: FakeServer, x_server: FakeServer
+) -> None:
+    text = CONFIG.replace("instagram: hopfenhof.weiler", "instagram: verborgen.brauerei").replace(
+        "instagram: klosterbraeu.auental", "instagram: gibtsnicht.brauerei")
+    run = Pipeline(tmp_path, ig_server, x_server, text)
+    run.night(SUNDAY_2)
+    rows = run.query("SELECT competitor, status, followers, posts, interactions_per_post FROM marts.competitor_weekly "
+                     "WHERE network = 'instagram' AND NOT is_company ORDER BY competitor")  # fmt: skip
+    posts = company.rival_posts(TALBLICK, WEEK_46, SUNDAY_2, "instagram")
+    per_post = sum(p["likes"] + p["comments"] for p in posts) / len(posts)
+    assert rows == [
+        ("Brauhaus Talblick", "ok", company.rival_followers(TALBLICK, SUNDAY_2, "instagram"), len(posts), per_post),
+        ("Hopfenhof Weiler", "no_data", None, None, None),
+        ("Klosterbräu Auental", "not_found", None, None, None),
+    ]
+
+
+def test_a_renamed_handle_continues_its_growth_by_user_id(
+    tmp_path: Path, ig_server: FakeServer, x_server: FakeServer
+) -> None:
+    run = Pipeline(tmp_path, ig_server, x_server)
+    run.night(SUNDAY_1)
+    x_server.app.renamed["talblick_neu"] = "talblick_bier"  # type: ignore[attr-defined]
+    run.config.write_text(CONFIG.replace("x: talblick_bier", "x: talblick_neu"), encoding="utf-8")
+    run.night(SUNDAY_2)
+    (gain,) = run.query("SELECT follower_gain FROM marts.competitor_weekly WHERE network = 'x' AND competitor = "
+                        "'Brauhaus Talblick' AND week_start = ?", [WEEK_46])[0]  # fmt: skip
+    assert gain == company.rival_followers(TALBLICK, SUNDAY_2, "x") - company.rival_followers(TALBLICK, SUNDAY_1, "x")
+
+
+def test_report_section_shows_the_mart_figures_and_the_sentence(two_weeks: Pipeline) -> None:
+    from socialmetrics.serve.report import competitors as section
+    from socialmetrics.serve.report.week import Week
+
+    cfg = load_config(two_weeks.config)
+    weeks = [Week.of(WEEK_46 - dt.timedelta(days=7 * i)) for i in range(12, -1, -1)]
+    con = duckdb.connect(str(two_weeks.warehouse), read_only=True)
+    try:
+        data = section.collect(con, cfg, weeks)
+        mart = con.execute("SELECT competitor, is_company, followers, follower_growth, interactions_per_post FROM "
+                           "marts.competitor_weekly WHERE network = 'instagram' AND week_start = ?",
+                           [WEEK_46]).fetchall()  # fmt: skip
+    finally:
+        con.close()
+    context = section.section(data, weeks[-1], weeks, "de")
+    assert context is not None
+    block = next(b for b in context["blocks"] if b["network"] == "Instagram")
+    shown = {r["name"]: (r["followers"], r["per_post"]) for r in block["rows"]}
+    from socialmetrics.serve.report import i18n
+
+    for name, own, followers, _growth, per_post in mart:
+        label = "Ihr Unternehmen (öffentliche Zahlen)" if own else name
+        assert shown[label] == (i18n.number(followers, "de"), i18n.number(per_post, "de", 1))
+    own_growth = next(g for _, own, _, g, _ in mart if own)
+    others = [g for _, own, _, g, _ in mart if not own]
+    word = "über" if own_growth > sum(others) / len(others) else "unter"
+    assert block["sentence"] == f"Ihr Wachstum lag {word} dem Schnitt der 3 Mitbewerber."
+    assert [c["key"] for c in block["charts"]] == ["cmp_growth_instagram", "cmp_per_post_instagram"]
+    assert all("<svg" in c["svg"] for c in block["charts"])
+    assert "2 Mitbewerber: höchstens 22 je Nacht" in context["x_cost"]
