@@ -36,9 +36,7 @@ NOT_READ = {
         "LinkedIn's Community Management API reads only organizations the token's member administers; nothing "
         "about another organization is readable, so LinkedIn figures of competitors stay empty"
     ),
-    "xing": (
-        "Xing has no API; competitors' Xing figures are not imported by this version (they stay empty)"
-    ),
+    "xing": ("Xing has no API; competitors' Xing figures are not imported by this version (they stay empty)"),
 }
 
 
@@ -105,26 +103,34 @@ def snapshot_rows(
         "user_id": user_id,
         "username": username,
     }
-    yield Kind.COMPETITOR_SNAPSHOTS, base | {
-        "status": status,
-        "followers": number(followers),
-        "posts_total": number(posts_total),
-        "post_id": None,
-        "published_at": None,
-        "likes": None,
-        "comments": None,
-        "shares": None,
-        "payload": json.dumps(payload, sort_keys=True),
-    }
-    for post in posts:
-        yield Kind.COMPETITOR_SNAPSHOTS, base | {
+    yield (
+        Kind.COMPETITOR_SNAPSHOTS,
+        base
+        | {
             "status": status,
-            "followers": None,
-            "posts_total": None,
-            "post_id": str(post["id"]),
-            "published_at": post["published_at"],
-            "likes": number(post.get("likes")),
-            "comments": number(post.get("comments")),
-            "shares": number(post.get("shares")),
-            "payload": json.dumps(post.get("payload"), sort_keys=True),
-        }
+            "followers": number(followers),
+            "posts_total": number(posts_total),
+            "post_id": None,
+            "published_at": None,
+            "likes": None,
+            "comments": None,
+            "shares": None,
+            "payload": json.dumps(payload, sort_keys=True),
+        },
+    )
+    for post in posts:
+        yield (
+            Kind.COMPETITOR_SNAPSHOTS,
+            base
+            | {
+                "status": status,
+                "followers": None,
+                "posts_total": None,
+                "post_id": str(post["id"]),
+                "published_at": post["published_at"],
+                "likes": number(post.get("likes")),
+                "comments": number(post.get("comments")),
+                "shares": number(post.get("shares")),
+                "payload": json.dumps(post.get("payload"), sort_keys=True),
+            },
+        )

@@ -454,8 +454,16 @@ DECLARED = (
         prepare=comments_prepare,
     ),
     Declared(
-        competitors.stream(), "/{account_id}", competitor_rows, records=(), primary_key=(), keep=COMPETITOR_KEPT,
-        parent="account", parents=competitors.competitor_parents, request=competitor_request, get=competitor_get,
+        competitors.stream(),
+        "/{account_id}",
+        competitor_rows,
+        records=(),
+        primary_key=(),
+        keep=COMPETITOR_KEPT,
+        parent="account",
+        parents=competitors.competitor_parents,
+        request=competitor_request,
+        get=competitor_get,
     ),
 )
 

@@ -439,7 +439,7 @@ def reply_query(ids: list[str]) -> str:
 
 def competitor_rows(ctx: Context, body: dict[str, Any]) -> Rows:
     """One competitor: its public totals (followers, posts) and its recent posts' public counts."""
-    user = body.get("data") if isinstance(body.get("data"), dict) else {}
+    user: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
     status = body.get("status") or ("no_data" if user.get("protected") else "ok")
     counts = user.get("public_metrics") or {}
     posts = []

@@ -204,7 +204,10 @@ COMPETITOR_HANDLES: dict[str, tuple[str, str]] = {
         "an Instagram username: 1-30 letters, digits, . or _ (Business Discovery reads by username only)",
     ),
     "x": (r"\d{1,20}|[A-Za-z0-9_]{1,15}", "an X username (1-15 letters, digits or _) or the numeric user id"),
-    "facebook": (r"\d{5,20}|[A-Za-z0-9.]{5,50}", "a Facebook Page's numeric id or its username (5-50 letters, digits, .)"),
+    "facebook": (
+        r"\d{5,20}|[A-Za-z0-9.]{5,50}",
+        "a Facebook Page's numeric id or its username (5-50 letters, digits, .)",
+    ),
     "linkedin": (r"\d{1,20}|[a-z0-9-]{2,100}", "a LinkedIn organization id or its vanity name (a-z, 0-9, -)"),
     "xing": (
         r"[a-z0-9][a-z0-9-]{1,99}",

@@ -102,7 +102,9 @@ def test_plan_gives_competitors_to_the_first_account_of_their_network_only(tmp_p
 def test_facebook_competitors_are_left_out_once_with_the_meta_feature_named(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    text = CONFIG.replace("    instagram: hopfenhof.weiler\n", "    instagram: hopfenhof.weiler\n    facebook: hopfenhofweiler\n")
+    text = CONFIG.replace(
+        "    instagram: hopfenhof.weiler\n", "    instagram: hopfenhof.weiler\n    facebook: hopfenhofweiler\n"
+    )
     planned = pipeline.plan(write_config(tmp_path, text))
     said = [r.getMessage() for r in caplog.records if "competitors on facebook" in r.getMessage()]
     assert len(said) == 1 and "Page Public Content Access" in said[0] and "not counted as zero" in said[0]
@@ -152,7 +154,11 @@ def test_instagram_competitor_totals_and_recent_media_are_exact(ig_server: FakeS
     rows = rows_of(ig(ig_server, "brauhaus.talblick"))
     account, posts = rows[0], rows[1:]
     assert (account["status"], account["followers"], account["user_id"], account["as_of"]) == (
-        "ok", float(company.rival_followers(TALBLICK, YESTERDAY, "instagram")), TALBLICK.instagram_id, YESTERDAY)
+        "ok",
+        float(company.rival_followers(TALBLICK, YESTERDAY, "instagram")),
+        TALBLICK.instagram_id,
+        YESTERDAY,
+    )
     truth = company.rival_posts(TALBLICK, YESTERDAY - dt.timedelta(days=60), YESTERDAY, "instagram")[:25]
     assert [(p["post_id"], p["published_at"], p["likes"], p["comments"], p["shares"]) for p in posts] == [
         (t["id"], t["published_at"], float(t["likes"]), float(t["comments"]), None) for t in truth]  # fmt: skip
@@ -222,12 +228,14 @@ def test_a_renamed_x_handle_keeps_its_user_id(x_server: FakeServer) -> None:
     assert (row["user_id"], row["username"]) == (TALBLICK.x_id, "talblick_neu")
 
 
-def test_allow_list_drops_everything_personal_from_the_landed_answers(ig_server: FakeServer, x_server: FakeServer) -> None:
+def test_allow_list_drops_everything_personal_from_the_landed_answers(
+    ig_server: FakeServer, x_server: FakeServer
+) -> None:
     """The fakes answer with captions, pictures, biographies, owners, author ids and texts: none is landed."""
     pages = [*ig(ig_server, "brauhaus.talblick").fetch(InstagramConnector.streams[-1], NIGHT),
              *xc(x_server, "talblick_bier").fetch(XConnector.streams[-1], NIGHT)]  # fmt: skip
     landed = json.dumps([p.body for p in pages])
-    for personal in ("caption", "media_url", "biography", "owner", "author_id", "\"text\"", "follows_count", "\"name\""):
+    for personal in ("caption", "media_url", "biography", "owner", "author_id", '"text"', "follows_count", '"name"'):
         assert personal not in landed
 
 
@@ -253,8 +261,8 @@ class Replay:
         response.headers["content-type"] = "application/json"
         response.url = url
         if self.status >= 400:
-            from connectors.http import Action
             from connectors.errors import RequestRejectedError
+            from connectors.http import Action
 
             verdict = self.policy.classify(response)
             assert verdict.action is Action.FAIL
@@ -273,7 +281,12 @@ def test_recorded_business_discovery_answer_replays_through_the_connector() -> N
         Replay(200, recorded["user"]["body"]), today=TODAY)  # fmt: skip
     (row,) = rows_of(conn)
     assert (row["status"], row["user_id"], row["username"], row["followers"], row["posts_total"]) == (
-        "ok", "17841400455970028", "facebook", 3502538.0, 360.0)
+        "ok",
+        "17841400455970028",
+        "facebook",
+        3502538.0,
+        360.0,
+    )
 
 
 def test_recorded_business_discovery_media_page_gives_the_public_counts() -> None:
@@ -400,7 +413,12 @@ def test_competitor_weekly_has_exact_growth_posts_and_interactions(two_weeks: Pi
             parts = ("likes", "comments") if network == "instagram" else ("likes", "comments", "shares")
             interactions = sum(p[k] for p in posts for k in parts)
             assert got[(network, rival.name)] == [
-                "ok", followers, gain, len(posts), interactions / len(posts), interactions / followers * 1000,
+                "ok",
+                followers,
+                gain,
+                len(posts),
+                interactions / len(posts),
+                interactions / followers * 1000,
             ], (network, rival.name)
 
 
@@ -409,10 +427,12 @@ def test_the_company_is_a_row_computed_from_the_same_public_counts(two_weeks: Pi
         "SELECT followers, posts, interactions_per_post FROM marts.competitor_weekly "
         "WHERE is_company AND network = 'instagram' AND week_start = ?", [WEEK_46])  # fmt: skip
     (own,) = two_weeks.query(
-        "SELECT count(*), sum(reactions + comments) / count(reactions + comments) FROM core.post WHERE network = 'instagram' AND "
+        "SELECT count(*), sum(reactions + comments) / count(reactions + comments) FROM core.post "
+        "WHERE network = 'instagram' AND "
         "CAST(date_trunc('week', timezone('Europe/Berlin', published_at)) AS DATE) = ?", [WEEK_46])  # fmt: skip
     (followers,) = two_weeks.query(
-        "SELECT followers FROM core.account_daily WHERE network = 'instagram' AND day = ?", [SUNDAY_2])[0]
+        "SELECT followers FROM core.account_daily WHERE network = 'instagram' AND day = ?", [SUNDAY_2]
+    )[0]
     assert row == (followers, own[0], own[1]) and own[0] > 0
 
 
@@ -420,7 +440,8 @@ def test_not_found_and_private_competitors_are_stated_in_the_mart_not_zero(
     tmp_path: Path, ig_server: FakeServer, x_server: FakeServer
 ) -> None:
     text = CONFIG.replace("instagram: hopfenhof.weiler", "instagram: verborgen.brauerei").replace(
-        "instagram: klosterbraeu.auental", "instagram: gibtsnicht.brauerei")
+        "instagram: klosterbraeu.auental", "instagram: gibtsnicht.brauerei"
+    )
     run = Pipeline(tmp_path, ig_server, x_server, text)
     run.night(SUNDAY_2)
     rows = run.query("SELECT competitor, status, followers, posts, interactions_per_post FROM marts.competitor_weekly "

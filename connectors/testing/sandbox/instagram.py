@@ -220,9 +220,16 @@ class InstagramSandbox(GraphFake):
                   "timestamp": p["published_at"].strftime("%Y-%m-%dT%H:%M:%S+0000"),
                   "username": name, "owner": {"id": rival.instagram_id}}
                  for p in posts[: int(limit.group(1)) if limit else 25]]  # fmt: skip
-        found = {"id": rival.instagram_id, "username": name, "name": rival.name, "biography": "Bier aus dem Tal",
-                 "followers_count": company.rival_followers(rival, yesterday, "instagram"), "follows_count": 77,
-                 "media_count": 300 + len(posts), "media": {"data": media, "paging": {"cursors": {"after": "x"}}}}
+        found = {
+            "id": rival.instagram_id,
+            "username": name,
+            "name": rival.name,
+            "biography": "Bier aus dem Tal",
+            "followers_count": company.rival_followers(rival, yesterday, "instagram"),
+            "follows_count": 77,
+            "media_count": 300 + len(posts),
+            "media": {"data": media, "paging": {"cursors": {"after": "x"}}},
+        }
         return 200, {}, {"business_discovery": found, "id": IG_USER_ID}
 
     def _user(self, query: dict[str, str]) -> dict[str, Any]:

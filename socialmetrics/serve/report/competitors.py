@@ -77,7 +77,7 @@ def _label(row: RivalWeek, lang: str) -> str:
 
 
 def sentence(rows: list[RivalWeek], lang: str) -> str | None:
-    """"Ihr Wachstum lag über dem Schnitt der 5 Mitbewerber" (the competitors' mean follower growth of the week)."""
+    """ "Ihr Wachstum lag über dem Schnitt der 5 Mitbewerber" (the competitors' mean follower growth of the week)."""
     own = [r.follower_growth for r in rows if r.is_company and r.follower_growth is not None]
     others = [r.follower_growth for r in rows if not r.is_company and r.follower_growth is not None]
     if not own or not others:
@@ -140,8 +140,8 @@ def _charts(data: CompetitorData, network: str, weeks: list[Week], lang: str) ->
     by = {(r.competitor, r.week_start): r for r in data.rows if r.network == network}
     numbers = [w.number for w in weeks]
     out = []
-    for key, figure, kind in (("cmp_growth", "follower_growth", "signed_rate"), ("cmp_per_post", "interactions_per_post",
-                                                                          "count")):  # fmt: skip
+    figures = (("cmp_growth", "follower_growth", "signed_rate"), ("cmp_per_post", "interactions_per_post", "count"))
+    for key, figure, kind in figures:
         series = []
         for i, (name, own) in enumerate(names):
             rows = [by.get((name, w.start)) for w in weeks]

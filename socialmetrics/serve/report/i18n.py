@@ -247,15 +247,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp_posts": ("Beiträge", "Posts"),
     "cmp_per_post": ("Interaktionen je Beitrag", "Interactions per post"),
     "cmp_per_1000": ("Interaktionen je 1.000 Follower", "Interactions per 1,000 followers"),
-    "cmp_above": ("Ihr Wachstum lag über dem Schnitt der {n} Mitbewerber.",
-                  "Your growth was above the average of the {n} competitors."),
-    "cmp_below": ("Ihr Wachstum lag unter dem Schnitt der {n} Mitbewerber.",
-                  "Your growth was below the average of the {n} competitors."),
-    "cmp_level": ("Ihr Wachstum lag genau im Schnitt der {n} Mitbewerber.",
-                  "Your growth was exactly the average of the {n} competitors."),
+    "cmp_above": (
+        "Ihr Wachstum lag über dem Schnitt der {n} Mitbewerber.",
+        "Your growth was above the average of the {n} competitors.",
+    ),
+    "cmp_below": (
+        "Ihr Wachstum lag unter dem Schnitt der {n} Mitbewerber.",
+        "Your growth was below the average of the {n} competitors.",
+    ),
+    "cmp_level": (
+        "Ihr Wachstum lag genau im Schnitt der {n} Mitbewerber.",
+        "Your growth was exactly the average of the {n} competitors.",
+    ),
     "cmp_status_not_found": ("Konto nicht gefunden: Benutzernamen prüfen", "account not found: check the username"),
-    "cmp_status_no_data": ("keine öffentlichen Zahlen (privat oder altersbeschränkt)",
-                           "no public numbers (private or age-restricted)"),
+    "cmp_status_no_data": (
+        "keine öffentlichen Zahlen (privat oder altersbeschränkt)",
+        "no public numbers (private or age-restricted)",
+    ),
     "cmp_left_out": ("{network} fehlt im Vergleich: {why}.", "{network} is left out: {why}."),
     "cmp_x_cost": (
         "X-Lesevorgänge der {n} Mitbewerber: höchstens {reads} je Nacht, etwa {month} US-Dollar im Monat.",
