@@ -33,8 +33,9 @@ NOT_READ = {
         "Facebook competitors, so they are left out of the comparison (not counted as zero)"
     ),
     "linkedin": (
-        "LinkedIn's Community Management API reads only organizations the token's member administers; nothing "
-        "about another organization is readable, so LinkedIn figures of competitors stay empty"
+        "LinkedIn's Community Management API gives posts and statistics only of organizations the token's member "
+        "administers; of another organization its Organization Lookup gives the profile and a follower total, which "
+        "this version does not read, so LinkedIn is left out of the comparison (not counted as zero)"
     ),
     "xing": ("Xing has no API; competitors' Xing figures are not imported by this version (they stay empty)"),
 }
