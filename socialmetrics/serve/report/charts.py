@@ -84,6 +84,7 @@ def line_chart(
     kind: str,
     lang: str,
     highlight_last: bool = True,
+    legend_columns: int | None = None,
 ) -> Chart | None:
     """A chart of weekly values per series; None when there is not a single value to draw."""
     points = sum(1 for s in series for v in s.values if v is not None)
@@ -141,7 +142,7 @@ def line_chart(
             ax.legend(
                 loc="lower left",
                 bbox_to_anchor=(0, 1.01),
-                ncol=min(len(series), 2 if len(series) > 3 else 3),  # four names do not fit one line
+                ncol=legend_columns or min(len(series), 2 if len(series) > 3 else 3),  # four names do not fit a line
                 frameon=False,
                 handlelength=2.8,
                 borderaxespad=0,

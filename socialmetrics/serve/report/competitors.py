@@ -19,6 +19,7 @@ from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.week import Week
 
 COMPANY_STYLE = "company"
+LEGEND_CHARS = 16
 X_READS_PER_COMPETITOR = 11  # connectors/x.py: 1 user + COMPETITOR_POSTS posts a night at most
 X_PRICE_USD = {"posts": 0.005, "users": 0.010}
 
@@ -74,6 +75,11 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, weeks: list[Week]) -> C
 
 def _label(row: RivalWeek, lang: str) -> str:
     return i18n.text("cmp_company", lang) if row.is_company else row.competitor
+
+
+def _short(name: str) -> str:
+    """A legend label that fits two columns of a chart."""
+    return name if len(name) <= LEGEND_CHARS else name[: LEGEND_CHARS - 1].rstrip() + "…"
 
 
 def sentence(rows: list[RivalWeek], lang: str) -> str | None:
@@ -146,9 +152,11 @@ def _charts(data: CompetitorData, network: str, weeks: list[Week], lang: str) ->
         for i, (name, own) in enumerate(names):
             rows = [by.get((name, w.start)) for w in weeks]
             values = [getattr(r, figure) if r is not None else None for r in rows]
-            label = i18n.text("cmp_company", lang) if own else name
+            label = i18n.text("cmp_company_short", lang) if own else _short(name)
             series.append(charts.Series(label, COMPANY_STYLE if own else f"competitor{i}", values))
         title = f"{i18n.text(key, lang)} · {i18n.network_name(network)}"
-        chart = charts.line_chart(f"{key}_{network}", title, numbers, series, kind=kind, lang=lang)
+        chart = charts.line_chart(
+            f"{key}_{network}", title, numbers, series, kind=kind, lang=lang, legend_columns=2
+        )
         out.append({"key": f"{key}_{network}", "title": title, "svg": Markup(chart.svg) if chart else ""})  # noqa: S704 (matplotlib's SVG)
     return out

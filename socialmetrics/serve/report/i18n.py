@@ -240,6 +240,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the same public counts (followers, likes, comments, on X reposts), so the comparison is fair.",
     ),
     "cmp_company": ("Ihr Unternehmen (öffentliche Zahlen)", "Your company (public counts)"),
+    "cmp_company_short": ("Ihr Unternehmen", "Your company"),
     "cmp_name": ("Konto", "Account"),
     "cmp_followers": ("Follower", "Followers"),
     "cmp_gain": ("Zuwachs", "Gain"),
