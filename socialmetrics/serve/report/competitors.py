@@ -155,8 +155,6 @@ def _charts(data: CompetitorData, network: str, weeks: list[Week], lang: str) ->
             label = i18n.text("cmp_company_short", lang) if own else _short(name)
             series.append(charts.Series(label, COMPANY_STYLE if own else f"competitor{i}", values))
         title = f"{i18n.text(key, lang)} · {i18n.network_name(network)}"
-        chart = charts.line_chart(
-            f"{key}_{network}", title, numbers, series, kind=kind, lang=lang, legend_columns=2
-        )
+        chart = charts.line_chart(f"{key}_{network}", title, numbers, series, kind=kind, lang=lang, legend_columns=2)
         out.append({"key": f"{key}_{network}", "title": title, "svg": Markup(chart.svg) if chart else ""})  # noqa: S704 (matplotlib's SVG)
     return out
