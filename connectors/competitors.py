@@ -28,9 +28,9 @@ STATUSES = ("ok", "not_found", "no_data")
 # Why a network's competitors are not read (the plan says it once a night; docs/competitors.md says more).
 NOT_READ = {
     "facebook": (
-        "reading another Page's public fields needs Meta's 'Page Public Content Access' feature (or 'Page Public "
-        "Metadata Access' for its follower total), granted only after App Review; this version does not read "
-        "Facebook competitors, so they are left out of the comparison (not counted as zero)"
+        "reading another Page needs Meta's 'Page Public Content Access' feature (App Review and business "
+        "verification) and a facebook account in the config whose Page token reads it; without them Facebook is "
+        "left out of the comparison (not counted as zero)"
     ),
     "linkedin": (
         "LinkedIn's Community Management API gives posts and statistics only of organizations the token's member "

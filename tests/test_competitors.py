@@ -498,3 +498,51 @@ def test_report_section_shows_the_mart_figures_and_the_sentence(two_weeks: Pipel
     assert [c["key"] for c in block["charts"]] == ["cmp_growth_instagram", "cmp_per_post_instagram"]
     assert all("<svg" in c["svg"] for c in block["charts"])
     assert "2 Mitbewerber: höchstens 22 je Nacht" in context["x_cost"]
+
+
+# -- Facebook: only with Meta's Page Public Content Access ----------------------------------------------------
+
+
+@pytest.fixture
+def fb_server() -> Iterator[FakeServer]:
+    from connectors.testing.sandbox.facebook import FacebookSandbox
+
+    with FakeServer(FacebookSandbox(today=TODAY)) as server:
+        yield server
+
+
+def fb(server: FakeServer, *handles: str) -> Any:
+    from connectors.facebook import FacebookConnector
+
+    rivals = [{"competitor": h.title(), "handle": h} for h in handles]
+    return FacebookConnector(Account("facebook", company.FACEBOOK_PAGE_ID, options={"competitors": rivals}),
+                             Credentials("facebook_default", server.app.sandbox_token, server.base_url),
+                             today=TODAY)  # fmt: skip
+
+
+def test_facebook_competitors_with_page_public_content_access_are_exact(fb_server: FakeServer) -> None:
+    fb_server.app.page_public_content_access = True  # type: ignore[attr-defined]
+    conn = fb(fb_server, company.rival_facebook(TALBLICK), "gibtsnichtseite")
+    rows = rows_of(conn)
+    accounts = [(r["handle"], r["status"], r["followers"]) for r in rows if r["post_id"] is None]
+    assert accounts == [
+        (company.rival_facebook(TALBLICK), "ok", float(company.rival_followers(TALBLICK, YESTERDAY, "facebook"))),
+        ("gibtsnichtseite", "not_found", None),
+    ]
+    truth = company.rival_posts(TALBLICK, YESTERDAY - dt.timedelta(days=60), YESTERDAY, "facebook")[:25]
+    assert [(r["post_id"], r["likes"], r["comments"], r["shares"]) for r in rows if r["post_id"]] == [
+        (t["id"], float(t["likes"]), float(t["comments"]), float(t["shares"])) for t in truth]  # fmt: skip
+    assert "Facebook has no public Page 'gibtsnichtseite'" in conn.warnings[0].message
+    landed = json.dumps([p.body for p in conn.fetch(conn.spec("competitors").stream, NIGHT)])
+    assert '"message": "Prost!"' not in landed and '"from"' not in landed and '"name"' not in landed
+
+
+def test_facebook_without_page_public_content_access_is_left_out_once_not_zeroed(fb_server: FakeServer) -> None:
+    conn = fb(fb_server, company.rival_facebook(TALBLICK), company.rival_facebook(AUENTAL))
+    with pytest.raises(Exception) as err:
+        list(conn.fetch(conn.spec("competitors").stream, NIGHT))
+    assert getattr(err.value, "code", None) == "competitors-unavailable"
+    assert "lacks Meta's 'Page Public Content Access' feature" in str(err.value)
+    assert "left out of the comparison, not counted as zero" in str(err.value)
+    competitor_requests = [p for p, _ in fb_server.app.requests if "published_posts" not in p]  # type: ignore[attr-defined]
+    assert len(competitor_requests) == 1  # said once: the second competitor is not asked

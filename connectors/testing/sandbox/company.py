@@ -415,7 +415,7 @@ RIVALS = (
 def rival_followers(rival: Rival, day: dt.date, network: str) -> int:
     """A competitor's followers at the end of a day (on X a third of its Instagram following)."""
     total = rival.followers + rival.gain_per_day * (day - RIVAL_EPOCH).days
-    return total if network == "instagram" else total // 3
+    return {"instagram": total, "facebook": total // 2}.get(network, total // 3)
 
 
 def rival_posts(rival: Rival, first: dt.date, last: dt.date, network: str) -> list[dict[str, Any]]:
@@ -425,22 +425,30 @@ def rival_posts(rival: Rival, first: dt.date, last: dt.date, network: str) -> li
     while day >= first:
         if day.toordinal() % rival.every == 0:
             k = day.toordinal() % 5
-            prefix = rival.instagram_id if network == "instagram" else rival.x_id
+            prefix = {"instagram": rival.instagram_id, "x": rival.x_id}.get(network, rival.instagram_id + "_")
             found.append({
                 "id": f"{prefix}{day:%m%d}",
                 "published_at": dt.datetime.combine(day, dt.time(10), dt.UTC),
                 "likes": rival.likes + k,
                 "comments": rival.comments + k % 3,
-                "shares": rival.shares if network == "x" else None,
+                "shares": None if network == "instagram" else rival.shares,
             })  # fmt: skip
         day -= dt.timedelta(days=1)
     return found
 
 
+def rival_facebook(rival: Rival) -> str:
+    """A competitor's Facebook Page username (its Instagram name without dots)."""
+    return (rival.instagram or "").replace(".", "")
+
+
 def rival_on(network: str, handle: str) -> Rival | None:
     """The sandbox competitor of a username (any case) or X id."""
     for rival in RIVALS:
-        names = (rival.instagram,) if network == "instagram" else (rival.x_username, rival.x_id)
+        names = {
+            "instagram": (rival.instagram,),
+            "facebook": (rival_facebook(rival),),
+        }.get(network, (rival.x_username, rival.x_id))
         if any(n and n.lower() == handle.lower() for n in names):
             return rival
     return None

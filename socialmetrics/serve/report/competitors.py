@@ -56,12 +56,12 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, weeks: list[Week]) -> C
     if not cfg.competitors:
         return data
     listed = {n for c in cfg.competitors for n in c.handles()}
-    data.left_out = {n: NOT_READ[n] for n in sorted(listed) if n in NOT_READ}
     found = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = "
         "'competitor_weekly'"
     ).fetchone()
     if not found or not found[0]:
+        data.left_out = {n: NOT_READ[n] for n in sorted(listed) if n in NOT_READ}
         return data
     cur = con.execute(
         "SELECT network, competitor, is_company, week_start, status, followers, follower_gain, follower_growth, "
@@ -70,6 +70,8 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, weeks: list[Week]) -> C
         {"first": weeks[0].start, "last": weeks[-1].start},
     )
     data.rows = [RivalWeek(*row) for row in cur.fetchall()]
+    read = {r.network for r in data.rows if not r.is_company and r.status == "ok"}
+    data.left_out = {n: NOT_READ[n] for n in sorted(listed - read) if n in NOT_READ}
     return data
 
 
