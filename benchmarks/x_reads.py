@@ -1,4 +1,5 @@
-"""X reads (what X bills) of a nightly run and of a 90-day backfill of the sandbox account.
+"""X reads (what X bills) of a nightly run and of a 90-day backfill of the sandbox account, and of a nightly
+run that also reads the sandbox's competitors (config `competitors:`).
 
 Not a timing: it counts billed resources, the way X's pay-per-use pricing does, and prints them as a
 ratio of the account's read budget. The fake API counts what it returned, independently of the
@@ -13,26 +14,31 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from connectors.base import Credentials, Window
 from connectors.testing import FakeServer
+from connectors.testing.sandbox import company
 from connectors.testing.sandbox.x import SANDBOX_USER_TOKEN, XSandbox
-from connectors.x import DEFAULT_READ_BUDGET, PRICE_USD
+from connectors.x import COMPETITOR_POSTS, DEFAULT_READ_BUDGET, PRICE_USD
 from socialmetrics import pipeline
 from socialmetrics.land import landing
 
 TODAY = dt.date(2026, 11, 20)
 ACCOUNT = {"network": "x", "id": "1480000000000000001", "name": None, "conn_id": "x_default", "options": {}}
+COMPETITORS = [{"competitor": r.name, "handle": r.x_username} for r in company.RIVALS if r.x_username]
 
 
-def run(server: FakeServer, root: Path, run_id: str, window: Window, backfill: bool) -> dict[str, int]:
+def run(
+    server: FakeServer, root: Path, run_id: str, window: Window, backfill: bool, account: dict[str, Any] = ACCOUNT
+) -> dict[str, Any]:
     def creds(conn_id: str) -> Credentials:
         return Credentials(conn_id, SANDBOX_USER_TOKEN, server.base_url, {"user_context": True})
 
-    pipeline.extract(pipeline.account_from_dict(ACCOUNT), window, run_id, credentials=creds, landing_root=root,
+    pipeline.extract(pipeline.account_from_dict(account), window, run_id, credentials=creds, landing_root=root,
                      today=TODAY, backfill=backfill)  # fmt: skip
     (usage,) = landing.read_usage(root, run_id)
-    return usage["reads"]
+    return usage["reads"] if account is ACCOUNT else usage
 
 
 def main() -> None:
@@ -50,6 +56,11 @@ def main() -> None:
             backfill = {k: backfill[k] + reads[k] for k in backfill}
             runs += 1
         billed_backfill = app.resources_returned - billed_nightly
+        before = app.resources_returned
+        with_rivals = {**ACCOUNT, "options": {"competitors": COMPETITORS}}
+        rivals_usage = run(server, root, "nightly_competitors", Window(TODAY - dt.timedelta(days=28), TODAY),
+                           backfill=False, account=with_rivals)  # fmt: skip
+        billed_rivals = app.resources_returned - before
 
     def cost(reads: dict[str, int]) -> float:
         return sum(reads[k] * PRICE_USD[k] for k in reads)
@@ -64,6 +75,16 @@ def main() -> None:
         f"(X bills the same user once per UTC day: ${cost(backfill) - (runs - 1) * PRICE_USD['users']:.3f} "
         f"when run within one day); fake API counted {billed_backfill}; "
         f"average run uses {per_run / DEFAULT_READ_BUDGET:.3f} of its budget"
+    )
+
+    rival_reads = rivals_usage["competitor_reads"]
+    most = len(COMPETITORS) * (1 + COMPETITOR_POSTS)
+    print(
+        f"nightly run with {len(COMPETITORS)} competitors: {sum(rivals_usage['reads'].values())} reads of which "
+        f"competitors {sum(rival_reads.values())} {rival_reads} = ${cost(rival_reads):.3f} a night "
+        f"(~${30 * cost(rival_reads):.2f} a month; at most {most} reads = "
+        f"${len(COMPETITORS) * (PRICE_USD['users'] + COMPETITOR_POSTS * PRICE_USD['posts']):.3f}); fake API counted "
+        f"{billed_rivals}; ratio to budget {sum(rivals_usage['reads'].values()) / DEFAULT_READ_BUDGET:.3f}"
     )
 
 

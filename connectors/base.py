@@ -52,6 +52,7 @@ class Kind(StrEnum):
     POST_SNAPSHOTS = "post_snapshots"  # lifetime post metrics kept per snapshot day (networks without daily series)
     COMMENTS = "comments"
     WEB_TRAFFIC = "web_traffic"  # website analytics (Matomo, GA4): visits and outcomes by source, aggregates only
+    COMPETITOR_SNAPSHOTS = "competitor_snapshots"  # competitors' public totals and posts' public counts, nightly
 
 
 # The unified metric vocabulary of `raw.daily_metrics.metric` and `raw.post_metrics.metric`.
@@ -148,6 +149,27 @@ KIND_SCHEMAS: dict[Kind, pa.Schema] = {
             ("payload", pa.string()),
         ]
     ),
+    # One row per competitor and night (post_id NULL: the account's public totals) and per recent post (its
+    # public counts), as read with the company's own token (connectors/competitors.py). `status`: ok, not_found,
+    # no_data (private or age-gated: nothing shown, never zeros).
+    Kind.COMPETITOR_SNAPSHOTS: pa.schema(
+        [
+            ("as_of", pa.date32()),
+            ("competitor", pa.string()),
+            ("handle", pa.string()),
+            ("user_id", pa.string()),
+            ("username", pa.string()),
+            ("status", pa.string()),
+            ("followers", pa.float64()),
+            ("posts_total", pa.float64()),
+            ("post_id", pa.string()),
+            ("published_at", pa.timestamp("us", tz="UTC")),
+            ("likes", pa.float64()),
+            ("comments", pa.float64()),
+            ("shares", pa.float64()),
+            ("payload", pa.string()),
+        ]
+    ),
 }
 
 # Which column a kind's window applies to (a DATE, or a TIMESTAMP compared by its UTC date).
@@ -158,6 +180,7 @@ KIND_WINDOW_COLUMN: dict[Kind, str] = {
     Kind.POST_SNAPSHOTS: "as_of",
     Kind.COMMENTS: "published_at",
     Kind.WEB_TRAFFIC: "day",
+    Kind.COMPETITOR_SNAPSHOTS: "as_of",
 }
 
 # The key of a record inside one (network, account) slice.
@@ -168,6 +191,7 @@ KIND_PRIMARY_KEY: dict[Kind, tuple[str, ...]] = {
     Kind.POST_SNAPSHOTS: ("post_id", "as_of", "source_metric"),
     Kind.COMMENTS: ("comment_id",),
     Kind.WEB_TRAFFIC: ("day", "source_kind", "source_network", "referrer", "campaign", "medium", "goal_id"),
+    Kind.COMPETITOR_SNAPSHOTS: ("as_of", "competitor", "post_id"),
 }
 
 

@@ -27,16 +27,19 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors import competitors
 from connectors.allowlist import NUMBERS, SCALAR, Spec, keep, redact_spans
 from connectors.base import (
     Account,
     ApiError,
+    AuthError,
     ConnectorError,
     ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
     Stream,
+    StreamUnavailable,
     Window,
     pseudonymize,
 )
@@ -435,6 +438,84 @@ def comments_prepare(conn: FacebookConnector, spec: Declared, record: dict[str, 
     return conn.landed_comments([record])[0]
 
 
+# Competitors (docs/competitors.md): another Page's public fields and posts, by its username or id, with the
+# company's Page token. Meta allows it only with the "Page Public Content Access" feature (App Review and business
+# verification; developers.facebook.com/docs/features-reference/page-public-content-access); without it Graph
+# answers (#10) "To use 'Page Public Content Access', your use of this endpoint must be reviewed and approved by
+# Facebook" (recorded in WSDOT/fb-comment-downloader#8). Then Facebook is left out of the comparison once, with a
+# warning, never zeroed. Only public totals and each post's public counts are landed.
+COMPETITOR_POSTS = 25
+COMPETITOR_FIELDS = (
+    f"id,username,followers_count,posts.limit({COMPETITOR_POSTS}){{id,created_time,"
+    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares}"
+)
+_COUNT: Spec = {"summary": {"total_count": SCALAR}}
+COMPETITOR_KEPT: Spec = {
+    "status": SCALAR,
+    "message": SCALAR,
+    "id": SCALAR,
+    "username": SCALAR,
+    "followers_count": SCALAR,
+    "posts": {"data": {"id": SCALAR, "created_time": SCALAR, "reactions": _COUNT, "comments": _COUNT,
+                       "shares": {"count": SCALAR}}},
+}  # fmt: skip
+
+
+def competitor_rows(ctx: Context, body: dict[str, Any]) -> Rows:
+    """A competitor Page: its public follower total and its recent posts' public counts."""
+    status = body.get("status") or ("ok" if body.get("followers_count") is not None else "no_data")
+    found = body if status == "ok" else {}
+
+    def total(post: dict[str, Any], edge: str) -> Any:
+        return ((post.get(edge) or {}).get("summary") or {}).get("total_count")
+
+    posts = [
+        {"id": p["id"], "published_at": parse_time(p["created_time"]), "likes": total(p, "reactions"),
+         "comments": total(p, "comments"), "shares": (p.get("shares") or {}).get("count", 0), "payload": p}
+        for p in (found.get("posts") or {}).get("data") or [] if p.get("id") and p.get("created_time")
+    ]  # fmt: skip
+    yield from competitors.snapshot_rows(
+        ctx,
+        status=status,
+        user_id=str(found["id"]) if found.get("id") else None,
+        username=found.get("username"),
+        followers=found.get("followers_count"),
+        posts_total=None,
+        posts=posts,
+        payload=body,
+    )
+
+
+def competitor_request(conn: FacebookConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """GET /{page-username-or-id}?fields=... with the company's Page token."""
+    return f"{conn.base}/{path_part(parent.get('handle', ''))}", {"fields": COMPETITOR_FIELDS, **conn.auth_params()}
+
+
+def competitor_get(conn: FacebookConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """The Page, or: without Page Public Content Access the whole network left out (said once); a Page that does
+    not exist landed as 'not_found' and warned about by its handle (the others still load)."""
+    handle = url.rsplit("/", 1)[-1]
+    try:
+        body, _ = conn.http.get_json(url, params)
+    except AuthError as exc:
+        if exc.code != "permission":
+            raise
+        raise StreamUnavailable(
+            f"Facebook competitors are not read: this app lacks Meta's 'Page Public Content Access' feature "
+            f"(App Review and business verification), which reading another Page needs ({str(exc)[:160]}). Facebook "
+            f"is left out of the comparison, not counted as zero; the company's own numbers were loaded.",
+            code="competitors-unavailable",
+        ) from None
+    except ConnectorError as exc:
+        if exc.code != "unknown_object":
+            raise
+        message = (f"Facebook has no public Page '{handle}' to compare with. Check the competitor's facebook handle "
+                   f"in the config; the other competitors were read.")  # fmt: skip
+        conn.warnings.append(ConnectorWarning(spec.name, "competitor-not-found", message))
+        return competitors.status_body("not_found", message)
+    return body
+
+
 DECLARED = (
     # `metric` is added by the request hook (the account's list, or the half of it being bisected). Insights'
     # paging.next points at the NEXT time range (see above): one page per request, never followed.
@@ -453,6 +534,8 @@ DECLARED = (
     Declared(Stream("comments", (Kind.COMMENTS,)), "", comment_rows, paginator=NextUrlPaginator(), parent="posts",
              part_of="posts", also_land={"paging": PAGING_FIELDS}, skip_parent=deleted_post,
              request=comments_request, parents=comments_parents, prepare=comments_prepare),
+    Declared(competitors.stream(), "", competitor_rows, records=(), primary_key=(), keep=COMPETITOR_KEPT,
+             parent="posts", parents=competitors.competitor_parents, request=competitor_request, get=competitor_get),
 )  # fmt: skip
 
 

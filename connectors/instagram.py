@@ -37,10 +37,12 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors import competitors
 from connectors.allowlist import MENTION_PLACEHOLDER, NUMBERS, SCALAR, Spec
 from connectors.base import (
     Account,
     ConnectorError,
+    ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
@@ -108,6 +110,28 @@ ACCOUNT_KEPT: Spec = {"id": SCALAR, "followers_count": SCALAR, "media_count": SC
 MEDIA_KEPT: Spec = {k: SCALAR for k in MEDIA_FIELDS.split(",")}
 COMMENT_KEPT: Spec = {"id": SCALAR, "text": SCALAR, "timestamp": SCALAR, "parent_id": SCALAR,
                       "like_count": SCALAR, "author_hash": SCALAR}  # fmt: skip
+
+
+# Competitors by Business Discovery (developers.facebook.com, "IG User > Business Discovery"): the company's own
+# account reads another professional account's public numbers by its username only; the answer's outer id is the
+# caller's, business_discovery.id the other account's (stable across renames). A username that is no professional
+# account answers 400 with code 110, subcode 2207013 ("Invalid user id"); an account Instagram shows nothing of
+# (age-gated, restricted) answers without business_discovery or without its counts. Only public totals and each
+# recent media's public counts are landed: no caption, no picture, no follower, no commenter.
+BD_MEDIA_LIMIT = 25  # recent media per night: enough for a week of a busy account
+BD_USERNAME_RE = re.compile(r"business_discovery\.username\(([A-Za-z0-9._]{1,30})\)")
+BD_NOT_FOUND = {"110", "2207013"}
+COMPETITOR_KEPT: Spec = {
+    "status": SCALAR,
+    "message": SCALAR,
+    "business_discovery": {
+        "id": SCALAR,
+        "username": SCALAR,
+        "followers_count": SCALAR,
+        "media_count": SCALAR,
+        "media": {"data": {"id": SCALAR, "timestamp": SCALAR, "like_count": SCALAR, "comments_count": SCALAR}},
+    },
+}
 
 
 class InstagramErrorPolicy(FacebookErrorPolicy):
@@ -241,6 +265,76 @@ def comment_rows(ctx: Context, comment: dict[str, Any]) -> Rows:
                           "text": comment.get("text"), "payload": json.dumps(comment, sort_keys=True)}  # fmt: skip
 
 
+def competitor_rows(ctx: Context, body: dict[str, Any]) -> Rows:
+    """One competitor's Business Discovery answer: its public totals and recent media's public counts."""
+    found = body.get("business_discovery")
+    if body.get("status") == "not_found":
+        status = "not_found"
+    elif not isinstance(found, dict) or found.get("followers_count") is None:
+        status = "no_data"
+    else:
+        status = "ok"
+    found = found if isinstance(found, dict) and status == "ok" else {}
+    media = (found.get("media") or {}).get("data") or []
+    posts = [
+        {"id": m["id"], "published_at": parse_time(m["timestamp"]), "likes": m.get("like_count"),
+         "comments": m.get("comments_count"), "shares": None, "payload": m}
+        for m in media if isinstance(m, dict) and m.get("id") and m.get("timestamp")
+    ]  # fmt: skip
+    yield from competitors.snapshot_rows(
+        ctx,
+        status=status,
+        user_id=str(found["id"]) if found.get("id") else None,
+        username=found.get("username"),
+        followers=found.get("followers_count"),
+        posts_total=found.get("media_count"),
+        posts=posts,
+        payload=body,
+    )
+
+
+def competitor_request(
+    conn: InstagramConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """GET /{own-ig-user-id}?fields=business_discovery.username(NAME){...} with the company's token."""
+    handle = str(parent.get("handle", ""))
+    if not re.fullmatch(r"[A-Za-z0-9._]{1,30}", handle):
+        raise MalformedResponseError(f"Instagram: competitor handle {handle!r} is not an Instagram username")
+    fields = (
+        f"business_discovery.username({handle}){{id,username,followers_count,media_count,"
+        f"media.limit({BD_MEDIA_LIMIT}){{id,like_count,comments_count,timestamp}}}}"
+    )
+    return conn.url(spec, parent), {"fields": fields, **conn.auth_params()}
+
+
+def competitor_get(conn: InstagramConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """The answer, or for a username that is no professional account a landed 'not_found' (and a warning
+    naming it) instead of failing the run: the other competitors still load."""
+    try:
+        body, _ = conn.http.get_json(url, params)
+    except ConnectorError as exc:
+        text = str(exc)
+        if exc.code not in BD_NOT_FOUND and "2207013" not in text:
+            raise
+        match = BD_USERNAME_RE.search(str((params or {}).get("fields", "")))
+        handle = match.group(1) if match else "?"
+        answered = text.split(": ", 1)[-1].split(" (request")[0][:120]
+        message = (
+            f"Instagram has no professional (business or creator) account '{handle}' to compare with "
+            f"(Business Discovery answered: {answered}). Check the competitor's instagram "
+            f"username in the config; the other competitors were read."
+        )
+        conn.warnings.append(ConnectorWarning(spec.name, "competitor-not-found", message))
+        return competitors.status_body("not_found", message)
+    if isinstance(body, dict) and not isinstance(body.get("business_discovery"), dict):
+        match = BD_USERNAME_RE.search(str((params or {}).get("fields", "")))
+        handle = match.group(1) if match else "?"
+        conn.warnings.append(ConnectorWarning(spec.name, "competitor-no-data", (
+            f"Instagram shows no numbers of '{handle}' (a private, restricted or age-gated account): it is "
+            f"reported as 'no data', not as zero.")))  # fmt: skip
+    return body
+
+
 def _day_range(window: Window) -> dict[str, Any]:
     return {"since": window.start.isoformat(), "until": window.end.isoformat()}
 
@@ -358,6 +452,18 @@ DECLARED = (
         params=lambda w: {"fields": COMMENT_FIELDS, "limit": PAGE_SIZE},
         keep=COMMENT_KEPT,
         prepare=comments_prepare,
+    ),
+    Declared(
+        competitors.stream(),
+        "/{account_id}",
+        competitor_rows,
+        records=(),
+        primary_key=(),
+        keep=COMPETITOR_KEPT,
+        parent="account",
+        parents=competitors.competitor_parents,
+        request=competitor_request,
+        get=competitor_get,
     ),
 )
 

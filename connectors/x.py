@@ -39,12 +39,14 @@ from typing import Any, ClassVar
 
 import requests
 
+from connectors import competitors
 from connectors.allowlist import NUMBERS, SCALAR, Spec
 from connectors.base import (
     Account,
     AccountOptionError,
     AuthError,
     BudgetExceededError,
+    ConnectorWarning,
     Credentials,
     Kind,
     MalformedResponseError,
@@ -103,6 +105,15 @@ META_FIELDS: Spec = {
     "newest_id": SCALAR,
     "oldest_id": SCALAR,
 }
+# Competitors (docs/competitors.md): per competitor one user read (public_metrics; `protected` says whether its
+# posts can be read) and one timeline page of its recent own posts (public_metrics only), at most
+# COMPETITOR_POSTS posts: 1 + COMPETITOR_POSTS billed reads a night at most, estimated before the first read.
+COMPETITOR_POSTS = 10  # the timeline's max_results (5..100): the posts of the last COMPETITOR_DAYS, at most
+COMPETITOR_DAYS = 7
+COMPETITOR_USER_FIELDS: Spec = {"id": SCALAR, "username": SCALAR, "protected": SCALAR, "public_metrics": NUMBERS}
+COMPETITOR_POST_FIELDS: Spec = {"id": SCALAR, "created_at": SCALAR, "public_metrics": NUMBERS}
+COMPETITOR_KEPT: Spec = {"status": SCALAR, "message": SCALAR, "data": COMPETITOR_USER_FIELDS,
+                         "posts": COMPETITOR_POST_FIELDS}  # fmt: skip
 # The parts of engagements, in X's names; each counts only where X sent it (see README "Engagements").
 ENGAGEMENT_PARTS = ("like_count", "reply_count", "retweet_count", "quote_count", "bookmark_count")
 
@@ -426,6 +437,69 @@ def reply_query(ids: list[str]) -> str:
     return f"({clauses}) is:reply" if len(ids) > 1 else f"{clauses} is:reply"
 
 
+def competitor_rows(ctx: Context, body: dict[str, Any]) -> Rows:
+    """One competitor: its public totals (followers, posts) and its recent posts' public counts."""
+    user: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+    status = body.get("status") or ("no_data" if user.get("protected") else "ok")
+    counts = user.get("public_metrics") or {}
+    posts = []
+    for post in body.get("posts") or []:
+        public = post.get("public_metrics") or {}
+        reposts, quotes = metric(public, "retweet_count", "repost_count"), metric(public, "quote_count")
+        posts.append({"id": post["id"], "published_at": parse_time(post.get("created_at")),
+                      "likes": metric(public, "like_count"), "comments": metric(public, "reply_count"),
+                      "shares": None if reposts is None and quotes is None else (reposts or 0.0) + (quotes or 0.0),
+                      "payload": post})  # fmt: skip
+    yield from competitors.snapshot_rows(
+        ctx,
+        status=status,
+        user_id=str(user["id"]) if status != "not_found" and user.get("id") else None,
+        username=user.get("username"),
+        followers=counts.get("followers_count") if status == "ok" else None,
+        posts_total=metric(counts, "tweet_count", "post_count") if status == "ok" else None,
+        posts=posts,
+        payload=body,
+    )
+
+
+def competitor_request(conn: XConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """The competitor's user: by id (digits) or by username."""
+    handle = str(parent.get("handle", "")).lstrip("@")
+    where = f"users/{path_part(handle)}" if handle.isdigit() else f"users/by/username/{path_part(handle)}"
+    return f"{conn.base}/{where}", {"user.fields": "public_metrics,username,protected"}
+
+
+def competitor_get(conn: XConnector, spec: Declared, url: str, params: dict[str, Any] | None) -> Any:
+    """The user (1 billed read) and, unless it is protected, one timeline page of its recent own posts (public
+    counts only, each post a billed read). A user X does not know is landed as 'not_found' and warned about by
+    its handle; the other competitors still load."""
+    handle = url.rsplit("/", 1)[-1]
+    body = conn.read(url, params)
+    user = body.get("data")
+    if not isinstance(user, dict) or not user.get("id"):
+        errors = body.get("errors") or []
+        detail = errors[0].get("detail") if errors and isinstance(errors[0], dict) else str(body)[:200]
+        message = (f"X has no account '{handle}' to compare with ({detail}). Check the competitor's x handle in "
+                   f"the config; the other competitors were read.")  # fmt: skip
+        conn.warnings.append(ConnectorWarning(spec.name, "competitor-not-found", message))
+        return competitors.status_body("not_found", message)
+    conn.count_competitor("users", 1)
+    if user.get("protected"):
+        conn.warnings.append(ConnectorWarning(spec.name, "competitor-no-data", (
+            f"X account '{handle}' is protected: its posts are not public, so it is reported as 'no data', not as "
+            f"zero.")))  # fmt: skip
+        return {"status": "no_data", "data": user}
+    since = dt.datetime.combine(conn.today - dt.timedelta(days=COMPETITOR_DAYS), dt.time(), dt.UTC)
+    page = conn.read(f"{conn.base}/users/{path_part(user['id'])}/tweets", {
+        "tweet.fields": "created_at,public_metrics", "exclude": "retweets,replies", "start_time": rfc3339(since),
+        "max_results": COMPETITOR_POSTS})  # fmt: skip
+    posts = page.get("data") or []
+    if not isinstance(posts, list):
+        raise MalformedResponseError(f"X timeline of competitor {handle}: 'data' is not a list")
+    conn.count_competitor("posts", len(posts))
+    return {"data": user, "posts": posts}
+
+
 DECLARED = (
     Declared(Stream("account", (Kind.DAILY_METRICS,), snapshot=True), "/users/{account_id}", account_rows,
              params=lambda w: {"user.fields": "public_metrics,created_at,username"}, single=True, keep=USER_FIELDS,
@@ -450,6 +524,8 @@ DECLARED = (
         paginator=SEARCH_PAGES, window_field="created_at", keep=REPLY_FIELDS, also_land={"meta": META_FIELDS},
         parents=replies_parents, request=replies_request, next_request=replies_next_request, prepare=replies_prepare,
     ),
+    Declared(competitors.stream(), "", competitor_rows, records=(), primary_key=(), keep=COMPETITOR_KEPT,
+             parent="account", parents=competitors.competitor_parents, request=competitor_request, get=competitor_get),
 )  # fmt: skip
 
 
@@ -495,6 +571,7 @@ class XConnector(DeclaredConnector):
         # X's windows are 15 minutes: waiting for a whole one is still worth it, a longer wait is not.
         self.http.max_rate_limit_wait_s = max(self.http.max_rate_limit_wait_s, RATE_WINDOW_S + 60)
         self.reads: dict[str, int] = {"posts": 0, "users": 0}
+        self.competitor_reads: dict[str, int] = {"posts": 0, "users": 0}  # part of `reads`
         self.estimated_reads = 0
         self._user: dict[str, Any] | None = None
         self._user_pages: list[Page] | None = None
@@ -510,7 +587,37 @@ class XConnector(DeclaredConnector):
             "cost_usd": {k: round(v * PRICE_USD[k], 4) for k, v in self.reads.items()},
             "budget": self.budget,
             "estimated_reads": self.estimated_reads,
+            "competitor_reads": dict(self.competitor_reads),
         }
+
+    def count_competitor(self, resource: str, n: int) -> None:
+        """Billed reads of competitors (in the run's reads and, apart, in `competitor_reads`)."""
+        self.reads[resource] += n
+        self.competitor_reads[resource] += n
+
+    def competitor_estimate(self) -> int:
+        """The most reads the competitors may take this night: 1 user and COMPETITOR_POSTS posts each."""
+        return len(competitors.listed(self)) * (1 + COMPETITOR_POSTS)
+
+    def _check_competitor_budget(self) -> None:
+        """Before the first competitor read: show the estimate; skip them (a warning) when over the budget."""
+        listed = competitors.listed(self)
+        if not listed:
+            return
+        need = self.competitor_estimate()
+        self.estimated_reads = max(self.estimated_reads, self.reads_used + need)
+        log.info(
+            "X budget for %s: at most %d reads (~$%.2f a night, ~$%.2f a month) for %d competitors; budget %d "
+            "reads, %d used so far", self.account.id, need, self.cost(need - len(listed), len(listed)),
+            30 * self.cost(need - len(listed), len(listed)), len(listed), self.budget, self.reads_used,
+        )  # fmt: skip
+        if self.reads_used + need > self.budget:
+            raise StreamUnavailable(
+                f"competitors are not read this run: {len(listed)} competitors need up to {need} reads and only "
+                f"{self.budget - self.reads_used} of the read budget of {self.budget} are left. The company's own "
+                f"numbers were loaded. To compare, {self._raise_hint(self.reads_used + need)}.",
+                code="competitors-over-budget",
+            )
 
     @property
     def reads_used(self) -> int:
@@ -643,6 +750,8 @@ class XConnector(DeclaredConnector):
             return
         if stream.name == "posts":
             self._check_posts_budget(window)
+        if stream.name == competitors.STREAM:
+            self._check_competitor_budget()
         if stream.name != "replies":
             yield from super().fetch(stream, window)
             return

@@ -195,6 +195,83 @@ class AccountConfig(BaseModel):
         return Account(self.network, self.id, self.name, self.conn_id, options)
 
 
+# Competitors (docs/competitors.md): public handles per network, read with the company's own tokens.
+MAX_COMPETITORS = 10
+# What a handle looks like per network: (the whole handle matches, the words of the config error).
+COMPETITOR_HANDLES: dict[str, tuple[str, str]] = {
+    "instagram": (
+        r"[A-Za-z0-9._]{1,30}",
+        "an Instagram username: 1-30 letters, digits, . or _ (Business Discovery reads by username only)",
+    ),
+    "x": (r"\d{1,20}|[A-Za-z0-9_]{1,15}", "an X username (1-15 letters, digits or _) or the numeric user id"),
+    "facebook": (
+        r"\d{5,20}|[A-Za-z0-9.]{5,50}",
+        "a Facebook Page's numeric id or its username (5-50 letters, digits, .)",
+    ),
+    "linkedin": (r"\d{1,20}|[a-z0-9-]{2,100}", "a LinkedIn organization id or its vanity name (a-z, 0-9, -)"),
+    "xing": (
+        r"[a-z0-9][a-z0-9-]{1,99}",
+        "a name for the competitor's Xing file (a-z, 0-9, -): its import file is competitors/<name>.csv "
+        "in the Xing import folder",
+    ),
+}
+
+
+class CompetitorConfig(BaseModel):
+    """A competitor: a name and, per network, its public username or id (docs/competitors.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=80)
+    instagram: str | None = None
+    x: str | None = None
+    facebook: str | None = None
+    linkedin: str | None = None
+    xing: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_networks(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        who = f"competitor '{data.get('name')}'" if data.get("name") else "a competitor"
+        for key in data:
+            if key != "name" and key not in COMPETITOR_HANDLES:
+                close = difflib.get_close_matches(str(key), list(COMPETITOR_HANDLES), n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise ValueError(
+                    f"{who}: unknown network '{key}'{hint}; competitors are listed by name and a handle on "
+                    f"{', '.join(COMPETITOR_HANDLES)}"
+                )
+        return {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()}
+
+    @model_validator(mode="after")
+    def _valid_handles(self) -> CompetitorConfig:
+        found = False
+        for network, (pattern, help_text) in COMPETITOR_HANDLES.items():
+            handle = getattr(self, network)
+            if handle is None:
+                continue
+            found = True
+            bare = handle.strip().removeprefix("@")
+            if not re.fullmatch(pattern, bare):
+                raise ValueError(
+                    f"competitor '{self.name}': {network} handle {shown_id(handle)} is not valid: it must be "
+                    f"{help_text}"
+                )
+            setattr(self, network, bare)
+        if not found:
+            raise ValueError(
+                f"competitor '{self.name}' has no handle: add its username or id on at least one of "
+                f"{', '.join(COMPETITOR_HANDLES)}"
+            )
+        return self
+
+    def handles(self) -> dict[str, str]:
+        """Its handle per network (only the networks it is listed on)."""
+        return {n: h for n in COMPETITOR_HANDLES if (h := getattr(self, n)) is not None}
+
+
 class CampaignConfig(BaseModel):
     """A campaign: a named window on some networks, optionally with post tags."""
 
@@ -399,6 +476,7 @@ class Config(BaseModel):
     lookback_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=0, le=365)
     accounts: list[AccountConfig] = Field(min_length=1)
     campaigns: list[CampaignConfig] = Field(default_factory=list)
+    competitors: list[CompetitorConfig] = Field(default_factory=list)
     comments: CommentsConfig = Field(default_factory=CommentsConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     # A stream that answers empty (or far below what is published) never deletes published numbers:
@@ -431,6 +509,25 @@ class Config(BaseModel):
                 )
             seen[key] = acc.id
         return self
+
+    @field_validator("competitors")
+    @classmethod
+    def _few_competitors(cls, value: list[CompetitorConfig]) -> list[CompetitorConfig]:
+        if len(value) > MAX_COMPETITORS:
+            raise ValueError(
+                f"{len(value)} competitors are listed, at most {MAX_COMPETITORS} are compared (each is read every "
+                f"night, and on X every read is billed): keep the {MAX_COMPETITORS} closest"
+            )
+        seen: set[str] = set()
+        for comp in value:
+            if comp.name.casefold() in seen:
+                raise ValueError(f"competitor '{comp.name}' is listed twice")
+            seen.add(comp.name.casefold())
+        return value
+
+    def competitors_on(self, network: str) -> list[dict[str, str]]:
+        """The competitors listed on a network, as the connector reads them: name and handle."""
+        return [{"competitor": c.name, "handle": h} for c in self.competitors if (h := c.handles().get(network))]
 
     @property
     def tz(self) -> ZoneInfo:

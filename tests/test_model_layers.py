@@ -122,7 +122,7 @@ def test_latest_extract_wins_is_written_once_per_raw_table_in_staging() -> None:
             offenders.append(str(path.relative_to(REPO)))
     assert offenders == []
     assert sorted(p.stem for p in (REPO / "sql" / "staging").glob("*.sql")) == [
-        "comments", "daily_metrics", "post_metrics", "post_snapshots", "posts", "web_traffic",
+        "comments", "competitor_snapshots", "daily_metrics", "post_metrics", "post_snapshots", "posts", "web_traffic",
     ]  # fmt: skip
 
 

@@ -40,6 +40,7 @@ KIND_ENTITY = {
     Kind.POST_SNAPSHOTS: "post_id",
     Kind.COMMENTS: "comment_id",
     Kind.WEB_TRAFFIC: "day",
+    Kind.COMPETITOR_SNAPSHOTS: "competitor",
 }
 SCHEMAS = ("raw", "core", "marts", "meta")
 META_DDL = [

@@ -423,3 +423,77 @@ def x_replies(post: dict[str, Any]) -> list[dict[str, Any]]:
 def x_followers_on(day: dt.date) -> int:
     """X followers at the end of a day."""
     return 800 + (day - dt.date(2024, 1, 1)).days // 3 + rng("x-followers", day).randint(0, 2)
+
+
+# -- competitors: three breweries nearby, their public numbers (what Business Discovery and X's user lookup and
+# timeline show). Known truths for tests: followers at the end of a day grow by a fixed number a day from
+# RIVAL_EPOCH; one post on every `every`-th day (by ordinal), at 10:00 UTC, its public counts fixed from the start.
+RIVAL_EPOCH = dt.date(2026, 1, 1)
+
+
+@dataclass(frozen=True)
+class Rival:
+    """A sandbox competitor and its public numbers."""
+
+    name: str
+    instagram: str | None
+    instagram_id: str
+    x_username: str | None
+    x_id: str
+    followers: int  # at the end of RIVAL_EPOCH
+    gain_per_day: int
+    every: int  # posts on days whose ordinal is divisible by this
+    likes: int
+    comments: int
+    shares: int  # X: reposts + quotes
+
+
+RIVALS = (
+    Rival("Brauhaus Talblick", "brauhaus.talblick", "17841400000000101", "talblick_bier", "1480000000000000101",
+          1800, 3, 2, 40, 6, 2),
+    Rival("Klosterbräu Auental", "klosterbraeu.auental", "17841400000000102", "auental_kloster",
+          "1480000000000000102", 5200, 1, 3, 90, 9, 4),
+    Rival("Hopfenhof Weiler", "hopfenhof.weiler", "17841400000000103", None, "", 950, 5, 4, 25, 4, 0),
+)  # fmt: skip
+
+
+def rival_followers(rival: Rival, day: dt.date, network: str) -> int:
+    """A competitor's followers at the end of a day (on X a third of its Instagram following)."""
+    total = rival.followers + rival.gain_per_day * (day - RIVAL_EPOCH).days
+    return {"instagram": total, "facebook": total // 2}.get(network, total // 3)
+
+
+def rival_posts(rival: Rival, first: dt.date, last: dt.date, network: str) -> list[dict[str, Any]]:
+    """A competitor's posts published on the days first..last (both included), newest first, with public counts."""
+    found = []
+    day = last
+    while day >= first:
+        if day.toordinal() % rival.every == 0:
+            k = day.toordinal() % 5
+            prefix = {"instagram": rival.instagram_id, "x": rival.x_id}.get(network, rival.instagram_id + "_")
+            found.append({
+                "id": f"{prefix}{day:%m%d}",
+                "published_at": dt.datetime.combine(day, dt.time(10), dt.UTC),
+                "likes": rival.likes + k,
+                "comments": rival.comments + k % 3,
+                "shares": None if network == "instagram" else rival.shares,
+            })  # fmt: skip
+        day -= dt.timedelta(days=1)
+    return found
+
+
+def rival_facebook(rival: Rival) -> str:
+    """A competitor's Facebook Page username (its Instagram name without dots)."""
+    return (rival.instagram or "").replace(".", "")
+
+
+def rival_on(network: str, handle: str) -> Rival | None:
+    """The sandbox competitor of a username (any case) or X id."""
+    for rival in RIVALS:
+        names = {
+            "instagram": (rival.instagram,),
+            "facebook": (rival_facebook(rival),),
+        }.get(network, (rival.x_username, rival.x_id))
+        if any(n and n.lower() == handle.lower() for n in names):
+            return rival
+    return None

@@ -51,6 +51,7 @@ REMOVED_METRICS = {
     "page_posts_impressions",
 }
 MAX_RANGE_S = 90 * 86400
+PAGE_NAME_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[A-Za-z0-9.]*[A-Za-z.][A-Za-z0-9.]*)/?$")
 PATH_RE = re.compile(r"^/(?:v\d+\.\d+/)?(?P<node>[0-9_]+)(?:/(?P<edge>[a-z_]+))?/?$")
 INSIGHTS_FIELD_RE = re.compile(r"insights\.metric\(([^)]*)\)")
 COMMENTS_FIELD_RE = re.compile(r"comments((?:\.[a-z_]+\([^)]*\))*)(\{[^}]*\})?")
@@ -140,6 +141,7 @@ class FacebookSandbox(GraphFake):
         self.page_id = page_id
         self.account_ids = [page_id]
         self._paging_tokens: dict[str, str] = {}  # __paging_token -> the last post id of its page
+        self.page_public_content_access = False  # Meta's feature to read other Pages (competitors): off by default
 
     def usual_headers(self) -> dict[str, str]:
         """Graph's usage headers, on every answer."""
@@ -184,10 +186,15 @@ class FacebookSandbox(GraphFake):
         headers = self.usual_headers()
         if path.rstrip("/").rsplit("/", 1)[-1] == "debug_token":
             return self.debug_token(query)
+        named = PAGE_NAME_RE.match(path)
+        if named and "followers_count" in query.get("fields", ""):  # another Page by its username (competitors)
+            return self._competitor(named.group("node"), query, headers)
         match = PATH_RE.match(path)
         if not match:
             return 400, headers, graph_error(2500, "Unknown path components: " + path)
         node, edge = match.group("node"), match.group("edge")
+        if edge is None and "followers_count" in query.get("fields", "") and node != self.page_id:
+            return self._competitor(node, query, headers)
         if node.split("_")[0] != self.page_id:
             return (
                 400,
@@ -210,6 +217,34 @@ class FacebookSandbox(GraphFake):
         if edge == "published_posts":
             return self._posts(query, headers, path)
         return 400, headers, graph_error(100, f"Tried accessing nonexisting field ({edge}) on node type (Page)")
+
+    def _competitor(self, node: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """Another Page's public fields and posts (company.RIVALS): only with Meta's Page Public Content Access
+        (`page_public_content_access`); without it Graph's (#10) answer, as recorded in
+        WSDOT/fb-comment-downloader#8."""
+        if not self.page_public_content_access:
+            return 400, headers, graph_error(
+                10, "(#10) To use 'Page Public Content Access', your use of this endpoint must be reviewed and "
+                "approved by Facebook. To submit this 'Page Public Content Access' feature for review please read our "
+                "documentation on reviewable features: https://developers.facebook.com/docs/apps/review.")  # fmt: skip
+        rival = company.rival_on("facebook", node)
+        if rival is None:
+            return 400, headers, graph_error(
+                100, f"Unsupported get request. Object with ID '{node}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation.",
+                subcode=33, kind="GraphMethodException")  # fmt: skip
+        yesterday = self.today - dt.timedelta(days=1)
+        posts = company.rival_posts(rival, yesterday - dt.timedelta(days=60), yesterday, "facebook")[:25]
+        data = [{"id": p["id"], "message": "Prost!", "from": {"name": rival.name, "id": "1"},
+                 "created_time": p["published_at"].strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                 "reactions": {"data": [], "summary": {"total_count": p["likes"], "viewer_reaction": "NONE"}},
+                 "comments": {"data": [], "summary": {"order": "ranked", "total_count": p["comments"],
+                                                      "can_comment": False}},
+                 "shares": {"count": p["shares"]}} for p in posts]  # fmt: skip
+        page = {"id": rival.instagram_id + "9", "username": node, "name": rival.name,
+                "followers_count": company.rival_followers(rival, yesterday, "facebook"),
+                "posts": {"data": data, "paging": {"cursors": {"before": "b", "after": "a"}}}}  # fmt: skip
+        return 200, headers, page
 
     def _insights(self, query: dict[str, str], headers: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
         metrics = [m for m in (query.get("metric") or "").split(",") if m]

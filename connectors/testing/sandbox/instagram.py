@@ -159,6 +159,8 @@ class InstagramSandbox(GraphFake):
         super().__init__(today=today)
         self.account_ids = [IG_USER_ID]
         self.page_id = company.FACEBOOK_PAGE_ID
+        self.hidden_usernames: set[str] = {"verborgen.brauerei"}  # age-gated: Business Discovery shows nothing
+        self.renamed: dict[str, str] = {}  # a competitor's new username -> its old one (same account id)
 
     def auth_error(self, token: str | None) -> tuple[int, dict[str, str], Any] | None:
         """Graph's answers to a missing (104), expired (190/463) or unknown (190) token: HTTP 400."""
@@ -183,6 +185,8 @@ class InstagramSandbox(GraphFake):
                 return 200, {}, {"instagram_business_account": {"id": IG_USER_ID}, "id": node}
             return 400, {}, graph_error(100, f"(#100) Tried accessing nonexisting field ({edge}) on node type (Page)")
         if node == IG_USER_ID:
+            if edge is None and "business_discovery" in query.get("fields", ""):
+                return self._business_discovery(query)
             if edge is None:
                 return 200, {}, self._user(query)
             if edge == "insights":
@@ -198,6 +202,37 @@ class InstagramSandbox(GraphFake):
         return 400, {}, graph_error(100, f"Unsupported get request. Object with ID '{node}' does not exist, cannot be "
                                          "loaded due to missing permissions, or does not support this operation.",
                                     subcode=33, kind="GraphMethodException")  # fmt: skip
+
+    def _business_discovery(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """`business_discovery.username(NAME){...}` on the company's account: another professional account's
+        public totals and recent media (like the recording in tests/fixtures/recorded/instagram/
+        business_discovery.json: the outer id is the caller's); an unknown username is 400 code 110/2207013."""
+        match = re.search(r"business_discovery\.username\(([^)]*)\)", query["fields"])
+        name = match.group(1) if match else ""
+        if name.lower() in self.hidden_usernames:
+            return 200, {}, {"id": IG_USER_ID}
+        rival = company.rival_on("instagram", self.renamed.get(name.lower(), name))
+        if rival is None:
+            return 400, {}, graph_error(110, "Invalid user id", subcode=2207013)
+        yesterday = self.today - dt.timedelta(days=1)
+        limit = re.search(r"media\.limit\((\d+)\)", query["fields"])
+        posts = company.rival_posts(rival, yesterday - dt.timedelta(days=60), yesterday, "instagram")
+        media = [{"id": p["id"], "caption": "Prost!", "media_url": "https://scontent.example/x.jpg",
+                  "like_count": p["likes"], "comments_count": p["comments"],
+                  "timestamp": p["published_at"].strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                  "username": name, "owner": {"id": rival.instagram_id}}
+                 for p in posts[: int(limit.group(1)) if limit else 25]]  # fmt: skip
+        found = {
+            "id": rival.instagram_id,
+            "username": name,
+            "name": rival.name,
+            "biography": "Bier aus dem Tal",
+            "followers_count": company.rival_followers(rival, yesterday, "instagram"),
+            "follows_count": 77,
+            "media_count": 300 + len(posts),
+            "media": {"data": media, "paging": {"cursors": {"after": "x"}}},
+        }
+        return 200, {}, {"business_discovery": found, "id": IG_USER_ID}
 
     def _user(self, query: dict[str, str]) -> dict[str, Any]:
         full = {"id": IG_USER_ID, "username": IG_USERNAME, "name": company.COMPANY,

@@ -65,6 +65,8 @@ class XSandbox(FakeApi):
         self.clock_offset = 0.0  # tests move the clock instead of sleeping
         self._windows: dict[str, tuple[float, int]] = {}
         self.resources_returned = 0  # what X would bill
+        self.protected_usernames: set[str] = {"geheim_bier"}  # protected: the user, no posts
+        self.renamed: dict[str, str] = {}  # a competitor's new username -> its old one (same user id)
 
     # -- the company's data as of the end of yesterday -----------------------------------------
 
@@ -143,7 +145,52 @@ class XSandbox(FakeApi):
     def _fields(self, query: dict[str, str], name: str) -> set[str]:
         return {f for f in query.get(name, "").split(",") if f}
 
+    def _rival_user(self, user_id: str | None, username: str | None, query: dict[str, str]) -> tuple[int, Any] | None:
+        """A sandbox competitor (company.RIVALS) by id or username, or a protected one; None for others."""
+        name = (username or "").lower()
+        if name in self.protected_usernames:
+            self.resources_returned += 1
+            return 200, {"data": {"id": "1480000000000000199", "username": name, "protected": True,
+                                  "public_metrics": {"followers_count": 310, "following_count": 2, "tweet_count": 88,
+                                                     "listed_count": 0}}}  # fmt: skip
+        rival = company.rival_on("x", user_id or self.renamed.get(name, name))
+        if rival is None:
+            return None
+        self.resources_returned += 1
+        shown = next((new for new, old in self.renamed.items() if old == rival.x_username), rival.x_username)
+        yesterday = self.today - dt.timedelta(days=1)
+        user: dict[str, Any] = {"id": rival.x_id, "name": rival.name, "username": shown, "protected": False}
+        if "public_metrics" in self._fields(query, "user.fields"):
+            user["public_metrics"] = {"followers_count": company.rival_followers(rival, yesterday, "x"),
+                                      "following_count": 40, "tweet_count": 500, "listed_count": 3}  # fmt: skip
+        return 200, {"data": user}
+
+    def _rival_timeline(self, user_id: str, query: dict[str, str]) -> tuple[int, Any] | None:
+        rival = company.rival_on("x", user_id)
+        if rival is None:
+            return None
+        args = self._page_args(query, 5, "pagination_token")
+        if isinstance(args, dict):
+            return 400, args
+        size, _ = args
+        start = _ts(query["start_time"]) if "start_time" in query else self.now - dt.timedelta(days=3650)
+        posts = [p for p in company.rival_posts(rival, start.date(), self.today - dt.timedelta(days=1), "x")
+                 if p["published_at"] >= start][:size]  # fmt: skip
+        data = [{"id": p["id"], "text": "Prost!", "author_id": rival.x_id,
+                 "created_at": p["published_at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                 "public_metrics": {"like_count": p["likes"], "reply_count": p["comments"], "retweet_count":
+                                    p["shares"] - 1, "quote_count": 1, "bookmark_count": 0, "impression_count": 999}}
+                for p in posts]  # fmt: skip
+        self.resources_returned += len(data)
+        body: dict[str, Any] = {"meta": {"result_count": len(data)}}
+        if data:
+            body["data"] = data
+        return 200, body
+
     def _user(self, user_id: str | None, username: str | None, query: dict[str, str]) -> tuple[int, Any]:
+        rival = self._rival_user(user_id, username, query)
+        if rival is not None:
+            return rival
         if (user_id or "") != self.user_id and (username or "").lower() != company.X_USERNAME:
             value = user_id or username
             resource = "id" if user_id else "username"
@@ -198,6 +245,9 @@ class XSandbox(FakeApi):
         return token
 
     def _timeline(self, user_id: str, query: dict[str, str], token: str) -> tuple[int, Any]:
+        rival = self._rival_timeline(user_id, query)
+        if rival is not None:
+            return rival
         if user_id != self.user_id:
             return self._user(user_id, None, query)
         args = self._page_args(query, 5, "pagination_token")

@@ -28,6 +28,7 @@ STYLES: dict[str, tuple[str, str, str]] = {  # network: (grey level, line style,
     "linkedin": ("0.35", "--", "s"),
     "xing": ("0.5", "-.", "^"),
     "x": ("0.15", ":", "D"),
+    "company": ("0.0", "-", "o"),  # the company among its competitors (report section "Im Vergleich")
 }
 FALLBACK_STYLES = (("0.25", (0, (5, 1, 1, 1)), "v"), ("0.45", (0, (1, 1)), "P"), ("0.1", (0, (8, 2)), "X"))
 XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
@@ -60,6 +61,8 @@ def formatter(kind: str, lang: str) -> Callable[[float, object], str]:
     """Axis labels: counts with thousands separators, rates in %, signed values with a sign."""
 
     def fmt(value: float, _pos: object) -> str:
+        if kind == "signed_rate":  # a growth: signed, around 0
+            return i18n.percent(value, lang, 1, sign=True)
         if kind == "rate":
             digits = 1 if abs(value) < 0.1 else 0
             return i18n.percent(value, lang, digits)
@@ -81,6 +84,7 @@ def line_chart(
     kind: str,
     lang: str,
     highlight_last: bool = True,
+    legend_columns: int | None = None,
 ) -> Chart | None:
     """A chart of weekly values per series; None when there is not a single value to draw."""
     points = sum(1 for s in series for v in s.values if v is not None)
@@ -119,7 +123,7 @@ def line_chart(
                     label=s.label,
                     zorder=3,
                 )
-            if kind in ("signed", "tone"):
+            if kind in ("signed", "tone", "signed_rate"):
                 ax.axhline(0, color="0.5", linewidth=0.6, zorder=1)
             ax.set_xticks(x[::2] if len(x) > 7 else x)
             ax.set_xticklabels([str(week_numbers[i]) for i in (x[::2] if len(x) > 7 else x)])
@@ -138,7 +142,7 @@ def line_chart(
             ax.legend(
                 loc="lower left",
                 bbox_to_anchor=(0, 1.01),
-                ncol=min(len(series), 2 if len(series) > 3 else 3),  # four names do not fit one line
+                ncol=legend_columns or min(len(series), 2 if len(series) > 3 else 3),  # four names do not fit a line
                 frameon=False,
                 handlelength=2.8,
                 borderaxespad=0,

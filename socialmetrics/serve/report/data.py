@@ -17,6 +17,8 @@ import duckdb
 
 from socialmetrics.config import Config
 from socialmetrics.serve.report.web import WebOutcomes, collect_web
+from socialmetrics.serve.report import competitors
+from socialmetrics.serve.report.competitors import CompetitorData
 from socialmetrics.serve.report.week import ReportError, Week
 
 log = logging.getLogger(__name__)
@@ -231,6 +233,7 @@ class ReportData:
     generated_at: dt.datetime
     week_runs: list[str] = field(default_factory=list)
     web: WebOutcomes | None = None  # "Was hat es gebracht?" (web.py)
+    competitors: CompetitorData = field(default_factory=CompetitorData)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -328,6 +331,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
         generated_at=dt.datetime.now(cfg.tz),
         week_runs=_week_runs(con, week),
         web=collect_web(con, cfg, week),
+        competitors=competitors.collect(con, cfg, weeks),
     )
 
 

@@ -326,6 +326,47 @@ TEXTS: dict[str, tuple[str, str]] = {
         "What {campaign} brought to the website cannot be told yet: it takes 8 weeks of website numbers before the "
         "start and numbers from the campaign's days.",
     ),
+    # -- section "Im Vergleich" (socialmetrics/serve/report/competitors.py) --
+    "cmp_title": ("Im Vergleich", "Compared with others"),
+    "cmp_intro": (
+        "Öffentliche Zahlen der Mitbewerber aus der Konfiguration, jede Nacht gelesen. Ihr Unternehmen steht "
+        "dabei, berechnet aus denselben öffentlichen Zahlen (Follower, Likes, Kommentare, bei X Reposts), damit "
+        "der Vergleich fair ist.",
+        "Competitors' public numbers from the config, read every night. Your company is listed too, computed from "
+        "the same public counts (followers, likes, comments, on X reposts), so the comparison is fair.",
+    ),
+    "cmp_company": ("Ihr Unternehmen (öffentliche Zahlen)", "Your company (public counts)"),
+    "cmp_company_short": ("Ihr Unternehmen", "Your company"),
+    "cmp_name": ("Konto", "Account"),
+    "cmp_followers": ("Follower", "Followers"),
+    "cmp_gain": ("Zuwachs", "Gain"),
+    "cmp_growth": ("Follower-Wachstum", "Follower growth"),
+    "cmp_posts": ("Beiträge", "Posts"),
+    "cmp_per_post": ("Interaktionen je Beitrag", "Interactions per post"),
+    "cmp_per_1000": ("Interaktionen je 1.000 Follower", "Interactions per 1,000 followers"),
+    "cmp_above": (
+        "Ihr Wachstum lag über dem Schnitt der {n} Mitbewerber.",
+        "Your growth was above the average of the {n} competitors.",
+    ),
+    "cmp_below": (
+        "Ihr Wachstum lag unter dem Schnitt der {n} Mitbewerber.",
+        "Your growth was below the average of the {n} competitors.",
+    ),
+    "cmp_level": (
+        "Ihr Wachstum lag genau im Schnitt der {n} Mitbewerber.",
+        "Your growth was exactly the average of the {n} competitors.",
+    ),
+    "cmp_status_not_found": ("Konto nicht gefunden: Benutzernamen prüfen", "account not found: check the username"),
+    "cmp_status_no_data": (
+        "keine öffentlichen Zahlen (privat oder altersbeschränkt)",
+        "no public numbers (private or age-restricted)",
+    ),
+    "cmp_left_out": ("{network} fehlt im Vergleich: {why}.", "{network} is left out: {why}."),
+    "cmp_x_cost": (
+        "X-Lesevorgänge der {n} Mitbewerber: höchstens {reads} je Nacht, etwa {month} US-Dollar im Monat.",
+        "X reads of the {n} competitors: at most {reads} a night, about US$ {month} a month.",
+    ),
+    "cmp_none": ("Diese Woche wurde kein Mitbewerber gelesen.", "No competitor was read this week."),
 }
 
 REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)

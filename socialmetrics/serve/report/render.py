@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from socialmetrics.serve.report import charts, i18n
+from socialmetrics.serve.report import charts, competitors, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.web import campaign_web_sentence, web_context
@@ -598,5 +598,6 @@ def render_html(data: ReportData, lang: str) -> str:
         "not_reported": not_reported_rows(data, lang),
         "issues": issue_rows(data, lang),
         "web": web_context(data, lang),
+        "competitors": competitors.section(data.competitors, week, data.weeks, lang),
     }
     return _environment().get_template("report.html.j2").render(**context)
