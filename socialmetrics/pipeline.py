@@ -502,7 +502,10 @@ def run_transform(
             end,
             run_id=run_id,
             tz=cfg.timezone if cfg is not None else "Europe/Berlin",
-            python={"campaigns": campaigns},  # the inputs of the models built in Python (campaign marts)
+            python={
+                "campaigns": campaigns,
+                "goals": list(cfg.goals) if cfg is not None else [],
+            },  # the Python models' inputs
             family_windows=_family_windows(con, run_id),
             accounts=[f"{a.network}/{a.id}" for a in cfg.accounts] if cfg is not None else None,
         )

@@ -172,7 +172,12 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
         "marts.campaign_comment_sentiment": (
             "socialmetrics.analytics.campaigns.campaign_comment_sentiment", ("marts.campaign_posts", "core.comment"),
         ),
+        "marts.goal_progress": (
+            "socialmetrics.analytics.goals.goal_progress",
+            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily"),
+        ),
     }  # fmt: skip
+    assert order.index("marts.web_outcomes_daily") < order.index("marts.goal_progress")
     assert order.index("core.comment_analysis") < order.index("core.comment")
     assert order.index("marts.campaign_posts") < order.index("marts.campaign_comment_sentiment")
     assert all(callable(transform.python_function(found[t])) for t in python)
@@ -264,7 +269,7 @@ def test_every_declared_test_holds_on_the_sandbox_company(harness: Harness) -> N
         con.close()
     assert failures == []
     # 22 models, the coverage, week-runs and run-issues marts, staging.web_traffic and the two web marts
-    assert counted == (0,) and len(found) == 28
+    assert counted == (0,) and len(found) == 29
 
 
 def test_audit_names_the_column_the_test_and_the_rows_that_fail_it(tmp_path: Path) -> None:
