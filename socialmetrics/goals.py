@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 WEB_MARTS = ("marts.web_outcomes_daily",)
 # Networks whose figures are about the website, not a social account (their accounts are analytics tools).
@@ -108,3 +108,36 @@ def period_start(kind: str, day: dt.date) -> dt.date:
 def period_label(kind: str, start: dt.date) -> str:
     """2026-12 or 2026-Q4."""
     return f"{start:%Y-%m}" if kind == "month" else f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def shown(figure: str, value: float | None) -> str:
+    """A goal's value as the summary prints it: rates in percent with two decimals, counts whole."""
+    if value is None or value != value:  # NaN: no value
+        return "-"
+    return f"{value:.2%}" if FIGURES[figure].percent else f"{round(value):,}"
+
+
+def summary_lines(con: Any) -> list[str]:
+    """`socialmetrics summary`'s goal lines: each goal's current period in marts.goal_progress."""
+    has_mart = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'goal_progress'"
+    ).fetchone()
+    if not has_mart or not has_mart[0]:
+        return []
+    rows = con.execute(
+        "SELECT goal, figure, network, period, target, value, expected_by_today, projected, period_end, as_of, status "
+        "FROM marts.goal_progress WHERE current ORDER BY goal_index"
+    ).fetchall()
+    if not rows:
+        return []
+    lines = ["Goals (marts.goal_progress, the current period; status rule: docs/configuration.md):"]
+    for goal, figure, network, period, target, value, expected, projected, end, as_of, status in rows:
+        scope = "company" if network == "all" else network
+        if value is None:
+            lines.append(f"  {goal} ({figure}, {scope}, {period}): target {shown(figure, target)}, no data yet")
+            continue
+        lines.append(
+            f"  {goal} ({figure}, {scope}, {period}): {shown(figure, value)} of {shown(figure, target)} by {as_of}; "
+            f"expected by then {shown(figure, expected)}, at this pace {shown(figure, projected)} by {end}: {status}"
+        )
+    return lines

@@ -10,9 +10,10 @@ import duckdb
 import pytest
 
 from socialmetrics import goals as vocabulary
+from socialmetrics import pipeline
 from socialmetrics.analytics.goals import goal_progress
 from socialmetrics.config import ConfigError, GoalConfig, load_config
-from tests.conftest import REPO
+from tests.conftest import REPO, Harness
 
 ACCOUNTS = """company: A
 accounts:
@@ -165,3 +166,36 @@ def test_a_goal_without_data_says_so() -> None:
     rows = goal_progress(con, [goal("reach", 10, "2027-Q1"), goal("web_visits", 10, "month", None)])
     assert list(rows.status) == ["keine Daten"]  # the recurring web goal has no period with data: no row
     assert rows.value.isna().all()
+
+
+def test_the_nightly_run_builds_goal_progress_and_the_summary_shows_it(harness: Harness) -> None:
+    """Given the sandbox's Facebook page with two goals, after a nightly run marts.goal_progress holds the current
+    period of each, computed from marts.reach_daily, and `socialmetrics summary` prints exactly those values."""
+    text = harness.config_path.read_text(encoding="utf-8")
+    harness.config_path.write_text(
+        text + "goals:\n  - name: Follower\n    figure: followers\n    network: facebook\n    period: month\n"
+        "    target: 6000\n  - figure: reach\n    period: 2026-Q4\n    target: 100000\n",
+        encoding="utf-8",
+    )
+    harness.run(dt.date(2026, 11, 19))
+    rows = harness.query(
+        "SELECT goal, period, value, target, expected_by_today, projected, as_of, status FROM marts.goal_progress "
+        "WHERE current ORDER BY goal_index"
+    )
+    assert [(r[0], r[1]) for r in rows] == [("Follower", "2026-11"), ("reach company 2026-Q4", "2026-Q4")]
+    followers = harness.query("SELECT followers FROM marts.reach_daily WHERE day = DATE '2026-11-19'")[0][0]
+    reach, days = harness.query(
+        "SELECT sum(reach), count(*) FROM marts.reach_daily WHERE day >= DATE '2026-10-01' AND reach IS NOT NULL"
+    )[0]
+    assert rows[0][2] == followers and rows[0][6] == dt.date(2026, 11, 19)
+    assert rows[1][2] == reach and rows[1][5] == pytest.approx(reach / days * 92)
+    assert all(r[7] in ("erreicht", "auf Kurs", "knapp", "verfehlt") for r in rows)
+    summary = pipeline.summary(harness.warehouse)
+    for goal, period, value, target, expected, projected, as_of, status in rows:
+        figure = "followers" if goal == "Follower" else "reach"
+        assert (
+            f"({figure}, {'facebook' if figure == 'followers' else 'company'}, {period}): "
+            f"{vocabulary.shown(figure, value)} of {vocabulary.shown(figure, target)} by {as_of}; expected by then "
+            f"{vocabulary.shown(figure, expected)}, at this pace {vocabulary.shown(figure, projected)}"
+        ) in summary, summary
+        assert summary.split(f"({figure}, ")[1].splitlines()[0].endswith(f": {status}")
