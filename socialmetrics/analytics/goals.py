@@ -38,7 +38,7 @@ from socialmetrics import goals as vocabulary
 KNAPP_SHARE = 0.9  # a projection reaching 90 % of what the period must bring is 'knapp', below 'verfehlt'
 STATUSES = ("erreicht", "auf Kurs", "knapp", "verfehlt", "keine Daten")
 COLUMNS = [
-    "goal_index", "goal", "figure", "network", "period", "period_kind", "period_start", "period_end", "current",
+    "goal_index", "goal", "name", "figure", "network", "period", "period_kind", "period_start", "period_end", "current",
     "target", "value", "start_value", "expected_by_today", "projected", "days_with_data", "days_elapsed",
     "period_days", "as_of", "status",
 ]  # fmt: skip
@@ -175,7 +175,7 @@ def goal_progress(con: duckdb.DuckDBPyConnection, goals: list[Any] | None) -> pd
         for i, start in enumerate(starts):
             row = progress(figure, target, kind, start, daily, as_of)
             row.update(
-                goal_index=index, goal=goal.label, figure=goal.figure, network=goal.network or "all",
+                goal_index=index, goal=goal.label, name=goal.name, figure=goal.figure, network=goal.network or "all",
                 period=vocabulary.period_label(kind, start), period_kind=kind, current=i == len(starts) - 1,
             )  # fmt: skip
             rows.append(row)
@@ -187,6 +187,6 @@ def goal_progress(con: duckdb.DuckDBPyConnection, goals: list[Any] | None) -> pd
     for column in ("goal_index", "days_with_data", "days_elapsed", "period_days"):
         frame[column] = frame[column].astype("int64")
     frame["current"] = frame["current"].astype("bool")
-    for column in ("goal", "figure", "network", "period", "period_kind", "status"):
+    for column in ("goal", "name", "figure", "network", "period", "period_kind", "status"):
         frame[column] = frame[column].astype("object")
     return frame

@@ -12,6 +12,7 @@
 -- columns:
 --   goal_index: the goal's place in the config's goals (1 = the first) [not null, range 1..]
 --   goal: the goal's name, else figure, network and period as written [not null]
+--   name: the goal's name in the config (NULL: it has none; the report then names figure, network and period)
 --   figure: the figure (socialmetrics/goals.py) [not null]
 --   network: the network, or 'all' for the company (the website figures: the whole site) [not null]
 --   period: the period as 2026-12 or 2026-Q4 [not null]

@@ -49,6 +49,7 @@ class GoalRow:
     """A goal's current period in marts.goal_progress."""
 
     goal: str
+    name: str | None
     figure: str
     network: str
     period: str
@@ -130,7 +131,7 @@ def collect(con: duckdb.DuckDBPyConnection, week: Week) -> Highlights:
             GoalRow(*row)
             for row in _rows(
                 con,
-                "SELECT goal, figure, network, period, target, value, projected, period_end, as_of, status "
+                "SELECT goal, name, figure, network, period, target, value, projected, period_end, as_of, status "
                 "FROM marts.goal_progress WHERE current ORDER BY goal_index",
                 [],
             )
@@ -187,10 +188,21 @@ def figure_value(figure: str, value: float | None, lang: str) -> str:
     return i18n.number(value, lang)
 
 
+def goal_label(figure: str, network: str, period: str, lang: str) -> str:
+    """How the report names a goal without a name: "Engagement-Rate (alle Konten, month)"."""
+    from socialmetrics.serve.report import i18n
+
+    words = {"followers": "follower_total"}.get(figure, figure)
+    label = i18n.text(words, lang) if words in i18n.TEXTS else figure
+    scope = i18n.text("hl_company", lang) if network == "all" else i18n.network_name(network)
+    return i18n.text("hl_goal_unnamed", lang, figure=label, scope=scope, period=period)
+
+
 def sentences(found: Highlights, posts: list[Any], timezone: str, lang: str) -> list[str]:
     """The opening sentences in `lang` (3 to 5; the module docstring says what each is)."""
     from babel.dates import get_day_names
 
+    from socialmetrics import goals as vocabulary
     from socialmetrics.serve.report import i18n
 
     zone = ZoneInfo(timezone)
@@ -214,14 +226,27 @@ def sentences(found: Highlights, posts: list[Any], timezone: str, lang: str) -> 
         items = []
         for g in found.goals:
             status = i18n.text(STATUS_KEYS.get(g.status, "hl_no_data"), lang)
+            goal = g.name or goal_label(g.figure, g.network, g.period, lang)
             if g.value is None:
-                items.append(i18n.text("hl_goal_empty", lang, goal=g.goal, status=status))
+                items.append(i18n.text("hl_goal_empty", lang, goal=goal, status=status))
+                continue
+            if vocabulary.FIGURES[g.figure].kind == "ratio":
+                items.append(
+                    i18n.text(
+                        "hl_goal_rate",
+                        lang,
+                        goal=goal,
+                        status=status,
+                        value=figure_value(g.figure, g.value, lang),
+                        target=figure_value(g.figure, g.target, lang),
+                    )  # fmt: skip
+                )
                 continue
             items.append(
                 i18n.text(
                     "hl_goal",
                     lang,
-                    goal=g.goal,
+                    goal=goal,
                     status=status,
                     value=figure_value(g.figure, g.value, lang),
                     target=figure_value(g.figure, g.target, lang),

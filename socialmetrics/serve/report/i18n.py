@@ -233,15 +233,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     # the week in brief (highlights.py): the sentences that open the report
     "in_brief": ("Die Woche in Kürze", "The week in brief"),
     "hl_rose": (
-        "{network}: {figure} stieg auf {value} – über der üblichen Schwankung ({low} bis {high} in den {weeks} "
-        "ganzen Wochen davor).",
-        "{network}: {figure} rose to {value}, above its normal range ({low} to {high} over the {weeks} whole "
+        "Mehr als üblich: {figure} auf {network} {value} (sonst {low} bis {high} in den {weeks} ganzen Wochen davor).",
+        "Above the normal range: {figure} on {network} {value} (otherwise {low} to {high} over the {weeks} whole "
         "weeks before).",
     ),
     "hl_fell": (
-        "{network}: {figure} fiel auf {value} – unter die übliche Schwankung ({low} bis {high} in den {weeks} "
-        "ganzen Wochen davor).",
-        "{network}: {figure} fell to {value}, below its normal range ({low} to {high} over the {weeks} whole "
+        "Weniger als üblich: {figure} auf {network} {value} (sonst {low} bis {high} in den {weeks} ganzen Wochen "
+        "davor).",
+        "Below the normal range: {figure} on {network} {value} (otherwise {low} to {high} over the {weeks} whole "
         "weeks before).",
     ),
     "hl_steady": (
@@ -258,7 +257,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "„{goal}“ {status} ({value} von {target}; bei diesem Tempo {projected} bis {end})",
         "“{goal}” {status} ({value} of {target}; at this pace {projected} by {end})",
     ),
+    "hl_goal_rate": ("„{goal}“ {status} ({value}, Ziel {target})", "“{goal}” {status} ({value}, target {target})"),
     "hl_goal_empty": ("„{goal}“ {status}", "“{goal}” {status}"),
+    "hl_goal_unnamed": ("{figure} ({scope}, {period})", "{figure} ({scope}, {period})"),
+    "hl_company": ("alle Konten", "all accounts"),
+    "follower_total": ("Follower", "Followers"),
+    "web_visits": ("Website-Besuche", "Website visits"),
+    "web_conversions": ("Website-Conversions", "Website conversions"),
     "hl_reached": ("erreicht", "reached"),
     "hl_on_track": ("auf Kurs", "on track"),
     "hl_close": ("knapp", "close"),
@@ -277,10 +282,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hl_no_posts": ("Diese Woche wurde kein Beitrag veröffentlicht.", "No post was published this week."),
     "hl_no_text": ("ohne Text", "no text"),
     "hl_suggest": (
-        "Vorschlag: auf {network} {slots} posten (Index 100 = die Engagement-Rate eines durchschnittlichen "
-        "Beitrags; ausgewertet: {n} Beiträge).",
-        "Suggestion: post on {network} {slots} (index 100 = the engagement rate of an average post; based on "
-        "{n} posts).",
+        "Vorschlag: auf {network} {slots} posten – dort lag die Engagement-Rate über der eines "
+        "durchschnittlichen Beitrags (Index 100; ausgewertet: {n} Beiträge).",
+        "Suggestion: post on {network} {slots}: there the engagement rate beat that of an average post "
+        "(index 100; based on {n} posts).",
     ),
     "hl_slot": ("{when} (Index {index}, {posts} Beiträge)", "{when} (index {index}, {posts} posts)"),
     "hl_weekday": ("am {day}", "on {day}s"),
