@@ -319,11 +319,12 @@ def test_headline_reach_is_the_weeks_sum_of_reach_daily_and_a_partial_week_is_co
     row = Page(html_de).rows["reach"]
     assert row[1] == i18n.number(reach, "de")  # e.g. 13.654
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", row[1])
-    assert row[2] == (
-        f"– Vorwoche: {i18n.number(previous, 'de')} · nicht vergleichbar: diese Woche fehlen Tage "
-        "(LinkedIn 3 von 7 Tagen)"
-    )
-    assert row[3] == "– nicht vergleichbar: diese Woche fehlen Tage (LinkedIn 3 von 7 Tagen)"
+    # the reason is a footnote: its mark in both cells, its words once under the section's tables
+    assert row[2] == f"– Vorwoche: {i18n.number(previous, 'de')} ¹"
+    assert row[3] == "– ¹"
+    notes = re.findall(r"<li>([¹²³⁴⁵⁶⁷⁸⁹][^<]*)</li>", html_de)
+    assert notes[0] == "¹ nicht vergleichbar: diese Woche fehlen Tage (LinkedIn 3 von 7 Tagen)"
+    assert len(notes) == len(set(notes)) and text_of(html_de).count("(LinkedIn 3 von 7 Tagen)") == 1
 
 
 HEADLINE_FORMATS: dict[str, tuple[Any, Any]] = {  # figure: (value format, change format) as the report shows them
@@ -1369,3 +1370,15 @@ def test_the_report_opens_with_three_to_five_sentences_whose_numbers_are_mart_qu
     sentences = in_brief(english.html.read_text(encoding="utf-8"))
     assert sentences == expected_in_brief(built, Week(2026, 38), "en") and 3 <= len(sentences) <= 5
     assert not re.search(r"Beiträge|Ziele|Vorschlag|üblich|Kennzahl|alle Konten", " ".join(sentences)), sentences
+
+
+def test_the_appendix_lists_only_the_weeks_runs_issues_in_words(built: Built, html_de: str, tmp_path: Path) -> None:
+    """The failed check's details are words, not JSON; week 38, whose days the week-46 runs reloaded (the posts'
+    lifetime numbers), lists none of their issues: a run is a run of the week of its latest day."""
+    _owner, appendix = sections(html_de)
+    assert "facebook/104857600000001 2026-11-14; examples: 2026-11-14" in appendix
+    assert not re.search(r'[{}\[\]"]', appendix), appendix
+    other = build_weekly_report(built.cfg, built.warehouse, Week(2026, 38), out_dir=tmp_path, today=TODAY, pdf=False)
+    _owner, appendix = sections(other.html.read_text(encoding="utf-8"))
+    assert "impressions_within_20x_median" not in appendix and "snapshot-skipped" not in appendix
+    assert built.query("SELECT count(*) FROM marts.run_issues WHERE week_start = ?", [Week(2026, 38).start]) == [(0,)]
