@@ -199,3 +199,13 @@ def test_the_nightly_run_builds_goal_progress_and_the_summary_shows_it(harness: 
             f"{vocabulary.shown(figure, expected)}, at this pace {vocabulary.shown(figure, projected)}"
         ) in summary, summary
         assert summary.split(f"({figure}, ")[1].splitlines()[0].endswith(f": {status}")
+
+
+def test_a_level_goal_whose_history_begins_inside_the_period_paces_from_its_first_day() -> None:
+    # followers known from 11 Dec only (1000), +10 a day to 21 Dec (1100): the line starts on 11 Dec
+    con = warehouse({d: (1000.0 + 10 * i, 1.0, 1.0) for i, d in enumerate(days_from(dt.date(2026, 12, 11), 11))})
+    row = goal_progress(con, [goal("followers", 1300, "2026-12")]).iloc[0]
+    assert (row.start_value, row.value) == (1000, 1100)
+    assert row.projected == pytest.approx(1000 + 100 / 10 * 20)  # 1200 by 31 Dec
+    assert row.expected_by_today == pytest.approx(1000 + 300 * 10 / 20)
+    assert row.status == "verfehlt"  # 200 of the 300 it must bring: under 90 %

@@ -11,13 +11,14 @@ one of `as_of`):
 - value: 'sum' figures add up the period's days up to as_of; 'level' figures (followers) take each account's
   latest total in the period (the company adds the accounts up); 'ratio' figures (the engagement rate) divide the
   sums over the days that have both parts.
-- start_value (levels only): the total on the day before the period (else its first day with data).
+- start_value (levels only): the total on the day before the period (else on its first day with data, where the
+  line then starts: a history that begins inside the period).
 - expected_by_today: where the value must be by as_of to reach the target on a straight line over the period's
-  days: target x elapsed / period_days (levels: start + (target - start) x elapsed / period_days; ratios: the
-  target itself).
+  days: target x elapsed / period_days (levels: start + (target - start) x the days since the start's day / the
+  period's days from it; ratios: the target itself).
 - projected: the value at the period's end if the current pace goes on. Sums: value / days_with_data x
-  period_days (days without data neither count nor drag the pace down); levels: start + (value - start) /
-  elapsed x period_days; ratios: the value so far.
+  period_days (days without data neither count nor drag the pace down); levels: start + (value - start) per day
+  since the start's day, continued to the period's last day; ratios: the value so far.
 - status: 'keine Daten' (no day with data yet); when the period is over (as_of on or after its last day)
   'erreicht' if value >= target, else 'verfehlt'; while it runs 'erreicht' once a sum or level has reached the
   target, 'auf Kurs' when projected >= target, 'knapp' when the projection reaches at least 90 % of what the
@@ -116,8 +117,12 @@ def progress(
         first = days.sort_values("day").groupby("account_id")["num"].first()
         prior = before.groupby("account_id")["num"].last()
         base = float(sum(prior.get(acc, first[acc]) for acc in first.index))
-        projected = base + (value - base) / elapsed * period_days
-        expected = base + (target - base) * elapsed / period_days
+        # The line starts the day before the period (a total known before it), else on the first day with data
+        # (a history that begins inside the period): the pace is the change per day since then.
+        base_day = start - dt.timedelta(days=1) if len(prior) else min(days["day"])
+        span, full = (last - base_day).days, (end - dt.timedelta(days=1) - base_day).days
+        projected = base + (value - base) / span * full if span else value
+        expected = base + (target - base) * span / full if full else target
         need = target - base
         row["start_value"] = base
     else:
