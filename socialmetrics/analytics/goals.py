@@ -59,12 +59,14 @@ def _daily(con: duckdb.DuckDBPyConnection, figure: vocabulary.Figure, network: s
                 SELECT analytics, site_id FROM rows GROUP BY ALL ORDER BY count(DISTINCT day) DESC, ALL LIMIT 1
             )
             SELECT day, 'site' AS account_id, num{", den" if den else ""} FROM rows JOIN tool USING (analytics, site_id)
+            ORDER BY day
         """  # noqa: S608 (names from the vocabulary, not from input)
         return con.execute(sql, {"network": network or "all"}).df()
     where = "network = $network" if network else "network NOT IN ('matomo', 'ga4')"
     sql = f"""
         SELECT day, network || '/' || account_id AS account_id, CAST({figure.column} AS DOUBLE) AS num{den}
         FROM {figure.mart} WHERE {where}
+        ORDER BY day, account_id
     """  # noqa: S608 (names from the vocabulary, not from input)
     return con.execute(sql, {"network": network} if network else {}).df()
 

@@ -50,8 +50,10 @@ baseline AS (
     SELECT
         w.network, w.account_id, w.week_start, w.figure, w.value, w.whole,
         count(b.value) AS baseline_weeks,
-        avg(b.value) AS baseline_mean,
-        stddev_samp(b.value) AS baseline_sd
+        -- ordered: a float sum in the join's (varying) order differs in its last bits, and a rerun of the same
+        -- numbers must publish the same table
+        avg(b.value ORDER BY b.week_start) AS baseline_mean,
+        stddev_samp(b.value ORDER BY b.week_start) AS baseline_sd
     FROM weeks AS w
     LEFT JOIN weeks AS b
         ON b.network = w.network AND b.account_id = w.account_id AND b.figure = w.figure
