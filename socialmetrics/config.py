@@ -79,6 +79,14 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+class GoalFitError(ValueError):
+    """Goals that do not fit the accounts: (index in goals, what is wrong), so each message can name its line."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__("; ".join(p for _i, p in problems))
+        self.problems = problems
+
+
 class ConfigError(ValueError, PermanentError):
     """The config file is missing or invalid; the message says where and how to fix it."""
 
@@ -464,6 +472,46 @@ class AlertsConfig(BaseModel):
         if self.rules.enabled() and not self.email_to and not self.chat_conn_id:
             raise ValueError("alert rules are on but nobody gets them: set email_to, chat_conn_id or both")
         return self
+class GoalConfig(BaseModel):
+    """A goal: a figure of socialmetrics/goals.py, a month or quarter, a target; the company's or one network's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    figure: str = Field(min_length=1)
+    target: float
+    period: str
+    network: str | None = None  # None: the company (every account's figure added up)
+    name: str | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("network")
+    @classmethod
+    def _network_lower(cls, value: str | None) -> str | None:
+        return value.strip().lower() if value is not None else None
+
+    @model_validator(mode="after")
+    def _known(self) -> GoalConfig:
+        from socialmetrics import goals
+
+        if self.figure not in goals.FIGURES:
+            close = difflib.get_close_matches(self.figure, list(goals.FIGURES), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"unknown figure '{self.figure}'{hint}; goals can name: {', '.join(goals.FIGURES)}")
+        goals.parse_period(self.period)
+        if not math.isfinite(self.target) or self.target <= 0:
+            raise ValueError(f"target must be a positive number, not {self.target!r}")
+        if goals.FIGURES[self.figure].percent and self.target > 100:
+            raise ValueError(f"the target of {self.figure} is in percent (3.5 = 3.5 %), not {self.target!r}")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How messages and the report name the goal: its name, else figure, scope and period."""
+        return self.name or f"{self.figure} {self.network or 'company'} {self.period}"
 
 
 class Config(BaseModel):
@@ -484,6 +532,7 @@ class Config(BaseModel):
     empty_answers: Literal["fail", "warn"] = "fail"
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    goals: list[GoalConfig] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -528,6 +577,35 @@ class Config(BaseModel):
     def competitors_on(self, network: str) -> list[dict[str, str]]:
         """The competitors listed on a network, as the connector reads them: name and handle."""
         return [{"competitor": c.name, "handle": h} for c in self.competitors if (h := c.handles().get(network))]
+    @model_validator(mode="after")
+    def _goals_fit_accounts(self) -> Config:
+        from socialmetrics import goals
+
+        networks = {a.network for a in self.accounts}
+        social = sorted(networks - set(goals.ANALYTICS_NETWORKS))
+        problems = []
+        for i, goal in enumerate(self.goals):
+            figure = goals.FIGURES[goal.figure]
+            problem = None
+            if figure.web and not networks & set(goals.ANALYTICS_NETWORKS):
+                problem = f"{goal.figure} is a website figure: it needs a matomo or ga4 account in accounts"
+            elif goal.network is not None and figure.web and goal.network not in (*social, "social"):
+                problem = (
+                    f"{goal.figure} counts visits by the network they came from: network is one of "
+                    f"{', '.join([*social, 'social'])}, or leave it out for the whole site"
+                )
+            elif goal.network is not None and not figure.web and goal.network not in social:
+                problem = f"no {goal.network} account in accounts; network is one of {', '.join(social)}"
+            elif goal.network in figure.not_reported_by:
+                problem = (
+                    f"{goal.network} does not report {goal.figure} (docs/data.md, 'Metric mapping'); choose another "
+                    f"figure or network"
+                )
+            if problem:
+                problems.append((i, problem))
+        if problems:
+            raise GoalFitError(problems)
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
@@ -557,6 +635,28 @@ def _location(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts) or "(top level)"
 
 
+def _line(loc: tuple[Any, ...], text: str) -> int | None:
+    """The line (1-based) of the YAML node at `loc` (keys and list indexes), or of its nearest parent found."""
+    try:
+        node: Any = yaml.compose(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for item in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if getattr(k, "value", None) == str(item)]
+            if not found:
+                break
+            line = found[0][0].start_mark.line + 1
+            node = found[0][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and item < len(node.value):
+            node = node.value[item]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 def load_config(path: Path | str) -> Config:
     """Read and validate the YAML config; raises ConfigError naming the file, key and fix."""
     path = Path(path)
@@ -579,9 +679,20 @@ def load_config(path: Path | str) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
+        text = path.read_text(encoding="utf-8-sig")
         lines = []
         for err in exc.errors():
+            ctx_error = (err.get("ctx") or {}).get("error")
+            if isinstance(ctx_error, GoalFitError):
+                for i, problem in ctx_error.problems:
+                    line = _line(("goals", i), text)
+                    where = f" (line {line})" if line else ""
+                    lines.append(f"  {_location(('goals', i), data)}{where}: {problem}")
+                continue
             key = _location(tuple(err["loc"]), data)
+            line = _line(tuple(err["loc"]), text) if err["loc"][:1] == ("goals",) else None
+            if line:
+                key += f" (line {line})"
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (check the spelling; see config/socialmetrics.example.yml)"

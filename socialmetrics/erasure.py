@@ -552,6 +552,7 @@ def erase_stored(
     tz: str,
     campaigns: list[Any],
     erased_at: dt.datetime,
+    goals: list[Any] | None = None,
 ) -> Erased:
     """Delete the subject's comments from raw and core and rebuild core and marts over their posts, recording
     the erasure in meta.erasures, all in one transaction (the transform's)."""
@@ -610,7 +611,7 @@ def erase_stored(
         run_id=f"erasure__{erased_at.isoformat(timespec='seconds')}",
         tz=tz,
         before=delete,
-        python={"campaigns": campaigns, "tz": tz},  # the Python marts, rebuilt in their place in the graph
+        python={"campaigns": campaigns, "tz": tz, "goals": goals},  # the Python marts, rebuilt in their place
         family_windows={"day": None, "post": (start, end)},
     )
     return done
@@ -624,6 +625,7 @@ def erase(
     landing_root: Path,
     tz: str,
     campaigns: list[Any],
+    goals: list[Any] | None = None,
 ) -> Erased:
     """Erase the subject everywhere and record it (see the module docstring); the warehouse's write lock is
     held throughout, so no load runs in between. The register is written first: an extract running meanwhile
@@ -642,7 +644,7 @@ def erase(
         if con is None:
             return Erased(comments=len(found.comment_ids), landing_files=files)
         done = erase_stored(con, who, found, entries, landing_files=files, tz=tz, campaigns=campaigns,
-                            erased_at=erased_at)  # fmt: skip
+                            erased_at=erased_at, goals=goals)  # fmt: skip
     finally:
         if con is not None:
             con.close()

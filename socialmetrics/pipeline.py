@@ -515,7 +515,11 @@ def run_transform(
             end,
             run_id=run_id,
             tz=tz,
-            python={"campaigns": campaigns, "tz": tz},  # the inputs of the models built in Python
+            python={
+                "campaigns": campaigns,
+                "tz": tz,
+                "goals": list(cfg.goals) if cfg is not None else [],
+            },  # the inputs of the models built in Python
             family_windows=_family_windows(con, run_id),
             # the social-media accounts whose days marts.account_coverage_weekly checks (not the website's)
             accounts=[f"{a.network}/{a.id}" for a in cfg.accounts if a.network not in ANALYTICS_NETWORKS]
@@ -727,7 +731,10 @@ def _web_lines(con: Any) -> list[str]:
 
 
 def summary(warehouse_path: Path) -> str:
-    """A short text: rows per mart and the last day's reach and engagement per network (from the readers' copy)."""
+    """A short text: rows per mart, the last day's reach and engagement per network, the goals (from the readers'
+    copy)."""
+    from socialmetrics import goals
+
     con = readers.connect(warehouse_path)
     try:
         lines = ["Rows per mart:"]
@@ -773,6 +780,7 @@ def summary(warehouse_path: Path) -> str:
             for net, n, pos, neg in tone:
                 lines.append(f"  {net:<10} {n:>6} comments, {fmt(pos, True)} positive, {fmt(neg, True)} negative")
         lines.extend(_web_lines(con))
+        lines.extend(goals.summary_lines(con))
         reads = con.execute(
             "SELECT network, account_id, run_id, sum(reads), sum(cost_usd), max(budget) FROM meta.api_reads "
             "WHERE recorded_at = (SELECT max(recorded_at) FROM meta.api_reads) GROUP BY ALL"

@@ -178,8 +178,12 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
         "marts.alert_candidates": (
             "socialmetrics.analytics.alert_candidates.alert_candidates",
             ("marts.reach_daily", "marts.engagement_daily", "core.comment"),
+        "marts.goal_progress": (
+            "socialmetrics.analytics.goals.goal_progress",
+            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily"),
         ),
     }  # fmt: skip
+    assert order.index("marts.web_outcomes_daily") < order.index("marts.goal_progress")
     assert order.index("core.comment_analysis") < order.index("core.comment")
     assert order.index("marts.reach_daily") < order.index("marts.alert_candidates")
     assert order.index("marts.campaign_posts") < order.index("marts.campaign_comment_sentiment")
@@ -274,6 +278,8 @@ def test_every_declared_test_holds_on_the_sandbox_company(harness: Harness) -> N
     # 22 models, the coverage, week-runs and run-issues marts, staging.web_traffic, the four web marts,
     # marts.alert_candidates, and staging.competitor_snapshots with marts.competitor_weekly
     assert counted == (0,) and len(found) == 33
+    # 22 models, the coverage, week-runs and run-issues marts, staging.web_traffic and the two web marts
+    assert counted == (0,) and len(found) == 30
 
 
 def test_audit_names_the_column_the_test_and_the_rows_that_fail_it(tmp_path: Path) -> None:

@@ -77,6 +77,15 @@ campaigns:
     end: 2026-10-04
     networks: [facebook]
     tags: [herbstfest]
+goals:
+  - name: Follower Facebook
+    figure: followers
+    network: facebook
+    period: 2026-Q4
+    target: 5800
+  - figure: engagement_rate
+    period: month
+    target: 4.5
 """
 
 
@@ -310,11 +319,12 @@ def test_headline_reach_is_the_weeks_sum_of_reach_daily_and_a_partial_week_is_co
     row = Page(html_de).rows["reach"]
     assert row[1] == i18n.number(reach, "de")  # e.g. 13.654
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", row[1])
-    assert row[2] == (
-        f"– Vorwoche: {i18n.number(previous, 'de')} · nicht vergleichbar: diese Woche fehlen Tage "
-        "(LinkedIn 3 von 7 Tagen)"
-    )
-    assert row[3] == "– nicht vergleichbar: diese Woche fehlen Tage (LinkedIn 3 von 7 Tagen)"
+    # the reason is a footnote: its mark in both cells, its words once under the section's tables
+    assert row[2] == f"– Vorwoche: {i18n.number(previous, 'de')} ¹"
+    assert row[3] == "– ¹"
+    notes = re.findall(r"<li>([¹²³⁴⁵⁶⁷⁸⁹][^<]*)</li>", html_de)
+    assert notes[0] == "¹ nicht vergleichbar: diese Woche fehlen Tage (LinkedIn 3 von 7 Tagen)"
+    assert len(notes) == len(set(notes)) and text_of(html_de).count("(LinkedIn 3 von 7 Tagen)") == 1
 
 
 HEADLINE_FORMATS: dict[str, tuple[Any, Any]] = {  # figure: (value format, change format) as the report shows them
@@ -1246,3 +1256,142 @@ def test_a_long_unbreakable_word_does_not_overprint_the_figures_in_chromium(
     box = json.loads(unescape(found.group(1)))
     assert box["content_right"] <= box["figure_left"] and box["content_right"] <= box["cell_right"] + 0.5, box
     assert box["scroll"] <= box["client"], box
+
+
+def in_brief(html: str) -> list[str]:
+    """The sentences that open the report."""
+    block = re.findall(r'<ul class="in-brief">(.*?)</ul>', html, re.S)
+    return [squeeze(unescape(re.sub(r"<[^>]+>", "", li))) for li in re.findall(r"<li>(.*?)</li>", block[0], re.S)]
+
+
+def expected_in_brief(built: Built, week: Week, lang: str) -> list[str]:
+    """The opening sentences as the marts give them: each number is a value of a mart query here."""
+    from socialmetrics.serve.report import highlights
+
+    def fig(figure: str, value: Any) -> str:
+        if figure == "engagement_rate":
+            return i18n.percent(value, lang, 2)
+        return i18n.signed(value, lang) if figure == "follower_gain" else i18n.number(value, lang)
+
+    out = []
+    changes = built.query(
+        "SELECT network, figure, value, low, high, baseline_weeks, verdict FROM marts.week_highlights "
+        "WHERE week_start = ? AND verdict IN ('rose', 'fell') ORDER BY abs(z) DESC, network, figure LIMIT 2",
+        [week.start],
+    )
+    for network, figure, value, low, high, weeks, verdict in changes:
+        out.append(
+            i18n.text(
+                "hl_" + verdict,
+                lang,
+                network=i18n.network_name(network),
+                figure=i18n.text(figure, lang),
+                value=fig(figure, value),
+                low=fig(figure, low),
+                high=fig(figure, high),
+                weeks=weeks,
+            )
+        )
+    if not changes:
+        n = built.query("SELECT count(*) FROM marts.week_highlights WHERE week_start = ? AND verdict IN "
+                        "('rose', 'fell', 'normal')", [week.start])[0][0]  # fmt: skip
+        out.append(i18n.text("hl_steady", lang, n=n))
+    goals = built.query(
+        "SELECT coalesce(name, figure), figure, value, target, projected, period_end, as_of, status, network, period "
+        "FROM marts.goal_progress WHERE current ORDER BY goal_index"
+    )
+    items = []
+    for g, f, v, t, p, end, _as_of, st, network, period in goals:
+        status = i18n.text(highlights.STATUS_KEYS[st], lang)
+        if f == "engagement_rate":  # unnamed in the fixture's config: the report names it in words
+            name = i18n.text("hl_goal_unnamed", lang, figure=i18n.text(f, lang), scope=i18n.text("hl_company", lang),
+                             period=period)  # fmt: skip
+            assert network == "all" and period == "2026-11"
+            items.append(i18n.text("hl_goal_rate", lang, goal=name, status=status, value=fig(f, v), target=fig(f, t)))
+        else:
+            items.append(i18n.text("hl_goal", lang, goal=g, status=status, value=fig(f, v), target=fig(f, t),
+                                   projected=fig(f, p), end=i18n.date(end, lang)))  # fmt: skip
+    out.append(i18n.text("hl_goals", lang, goals="; ".join(items), as_of=i18n.date(max(g[6] for g in goals), lang)))
+    posts = built.query(
+        "WITH week AS (SELECT *, CAST(timezone('Europe/Berlin', published_at) AS DATE) AS local_day "
+        "FROM marts.post_performance WHERE CAST(timezone('Europe/Berlin', published_at) AS DATE) BETWEEN ? AND ? "
+        "AND engagements IS NOT NULL), "
+        "top AS (SELECT network FROM week GROUP BY network ORDER BY count(*) DESC, network LIMIT 1) "
+        "SELECT network, local_day, text, engagements, engagement_rate, count(*) OVER () FROM week JOIN top "
+        "USING (network) ORDER BY engagements DESC, post_id",
+        [week.start, week.end],
+    )
+    (net, day, text, eng, rate, n), (_, w_day, w_text, w_eng, w_rate, _) = posts[0], posts[-1]
+    out.append(i18n.text("hl_posts", lang, n=n, network=i18n.network_name(net), date=i18n.date(day, lang),
+                         text=highlights._excerpt(text, lang), eng=i18n.number(eng, lang),
+                         rate=i18n.percent(rate, lang, 1),
+                         w_date=i18n.date(w_day, lang), w_text=highlights._excerpt(w_text, lang),
+                         w_eng=i18n.number(w_eng, lang), w_rate=i18n.percent(w_rate, lang, 1)))  # fmt: skip
+    network, total = built.query(
+        "SELECT network, sum(posts) FROM marts.best_posting_time WHERE dimension = 'weekday' GROUP BY network "
+        "ORDER BY 2 DESC, 1 LIMIT 1"
+    )[0]
+    slots = built.query(
+        "SELECT dimension, slot, posts, rate_index FROM marts.best_posting_time WHERE network = ? AND is_best "
+        "AND rate_index >= 110 AND posts >= 10 ORDER BY dimension DESC",
+        [network],
+    )
+    assert slots, "the sandbox's posting times give a suggestion"
+    days = {"de": ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"],
+            "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]}[lang]  # fmt: skip
+    parts = [
+        i18n.text("hl_slot", lang, posts=p, index=i18n.number(idx, lang),
+                  when=i18n.text("hl_weekday", lang, day=days[s - 1]) if d == "weekday"
+                  else i18n.text("hl_hour", lang, hour=f"{s:02d}:00"))
+        for d, s, p, idx in slots
+    ]  # fmt: skip
+    out.append(i18n.text("hl_suggest", lang, network=i18n.network_name(network), n=total,
+                         slots=i18n.text("hl_and", lang).join(parts)))  # fmt: skip
+    return out
+
+
+def test_the_report_opens_with_three_to_five_sentences_whose_numbers_are_mart_queries(
+    built: Built, html_de: str, tmp_path: Path
+) -> None:
+    """Week 46 (nothing beyond normal variation), week 38 (the Herbstfest campaign lifts Facebook's reach above its
+    normal range), in German and English: what moved, the goals, the best and weakest post, the posting time."""
+    sentences = in_brief(html_de)
+    assert 3 <= len(sentences) <= 5
+    assert sentences == expected_in_brief(built, WEEK, "de")
+    assert sentences[0].startswith("Keine Kennzahl lag außerhalb ihrer üblichen Schwankung")
+    assert sentences[1].startswith("Ziele (Stand ") and "„Follower Facebook“" in sentences[1]
+    campaign = build_weekly_report(built.cfg, built.warehouse, Week(2026, 38), out_dir=tmp_path, today=TODAY, pdf=False)
+    html = campaign.html.read_text(encoding="utf-8")
+    assert in_brief(html) == expected_in_brief(built, Week(2026, 38), "de")
+    assert in_brief(html)[0].startswith("Mehr als üblich: ") and "auf Facebook" in in_brief(html)[0]
+    english = build_weekly_report(
+        built.cfg, built.warehouse, Week(2026, 38), out_dir=tmp_path / "en", today=TODAY, pdf=False, language="en"
+    )
+    sentences = in_brief(english.html.read_text(encoding="utf-8"))
+    assert sentences == expected_in_brief(built, Week(2026, 38), "en") and 3 <= len(sentences) <= 5
+    assert not re.search(r"Beiträge|Ziele|Vorschlag|üblich|Kennzahl|alle Konten", " ".join(sentences)), sentences
+
+
+def test_the_appendix_lists_only_the_weeks_runs_issues_in_words(built: Built, html_de: str, tmp_path: Path) -> None:
+    """The failed check's details are words, not JSON; week 38, whose days the week-46 runs reloaded (the posts'
+    lifetime numbers), lists none of their issues: a run is a run of the week of its latest day."""
+    _owner, appendix = sections(html_de)
+    assert "facebook/104857600000001 2026-11-14; examples: 2026-11-14" in appendix
+    assert not re.search(r'[{}\[\]"]', appendix), appendix
+    other = build_weekly_report(built.cfg, built.warehouse, Week(2026, 38), out_dir=tmp_path, today=TODAY, pdf=False)
+    _owner, appendix = sections(other.html.read_text(encoding="utf-8"))
+    assert "impressions_within_20x_median" not in appendix and "snapshot-skipped" not in appendix
+    assert built.query("SELECT count(*) FROM marts.run_issues WHERE week_start = ?", [Week(2026, 38).start]) == [(0,)]
+
+
+def test_the_english_report_names_the_topics_in_english(built: Built, html_de: str, tmp_path: Path) -> None:
+    """Topics are stored under the lexicon's German names; the English report shows each one's English name."""
+    from socialmetrics.analytics.comments.topics import TOPIC_LABELS_EN, TopicMatcher
+
+    assert set(TopicMatcher().topics) == set(TOPIC_LABELS_EN)
+    german = text_of(html_de).split("Häufigste Themen: ")[1].split(". ")[0].split(", ")
+    assert german and all(t in TOPIC_LABELS_EN for t in german), german
+    english = build_weekly_report(built.cfg, built.warehouse, WEEK, out_dir=tmp_path, today=TODAY, pdf=False,
+                                  language="en")  # fmt: skip
+    shown = text_of(english.html.read_text(encoding="utf-8")).split("Most frequent topics: ")[1].split(". ")[0]
+    assert shown.split(", ") == [TOPIC_LABELS_EN[t] for t in german]

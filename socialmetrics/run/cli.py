@@ -412,7 +412,13 @@ def cmd_privacy(args: argparse.Namespace) -> int:
             return 0
         cfg = load_config(settings.config_path())
         done = erasure.erase(
-            who, key, warehouse_path=path, landing_root=root, tz=cfg.timezone, campaigns=list(cfg.campaigns)
+            who,
+            key,
+            warehouse_path=path,
+            landing_root=root,
+            tz=cfg.timezone,
+            campaigns=list(cfg.campaigns),
+            goals=list(cfg.goals),
         )
     except (ConfigError, erasure.RegisterError, warehouse.WarehouseError) as exc:
         print(f"error: {exc}", file=sys.stderr)

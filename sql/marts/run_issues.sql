@@ -1,5 +1,6 @@
 -- table: marts.run_issues
--- grain: one row per ISO week (Monday), kind and issue, merged over the week's runs (marts.week_runs):
+-- grain: one row per ISO week (Monday), kind and issue, merged over the week's runs (a run belongs to the week of
+--        its latest loaded day: a nightly run with a long lookback is one week's run, not every week's it reloads):
 --        kind 'quality' per failed check (suite, expectation, severity of meta.quality_results), kind 'warning'
 --        per connector warning (network, account_id, code, message of meta.connector_warnings)
 -- key: week_start, kind, position
@@ -8,7 +9,8 @@
 -- params: none
 -- What the report's technical appendix lists. runs: how many of the week's runs recorded the issue; the
 -- rest is the latest run's: affected (rows the check found; NULL when none), detail (a check's observed
--- value and details, a warning's message; at most 240 characters). position: the issue's place in the
+-- value and details, a warning's message; at most 240 characters; a check's JSON is shown as words: quotes and
+-- brackets dropped, records separated by " · ", e.g. "network: facebook, day: 2026-11-14"). position: the issue's place in the
 -- report's order within week and kind: blocking checks first, then by runs (most first), suite and
 -- expectation; warnings by runs, network, account and code. A stream that answered empty while numbers
 -- were published (meta.suspicious_loads) is here as the warning `empty-answer-kept` the load records for it.
@@ -26,7 +28,9 @@
 --   affected: rows the check found (NULL when none)
 --   runs: how many of the week's runs recorded the issue [not null, range 1..]
 WITH week_runs AS (
-    SELECT week_start, run_id FROM marts.week_runs
+    SELECT CAST(date_trunc('week', max(window_end) - INTERVAL 1 DAY) AS DATE) AS week_start, run_id
+    FROM meta.loads
+    GROUP BY run_id
 ),
 
 checks AS (
@@ -43,6 +47,18 @@ checks AS (
     INNER JOIN week_runs AS w USING (run_id)
     WHERE NOT q.success
     GROUP BY w.week_start, q.suite, q.expectation, q.severity
+),
+
+readable AS (  -- a check's JSON as words: {"examples": ["2026-11-14"]} -> examples: 2026-11-14
+    SELECT
+        *,
+        CASE WHEN regexp_matches(trim(observed_value), '^[\[{]')
+            THEN regexp_replace(regexp_replace(observed_value, '\}\s*,\s*\{', ' · ', 'g'), '[\[\]{}"]', '', 'g')
+            ELSE observed_value END AS readable_observed,
+        CASE WHEN regexp_matches(trim(details), '^[\[{]')
+            THEN regexp_replace(regexp_replace(details, '\}\s*,\s*\{', ' · ', 'g'), '[\[\]{}"]', '', 'g')
+            ELSE details END AS readable_details
+    FROM checks
 ),
 
 warnings AS (
@@ -71,10 +87,10 @@ final AS (
         CAST(NULL AS VARCHAR) AS network,
         CAST(NULL AS VARCHAR) AS account_id,
         CAST(NULL AS VARCHAR) AS code,
-        left(concat_ws('; ', nullif(observed_value, ''), nullif(details, '')), 240) AS detail,
+        left(concat_ws('; ', nullif(readable_observed, ''), nullif(readable_details, '')), 240) AS detail,
         nullif(unexpected_count, 0) AS affected,
         runs
-    FROM checks
+    FROM readable
     UNION ALL
     SELECT
         week_start,

@@ -65,6 +65,19 @@ POST_TEXTS = (
     "Herbstfest-Countdown: noch {n} Tage! 🍺",
 )
 BEERS = ("Kellerbier", "Helles", "Rauchbier", "Festbier", "Weizen", "Dunkles")
+COUNTDOWN_DAYS = 30  # the Herbstfest countdown runs in the 30 days before the campaign starts
+# A post that fits its day: the countdown only before the fest, the fest's own post while it runs, else the
+# season's (drawn from their own generator, so every other value of the day stays as it was).
+FEST_TEXT = "Herbstfest läuft: heute {beer} vom Fass! 🍺"
+SEASON_TEXTS = {
+    "winter": "Winterzeit ist Bockbierzeit: ab sofort im Ausschank. ❄️",
+    "christmas": "Frohe Weihnachten aus dem Sonnenhang! Unser {beer} gibt es jetzt im Geschenkkarton. 🎄",
+    "spring": "Der Frühling ist da: ab Samstag ist der Biergarten wieder offen! 🌼",
+    "summer": "Sommer im Biergarten: unser {beer} gut gekühlt. ☀️",
+    "autumn": "Goldener Herbst im Bräustüberl: dazu unser {beer}. 🍂",
+}
+SEASONS = {12: "christmas", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring", 6: "summer",
+           7: "summer", 8: "summer", 9: "autumn", 10: "autumn", 11: "autumn"}  # fmt: skip
 
 
 def rng(*parts: object) -> random.Random:
@@ -144,17 +157,34 @@ def _post_link(day: dt.date, i: int) -> str:
     return f" Im Shop: {WEBSITE}/shop" if r.random() < 0.25 else ""
 
 
+def seasonal(text: str, day: dt.date, i: int) -> str:
+    """The post's text as it fits the day: the Herbstfest countdown counts the real days to the fest in the
+    COUNTDOWN_DAYS before it, becomes the fest's post while it runs, and the season's post on every other day."""
+    if not text.startswith("Herbstfest-Countdown"):
+        return text
+    beer = rng("season", day, i).choice(BEERS)
+    if CAMPAIGN.start - dt.timedelta(days=COUNTDOWN_DAYS) <= day < CAMPAIGN.start:
+        return f"Herbstfest-Countdown: noch {(CAMPAIGN.start - day).days} Tage! 🍺"
+    if CAMPAIGN.active(day, "facebook"):
+        return FEST_TEXT.format(beer=beer)
+    return SEASON_TEXTS[SEASONS[day.month]].format(beer=beer)
+
+
 def facebook_posts(day: dt.date) -> list[dict[str, object]]:
     """The posts the page published on a day, with their lifetime totals."""
     r = rng("facebook-posts", day)
-    count = (1 if r.random() < 0.6 else 0) + (1 if CAMPAIGN.active(day, "facebook") and r.random() < 0.5 else 0)
+    own = 1 if r.random() < 0.6 else 0
+    extra = 1 if CAMPAIGN.active(day, "facebook") and r.random() < 0.5 else 0  # the campaign's own post
+    count = own + extra
     if day == NEGATIVE_SPIKE_DAY:
         count = max(count, 1)  # the post that draws the negative comments
     posts: list[dict[str, object]] = []
     for i in range(count):
         hour, minute = r.randint(7, 19), r.randint(0, 59)
         created = dt.datetime.combine(day, dt.time(hour, minute), dt.UTC)
-        text = r.choice(POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40))
+        text = seasonal(r.choice(POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40)), day, i)
+        if extra and i == count - 1:
+            text = FEST_TEXT.format(beer=rng("season", day, i).choice(BEERS))
         reactions = r.randint(5, 80)
         comments = r.randint(0, 15) + (len(NEGATIVE_SPIKE_COMMENTS) if day == NEGATIVE_SPIKE_DAY and i == 0 else 0)
         shares = r.choice((0, 0, 1, 2, 3, 5, 8))
@@ -363,6 +393,13 @@ X_REPLY_TEXTS = (
 )
 
 
+def _x_season(text: str, day: dt.date) -> str:
+    """The beer garden is open from April to October; in the cold months the taproom opens instead."""
+    if day.month in (11, 12, 1, 2, 3):
+        return text.replace("Biergarten", "Bräustüberl")
+    return text
+
+
 def x_posts(day: dt.date) -> list[dict[str, Any]]:
     """The X posts of a day (id, created_at, text) and their final lifetime totals."""
     if day < X_CREATED_AT.date():
@@ -377,7 +414,7 @@ def x_posts(day: dt.date) -> list[dict[str, Any]]:
             {
                 "id": str(1_860_000_000_000_000_000 + (day - dt.date(2024, 1, 1)).days * 100 + i),
                 "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                "text": r.choice(X_POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40)),
+                "text": _x_season(r.choice(X_POST_TEXTS).format(beer=r.choice(BEERS), n=r.randint(3, 40)), day),
                 "_final": {
                     "impression_count": impressions,
                     "like_count": r.randint(2, 60),

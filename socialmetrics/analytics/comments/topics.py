@@ -23,6 +23,41 @@ NO_TOPIC = "-"
 NON_NOUN_ENDINGS = ("ing", "ed", "ly")
 
 
+# The English names of the lexicon's topics (the stored topic is the German name; the English report shows these).
+# A topic added to lexicon_topics.csv needs its English name here (tests/test_report.py checks every one has one).
+TOPIC_LABELS_EN = {
+    "Ausstattung": "Facilities",
+    "Beratung": "Advice",
+    "Erreichbarkeit": "Getting in touch",
+    "Essen & Trinken": "Food & drink",
+    "Jobs": "Jobs",
+    "Lieferung": "Delivery",
+    "Nachhaltigkeit": "Sustainability",
+    "Online-Shop": "Online shop",
+    "Personal": "Staff",
+    "Preis": "Price",
+    "Produkt": "Product",
+    "Qualität": "Quality",
+    "Sauberkeit": "Cleanliness",
+    "Service": "Service",
+    "Standort": "Location",
+    "Termin": "Appointments",
+    "Veranstaltung": "Events",
+    "Wartezeit": "Waiting time",
+    "Öffnungszeiten": "Opening hours",
+}
+
+
+def topic_label(topic: str, lang: str) -> str:
+    """A stored topic as a report in `lang` names it: the lexicon's topics translated; a keyword (a comment's own
+    word, where the lexicon found no topic) quoted as written."""
+    if lang == "de":
+        return topic
+    if topic in TOPIC_LABELS_EN:
+        return TOPIC_LABELS_EN[topic]
+    return f"“{topic}”"
+
+
 class TopicMatcher:
     """Maps words to the German topic names of `lexicon_topics.csv`."""
 

@@ -19,6 +19,8 @@ from socialmetrics.config import Config
 from socialmetrics.serve.report.web import WebOutcomes, collect_web
 from socialmetrics.serve.report import competitors
 from socialmetrics.serve.report.competitors import CompetitorData
+from socialmetrics.serve.report.highlights import Highlights
+from socialmetrics.serve.report.highlights import collect as collect_highlights
 from socialmetrics.serve.report.week import ReportError, Week
 
 log = logging.getLogger(__name__)
@@ -234,6 +236,7 @@ class ReportData:
     week_runs: list[str] = field(default_factory=list)
     web: WebOutcomes | None = None  # "Was hat es gebracht?" (web.py)
     competitors: CompetitorData = field(default_factory=CompetitorData)
+    highlights: Highlights | None = None  # the opening sentences' facts (highlights.py)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -332,6 +335,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
         week_runs=_week_runs(con, week),
         web=collect_web(con, cfg, week),
         competitors=competitors.collect(con, cfg, weeks),
+        highlights=collect_highlights(con, week),
     )
 
 

@@ -367,6 +367,73 @@ TEXTS: dict[str, tuple[str, str]] = {
         "X reads of the {n} competitors: at most {reads} a night, about US$ {month} a month.",
     ),
     "cmp_none": ("Diese Woche wurde kein Mitbewerber gelesen.", "No competitor was read this week."),
+    # the week in brief (highlights.py): the sentences that open the report
+    "in_brief": ("Die Woche in Kürze", "The week in brief"),
+    "hl_rose": (
+        "Mehr als üblich: {figure} auf {network} {value} (sonst {low} bis {high} in den {weeks} ganzen Wochen davor).",
+        "Above the normal range: {figure} on {network} {value} (otherwise {low} to {high} over the {weeks} whole "
+        "weeks before).",
+    ),
+    "hl_fell": (
+        "Weniger als üblich: {figure} auf {network} {value} (sonst {low} bis {high} in den {weeks} ganzen Wochen "
+        "davor).",
+        "Below the normal range: {figure} on {network} {value} (otherwise {low} to {high} over the {weeks} whole "
+        "weeks before).",
+    ),
+    "hl_steady": (
+        "Keine Kennzahl lag außerhalb ihrer üblichen Schwankung ({n} Kennzahlen der Konten, je gegen die 8 Wochen "
+        "davor).",
+        "No figure left its normal range ({n} figures of the accounts, each against the 8 weeks before).",
+    ),
+    "hl_no_range": (
+        "Ob sich etwas über die übliche Schwankung hinaus bewegt hat: – (keine ganze Woche mit genug Vorgeschichte).",
+        "Whether anything moved beyond its normal range: – (no whole week with enough history).",
+    ),
+    "hl_goals": ("Ziele (Stand {as_of}): {goals}.", "Goals (as of {as_of}): {goals}."),
+    "hl_goal": (
+        "„{goal}“ {status} ({value} von {target}; bei diesem Tempo {projected} bis {end})",
+        "“{goal}” {status} ({value} of {target}; at this pace {projected} by {end})",
+    ),
+    "hl_goal_rate": ("„{goal}“ {status} ({value}, Ziel {target})", "“{goal}” {status} ({value}, target {target})"),
+    "hl_goal_empty": ("„{goal}“ {status}", "“{goal}” {status}"),
+    "hl_goal_unnamed": ("{figure} ({scope}, {period})", "{figure} ({scope}, {period})"),
+    "hl_company": ("alle Konten", "all accounts"),
+    "follower_total": ("Follower", "Followers"),
+    "web_visits": ("Website-Besuche", "Website visits"),
+    "web_conversions": ("Website-Conversions", "Website conversions"),
+    "hl_reached": ("erreicht", "reached"),
+    "hl_on_track": ("auf Kurs", "on track"),
+    "hl_close": ("knapp", "close"),
+    "hl_off_track": ("verfehlt", "off track"),
+    "hl_no_data": ("noch ohne Daten", "no data yet"),
+    "hl_posts": (
+        "Von {n} Beiträgen auf {network} war der stärkste „{text}“ ({date}) mit {eng} Interaktionen "
+        "(Engagement-Rate {rate}), der schwächste „{w_text}“ ({w_date}) mit {w_eng} ({w_rate}).",
+        "Of {n} posts on {network}, the best was “{text}” ({date}) with {eng} engagements (engagement rate "
+        "{rate}), the weakest “{w_text}” ({w_date}) with {w_eng} ({w_rate}).",
+    ),
+    "hl_one_post": (
+        "Einziger Beitrag auf {network}: „{text}“ ({date}) mit {eng} Interaktionen (Engagement-Rate {rate}).",
+        "The only post on {network}: “{text}” ({date}) with {eng} engagements (engagement rate {rate}).",
+    ),
+    "hl_no_posts": ("Diese Woche wurde kein Beitrag veröffentlicht.", "No post was published this week."),
+    "hl_no_text": ("ohne Text", "no text"),
+    "hl_suggest": (
+        "Vorschlag: auf {network} {slots} posten – dort lag die Engagement-Rate über der eines "
+        "durchschnittlichen Beitrags (Index 100; ausgewertet: {n} Beiträge).",
+        "Suggestion: post on {network} {slots}: there the engagement rate beat that of an average post "
+        "(index 100; based on {n} posts).",
+    ),
+    "hl_slot": ("{when} (Index {index}, {posts} Beiträge)", "{when} (index {index}, {posts} posts)"),
+    "hl_weekday": ("am {day}", "on {day}s"),
+    "hl_hour": ("um {hour} Uhr", "at {hour}"),
+    "hl_and": (" und ", " and "),
+    "hl_suggest_none": (
+        "Für einen Vorschlag zur Posting-Zeit reicht die Datenlage noch nicht (nötig: ein Zeitpunkt mit mindestens "
+        "{posts} Beiträgen und einer um {index} % höheren Engagement-Rate als ein durchschnittlicher Beitrag).",
+        "The data do not yet support a suggestion for when to post (that takes a time slot with at least {posts} "
+        "posts and an engagement rate {index}% above an average post).",
+    ),
 }
 
 REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)

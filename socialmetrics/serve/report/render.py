@@ -9,7 +9,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from socialmetrics.serve.report import charts, competitors, i18n
+from socialmetrics.analytics.comments.topics import topic_label
+from socialmetrics.serve.report import charts, competitors, highlights, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.web import campaign_web_sentence, web_context
@@ -158,9 +159,21 @@ def _average_text(data: ReportData, c: Comparison, lang: str) -> str:
     return ""
 
 
-def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
+SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def note_mark(notes: list[str], text: str) -> str:
+    """The footnote mark of `text` (¹, ², ...; a text said twice gets one note), added to `notes` if new."""
+    if text not in notes:
+        notes.append(text)
+    n = notes.index(text)
+    return SUPERSCRIPTS[n] if n < len(SUPERSCRIPTS) else f"({n + 1})"
+
+
+def headline_rows(data: ReportData, lang: str, notes: list[str] | None = None) -> list[HeadlineRow]:
     """The headline table: each figure, its change against the previous week and the 4-week average, both
-    as marts.weekly_headline defines them; "–" with the reason where no fair comparison exists."""
+    as marts.weekly_headline defines them; "–" with the reason where no fair comparison exists (the reason a
+    footnote, its mark in the cell, when `notes` collects them)."""
     now = data.company_weeks[data.week]
     rows = []
     for key in ("reach", "engagement_rate", "follower_gain", "comments", "tone"):
@@ -182,6 +195,11 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
             value = i18n.text("not_reported" if key == "reach" else "no_value", lang)
         previous = i18n.text("previous_value", lang, v=_value(c.kind, c.previous_value, lang))
         reason = _previous_reason(data, c, lang)
+        average = _average_text(data, c, lang)
+        if notes is not None and reason:
+            previous, reason = f"{previous} {note_mark(notes, reason)}", ""
+        if notes is not None and c.average_status in ("this_week_partial", "no_whole_weeks") and average:
+            average = note_mark(notes, average)
         rows.append(
             HeadlineRow(
                 key=key,
@@ -191,7 +209,7 @@ def headline_rows(data: ReportData, lang: str) -> list[HeadlineRow]:
                 change_previous=_format_change(c.kind, c.previous_change, lang),
                 previous=f"{previous} · {reason}" if reason else previous,
                 change_average=_format_change(c.kind, c.average_change, lang),
-                average=_average_text(data, c, lang),
+                average=average,
             )
         )
     return rows
@@ -540,7 +558,9 @@ def render_html(data: ReportData, lang: str) -> str:
         if networks:
             footnotes.append(i18n.text(key, lang, networks=", ".join(i18n.network_name(n) for n in networks)))
     footnotes += [i18n.text("footnote_rate", lang), i18n.text("footnote_average", lang)]
-    headline = headline_rows(data, lang)
+    notes: list[str] = []
+    headline = headline_rows(data, lang, notes)
+    footnotes = [f"{note_mark(notes, note)} {note}" for note in notes] + footnotes
     footnotes.append(i18n.text("comments_source", lang))
     now = data.company_weeks[week]
     tone_lines = [line] if (line := comments_line(data, lang)) else []
@@ -563,7 +583,8 @@ def render_html(data: ReportData, lang: str) -> str:
         if now.tone_uncertain:
             tone_lines.append(i18n.text("tone_uncertain", lang, n=i18n.number(now.tone_uncertain, lang)))
         if data.topics:
-            tone_lines.append(i18n.text("tone_topics", lang, topics=", ".join(data.topics)))
+            topics = ", ".join(topic_label(t, lang) for t in data.topics)
+            tone_lines.append(i18n.text("tone_topics", lang, topics=topics))
     as_of = max((p.as_of for p in data.posts if p.as_of), default=None)
     checks = sum(1 for i in data.issues if i.kind == "quality") + data.issue_overflow.get("quality", 0)
     warnings = sum(1 for i in data.issues if i.kind == "warning") + data.issue_overflow.get("warning", 0)
@@ -599,5 +620,6 @@ def render_html(data: ReportData, lang: str) -> str:
         "issues": issue_rows(data, lang),
         "web": web_context(data, lang),
         "competitors": competitors.section(data.competitors, week, data.weeks, lang),
+        "in_brief": highlights.sentences(data.highlights, data.posts, data.timezone, lang) if data.highlights else [],
     }
     return _environment().get_template("report.html.j2").render(**context)

@@ -1,0 +1,32 @@
+-- table: marts.goal_progress
+-- materialized: python
+-- python: socialmetrics.analytics.goals.goal_progress
+-- reads: marts.reach_daily, marts.engagement_daily, marts.web_outcomes_daily
+-- grain: one row per goal of the config (goals:) and period: a fixed month or quarter, or every month or quarter
+--        of a recurring goal from the first with data to the current one
+-- key: goal_index, period_start
+-- window: none
+-- The figures a goal can name and the mart and column each comes from: socialmetrics/goals.py. The pace and the
+-- status rule: socialmetrics/analytics/goals.py and docs/configuration.md "Goals". Rates (engagement_rate) are ratios here
+-- (0.035), the config's target in percent (3.5).
+-- columns:
+--   goal_index: the goal's place in the config's goals (1 = the first) [not null, range 1..]
+--   goal: the goal's name, else figure, network and period as written [not null]
+--   name: the goal's name in the config (NULL: it has none; the report then names figure, network and period)
+--   figure: the figure (socialmetrics/goals.py) [not null]
+--   network: the network, or 'all' for the company (the website figures: the whole site) [not null]
+--   period: the period as 2026-12 or 2026-Q4 [not null]
+--   period_kind: month or quarter [not null, in month|quarter]
+--   period_start: the period's first day [not null]
+--   period_end: the period's last day [not null]
+--   current: the latest period of the goal (the one of as_of) [not null]
+--   target: the target (rates as a ratio) [not null]
+--   value: the value so far (sums: added up; followers: the latest total; rates: a ratio of sums)
+--   start_value: followers only: the total on the day before the period (else its first day with data)
+--   expected_by_today: where the value must be by as_of on a straight line to the target
+--   projected: the value at the period's end if the current pace goes on
+--   days_with_data: the period's days up to as_of with a value [range 0..92]
+--   days_elapsed: the period's days up to as_of [range 0..92]
+--   period_days: the period's days [range 28..92]
+--   as_of: the figure's latest day with data ("today" of the mart)
+--   status: erreicht, auf Kurs, knapp, verfehlt or keine Daten (the rule: docs/configuration.md "Goals") [not null, in erreicht|auf Kurs|knapp|verfehlt|keine Daten]
