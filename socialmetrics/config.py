@@ -472,6 +472,8 @@ class AlertsConfig(BaseModel):
         if self.rules.enabled() and not self.email_to and not self.chat_conn_id:
             raise ValueError("alert rules are on but nobody gets them: set email_to, chat_conn_id or both")
         return self
+
+
 class GoalConfig(BaseModel):
     """A goal: a figure of socialmetrics/goals.py, a month or quarter, a target; the company's or one network's."""
 
@@ -577,6 +579,7 @@ class Config(BaseModel):
     def competitors_on(self, network: str) -> list[dict[str, str]]:
         """The competitors listed on a network, as the connector reads them: name and handle."""
         return [{"competitor": c.name, "handle": h} for c in self.competitors if (h := c.handles().get(network))]
+
     @model_validator(mode="after")
     def _goals_fit_accounts(self) -> Config:
         from socialmetrics import goals

@@ -178,6 +178,7 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
         "marts.alert_candidates": (
             "socialmetrics.analytics.alert_candidates.alert_candidates",
             ("marts.reach_daily", "marts.engagement_daily", "core.comment"),
+        ),
         "marts.goal_progress": (
             "socialmetrics.analytics.goals.goal_progress",
             ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily"),

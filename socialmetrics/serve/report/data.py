@@ -16,11 +16,11 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
-from socialmetrics.serve.report.web import WebOutcomes, collect_web
 from socialmetrics.serve.report import competitors
 from socialmetrics.serve.report.competitors import CompetitorData
 from socialmetrics.serve.report.highlights import Highlights
 from socialmetrics.serve.report.highlights import collect as collect_highlights
+from socialmetrics.serve.report.web import WebOutcomes, collect_web
 from socialmetrics.serve.report.week import ReportError, Week
 
 log = logging.getLogger(__name__)

@@ -192,7 +192,11 @@ def goal_label(figure: str, network: str, period: str, lang: str) -> str:
     """How the report names a goal without a name: "Engagement-Rate (alle Konten, month)"."""
     from socialmetrics.serve.report import i18n
 
-    words = {"followers": "follower_total"}.get(figure, figure)
+    words = {
+        "followers": "follower_total",
+        "web_visits": "goal_web_visits",
+        "web_conversions": "goal_web_conversions",
+    }.get(figure, figure)
     label = i18n.text(words, lang) if words in i18n.TEXTS else figure
     scope = i18n.text("hl_company", lang) if network == "all" else i18n.network_name(network)
     return i18n.text("hl_goal_unnamed", lang, figure=label, scope=scope, period=period)
