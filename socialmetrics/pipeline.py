@@ -281,13 +281,22 @@ def stream_windows(
     return windows, notes
 
 
-def skipped_snapshots(connector_cls: Any, window: Window, today: dt.date, *, backfill: bool) -> list[ConnectorWarning]:
+def skipped_snapshots(
+    connector_cls: Any, window: Window, today: dt.date, *, backfill: bool, account: Account | None = None
+) -> list[ConnectorWarning]:
     """The snapshots a nightly or manual run should have taken but cannot: its window does not end with the
     company's today (a run started a day or more late, or a manual run of an old day), so the day its window
     ends with gets no follower total (nor X post numbers) and never will. Backfills and history loads read
-    past days on purpose and are not warned about (docs/airflow.md, "Which days a run covers")."""
+    past days on purpose and are not warned about (docs/airflow.md, "Which days a run covers"). The competitors'
+    snapshot counts only for an account that reads competitors (the plan gives it the list)."""
     if backfill or window.end == today:
         return []
+
+    def what(stream: Any) -> str:
+        if stream.name == competitors.STREAM:
+            return "competitor numbers"
+        return "post numbers" if Kind.POST_SNAPSHOTS in stream.kinds else "follower total"
+
     day = window.end - dt.timedelta(days=1)
     return [
         ConnectorWarning(
@@ -295,11 +304,12 @@ def skipped_snapshots(connector_cls: Any, window: Window, today: dt.date, *, bac
             "snapshot-skipped",
             f"{connector_cls.network} {stream.name}: no snapshot for {day}: this run covers {window} "
             f"but started on {today} ({window.tz}), and today's totals can only be kept as yesterday's, so {day} "
-            f"has no {'post numbers' if Kind.POST_SNAPSHOTS in stream.kinds else 'follower total'} and none can be "
+            f"has no {what(stream)} and none can be "
             "taken later. If this was the nightly run, find out why it started late (scheduler down, DAG paused).",
         )
         for stream in connector_cls.streams
         if stream.snapshot
+        and (stream.name != competitors.STREAM or (account is not None and account.options.get("competitors")))
     ]
 
 
@@ -340,7 +350,7 @@ def extract(
     windows, notes = stream_windows(connector_cls, window, today, backfill=backfill)
     for note in notes:
         log.warning(note)
-    skipped = skipped_snapshots(connector_cls, window, today, backfill=backfill)
+    skipped = skipped_snapshots(connector_cls, window, today, backfill=backfill, account=account)
     if skipped:  # recorded with the connector's own warnings: meta.connector_warnings, the report's data quality
         connector.warnings.extend(skipped)
     outcome = "landed"
