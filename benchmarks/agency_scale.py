@@ -438,6 +438,7 @@ class Night:
     finished_s: float = 0.0  # trigger -> the last run ended
     tis: int = 0
     failed: list[str] = field(default_factory=list)
+    retried: list[str] = field(default_factory=list)  # tasks that needed more than one try
     scheduler_mb: float = 0.0
     workers_mb: float = 0.0
     db_growth_mb: float = 0.0
@@ -481,6 +482,8 @@ def follow(setup: Setup, runs: dict[str, str], started: dt.datetime, timeout_s: 
                        params={"limit": 1000})["task_instances"]  # fmt: skip
         for ti in tis:
             night.tis += 1
+            if int(ti.get("try_number") or 0) > 1:
+                night.retried.append(f"{dag_id}.{ti['task_id']}")
             if ti.get("duration") is not None:
                 durations.setdefault(ti["task_id"], []).append(float(ti["duration"]))
             if ti["task_id"] == "publish" and ti["state"] == "success" and ti.get("end_date"):
@@ -568,6 +571,8 @@ def _baseline(rows: list[Row]) -> Row:
 
 def report(rows: list[Row]) -> str:
     """The table, its ratios against each topology's baseline, and the note on where it bends."""
+    retried = "; ".join(f"{r.topology}/{r.db} {r.what} {r.night.companies}: {', '.join(r.night.retried)}"
+                        for r in rows if r.night.retried)  # fmt: skip
     head = (f"{'topology':<11}{'db':<9}{'what':<8}{'N':>4}{'published s':>12}{'all ended s':>12}{'s/company':>10}"
             f"{'x base':>7}{'TIs':>6}{'TIs/min':>8}{'sched RSS MB':>13}{'workers PSS MB':>15}{'DB MB/night':>12}"
             f"{'extract s':>10}{'publish s':>10}{'slots full':>11}{'1st night s':>12}")  # fmt: skip
@@ -583,18 +588,20 @@ def report(rows: list[Row]) -> str:
                 per / (base.night.published_s / base.night.companies) if base and r.what == "night" else float("nan")
             )
             full = n.task_s / (int(r.settings["slots"]) * n.finished_s) if n.finished_s else float("nan")
-            lines.append(
+            line = (
                 f"{topology:<11}{db:<9}{r.what:<8}{n.companies:>4}{n.published_s:>12.0f}{n.finished_s:>12.0f}{per:>10.1f}"
                 f"{ratio:>7.2f}{n.tis:>6}{n.tis_per_min:>8.1f}{n.scheduler_mb:>13.0f}{n.workers_mb:>15.0f}"
                 f"{n.db_growth_mb:>12.2f}{n.mean_s.get('extract', float('nan')):>10.1f}"
                 f"{n.mean_s.get('publish', float('nan')):>10.1f}{full:>11.0%}{r.warm_s:>12.0f}"
                 + (f"  FAILED: {', '.join(n.failed[:3])}" if n.failed else "")
             )  # fmt: skip
+            lines.append(line.replace(" nan", "   –"))
         if base and len(nights) > 1:
             notes.append(_bend(topology, db, nights, base))
     settings = {f"{r.topology}/{r.db}": r.settings for r in rows}
     lines += ["", "Settings: " + "; ".join(f"{k}: {v}" for k, v in settings.items())]
     lines += ["", *notes] if notes else []
+    lines += ["", "Retried tasks (a retry waits its retry_delay, 5 min for the nightly DAG): " + (retried or "none")]
     return "\n".join(lines)
 
 
@@ -616,7 +623,7 @@ def _bend(topology: str, db: str, nights: list[Row], base: Row) -> str:
         full = n.task_s / (slots * n.finished_s) if n.finished_s else float("nan")
         slower = {t: n.mean_s.get(t, 0) / b.mean_s[t] for t in ("extract", "publish") if b.mean_s.get(t)}
         shape = "sublinear" if ratio < 0.95 else "linear" if ratio <= 1.10 else "worse than linear"
-        why = f"{slots} slots {full:.0%} full" + "; " + ", ".join(f"a {t} {x:.2f}x as long" for t, x in slower.items())
+        why = f"{slots} slots {full:.0%} full" + "; " + ", ".join(f"{t} {x:.2f}x as long" for t, x in slower.items())
         parts.append(f"  {n.companies:>3}: x{ratio:.2f} ({shape}; {why})")  # fmt: skip
     parts.append(
         "  A night is bound by the task slots (AIRFLOW__CORE__PARALLELISM for LocalExecutor, workers x concurrency "
