@@ -161,7 +161,11 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env |= {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     out = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, cwd=home)
     assert out.returncode == 0, f"airflow db migrate:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+    shutil.copy(home / "airflow.db", home / MIGRATED)  # for tests that start an Airflow of their own on a copy
     return home
+
+
+MIGRATED = "migrated.db"  # in airflow_home: its metadata DB as `airflow db migrate` left it (no runs yet)
 
 
 @pytest.fixture(scope="session")
@@ -204,6 +208,10 @@ HEAVY = {
     "airflow": "airflow",  # Airflow processes (`dags test`, DagBag) and the session's migrated Airflow home
 }
 BROWSER = "browser"  # headless Chromium, one at a time
+# Tests marked `airflow` that only import Airflow (a DAG's timetable, in this process or a DagBag in a
+# subprocess with a home of its own) and start no Airflow component: their own lane, so that they run beside
+# the `airflow` group (one worker, one test after another) instead of lengthening it. They set it explicitly.
+TIMETABLE = "timetable"
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:

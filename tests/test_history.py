@@ -26,7 +26,7 @@ from connectors.testing.sandbox import company
 from socialmetrics import pipeline
 from socialmetrics.config import load_config
 from socialmetrics.run import history
-from tests.conftest import NOW, TODAY, Harness
+from tests.conftest import NOW, TIMETABLE, TODAY, Harness
 
 CORE_AND_MARTS = (
     "core.account_daily",
@@ -537,6 +537,7 @@ def x_impressions_by_local_day(tz: str, app: Any) -> dict[dt.date, int]:
 
 
 @pytest.mark.airflow  # the backfills' logical dates come from the DAG's timetable (imports Airflow)
+@pytest.mark.xdist_group(TIMETABLE)  # no Airflow process, no Airflow home: not in the `airflow` lane
 @pytest.mark.parametrize(("tz", "dates_in"), [("America/New_York", "UTC"), ("Asia/Tokyo", "Asia/Tokyo")])
 def test_history_loads_and_daily_backfills_leave_the_same_tables_in_every_time_zone(
     tz: str, dates_in: str, tz_servers: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -31,13 +31,16 @@ from connectors.testing.sandbox.linkedin import LinkedInSandbox
 from connectors.testing.sandbox.x import XSandbox
 from socialmetrics import pipeline
 from socialmetrics.config import load_config
+from tests.conftest import TIMETABLE
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL_TODAY = dt.date(2026, 11, 27)  # the company's today when its nightly run starts: it covers 26 Nov
 SNAPSHOT_ACCOUNTS = [("instagram", IG_USER_ID), ("linkedin", company.LINKEDIN_ORG_ID),
                      ("x", company.X_USER_ID)]  # fmt: skip
 CONNECTIONS = {"instagram_default": InstagramSandbox, "linkedin_default": LinkedInSandbox, "x_default": XSandbox}
-pytestmark = pytest.mark.airflow  # builds the DAG's timetable (imports Airflow)
+# Builds the DAG's timetable (imports Airflow) but starts no Airflow and uses no Airflow home: a lane of its own
+# (tests/conftest.py), beside the `airflow` group's Airflow processes instead of after them.
+pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group(TIMETABLE)]
 
 
 def write_config(folder: Path, tz: str) -> Path:
