@@ -1,0 +1,384 @@
+"""Do we answer the people who talk to us? (issue #30) Whole comment threads on every API network, run through
+connector -> landing -> load -> transform against loopback fakes with known timestamps, and the service level
+and open questions a user reads (marts.community_care_weekly, marts.open_questions).
+
+One thread plan for every network, on a post published Friday 2026-11-13 08:00 UTC (weeks are Monday-based in
+Europe/Berlin; the window is 2026-11-13 .. 2026-11-20, the data's last day 2026-11-19):
+- C1 question Mon 16 10:00; the account replied 09:30 (before it: does not count), another user 11:00 (does not
+  count), the account 13:30 on the NEXT page of replies: answered after 3.5 hours.
+- C2 question Mon 16 12:00, answered by the account Wed 18 18:00: 54 hours (late).
+- C3 question Tue 17 09:00, only another user replied: still open.
+- C4 question Tue 17 10:00, deleted before the second run: gone from every figure.
+- C5 question Sun 15 20:00 (the week before), answered Mon 16 10:00, after that week: 14 hours, in its own week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from connectors.base import Account, Credentials, Window
+from connectors.facebook import FacebookConnector
+from connectors.instagram import InstagramConnector
+from connectors.linkedin import LinkedInConnector
+from connectors.testing import FakeServer
+from socialmetrics import pipeline
+from socialmetrics.land import landing
+
+KEY = b"community-care-author-key-012345"
+TOKEN = "care-token-123456"
+TODAY = dt.date(2026, 11, 20)
+WINDOW = Window(dt.date(2026, 11, 13), TODAY)
+UTC = dt.UTC
+POSTED = dt.datetime(2026, 11, 13, 8, 0, tzinfo=UTC)
+PEOPLE = ("Anna Müller", "Jonas Becker")  # names and ids of people that must never be stored
+PERSON_IDS = ("9100000000000001", "9100000000000002")
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+# (id, parent, author: "account" | 0 | 1 (a person), time, text, page of replies (1 or 2))
+THREAD = [
+    ("c1", None, 0, at(16, 10), "Wann habt ihr am Sonntag geöffnet?", 1),
+    ("c1-early", "c1", "account", at(16, 9, 30), "Schon gesehen?", 1),
+    ("c1-other", "c1", 1, at(16, 11), "Bin auch gespannt 🍻", 1),
+    ("c1-answer", "c1", "account", at(16, 13, 30), "Sonntags 11 bis 18 Uhr.", 2),
+    ("c2", None, 1, at(16, 12), "Gibt es das Festbier auch in Flaschen?", 1),
+    ("c2-answer", "c2", "account", at(18, 18), "Ja, ab nächster Woche im Shop.", 1),
+    ("c3", None, 0, at(17, 9), "Habt ihr am Feiertag offen?", 1),
+    ("c3-other", "c3", 1, at(17, 9, 30), "Bin auch gespannt 🍻", 1),
+    ("c4", None, 1, at(17, 10), "Kann man bei euch auch Fässer leihen?", 1),
+    ("c5", None, 0, at(15, 20), "Habt ihr am Feiertag offen?", 1),
+    ("c5-answer", "c5", "account", at(16, 10), "Ja, 11 bis 18 Uhr.", 1),
+]
+EXPECTED_WEEKS = [
+    # week_start, needing_answer, answered, answered_within_24h, still_open, answer_rate, median_hours_to_answer
+    (dt.date(2026, 11, 9), 1, 1, 1, 0, 1.0, 14.0),
+    (dt.date(2026, 11, 16), 3, 2, 1, 1, 0.6667, 28.75),  # 2 of 3; median of 3.5 and 54 hours
+]
+# C3 waited from Tue 17 09:00 UTC to the end of the data's last day (Thu 19, midnight Berlin = 23:00 UTC)
+EXPECTED_OPEN = [("c3", "Habt ihr am Feiertag offen?", "question", 62.0)]
+
+
+def thread(deleted: bool) -> list[tuple[Any, ...]]:
+    return [t for t in THREAD if not (deleted and t[0] == "c4")]
+
+
+class Loopback:
+    def __init__(self, route: Callable[[str, dict[str, str]], Any]) -> None:
+        self.route = route
+        self.base_url = "http://127.0.0.1"
+
+    def handle(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        body = self.route(path, query)
+        return (200, {}, body) if body is not None else (404, {}, {"error": {"code": 100, "message": "not found"}})
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Callable[[str, dict[str, str]], Any]], FakeServer]]:
+    servers: list[FakeServer] = []
+
+    def start(route: Callable[[str, dict[str, str]], Any]) -> FakeServer:
+        server = FakeServer(Loopback(route)).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def run(connector: Any, streams: list[str], tmp_path: Path, run_id: str) -> duckdb.DuckDBPyConnection:
+    """Land, load and transform one run; the open warehouse (read-only)."""
+    landing_root, warehouse_path = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    by_name = {s.name: s for s in connector.streams}
+    landing.land(connector, {by_name[n].name: WINDOW for n in streams}, root=landing_root, run_id=run_id,
+                 secrets=[TOKEN])  # fmt: skip
+    windows = pipeline.load(run_id, warehouse_path=warehouse_path, landing_root=landing_root)
+    pipeline.run_transform(run_id, windows, warehouse_path=warehouse_path, landing_root=landing_root, today=TODAY)
+    return duckdb.connect(str(warehouse_path), read_only=True)
+
+
+def care(con: duckdb.DuckDBPyConnection, network: str) -> list[tuple[Any, ...]]:
+    rows = con.execute(
+        "SELECT week_start, needing_answer, answered, answered_within_24h, still_open, answer_rate, "
+        "median_hours_to_answer FROM marts.community_care_weekly WHERE network = ? ORDER BY week_start",
+        [network],
+    ).fetchall()
+    return [(*r[:5], round(r[5], 4), round(r[6], 4) if r[6] is not None else None) for r in rows]
+
+
+def open_list(con: duckdb.DuckDBPyConnection, network: str, ids: dict[str, str]) -> list[tuple[Any, ...]]:
+    rows = con.execute(
+        "SELECT comment_id, text, answer_reason, hours_waited FROM marts.open_questions WHERE network = ? "
+        "ORDER BY created_at",
+        [network],
+    ).fetchall()
+    back = {v: k for k, v in ids.items()}
+    return [(back.get(r[0], r[0]), r[1], r[2], round(r[3], 4)) for r in rows]
+
+
+def check_run(con: duckdb.DuckDBPyConnection, network: str, ids: dict[str, str], *, deleted: bool) -> None:
+    weeks = care(con, network)
+    if deleted:
+        assert weeks == EXPECTED_WEEKS
+    else:  # C4 still there: one more open question that week
+        assert weeks == [EXPECTED_WEEKS[0], (dt.date(2026, 11, 16), 4, 2, 1, 2, 0.5, 28.75)]
+    assert care(con, "all") == weeks  # one network: the company's rows are its rows
+    expected_open = EXPECTED_OPEN if deleted else [*EXPECTED_OPEN, ("c4", "Kann man bei euch auch Fässer leihen?",
+                                                                     "question", 61.0)]  # fmt: skip
+    assert open_list(con, network, ids) == expected_open
+    by_account = dict(con.execute(
+        "SELECT comment_id, by_account FROM core.comment WHERE network = ?", [network]).fetchall())  # fmt: skip
+    assert {k for k, v in by_account.items() if v} == {ids[t[0]] for t in thread(deleted) if t[2] == "account"}
+    assert {k: v for k, v in by_account.items() if v is None} == {}
+
+
+def stored(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> str:
+    """Everything landed and every text column of the warehouse."""
+    chunks = [p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "landing").rglob("*.json")]
+    for schema, table, column in con.execute(
+        "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+    ).fetchall():
+        chunks += [str(r[0]) for r in con.execute(
+            f'SELECT "{column}" FROM "{schema}"."{table}" WHERE "{column}" IS NOT NULL').fetchall()]  # fmt: skip
+    return "\n".join(chunks)
+
+
+def assert_no_person_stored(tmp_path: Path, con: duckdb.DuckDBPyConnection, extra: tuple[str, ...] = ()) -> None:
+    text = stored(tmp_path, con)
+    for secret in (*PEOPLE, *PERSON_IDS, *extra):
+        assert secret not in text
+
+
+def landed_comment_keys(tmp_path: Path) -> set[str]:
+    """The keys of every comment payload in raw.comments (what lands about a comment)."""
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        payloads = [json.loads(r[0]) for r in con.execute("SELECT payload FROM raw.comments").fetchall()]
+    finally:
+        con.close()
+    return {k for p in payloads for k in p}
+
+
+# -- Facebook: filter=stream lists comments and replies (with parent) in one list, paged -------------------------
+
+FB_PAGE = "177057932317550"  # the Page of the recorded feed (comments_with_page_replies.json)
+FB_POST = f"{FB_PAGE}_780602168629787"
+
+
+def fb_comment(t: tuple[Any, ...]) -> dict[str, Any]:
+    cid, parent, author, when, text, _ = t
+    who = {"name": "Brauerei", "id": FB_PAGE} if author == "account" else {"name": PEOPLE[author],
+                                                                          "id": PERSON_IDS[author]}  # fmt: skip
+    comment: dict[str, Any] = {
+        "id": f"780602168629787_{cid}", "created_time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"), "message": text,
+        "from": who, "likes": {"data": [{"name": PEOPLE[0], "id": PERSON_IDS[0]}]},
+        "message_tags": [], "can_remove": True,
+    }  # fmt: skip
+    if parent:
+        comment["parent"] = {"id": f"780602168629787_{parent}", "from": {"name": PEOPLE[1], "id": PERSON_IDS[1]}}
+    return comment
+
+
+def facebook_route(state: dict[str, bool], base: list[str]) -> Callable[[str, dict[str, str]], Any]:
+    def route(path: str, query: dict[str, str]) -> Any:
+        listed = sorted(thread(state["deleted"]), key=lambda t: t[3])
+        first = [fb_comment(t) for t in listed if t[5] == 1]
+        second = [fb_comment(t) for t in listed if t[5] == 2]
+        if path.endswith("/published_posts"):
+            assert ".filter(stream)" in query["fields"]  # replies are asked for
+            nxt = f"{base[0]}/v25.0/{FB_POST}/comments?filter=stream&after=p2&access_token={TOKEN}"
+            return {"data": [{
+                "id": FB_POST, "created_time": POSTED.strftime("%Y-%m-%dT%H:%M:%S+0000"), "message": "K1hIE",
+                "permalink_url": "https://www.facebook.com/177057932317550/posts/780602168629787",
+                "comments": {"data": first, "paging": {"cursors": {"after": "p2"}, "next": nxt},
+                             "summary": {"total_count": len(listed)}},
+            }]}  # fmt: skip
+        if path == f"/v25.0/{FB_POST}/comments" and query.get("after") == "p2":
+            assert query.get("filter") == "stream"
+            return {"data": second, "paging": {"cursors": {"before": "p2"}}}
+        return None
+
+    return route
+
+
+def test_facebook_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, tmp_path: Path) -> None:
+    """Given a Page's comments and replies (filter=stream, a reply on the next page, the Page's `from.id`), when two
+    runs load them (C4 deleted before the second), then the service level and the open list are exactly the plan's,
+    only the Page's replies are by_account, and no commenter's name or id is stored."""
+    state, base = {"deleted": False}, [""]
+    server = serve(facebook_route(state, base))
+    base[0] = server.base_url
+    ids = {t[0]: f"780602168629787_{t[0]}" for t in THREAD}
+
+    def connector() -> FacebookConnector:
+        return FacebookConnector(Account("facebook", FB_PAGE), Credentials("care", TOKEN, server.base_url),
+                                 today=TODAY, author_key=KEY)  # fmt: skip
+
+    con = run(connector(), ["posts"], tmp_path, "r1")
+    check_run(con, "facebook", ids, deleted=False)
+    con.close()
+    state["deleted"] = True
+    con = run(connector(), ["posts"], tmp_path, "r2")
+    check_run(con, "facebook", ids, deleted=True)
+    assert con.execute("SELECT permalink FROM marts.open_questions").fetchall() == [
+        ("https://www.facebook.com/177057932317550/posts/780602168629787",)
+    ]
+    assert_no_person_stored(tmp_path, con)
+    con.close()
+    assert landed_comment_keys(tmp_path) <= {"id", "created_time", "message", "parent", "author_hash", "by_account"}
+
+
+# -- Instagram: replies inline on each comment (replies{...}), the rest on the replies' next page ----------------
+
+IG_USER = "17841400000000001"
+IG_MEDIA = "17918195224117851"
+
+
+def ig_comment(t: tuple[Any, ...]) -> dict[str, Any]:
+    cid, parent, author, when, text, _ = t
+    user = (IG_USER, "brauerei.sonnenhang") if author == "account" else (PERSON_IDS[author], f"user_{author}_x")
+    comment = {"id": f"178{cid}", "text": text,
+               "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S+0000"), "username": user[1],
+               "from": {"id": user[0], "username": user[1]}, "like_count": 0, "hidden": False}  # fmt: skip
+    if parent:
+        comment["parent_id"] = f"178{parent}"
+    return comment
+
+
+def instagram_route(state: dict[str, bool], base: list[str]) -> Callable[[str, dict[str, str]], Any]:
+    def route(path: str, query: dict[str, str]) -> Any:
+        listed = thread(state["deleted"])
+        if path == f"/v25.0/{IG_USER}/media":
+            return {"data": [{
+                "id": IG_MEDIA, "caption": "Prost", "media_type": "IMAGE", "media_product_type": "FEED",
+                "permalink": "https://www.instagram.com/p/CARE1/", "timestamp": POSTED.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "like_count": 3, "comments_count": len(listed),
+            }]}  # fmt: skip
+        if path == f"/v25.0/{IG_MEDIA}/insights":
+            return {"data": []}
+        if path == f"/v25.0/{IG_MEDIA}/comments":
+            assert "replies{" in query["fields"]
+            out = []
+            for t in (t for t in listed if t[1] is None):
+                replies = [ig_comment(r) for r in listed if r[1] == t[0] and r[5] == 1]
+                inline: dict[str, Any] = {"data": replies}
+                if any(r[1] == t[0] and r[5] == 2 for r in listed):
+                    inline["paging"] = {"cursors": {"after": "r2"},
+                                        "next": f"{base[0]}/v25.0/178{t[0]}/replies?after=r2&access_token={TOKEN}"}
+                out.append({**ig_comment(t), "replies": inline})
+            return {"data": out}
+        if path.endswith("/replies") and query.get("after") == "r2":
+            parent = path.split("/")[-2].removeprefix("178")
+            return {"data": [ig_comment(r) for r in listed if r[1] == parent and r[5] == 2]}
+        return None
+
+    return route
+
+
+def test_instagram_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, tmp_path: Path) -> None:
+    """Given comments with their replies inline and a reply on the replies' next page (from.id the account's own
+    for its answers), when two runs load them, then the figures are exactly the plan's and no commenter is stored."""
+    state, base = {"deleted": False}, [""]
+    server = serve(instagram_route(state, base))
+    base[0] = server.base_url
+    ids = {t[0]: f"178{t[0]}" for t in THREAD}
+
+    def connector() -> InstagramConnector:
+        return InstagramConnector(Account("instagram", IG_USER), Credentials("care", TOKEN, server.base_url),
+                                  today=TODAY, author_key=KEY)  # fmt: skip
+
+    con = run(connector(), ["media", "comments"], tmp_path, "r1")
+    check_run(con, "instagram", ids, deleted=False)
+    con.close()
+    state["deleted"] = True
+    con = run(connector(), ["media", "comments"], tmp_path, "r2")
+    check_run(con, "instagram", ids, deleted=True)
+    assert_no_person_stored(tmp_path, con, ("user_0_x", "user_1_x"))
+    con.close()
+    assert landed_comment_keys(tmp_path) <= {"id", "text", "timestamp", "parent_id", "like_count", "author_hash",
+                                             "by_account"}  # fmt: skip
+
+
+# -- LinkedIn: a comment's replies from socialActions/{comment urn}/comments, actor the organization --------------
+
+LI_ORG = "80486001"
+LI_POST = "urn:li:share:7100000000000"
+
+
+def li_urn(cid: str) -> str:
+    return f"urn:li:comment:({LI_POST},{cid})"
+
+
+def li_comment(t: tuple[Any, ...], listed: list[tuple[Any, ...]]) -> dict[str, Any]:
+    cid, parent, author, when, text, _ = t
+    actor = f"urn:li:organization:{LI_ORG}" if author == "account" else f"urn:li:person:{PERSON_IDS[author]}"
+    ms = int(when.timestamp() * 1000)
+    comment: dict[str, Any] = {
+        "id": cid, "$URN": li_urn(cid), "commentUrn": li_urn(cid), "actor": actor, "agent": actor,
+        "object": "urn:li:activity:6479385795177259008",
+        "created": {"time": ms, "actor": actor, "impersonator": actor}, "lastModified": {"time": ms, "actor": actor},
+        "message": {"text": text, "attributes": []},
+    }  # fmt: skip
+    if parent:
+        comment["parentComment"] = li_urn(parent)
+    else:
+        replies = sum(1 for r in listed if r[1] == cid)
+        comment["commentsSummary"] = {"totalFirstLevelComments": replies, "aggregatedTotalComments": replies}
+    return comment
+
+
+def linkedin_route(state: dict[str, bool]) -> Callable[[str, dict[str, str]], Any]:
+    filler = [("f" + str(i), None, 1, at(16, 10, 40), "👍", 1) for i in range(100)]
+
+    def route(path: str, query: dict[str, str]) -> Any:
+        listed = thread(state["deleted"])
+        if path == "/rest/posts":
+            ms = int(POSTED.timestamp() * 1000)
+            return {"elements": [{"id": LI_POST, "author": f"urn:li:organization:{LI_ORG}", "commentary": "Neu",
+                                  "createdAt": ms, "publishedAt": ms, "lifecycleState": "PUBLISHED"}],
+                    "paging": {"start": 0, "count": 50}}  # fmt: skip
+        if path == "/rest/organizationalEntityShareStatistics":
+            return {"elements": []}
+        if path == f"/rest/socialActions/{LI_POST.replace(':', '%3A')}/comments":
+            return {"elements": [li_comment(t, listed) for t in listed if t[1] is None], "paging": {"start": 0}}
+        if path.startswith("/rest/socialActions/urn%3Ali%3Acomment") and path.endswith("/comments"):
+            cid = path.rsplit("%2C", 1)[1].split("%29")[0]
+            replies = [t for t in listed if t[1] == cid]
+            if cid == "c1":  # 100 replies of others fill the first page: the answer is on the second
+                first = [t for t in replies if t[5] == 1] + [(f[0], "c1", *f[2:]) for f in filler]
+                replies = first[:100] if query.get("start", "0") == "0" else [t for t in replies if t[5] == 2]
+            return {"elements": [li_comment(t, listed) for t in replies], "paging": {"start": int(query["start"])}}
+        return None
+
+    return route
+
+
+def test_linkedin_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, tmp_path: Path) -> None:
+    """Given first-level comments with commentsSummary and their replies (actor the organization for its answers,
+    the answer to C1 on the second page of 100), when two runs load them, then the figures are the plan's."""
+    state: dict[str, bool] = {"deleted": False}
+    server = serve(linkedin_route(state))
+    ids = {t[0]: li_urn(t[0]) for t in THREAD}
+
+    def connector() -> LinkedInConnector:
+        return LinkedInConnector(Account("linkedin", LI_ORG), Credentials("care", TOKEN, server.base_url),
+                                 today=TODAY, author_key=KEY)  # fmt: skip
+
+    con = run(connector(), ["posts"], tmp_path, "r1")
+    check_run(con, "linkedin", ids, deleted=False)
+    con.close()
+    state["deleted"] = True
+    con = run(connector(), ["posts"], tmp_path, "r2")
+    check_run(con, "linkedin", ids, deleted=True)
+    assert_no_person_stored(tmp_path, con)
+    con.close()
