@@ -273,8 +273,10 @@ def instagram_route(state: dict[str, bool], base: list[str]) -> Callable[[str, d
                 replies = [ig_comment(r) for r in listed if r[1] == t[0] and r[5] == 1]
                 inline: dict[str, Any] = {"data": replies}
                 if any(r[1] == t[0] and r[5] == 2 for r in listed):
-                    inline["paging"] = {"cursors": {"after": "r2"},
-                                        "next": f"{base[0]}/v25.0/178{t[0]}/replies?after=r2&access_token={TOKEN}"}
+                    inline["paging"] = {
+                        "cursors": {"after": "r2"},
+                        "next": f"{base[0]}/v25.0/178{t[0]}/replies?after=r2&access_token={TOKEN}",
+                    }
                 out.append({**ig_comment(t), "replies": inline})
             return {"data": out}
         if path.endswith("/replies") and query.get("after") == "r2":
@@ -382,3 +384,75 @@ def test_linkedin_threads_give_exact_answer_times_rates_and_open_questions(serve
     check_run(con, "linkedin", ids, deleted=True)
     assert_no_person_stored(tmp_path, con)
     con.close()
+
+
+# -- X: replies in the post's conversation (recent search, next_token pages), author_id the account's own --------
+
+X_USER = "1480000000000000001"
+X_POST = "1860000000000000100"
+X_POSTED = dt.datetime(2026, 11, 14, 8, 0, tzinfo=UTC)  # recent search reaches 6 days back: a post of the 14th
+
+
+def x_id(cid: str) -> str:
+    return str(1_870_000_000_000_000_000 + sum((i + 1) * ord(ch) for i, ch in enumerate(cid)))
+
+
+def x_reply(t: tuple[Any, ...]) -> dict[str, Any]:
+    cid, parent, author, when, text, _ = t
+    author_id = X_USER if author == "account" else PERSON_IDS[author]
+    return {"id": x_id(cid), "text": text, "author_id": author_id, "conversation_id": X_POST, "lang": "de",
+            "created_at": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "edit_history_tweet_ids": [x_id(cid)],
+            "in_reply_to_user_id": X_USER if parent is None else PERSON_IDS[0],
+            "referenced_tweets": [{"type": "replied_to", "id": x_id(parent) if parent else X_POST}],
+            "entities": {"mentions": [{"start": 0, "end": 5, "username": "user_0_x", "id": PERSON_IDS[0]}]}}  # fmt: skip
+
+
+def x_route(state: dict[str, bool]) -> Callable[[str, dict[str, str]], Any]:
+    def route(path: str, query: dict[str, str]) -> Any:
+        listed = thread(state["deleted"])
+        if path == f"/2/users/{X_USER}":
+            return {"data": {"id": X_USER, "username": "sonnenhang_bier", "created_at": "2019-03-14T09:00:00.000Z",
+                             "public_metrics": {"followers_count": 800, "following_count": 10, "tweet_count": 50}}}  # fmt: skip
+        if path == f"/2/users/{X_USER}/tweets":
+            return {"data": [{"id": X_POST, "text": "Prost", "created_at": X_POSTED.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                              "conversation_id": X_POST, "edit_history_tweet_ids": [X_POST],
+                              "public_metrics": {"impression_count": 100, "like_count": 3, "reply_count": len(listed),
+                                                 "retweet_count": 0, "quote_count": 0, "bookmark_count": 0}}],
+                    "meta": {"result_count": 1}}  # fmt: skip
+        if path == "/2/tweets/search/recent":
+            assert f"conversation_id:{X_POST}" in query["query"]
+            page = 2 if query.get("next_token") == "p2" else 1
+            data = [x_reply(t) for t in sorted(listed, key=lambda t: t[3], reverse=True) if t[5] == page]
+            meta: dict[str, Any] = {"result_count": len(data)}
+            if page == 1:
+                meta["next_token"] = "p2"
+            return {"data": data, "meta": meta, "includes": {"users": [{"id": PERSON_IDS[0], "name": PEOPLE[0]}]}}
+        return None
+
+    return route
+
+
+def test_x_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, tmp_path: Path) -> None:
+    """Given the replies in a post's conversation (nested: replies to replies; the account's own by its user id;
+    the answer to C1 on the search's next page), when two runs load them, then the figures are the plan's."""
+    from connectors.x import XConnector
+
+    state: dict[str, bool] = {"deleted": False}
+    server = serve(x_route(state))
+    ids = {t[0]: x_id(t[0]) for t in THREAD}
+
+    def connector() -> XConnector:
+        return XConnector(Account("x", X_USER, options={"read_budget": 1000}), Credentials("care", TOKEN, server.base_url),
+                          today=TODAY, author_key=KEY)  # fmt: skip
+
+    streams = ["account", "posts", "replies"]
+    con = run(connector(), streams, tmp_path, "r1")
+    check_run(con, "x", ids, deleted=False)
+    con.close()
+    state["deleted"] = True
+    con = run(connector(), streams, tmp_path, "r2")
+    check_run(con, "x", ids, deleted=True)
+    assert_no_person_stored(tmp_path, con, ("user_0_x",))
+    con.close()
+    assert landed_comment_keys(tmp_path) <= {"id", "text", "created_at", "conversation_id", "lang",
+                                             "referenced_tweets", "author_hash", "by_account"}  # fmt: skip
