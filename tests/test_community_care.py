@@ -261,7 +261,8 @@ def instagram_route(state: dict[str, bool], base: list[str]) -> Callable[[str, d
         if path == f"/v25.0/{IG_USER}/media":
             return {"data": [{
                 "id": IG_MEDIA, "caption": "Prost", "media_type": "IMAGE", "media_product_type": "FEED",
-                "permalink": "https://www.instagram.com/p/CARE1/", "timestamp": POSTED.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink": "https://www.instagram.com/p/CARE1/",
+                "timestamp": POSTED.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "like_count": 3, "comments_count": len(listed),
             }]}  # fmt: skip
         if path == f"/v25.0/{IG_MEDIA}/insights":
@@ -404,7 +405,8 @@ def x_reply(t: tuple[Any, ...]) -> dict[str, Any]:
             "created_at": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "edit_history_tweet_ids": [x_id(cid)],
             "in_reply_to_user_id": X_USER if parent is None else PERSON_IDS[0],
             "referenced_tweets": [{"type": "replied_to", "id": x_id(parent) if parent else X_POST}],
-            "entities": {"mentions": [{"start": 0, "end": 5, "username": "user_0_x", "id": PERSON_IDS[0]}]}}  # fmt: skip
+            "entities": {"mentions": [{"start": 0, "end": 5, "username": "user_0_x", "id": PERSON_IDS[0]}]},
+            }  # fmt: skip
 
 
 def x_route(state: dict[str, bool]) -> Callable[[str, dict[str, str]], Any]:
@@ -412,7 +414,8 @@ def x_route(state: dict[str, bool]) -> Callable[[str, dict[str, str]], Any]:
         listed = thread(state["deleted"])
         if path == f"/2/users/{X_USER}":
             return {"data": {"id": X_USER, "username": "sonnenhang_bier", "created_at": "2019-03-14T09:00:00.000Z",
-                             "public_metrics": {"followers_count": 800, "following_count": 10, "tweet_count": 50}}}  # fmt: skip
+                             "public_metrics": {"followers_count": 800, "following_count": 10,
+                                                "tweet_count": 50}}}  # fmt: skip
         if path == f"/2/users/{X_USER}/tweets":
             return {"data": [{"id": X_POST, "text": "Prost", "created_at": X_POSTED.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                               "conversation_id": X_POST, "edit_history_tweet_ids": [X_POST],
@@ -442,8 +445,8 @@ def test_x_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, 
     ids = {t[0]: x_id(t[0]) for t in THREAD}
 
     def connector() -> XConnector:
-        return XConnector(Account("x", X_USER, options={"read_budget": 1000}), Credentials("care", TOKEN, server.base_url),
-                          today=TODAY, author_key=KEY)  # fmt: skip
+        account = Account("x", X_USER, options={"read_budget": 1000})
+        return XConnector(account, Credentials("care", TOKEN, server.base_url), today=TODAY, author_key=KEY)
 
     streams = ["account", "posts", "replies"]
     con = run(connector(), streams, tmp_path, "r1")
@@ -456,3 +459,54 @@ def test_x_threads_give_exact_answer_times_rates_and_open_questions(serve: Any, 
     con.close()
     assert landed_comment_keys(tmp_path) <= {"id", "text", "created_at", "conversation_id", "lang",
                                              "referenced_tweets", "author_hash", "by_account"}  # fmt: skip
+
+
+# -- the weekly report's block and the summary line: the marts' figures ------------------------------------------
+
+from tests.test_report import WEEK, Built, built, html_de, report_de  # noqa: E402, F401  (module fixtures)
+
+
+def test_the_reports_care_block_shows_the_marts_figures(built: Built, html_de: str) -> None:  # noqa: F811
+    """The sandbox's report of week 46: the heading counts the open questions waiting over 24 hours, each is
+    listed with a link to its post, and the answer rate and median are the company's rows of this and last week."""
+    import re
+
+    from socialmetrics.serve.report import i18n
+
+    block = html_de.split('<div class="care" id="care">', 1)[1].split("</div>", 1)[0]
+    waiting = built.query(
+        "SELECT network, permalink, hours_waited FROM marts.open_questions WHERE hours_waited > 24 "
+        "ORDER BY hours_waited DESC, network, comment_id"
+    )
+    assert len(waiting) >= 2  # the sandbox leaves some questions unanswered
+    heading = re.search(r"<h3>(.*?)</h3>", block)
+    assert heading is not None
+    words = "Fragen warten" if "Beschwerde" not in block else "Fragen und Beschwerden warten"
+    assert heading.group(1) == f"{len(waiting)} {words} seit über 24 Stunden auf eine Antwort"
+    items = re.findall(r"<li>(.*?)</li>", block, re.S)
+    assert len(items) == min(len(waiting), 10)
+    for (network, permalink, hours), item in zip(waiting, items, strict=False):
+        assert f'<a href="{permalink}">{i18n.network_name(network)}</a>' in item
+        assert f"{i18n.number(hours, 'de', 1)}{NBSP_H}" in item.replace(" Std.", f"{NBSP_H}")
+    rows = {
+        r[0]: r[1:]
+        for r in built.query(
+            "SELECT week_start, answer_rate, answered, needing_answer, median_hours_to_answer "
+            "FROM marts.community_care_weekly WHERE network = 'all' AND week_start IN (?, ?)",
+            [WEEK.start, WEEK.shift(-1).start],
+        )
+    }
+    rate, answered, needing, median = rows[WEEK.start]
+    before_rate, _, _, before_median = rows[WEEK.shift(-1).start]
+    assert needing > 0 and 0 < answered < needing  # a realistic service level: some answered, some not
+    assert (
+        f"Antwortquote diese Woche: {i18n.percent(rate, 'de', 0)} ({answered} von {needing}; "
+        f"Vorwoche {i18n.percent(before_rate, 'de', 0)})" in block
+    )
+    assert (
+        f"Median bis zur ersten Antwort: {i18n.number(median, 'de', 1)} Std. "
+        f"(Vorwoche {i18n.number(before_median, 'de', 1)} Std.)" in block
+    )
+
+
+NBSP_H = "|h"

@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
+from socialmetrics.serve.report import care
+from socialmetrics.serve.report.care import CareData
 from socialmetrics.serve.report.week import ReportError, Week
 
 log = logging.getLogger(__name__)
@@ -229,6 +231,7 @@ class ReportData:
     data_until: dt.date | None
     generated_at: dt.datetime
     week_runs: list[str] = field(default_factory=list)
+    care: CareData | None = None  # do we answer? (socialmetrics/serve/report/care.py)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -325,6 +328,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
         data_until=data_until[0] if data_until else None,
         generated_at=dt.datetime.now(cfg.tz),
         week_runs=_week_runs(con, week),
+        care=care.collect(con, week),
     )
 
 

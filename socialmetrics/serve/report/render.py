@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from socialmetrics.serve.report import charts, i18n
+from socialmetrics.serve.report import care, charts, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.week import Week
@@ -595,5 +595,6 @@ def render_html(data: ReportData, lang: str) -> str:
         "week_runs": i18n.text("week_runs", lang, runs=", ".join(data.week_runs)) if data.week_runs else "",
         "not_reported": not_reported_rows(data, lang),
         "issues": issue_rows(data, lang),
+        "care": care.context(data.care, lang),
     }
     return _environment().get_template("report.html.j2").render(**context)
