@@ -692,6 +692,8 @@ def _web_lines(con: Any) -> list[str]:
 
 def summary(warehouse_path: Path) -> str:
     """A short text: rows per mart and the last day's reach and engagement per network (from the readers' copy)."""
+    from socialmetrics.serve.report import care
+
     con = readers.connect(warehouse_path)
     try:
         lines = ["Rows per mart:"]
@@ -737,6 +739,7 @@ def summary(warehouse_path: Path) -> str:
             for net, n, pos, neg in tone:
                 lines.append(f"  {net:<10} {n:>6} comments, {fmt(pos, True)} positive, {fmt(neg, True)} negative")
         lines.extend(_web_lines(con))
+        lines.extend(care.summary_lines(con))  # do we answer? (issue #30)
         reads = con.execute(
             "SELECT network, account_id, run_id, sum(reads), sum(cost_usd), max(budget) FROM meta.api_reads "
             "WHERE recorded_at = (SELECT max(recorded_at) FROM meta.api_reads) GROUP BY ALL"

@@ -510,3 +510,40 @@ def test_the_reports_care_block_shows_the_marts_figures(built: Built, html_de: s
 
 
 NBSP_H = "|h"
+
+
+def test_the_sandbox_answers_as_company_py_says_and_the_summary_quotes_the_marts(harness: Any) -> None:
+    """The demo company's known truth (company.answer_delay): every Facebook question or complaint of the run is
+    answered exactly when company.py says (if that time has passed by the fake's today) and otherwise open; the
+    summary line is the company's latest row of marts.community_care_weekly and the open list's counts."""
+    from connectors.testing.sandbox import company
+
+    harness.run(dt.date(2026, 11, 19))
+    rows = harness.query(
+        "SELECT comment_id, text, created_at, first_answer_at FROM core.comment WHERE network = 'facebook' "
+        "AND needs_answer"
+    )
+    assert rows and all(text in company.NEEDS_ANSWER_TEXTS for _, text, _, _ in rows)
+    until = dt.datetime(2026, 11, 20, tzinfo=UTC)  # the sandbox's today: answers after it do not exist yet
+    answered = late = never = 0
+    for comment_id, text, created, first in rows:
+        delay = company.answer_delay("facebook", comment_id, text)
+        expected = created + delay if delay is not None and created + delay < until else None
+        assert first == expected, comment_id
+        answered += expected is not None and delay <= dt.timedelta(hours=24)
+        late += expected is not None and delay > dt.timedelta(hours=24)
+        never += delay is None
+    assert answered and late and never  # fast, late and never, as the demo promises
+    text = pipeline.summary(harness.warehouse)
+    start, needing, done, rate, median = harness.query(
+        "SELECT week_start, needing_answer, answered, answer_rate, median_hours_to_answer "
+        "FROM marts.community_care_weekly WHERE network = 'all' ORDER BY week_start DESC LIMIT 1"
+    )[0]
+    open_n, waiting = harness.query(
+        "SELECT count(*), count(*) FILTER (WHERE hours_waited > 24) FROM marts.open_questions"
+    )[0]
+    assert (
+        f"Answers (week of {start}): {done} of {needing} comments needing one answered ({rate:.0%}), "
+        f"median {'-' if median is None else f'{median:.1f} h'} to the first answer (calendar hours); "
+        f"{open_n} open, {waiting} waiting over 24 h"
+    ) in text

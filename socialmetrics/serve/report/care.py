@@ -125,3 +125,25 @@ def context(care: CareData | None, lang: str) -> dict[str, Any]:
         "median": median,
         "note": i18n.text("care_note", lang),
     }
+
+
+def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """`socialmetrics summary`'s line: the latest week's service level (the company's row of
+    marts.community_care_weekly) and how many questions are open (marts.open_questions)."""
+    if not (_exists(con, "community_care_weekly") and _exists(con, "open_questions")):
+        return []
+    week = con.execute(
+        "SELECT week_start, needing_answer, answered, answer_rate, median_hours_to_answer "
+        "FROM marts.community_care_weekly WHERE network = 'all' ORDER BY week_start DESC LIMIT 1"
+    ).fetchone()
+    opened = con.execute("SELECT count(*), count(*) FILTER (WHERE hours_waited > ?) FROM marts.open_questions",
+                         [WAITING_HOURS]).fetchone()  # fmt: skip
+    if week is None:
+        return []
+    start, needing, answered, rate, median = week
+    median_text = "-" if median is None else f"{median:.1f} h"
+    open_n, waiting = opened if opened else (0, 0)
+    return [
+        f"Answers (week of {start}): {answered} of {needing} comments needing one answered ({rate:.0%}), "
+        f"median {median_text} to the first answer (calendar hours); {open_n} open, {waiting} waiting over 24 h"
+    ]
