@@ -375,14 +375,14 @@ def x_replies(post: dict[str, Any]) -> list[dict[str, Any]]:
         replies.append(reply)
         templates.append(template)
     answers = []  # the account's answers in the conversation (answer_delay: the demo's known truth)
-    for reply, template in zip(replies, templates, strict=True):
+    for n, (reply, template) in enumerate(zip(replies, templates, strict=True)):
         delay = answer_delay("x", str(reply["id"]), template)
         if delay is None:
             continue
         at = dt.datetime.fromisoformat(str(reply["created_at"]).replace("Z", "+00:00")) + delay
         answers.append(
             {
-                "id": str(int(reply["id"]) * 10),
+                "id": str(int(post["id"]) * 10 + 5 + n),  # after the replies' ids (post * 10 + 1..4)
                 "conversation_id": post["id"],
                 "author_id": X_USER_ID,
                 "in_reply_to_user_id": reply["author_id"],
@@ -460,7 +460,7 @@ def facebook_thread(post: dict[str, object], until: dt.datetime | None = None) -
             continue
         stream.append(
             {
-                "id": f"{comment['id']}_r",
+                "id": f"{post['id']}_{5000 + int(str(comment['id']).rsplit('_', 1)[1])}",
                 "created_time": at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 "message": answer_text("facebook", str(comment["id"]), comment["message"]),
                 "from": {"name": COMPANY, "id": FACEBOOK_PAGE_ID},
