@@ -146,7 +146,8 @@ def replies_of(comment: dict[str, Any], until: dt.datetime) -> list[dict[str, An
     at = dt.datetime.strptime(comment["timestamp"], "%Y-%m-%dT%H:%M:%S%z") + delay
     if at >= until:
         return []
-    return [{"id": f"{comment['id'][:-3]}9{comment['id'][-3:]}", "text": company.answer_text("instagram", comment["id"], comment["text"]),
+    reply_id = f"{comment['id'][:-3]}9{comment['id'][-3:]}"  # an id of its own (not the comment's with a suffix)
+    return [{"id": reply_id, "text": company.answer_text("instagram", comment["id"], comment["text"]),
              "timestamp": at.strftime("%Y-%m-%dT%H:%M:%S+0000"), "username": IG_USERNAME,
              "from": {"id": IG_USER_ID, "username": IG_USERNAME}, "parent_id": comment["id"]}]  # fmt: skip
 
