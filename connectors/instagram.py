@@ -246,10 +246,11 @@ def media_insight_rows(ctx: Context, series: dict[str, Any]) -> Rows:
 def comment_rows(ctx: Context, comment: dict[str, Any]) -> Rows:
     """A comment on a media and the replies that came inline with it; its media's publishing time places them
     in the window."""
-    yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], {k: v for k, v in comment.items()
-                                                                         if k != "replies"}, None)  # fmt: skip
+    if "id" in comment:  # an erased comment leaves a stub holding only the replies others wrote to it
+        yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], {k: v for k, v in comment.items()
+                                                                             if k != "replies"}, None)  # fmt: skip
     for reply in (comment.get("replies") or {}).get("data") or []:
-        yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], reply, comment["id"])
+        yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], reply, comment.get("id"))
 
 
 def reply_rows(ctx: Context, reply: dict[str, Any]) -> Rows:

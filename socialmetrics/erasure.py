@@ -109,6 +109,10 @@ def drop_comments(
             for item in node:
                 if isinstance(item, dict) and AUTHOR_FIELD in item and drop(item):
                     dropped[0] += 1
+                    # other people's replies landed inside it (Instagram) stay, in a stub without the comment
+                    nested = {k: walk(v) for k, v in item.items() if any(True for _ in _comments_in(v))}
+                    if nested:
+                        out.append(nested)
                     continue
                 if isinstance(item, dict) and AUTHOR_FIELD in item and erased_parent is not None:
                     cut = cut_references(item, erased_parent)

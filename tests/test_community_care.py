@@ -547,3 +547,61 @@ def test_the_sandbox_answers_as_company_py_says_and_the_summary_quotes_the_marts
         f"median {'-' if median is None else f'{median:.1f} h'} to the first answer (calendar hours); "
         f"{open_n} open, {waiting} waiting over 24 h"
     ) in text
+
+
+def test_replies_are_exported_and_erased_like_comments_and_no_later_run_brings_them_back(
+    serve: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the Instagram thread (replies landed inside their comment), when person 1 (a question and two replies)
+    is exported and erased, then the export lists all three, none is left in raw, core or any landing file, the
+    account's answer to the erased question stays without its pointer to it, and a later run changes nothing."""
+    from socialmetrics import erasure
+    from tests.conftest import AUTHOR_KEY
+
+    key = AUTHOR_KEY.encode()
+    warehouse_path, landing_root = tmp_path / "warehouse.duckdb", tmp_path / "landing"
+    monkeypatch.setenv("SOCIALMETRICS_WAREHOUSE", str(warehouse_path))
+    state, base = {"deleted": True}, [""]
+    server = serve(instagram_route(state, base))
+    base[0] = server.base_url
+
+    def connector() -> InstagramConnector:
+        return InstagramConnector(Account("instagram", IG_USER), Credentials("care", TOKEN, server.base_url),
+                                  today=TODAY, author_key=key)  # fmt: skip
+
+    run(connector(), ["media", "comments"], tmp_path, "r1").close()
+    who = erasure.subject("instagram", [PERSON_IDS[1]], None, key)
+    mine = sorted(f"178{t[0]}" for t in thread(True) if t[2] == 1)
+    assert mine == ["178c1-other", "178c2", "178c3-other"]
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    exported = erasure.export(con, landing_root, who)
+    con.close()
+    assert sorted(c["comment_id"] for c in exported["comments"]) == mine  # the nested replies included
+    assert sorted(exported["landing_files"])  # found in the landed pages too
+    erasure.erase(who, key, warehouse_path=warehouse_path, landing_root=landing_root, tz="Europe/Berlin",
+                  campaigns=[])  # fmt: skip
+
+    def assert_gone(when: str) -> None:
+        con = duckdb.connect(str(warehouse_path), read_only=True)
+        try:
+            for table in ("raw.comments", "core.comment"):
+                sql = f"SELECT comment_id FROM {table} WHERE author_hash = ? OR list_contains(?, comment_id)"
+                left = con.execute(sql, [who.author_hashes[0], mine]).fetchall()
+                assert left == [], (when, table)
+            answer = con.execute("SELECT parent_id, by_account FROM core.comment WHERE comment_id = '178c2-answer'")
+            assert answer.fetchall() == [(None, True)], when  # the answer stays, without the erased question's id
+            raw = con.execute(
+                "SELECT parent_id, payload FROM raw.comments WHERE comment_id = '178c2-answer'"
+            ).fetchall()
+            assert [(p, '"178c2"' in str(payload)) for p, payload in raw] == [(None, False)], when
+        finally:
+            con.close()
+        for path in landing_root.rglob("*"):
+            if path.is_file() and path.suffix in (".json", ".parquet"):
+                text = path.read_bytes().decode("utf-8", errors="replace")
+                assert who.author_hashes[0] not in text, (when, path)
+                assert '"178c2"' not in text and '"178c1-other"' not in text, (when, path)
+
+    assert_gone("after the erasure")
+    run(connector(), ["media", "comments"], tmp_path, "r2").close()  # the API still answers with them
+    assert_gone("after the next run")
