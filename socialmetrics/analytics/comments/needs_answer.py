@@ -216,7 +216,7 @@ def _after_greeting(words: list[str]) -> list[str]:
 
 QUESTION_WORDS = frozenset(
     (
-        "was wie wo wann welche welcher welches welchen wer wen wem wieso weshalb warum woher wohin wozu "
+        "was wie wo wann welche welcher welches welchen welchem wer wen wem wieso weshalb warum woher wohin wozu "
         "womit wofuer wieviel what whats how hows where wheres when which who whom whose why wat wia wos"
     ).split()
 )
