@@ -6,7 +6,8 @@ Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English 
 (m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
 TweetEval val (m421-m500), because the first draw held only 42
 comments that need an answer. Development set (`dev.csv`, for tuning the rules): 140 German tweets from PotTS
-train and 60 other English tweets from TweetEval val. Strata use signals that do not come from the detector:
+train and 60 other English tweets from TweetEval val (d001-d200), then 60 + 40 more with a question mark
+(d201-d300). Strata use signals that do not come from the detector:
 whether the text has a question mark, whether it is a reply (starts with @user), and whether the corpus's human
 tone label is negative (for complaints). Fixed seed, so a rerun draws the same items; it writes the texts with
 empty label columns and refuses to overwrite a labelled file.
@@ -36,6 +37,11 @@ DEVELOPMENT = [
     ("potts_de.csv", "train", "de", {"?": 60, "neg": 40, "rest": 40}),
     ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 25, "neg": 20, "rest": 15}),
 ]
+# Drawn after DEVELOPMENT and appended to it (d201-d300): more questions to tune on.
+DEVELOPMENT_EXTRA = [
+    ("potts_de.csv", "train", "de", {"?": 60}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 40}),
+]
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
 
 
@@ -52,7 +58,12 @@ def draw(data: Path) -> None:
     rng = random.Random(SEED)
     taken: set[str] = set()
     parts: dict[str, list[list[tuple[str, str, str]]]] = {"labelled.csv": [], "dev.csv": []}
-    for name, plan in (("labelled.csv", MEASURED), ("labelled.csv", MEASURED_EXTRA), ("dev.csv", DEVELOPMENT)):
+    for name, plan in (
+        ("labelled.csv", MEASURED),
+        ("labelled.csv", MEASURED_EXTRA),
+        ("dev.csv", DEVELOPMENT),
+        ("dev.csv", DEVELOPMENT_EXTRA),
+    ):
         out = []
         for file, split, lang, counts in plan:
             with (data / file).open(encoding="utf-8", newline="") as fh:
