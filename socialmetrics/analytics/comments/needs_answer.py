@@ -36,7 +36,7 @@ from socialmetrics.analytics.comments.topics import TopicMatcher
 __all__ = ["REASONS", "RULES_VERSION", "classify"]
 
 # Bump when a rule changes: stored flags made by an older version can then be recomputed.
-RULES_VERSION = "2.0"
+RULES_VERSION = "2.1"
 REASONS = ("question", "complaint")
 
 _FOLD = str.maketrans(
@@ -47,8 +47,10 @@ _URL = re.compile(r"https?://\S+|www\.\S+|\bhttp\b\S*")
 _RETWEET = re.compile(r"\b(?:RT|MT)\b\s*:?\s*@.*$|\bvia @\S+.*$", re.IGNORECASE | re.DOTALL)
 _QUOTED = re.compile(r'"[^"]*"|„[^“”"]*[“”"]|“[^”]*”|»[^«]*«|«[^»]*»')
 # ask.fm and similar: "Welches Land …? — Egal, …": the question is someone else's, the writer answers it.
-_ANSWERED = re.compile(r"^[^—]*\?\s*[—–]\s")
+_ANSWERED = re.compile(r"^[^—–]*\?\s*[—–-]\s.*$", re.DOTALL)
 _MENTION = re.compile(r"@[\w.]+")
+_LEADING_TAGS = re.compile(r"^\s*(?:#\w+\s*)+")
+_PARTS = re.compile(r"[,:]")
 _HASHTAG = re.compile(r"#(\w+)")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 # A clause ends at . ! ? ; … or a line break; "?!" and "!?" end a question.
@@ -101,6 +103,12 @@ INFO_OPENINGS = _phrases(
     "where|when|how much|how long|how many|how do i|how can i|what time|which|does anyone|anyone know|"
     "has anyone|any chance|any news|any update|any|do they|does it|does this|geht das|gehts am|geht es am"
 )
+# The information openings that make a question without "?" ("Gibt es das auch in Blau").
+UNMARKED_OPENINGS = tuple(
+    phrase
+    for phrase in INFO_OPENINGS
+    if phrase[0] not in ("can", "could", "may", "is", "are", "which", "when", "where", "any", "do", "does", "ist")
+)
 # Openings that address the account ("habt ihr", "do you"): a question whoever else is tagged.
 ADDRESS_OPENINGS = _phrases(
     "habt ihr|hend ihr|haend ihr|hond ihr|heit ihr|hoit ihr|hoits|habts|haettet ihr|haetten sie|haben sie|"
@@ -117,6 +125,8 @@ REQUESTS = _phrases(
     "please help|can you help|could you help|is it true|is true that|i was wondering|just wondering|"
     "wondering if|do you mind|id like to know|i would like to know"
 )
+# A clause that opens with one of these answers the question before it: the writer asked himself.
+ANSWERS = frozenset("yes no nope yep yeah ja nein noe because weil antwort answer".split())
 GREETINGS = frozenset(
     (
         "hey heyy hi hallo hello servus moin hoi gruezi huhu und and roughly approximately ungefaehr circa ca "
@@ -133,6 +143,9 @@ SECOND_PERSON = frozenset(
 )
 # A clause with one of these is a rhetorical figure, praise or a reaction, not a request for information.
 RHETORICAL = _phrases(
+    "kann ich nur|kann man nur|koennen wir nur|can only recommend|what more could|was will man|"
+    "you know how|weisst du noch|you may ask|you ask|fragt ihr|fragst du|wo denkst du hin|you even|yall even|"
+    "ihr ueberhaupt|du ueberhaupt|"
     "wer kennt das nicht|wer kennts nicht|wer kennt es nicht|wer liebt|wer will nicht|was will man mehr|"
     "warum nicht|wieso nicht|why not|who doesnt|who does not|who else|whos with me|guess what|"
     "you know what|weisst du was|was sonst|what else|oder was|na und|so what|is that cool|isnt it|"
@@ -149,7 +162,7 @@ RHETORICAL = _phrases(
 REACTIONS = frozenset(
     (
         "wtf hae haeh echt wirklich ernsthaft seriously really what was wat hmm hm ne nee gell gelle oder "
-        "right huh eh ok okay ja yes no nein lol omg hallo hello wie bitte sorry wieso warum why aha ach "
+        "right huh eh ok okay ja yes no nein lol omg hallo hello wie bitte sorry aha ach "
         "jetzt denn doch so und nu nun also the fuck is it this that"
     ).split()
 )
@@ -162,6 +175,9 @@ SHORT_QUESTIONS = frozenset(
 )
 # Invitations between friends and pointers to a friend: the friend is asked, not the account.
 FRIEND_INVITES = _phrases(
+    "who wants|wer will|wer moechte|anyone want|any one want|anyone interested|jemand interesse|wer hat lust|"
+    "was denkt ihr|was meint ihr|wer von euch|who of you|which of you|how do you think|can we go|"
+    "koennen wir mal|koennen wir zusammen|"
     "wollen wir|sollen wir|gehen wir|kommst du mit|gehst du mit|wollen mer|solln wir|lust auf|bock auf|"
     "lust zu|shall we|should we go|wanna go|wanna come|want to go|lets go|fancy it|fancy a|who is going|"
     "whos going|who s going|anyone going|who is for|whos in|wer kommt mit|wer ist dabei|schau mal|"
@@ -201,6 +217,7 @@ def _clauses(own: str) -> list[tuple[str, list[str]]]:
     """(clause as written, folded words without mentions and hashtag signs) per clause."""
     out = []
     for clause in _CLAUSE.findall(own):
+        clause = _LEADING_TAGS.sub("", clause)
         words = _words(_fold(_HASHTAG.sub(r"\1", _MENTION.sub(" ", clause))))
         if words:
             out.append((clause, words))
@@ -262,29 +279,40 @@ def _question(text: str) -> bool:
     own = _own_text(text)
     reply = own.lstrip().startswith("@")
     has_link = _URL.search(text) is not None
-    if _public_affairs(own):
+    if _public_affairs(text):  # quoted politics too: "Wieso …? " Guck mal Papst … ""
         return False
-    for clause, words in _clauses(own):
+    clauses = _clauses(own)
+    for index, (clause, words) in enumerate(clauses):
         start = _after_greeting(words)
+        following = clauses[index + 1][1] if index + 1 < len(clauses) else []
+        if following and following[0] in ANSWERS:  # "DOES LIFE GET BETTER?? no, it does not", "Why? Because …"
+            continue
         if _find(words, FRIEND_INVITES):
             continue
         if _find(words, REQUESTS):
             return True
         marked = "?" in clause
         address_opening = _find(start, ADDRESS_OPENINGS, start_only=True)
-        info_opening = _find(start, INFO_OPENINGS, start_only=True)
+        info_opening = any(
+            _find(_after_greeting(_words(_fold(part))), INFO_OPENINGS, start_only=True) for part in _PARTS.split(clause)
+        )
+        if not marked and info_opening:  # without "?" only the unmistakable ones: not "May I introduce you …"
+            info_opening = any(
+                _find(_after_greeting(_words(_fold(part))), UNMARKED_OPENINGS, start_only=True)
+                for part in _PARTS.split(clause)
+            )
         if not (marked or address_opening or info_opening):
             continue
         if len(words) <= 3 and all(w in REACTIONS for w in words):
             continue
         if len(words) == 1 and not address_opening:
-            if words[0] not in SHORT_QUESTIONS or not marked:
+            if not marked or not (reply or words[0] in SHORT_QUESTIONS):  # "@user Brand?" asks; "Ideen?" not
                 continue
             info_opening = True
         if _find(words, RHETORICAL):
             continue
         second = address_opening or bool(SECOND_PERSON.intersection(words)) or bool(_FORMAL_YOU.search(clause))
-        parts = [_after_greeting(_words(_fold(part))) for part in clause.split(",")]
+        parts = [_after_greeting(_words(_fold(part))) for part in _PARTS.split(clause)]
         formed = [part for part in parts if marked and _question_form(part)]
         if not (reply or second or info_opening or formed):
             continue
@@ -390,8 +418,18 @@ COMPLAINT_TOPICS = frozenset(
 )
 
 
+# Topic words too common in any grumble to make one a complaint ("on Sunday", "wait what?!").
+NOT_COMPLAINT_TOPICS = frozenset(
+    "wait waiting warten today heute morgen tomorrow tonight heut open offen closed zu day days tag tage".split()
+    + "montag dienstag mittwoch donnerstag freitag samstag sonntag monday tuesday wednesday thursday".split()
+    + "friday saturday sunday weekend wochenende".split()
+)
+
+
 def _topic(word: str) -> bool:
     """Whether a folded word names a product or a service (the shipped topic lexicon, data/lexicon_topics.csv)."""
+    if word in NOT_COMPLAINT_TOPICS:
+        return False
     if not _TOPICS:
         _TOPICS.append(TopicMatcher())
     return _TOPICS[0].topic_of(word) in COMPLAINT_TOPICS
