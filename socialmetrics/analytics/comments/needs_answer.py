@@ -73,19 +73,21 @@ def _phrases(joined: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(item.split()) for item in joined.split("|") if item.strip())
 
 
-def _match(word: str, part: str) -> bool:
-    if part.endswith("*"):
-        return word.startswith(part[:-1])
-    return word == part
+_INDEX: dict[int, dict[str, list[tuple[str, ...]]]] = {}
 
 
 def _find(words: list[str], phrases: tuple[tuple[str, ...], ...], start_only: bool = False) -> bool:
-    """Whether a phrase (words in order; a trailing '*' matches as a prefix) occurs, or opens `words`."""
+    """Whether a phrase (its words in a row) occurs in `words`, or opens them when `start_only`."""
+    index = _INDEX.get(id(phrases))
+    if index is None:
+        index = {}
+        for phrase in phrases:
+            index.setdefault(phrase[0], []).append(phrase)
+        _INDEX[id(phrases)] = index
     n = len(words)
-    for phrase in phrases:
-        k = len(phrase)
-        for i in range(1 if start_only else n - k + 1):
-            if i + k <= n and all(_match(words[i + j], part) for j, part in enumerate(phrase)):
+    for i in range(min(1, n) if start_only else n):
+        for phrase in index.get(words[i], ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
                 return True
     return False
 
