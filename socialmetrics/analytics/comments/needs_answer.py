@@ -36,7 +36,7 @@ from socialmetrics.analytics.comments.topics import TopicMatcher
 __all__ = ["REASONS", "RULES_VERSION", "classify"]
 
 # Bump when a rule changes: stored flags made by an older version can then be recomputed.
-RULES_VERSION = "2.1"
+RULES_VERSION = "2.2"
 REASONS = ("question", "complaint")
 
 _FOLD = str.maketrans(
@@ -49,6 +49,7 @@ _QUOTED = re.compile(r'"[^"]*"|„[^“”"]*[“”"]|“[^”]*”|»[^«]*«|
 # ask.fm and similar: "Welches Land …? — Egal, …": the question is someone else's, the writer answers it.
 _ANSWERED = re.compile(r"^[^—–]*\?\s*[—–-]\s.*$", re.DOTALL)
 _MENTION = re.compile(r"@[\w.]+")
+_TAGGED = re.compile(r"\s*@(?!user\b)[\w.]+", re.IGNORECASE)
 _LEADING_TAGS = re.compile(r"^\s*(?:#\w+\s*)+")
 _PARTS = re.compile(r"[,:]")
 _HASHTAG = re.compile(r"#(\w+)")
@@ -143,9 +144,14 @@ SECOND_PERSON = frozenset(
         "your youre yours yourself u ur ya yall"
     ).split()
 )
+# Second person plural or formal: the account, also in a comment that tags a friend.
+PLURAL_YOU = frozenset(
+    "ihr euch euer eure euren eurem eurer habt seid wisst koennt wollt hend haend heit habts".split()
+)
 # A clause with one of these is a rhetorical figure, praise or a reaction, not a request for information.
 RHETORICAL = _phrases(
-    "kann ich nur|kann man nur|koennen wir nur|can only recommend|what more could|was will man|"
+    "kann ich nur|kann man nur|kann ich jedem|kann man jedem|nur empfehlen|nur weiterempfehlen|nur bestaetigen|"
+    "koennen wir nur|can only recommend|what more could|was will man|"
     "you know how|weisst du noch|you may ask|you ask|fragt ihr|fragst du|wo denkst du hin|you even|yall even|"
     "ihr ueberhaupt|du ueberhaupt|"
     "wer kennt das nicht|wer kennts nicht|wer kennt es nicht|wer liebt|wer will nicht|was will man mehr|"
@@ -226,6 +232,10 @@ def _clauses(own: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _part_words(part: str) -> list[str]:
+    return _words(_fold(_HASHTAG.sub(r"\1", _MENTION.sub(" ", part))))
+
+
 def _after_greeting(words: list[str]) -> list[str]:
     i = 0
     while i < len(words) - 1 and i < 2 and words[i] in GREETINGS:
@@ -248,7 +258,7 @@ AUXILIARIES = frozenset(
 )
 PRONOUNS = frozenset(
     (
-        "man das es der die den dem des ein eine einen ihr du sie er ich wir jemand mir mich dir euch uns "
+        "sich man das es der die den dem des ein eine einen ihr du sie er ich wir jemand mir mich dir euch uns "
         "hier da dort auch noch"
     ).split()
 )
@@ -279,7 +289,11 @@ def _musing(part: list[str]) -> bool:
 
 def _question(text: str) -> bool:
     own = _own_text(text)
-    reply = own.lstrip().startswith("@")
+    # A comment that opens with a person's handle speaks to that person ("@julia_k nächsten Freitag?"): only a
+    # question to the account ("ihr", "Sie") or for information counts. The corpora mask every handle as
+    # "@user", the address of a reply; a page comment's real handle is a friend tagged or a commenter answered.
+    tagged = _TAGGED.match(own) is not None
+    reply = own.lstrip().startswith("@") and not tagged
     has_link = _URL.search(text) is not None
     if _public_affairs(text):  # quoted politics too: "Wieso …? " Guck mal Papst … ""
         return False
@@ -296,11 +310,11 @@ def _question(text: str) -> bool:
         marked = "?" in clause
         address_opening = _find(start, ADDRESS_OPENINGS, start_only=True)
         info_opening = any(
-            _find(_after_greeting(_words(_fold(part))), INFO_OPENINGS, start_only=True) for part in _PARTS.split(clause)
+            _find(_after_greeting(_part_words(part)), INFO_OPENINGS, start_only=True) for part in _PARTS.split(clause)
         )
         if not marked and info_opening:  # without "?" only the unmistakable ones: not "May I introduce you …"
             info_opening = any(
-                _find(_after_greeting(_words(_fold(part))), UNMARKED_OPENINGS, start_only=True)
+                _find(_after_greeting(_part_words(part)), UNMARKED_OPENINGS, start_only=True)
                 for part in _PARTS.split(clause)
             )
         if not (marked or address_opening or info_opening):
@@ -313,10 +327,11 @@ def _question(text: str) -> bool:
             info_opening = True
         if _find(words, RHETORICAL):
             continue
-        second = address_opening or bool(SECOND_PERSON.intersection(words)) or bool(_FORMAL_YOU.search(clause))
-        parts = [_after_greeting(_words(_fold(part))) for part in _PARTS.split(clause)]
+        you = PLURAL_YOU if tagged else SECOND_PERSON
+        second = address_opening or bool(you.intersection(words)) or bool(_FORMAL_YOU.search(clause))
+        parts = [_after_greeting(_part_words(part)) for part in _PARTS.split(clause)]
         formed = [part for part in parts if marked and _question_form(part)]
-        if not (reply or second or info_opening or formed):
+        if not (reply or second or info_opening or (formed and not tagged)):
             continue
         # "Was machen wir nu?", "Sind wir nicht alle …?": the writer muses, unless the account or a need is named.
         if not (reply or second or info_opening) and all(_musing(part) for part in formed):
