@@ -36,7 +36,7 @@ from socialmetrics.analytics.comments.topics import TopicMatcher
 __all__ = ["REASONS", "RULES_VERSION", "classify"]
 
 # Bump when a rule changes: stored flags made by an older version can then be recomputed.
-RULES_VERSION = "2.2"
+RULES_VERSION = "2.3"
 REASONS = ("question", "complaint")
 
 _FOLD = str.maketrans(
@@ -124,7 +124,7 @@ REQUESTS = _phrases(
     "waere es moeglich|waer es moeglich|ist es moeglich|wollte fragen|wollte mal fragen|moechte fragen|"
     "hab eine frage|habe eine frage|hab ne frage|habe ne frage|kurze frage|bitte um rueckmeldung|"
     "bitte um antwort|bitte melden|bitte meldet|meldet euch|bitte macht|bitte kommt|bitte schickt|kannste|"
-    "kannst du mir|koenntest du|koennt ihr mir|please tell me|please let me know|let me know|please dm|"
+    "kann mir jemand helfen|kann mir einer helfen|can someone help|can anyone help|kannst du mir|koenntest du|koennt ihr mir|please tell me|please let me know|let me know|please dm|"
     "please help|can you help|could you help|is it true|is true that|i was wondering|just wondering|"
     "wondering if|do you mind|id like to know|i would like to know"
 )
@@ -189,7 +189,18 @@ FRIEND_INVITES = _phrases(
     "wollen wir|sollen wir|gehen wir|kommst du mit|gehst du mit|wollen mer|solln wir|lust auf|bock auf|"
     "lust zu|shall we|should we go|wanna go|wanna come|want to go|lets go|fancy it|fancy a|who is going|"
     "whos going|who s going|anyone going|who is for|whos in|wer kommt mit|wer ist dabei|schau mal|"
-    "guck mal|kuck mal|schaut mal|look at this|check this|check it out"
+    "guck mal|kuck mal|schaut mal|look at this|check this|check it out|"
+    # 2.3, from the enlarged development set: questions to an audience, not to the account.
+    "who going|whos goin|whose goin|whose going|who is ready|whos ready|who s ready|will anyone|is anyone going|"
+    "anyone of you|who do you think|any thoughts|so twitter|can we all|can we finally|did you know|"
+    "will you tune in|wer geht|wer kommt|wer ist bereit|wusstet ihr"
+)
+# 2.3: a clause ending in one of these is a tag question ("vergiss das nie, ok?", "remember?", "huh?").
+TAGS = frozenset("ok okay remember huh right oder gell gelle ne na eh".split())
+# 2.3: the writer asks himself ("Should I …?", "Bin ich deshalb …?", "Is this heaven?").
+SELF_QUESTIONS = _phrases(
+    "should i|shall i|am i|is this heaven|soll ich|sollte ich|bin ich|habe ich damit|hab ich damit|"
+    "may i ask what|may i ask whats|may i ask why"
 )
 # Politics and public affairs: comments about them need no answer from a company (docs/needs-answer-rules.md).
 PUBLIC_AFFAIRS = frozenset(
@@ -327,6 +338,10 @@ def _question(text: str) -> bool:
             info_opening = True
         if _find(words, RHETORICAL):
             continue
+        if marked and len(words) > 1 and words[-1] in TAGS and not address_opening:
+            continue
+        if _find(start, SELF_QUESTIONS, start_only=True) and not _find(words, REQUESTS):
+            continue
         you = PLURAL_YOU if tagged else SECOND_PERSON
         second = address_opening or bool(you.intersection(words)) or bool(_FORMAL_YOU.search(clause))
         parts = [_after_greeting(_part_words(part)) for part in _PARTS.split(clause)]
@@ -338,7 +353,9 @@ def _question(text: str) -> bool:
             continue
         if not (reply or second) and (_WINK.search(own) or "?!" in clause or "!?" in clause):
             continue
-        if has_link and not (reply or address_opening):  # a headline or a teaser with its link
+        if not second and ("?!" in clause or "!?" in clause):  # 2.3: in a reply too, outrage or surprise
+            continue
+        if has_link and not reply:  # a headline or a teaser with its link ("Are you ready? … http"), 2.3
             continue
         # "Sind wir nicht alle …?", "Isn't it …?": a negation among the first three words asks nothing.
         if not second and {"nicht", "net", "ned", "not", "isnt", "arent", "dont", "doesnt"}.intersection(start[:3]):
@@ -358,7 +375,7 @@ STRONG_COMPLAINTS = _phrases(
     "worst customer|terrible service|awful service|schlechter service|schlechtester service|"
     "mieser service|service ist schlecht|service war schlecht|warte seit|warten seit|wartet seit|"
     "still waiting|been waiting|waiting for my|funktioniert nicht|funktioniert immer noch nicht|"
-    "geht nicht mehr|doesnt work|not working|isnt working|stopped working|keeps crashing|crashes|"
+    "geht nicht mehr|doesnt work|dont work|not working|isnt working|stopped working|keeps crashing|crashes|"
     "stuerzt ab|falsche bestellung|wrong order|falsch geliefert|beschwerde|complaint|reklamation|"
     "reklamieren|ungeniessbar|verschimmelt|verdorben|ueberteuert|overpriced|unfreundlich|rude staff|"
     "so rude|very rude|enttaeuscht von|disappointed with|disappointed in|disappointed by|"
@@ -435,6 +452,13 @@ COMPLAINT_TOPICS = frozenset(
 )
 
 
+# 2.3: with the tone model's "negative", only these topics make a complaint on their own; the others ("Preis" for
+# "bill", "Sauberkeit" for "filthy", "Veranstaltung" for "talk") matched too many grumbles about the world.
+CORE_COMPLAINT_TOPICS = frozenset(
+    ("Lieferung", "Online-Shop", "Wartezeit", "Erreichbarkeit", "Service", "Termin", "Beratung")
+)
+
+
 # Topic words too common in any grumble to make one a complaint ("on Sunday", "wait what?!").
 NOT_COMPLAINT_TOPICS = frozenset(
     "wait waiting warten today heute morgen tomorrow tonight heut open offen closed zu day days tag tage".split()
@@ -452,6 +476,11 @@ def _topic(word: str) -> bool:
     return _TOPICS[0].topic_of(word) in COMPLAINT_TOPICS
 
 
+def _core_topic(word: str) -> bool:
+    """Whether a folded word names a delivery, an order, a wait, reachability, service or an appointment."""
+    return _topic(word) and _TOPICS[0].topic_of(word) in CORE_COMPLAINT_TOPICS
+
+
 def _complaint(own: str, tone: str | None) -> bool:
     words = _words(_fold(_HASHTAG.sub(r"\1", _MENTION.sub(" ", own))))
     if not words or _public_affairs(own):
@@ -459,7 +488,7 @@ def _complaint(own: str, tone: str | None) -> bool:
     if tone != "positive" and _find(words, STRONG_COMPLAINTS):  # not "Nie wieder woanders hin! Ihr seid spitze"
         return True
     if tone == "negative":
-        if _find(words, EXPERIENCE_CUES) or any(_topic(w) for w in words):
+        if _find(words, EXPERIENCE_CUES) or any(_core_topic(w) for w in words):
             return True
         if _find(words, NEGATIVE_MARKERS) and (
             _PRICE.search(own) or SERVICE_NOUNS.intersection(words) or any(w.startswith(SERVICE_STEMS) for w in words)
