@@ -13,12 +13,12 @@ from socialmetrics.analytics.comments.needs_answer import REASONS, RULES_VERSION
 
 DATA = Path(__file__).resolve().parent / "data" / "needs_answer"
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
-# The targets. Measured with rules 2.2 (benchmarks/needs_answer.py): precision 0.525 (62 of 118), recall
-# 0.775 (62 of 80) on the 500 tweets; the floors below are what the rules reach today, so a change that loses
-# ground fails.
-TARGET_PRECISION = 0.90
-TARGET_RECALL = 0.75
-FLOOR_PRECISION = 0.50
+# The targets are precision >= 0.90 and recall >= 0.75; they are not reached. Measured once with rules 2.3
+# (benchmarks/needs_answer.py, the only run of 2.3 on the measured set): precision 0.577 (60 of 104), recall 0.750
+# (60 of 80) on the 500 tweets; rules 2.2 reached 0.525 / 0.775 in the same run. The floors are the level reached
+# (precision with 0.02 of slack), so a change that loses ground fails; raise them when a new version measures higher.
+REACHED_PRECISION = 0.577
+FLOOR_PRECISION = REACHED_PRECISION - 0.02
 FLOOR_RECALL = 0.75
 
 
@@ -231,14 +231,8 @@ def measured() -> tuple[int, int, int]:
     return tp, fp, fn
 
 
-def test_measured_precision_and_recall_do_not_regress(measured: tuple[int, int, int]) -> None:
+def test_measured_precision_and_recall_hold_the_level_reached(measured: tuple[int, int, int]) -> None:
     tp, fp, fn = measured
+    assert (tp, fp, fn) == (60, 44, 20)  # rules 2.3 as measured; a rule change must update this and the docs
     assert tp / (tp + fp) >= FLOOR_PRECISION
     assert tp / (tp + fn) >= FLOOR_RECALL
-
-
-@pytest.mark.xfail(strict=True, reason="precision on the tweets is below the 0.90 target (docs/comments.md)")
-def test_measured_precision_and_recall_reach_the_targets(measured: tuple[int, int, int]) -> None:
-    tp, fp, fn = measured
-    assert tp / (tp + fp) >= TARGET_PRECISION
-    assert tp / (tp + fn) >= TARGET_RECALL

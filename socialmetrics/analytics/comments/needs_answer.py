@@ -124,7 +124,8 @@ REQUESTS = _phrases(
     "waere es moeglich|waer es moeglich|ist es moeglich|wollte fragen|wollte mal fragen|moechte fragen|"
     "hab eine frage|habe eine frage|hab ne frage|habe ne frage|kurze frage|bitte um rueckmeldung|"
     "bitte um antwort|bitte melden|bitte meldet|meldet euch|bitte macht|bitte kommt|bitte schickt|kannste|"
-    "kann mir jemand helfen|kann mir einer helfen|can someone help|can anyone help|kannst du mir|koenntest du|koennt ihr mir|please tell me|please let me know|let me know|please dm|"
+    "kann mir jemand helfen|kann mir einer helfen|can someone help|can anyone help|"
+    "kannst du mir|koenntest du|koennt ihr mir|please tell me|please let me know|let me know|please dm|"
     "please help|can you help|could you help|is it true|is true that|i was wondering|just wondering|"
     "wondering if|do you mind|id like to know|i would like to know"
 )
