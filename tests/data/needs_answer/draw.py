@@ -1,12 +1,15 @@
 """Draws the needs-answer sets from the shared tone corpora (run once; the labels were then added by hand).
 
     .venv/bin/python tests/data/needs_answer/draw.py [../shared/data/tone] [--force]
+    .venv/bin/python tests/data/needs_answer/draw.py --append-large   # appends d301-d900 to the 300 in dev.csv
 
 Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English tweets from TweetEval val
 (m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
 TweetEval val (m421-m500), because the first draw held only 42
 comments that need an answer. Development set (`dev.csv`, for tuning the rules): 140 German tweets from PotTS
-train and 60 other English tweets from TweetEval val. Strata use signals that do not come from the detector:
+train and 60 other English tweets from TweetEval val (d001-d200), then 60 + 40 more with a question mark
+(d201-d300); then 600 more from the train splits (320 German from PotTS train, 280 English from TweetEval train;
+d301-d900) to learn from. Strata use signals that do not come from the detector:
 whether the text has a question mark, whether it is a reply (starts with @user), and whether the corpus's human
 tone label is negative (for complaints). Fixed seed, so a rerun draws the same items; it writes the texts with
 empty label columns and refuses to overwrite a labelled file.
@@ -36,6 +39,17 @@ DEVELOPMENT = [
     ("potts_de.csv", "train", "de", {"?": 60, "neg": 40, "rest": 40}),
     ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 25, "neg": 20, "rest": 15}),
 ]
+# Drawn after DEVELOPMENT and appended to it (d201-d300): more questions to tune on.
+DEVELOPMENT_EXTRA = [
+    ("potts_de.csv", "train", "de", {"?": 60}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 40}),
+]
+# Drawn after DEVELOPMENT_EXTRA and appended to it (d301-d900): a development set large enough to learn from, with
+# many question marks and many negatives, from the train splits (never the measured set's splits' items).
+DEVELOPMENT_LARGE = [
+    ("potts_de.csv", "train", "de", {"?": 170, "neg": 75, "rest": 75}),
+    ("semeval2017_tweeteval_en.csv", "train", "en", {"?": 140, "neg": 70, "rest": 70}),
+]
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
 
 
@@ -52,7 +66,13 @@ def draw(data: Path) -> None:
     rng = random.Random(SEED)
     taken: set[str] = set()
     parts: dict[str, list[list[tuple[str, str, str]]]] = {"labelled.csv": [], "dev.csv": []}
-    for name, plan in (("labelled.csv", MEASURED), ("labelled.csv", MEASURED_EXTRA), ("dev.csv", DEVELOPMENT)):
+    for name, plan in (
+        ("labelled.csv", MEASURED),
+        ("labelled.csv", MEASURED_EXTRA),
+        ("dev.csv", DEVELOPMENT),
+        ("dev.csv", DEVELOPMENT_EXTRA),
+        ("dev.csv", DEVELOPMENT_LARGE),
+    ):
         out = []
         for file, split, lang, counts in plan:
             with (data / file).open(encoding="utf-8", newline="") as fh:
@@ -64,6 +84,18 @@ def draw(data: Path) -> None:
                     out.append((row["source"], lang, row["text"]))
         rng.shuffle(out)
         parts[name].append(out)
+    if "--append-large" in sys.argv:
+        # Append only the DEVELOPMENT_LARGE part to a dev.csv that holds the first 300 labelled items.
+        path = HERE / "dev.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            existing = list(csv.DictReader(fh))
+        if len(existing) != 300:
+            raise SystemExit(f"{path} holds {len(existing)} items, not the 300 the large part is appended to")
+        with path.open("a", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            for i, (source, lang, text) in enumerate(parts["dev.csv"][-1], start=301):
+                writer.writerow([f"d{i:03d}", source, lang, text, "", "", ""])
+        return
     for name, prefix in (("labelled.csv", "m"), ("dev.csv", "d")):
         path = HERE / name
         if path.exists() and "--force" not in sys.argv:
@@ -77,5 +109,5 @@ def draw(data: Path) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--force"]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
     draw(Path(args[0]) if args else HERE.parents[3] / "shared" / "data" / "tone")
