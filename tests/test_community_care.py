@@ -605,3 +605,63 @@ def test_replies_are_exported_and_erased_like_comments_and_no_later_run_brings_t
     assert_gone("after the erasure")
     run(connector(), ["media", "comments"], tmp_path, "r2").close()  # the API still answers with them
     assert_gone("after the next run")
+
+
+# -- the real recorded comment shapes, with extra personal fields: only by_account is new ------------------------
+
+
+def recorded(name: str) -> dict[str, Any]:
+    data = json.loads((Path(__file__).parent / "fixtures" / "recorded" / name).read_text(encoding="utf-8"))
+    data.pop("_source", None)
+    return data
+
+
+def test_recorded_comment_shapes_land_by_account_and_nothing_else_about_people() -> None:
+    """keboola's Facebook feed (the Page's own comment, from.id = the Page id), an Instagram reply by the SDK author's
+    own account, ebx's LinkedIn comment written as the organization and Airbyte's X reply: each lands `by_account`
+    true for the account's own and false for a person, and no name, username, person URN or id of a person."""
+    from connectors.allowlist import keep
+    from connectors.instagram import COMMENT_KEPT, comments_prepare
+    from connectors.linkedin import COMMENT_FIELDS as LI_KEPT
+    from connectors.x import REPLY_FIELDS, XConnector
+
+    fb = FacebookConnector(Account("facebook", "177057932317550"), Credentials("c", TOKEN), today=TODAY, author_key=KEY)
+    feed = recorded("facebook/comments_with_page_replies.json")["nested_feed_comments"]["body"]["data"][0]
+    comments = feed["comments"]["data"]
+    comments[1]["parent"] = {"id": comments[0]["id"], "from": {"name": "XXNGz", "id": "1072622009419947"}}
+    landed = fb.landed_comments(comments)
+    assert [c["by_account"] for c in landed] == [True, False]
+    assert landed[1]["parent"] == {"id": comments[0]["id"]}
+    assert "XXNGz" not in json.dumps(landed) and "1072622009419947" not in json.dumps(landed)
+    assert "HP2zy" not in json.dumps(landed) and "MSJld" not in json.dumps(landed)
+
+    ig = InstagramConnector(Account("instagram", "17841400000000001"), Credentials("c", TOKEN), today=TODAY,
+                            author_key=KEY)  # fmt: skip
+    by_id = recorded("instagram/comment_replies.json")["comments_by_id"]["body"]
+    own, other = by_id["17892250648466172"], by_id["17858154961981086"]
+    own = {**own, "from": {"id": "17841400000000001", "username": "ikroskun"}}
+    other = {**other, "from": {"id": "17841409999999999", "username": "lixiangguodu123"},
+             "replies": {"data": [{**recorded("instagram/comment_replies.json")["replies"]["body"]["data"][0],
+                                   "from": {"id": "17841400000000001", "username": "ikroskun"}}]}}  # fmt: skip
+    spec = ig.spec("comments")
+    landed_ig = [keep(comments_prepare(ig, spec, c), COMMENT_KEPT) for c in (own, other)]
+    assert [c["by_account"] for c in landed_ig] == [True, False]
+    assert landed_ig[1]["replies"]["data"][0]["by_account"] is True
+    for secret in ("ikroskun", "lixiangguodu123", "17841409999999999"):
+        assert secret not in json.dumps(landed_ig)
+
+    li = LinkedInConnector(Account("linkedin", "5637409"), Credentials("c", TOKEN), today=TODAY, author_key=KEY)
+    by_org = recorded("linkedin/comment.json")
+    person = recorded("linkedin/comments_list.json")["body"]["elements"][0]
+    person = {**person, "actor": "urn:li:person:CnpTkB7V70", "agent": "urn:li:person:CnpTkB7V70"}
+    landed_li = [li._landed_comment(c) for c in (by_org, person)]
+    assert [c["by_account"] for c in landed_li] == [True, False]
+    assert "urn:li:person" not in json.dumps(landed_li) and all(set(c) <= set(LI_KEPT) for c in landed_li)
+
+    x = XConnector(Account("x", "14865935"), Credentials("c", TOKEN), today=TODAY, author_key=KEY)
+    x.set_user({"id": "14865935", "username": "EcZachly", "public_metrics": {}})
+    reply = recorded("x/search_replies.json")["data"][0]
+    landed_x = [keep(x._pseudonymised(r), REPLY_FIELDS)
+                for r in (reply, {**reply, "author_id": "187691014"})]  # fmt: skip
+    assert [c["by_account"] for c in landed_x] == [True, False]
+    assert "187691014" not in json.dumps(landed_x) and "14865935" not in json.dumps(landed_x)
