@@ -13,11 +13,12 @@ from socialmetrics.analytics.comments.needs_answer import REASONS, RULES_VERSION
 
 DATA = Path(__file__).resolve().parent / "data" / "needs_answer"
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
-# The targets are precision >= 0.90 and recall >= 0.75; they are not reached. Measured once with rules 2.3
-# (benchmarks/needs_answer.py, the only run of 2.3 on the measured set): precision 0.577 (60 of 104), recall 0.750
-# (60 of 80) on the 500 tweets; rules 2.2 reached 0.525 / 0.775 in the same run. The floors are the level reached
-# (precision with 0.02 of slack), so a change that loses ground fails; raise them when a new version measures higher.
-REACHED_PRECISION = 0.577
+# The targets are precision >= 0.90 and recall >= 0.75; precision is not reached. Rules 2.3 as shipped,
+# measured by benchmarks/needs_answer.py: precision 0.566 (60 of 106), recall 0.750 (60 of 80) on the 500 tweets;
+# rules 2.2 reached 0.525 / 0.775 in the same run (tests/data/needs_answer/README.md lists every run on the set).
+# The floors are the level reached (precision with 0.02 of slack), so a change that loses ground fails; a rule
+# change must update the counts below and the docs.
+REACHED_PRECISION = 0.566
 FLOOR_PRECISION = REACHED_PRECISION - 0.02
 FLOOR_RECALL = 0.75
 
@@ -233,6 +234,6 @@ def measured() -> tuple[int, int, int]:
 
 def test_measured_precision_and_recall_hold_the_level_reached(measured: tuple[int, int, int]) -> None:
     tp, fp, fn = measured
-    assert (tp, fp, fn) == (60, 44, 20)  # rules 2.3 as measured; a rule change must update this and the docs
+    assert (tp, fp, fn) == (60, 46, 20)
     assert tp / (tp + fp) >= FLOOR_PRECISION
     assert tp / (tp + fn) >= FLOOR_RECALL
