@@ -128,13 +128,15 @@ def context(care: CareData | None, lang: str) -> dict[str, Any]:
 
 
 def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """`socialmetrics summary`'s line: the latest week's service level (the company's row of
+    """`socialmetrics summary`'s line: the latest whole week's service level (the company's row of
     marts.community_care_weekly) and how many questions are open (marts.open_questions)."""
     if not (_exists(con, "community_care_weekly") and _exists(con, "open_questions")):
         return []
+    # the latest whole week of the data (a week still running says little), else the latest week
     week = con.execute(
         "SELECT week_start, needing_answer, answered, answer_rate, median_hours_to_answer "
-        "FROM marts.community_care_weekly WHERE network = 'all' ORDER BY week_start DESC LIMIT 1"
+        "FROM marts.community_care_weekly WHERE network = 'all' ORDER BY week_start + 7 <= "
+        "(SELECT max(window_end) FROM meta.loads WHERE kind = 'comments') DESC NULLS LAST, week_start DESC LIMIT 1"
     ).fetchone()
     opened = con.execute("SELECT count(*), count(*) FILTER (WHERE hours_waited > ?) FROM marts.open_questions",
                          [WAITING_HOURS]).fetchone()  # fmt: skip
