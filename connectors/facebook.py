@@ -13,6 +13,11 @@ Graph API facts this module relies on (developers.facebook.com, Pages API / Insi
   (and 80001 for Pages business use cases) are rate limits; 190 is an invalid or expired token;
   1 and 2 are transient (and any error with "is_transient": true); 1 with subcode 99 asks for less data.
 - `published_posts` pages with cursors; its `paging.next` URL carries the access token.
+- A post's comment edge gives top-level comments only (`filter=toplevel`, the default); `filter=stream`
+  gives every comment and reply in one chronological list, each reply with `parent {id}` when asked
+  `fields=parent`. `from` of a person's comment is returned only to a Page token of the Page owning the
+  post; the Page's own comments and replies keep it, with `from.id` the Page id
+  (tests/fixtures/recorded/facebook/comments_with_page_replies.json).
   `shares` and `message` are absent (not zero, not empty) on posts without them.
 """
 
@@ -122,6 +127,7 @@ COMMENT_FIELDS_KEPT: Spec = {
     "message": SCALAR,
     "parent": {"id": SCALAR},
     "author_hash": SCALAR,
+    "by_account": SCALAR,  # written by the Page itself (from.id == the Page id): the only author fact kept
 }
 POST_FIELDS: Spec = {
     "id": SCALAR,
@@ -594,7 +600,10 @@ class FacebookConnector(DeclaredConnector):
         fields = POST_BASE_FIELDS
         if metrics:
             fields += f",insights.metric({','.join(metrics)})"
-        return fields + f",comments.limit({COMMENTS_PER_PAGE}).summary(total_count){{{COMMENT_FIELDS}}}"
+        # filter(stream): replies come in the same list as the comments they answer (with `parent`), and the
+        # comment edge's paging.next carries the filter, so a reply on a later page is read like a comment.
+        edge = f"comments.filter(stream).limit({COMMENTS_PER_PAGE}).summary(total_count)"
+        return fields + f",{edge}{{{COMMENT_FIELDS}}}"
 
     def valid_post_metrics(self, window: Window, exc: ApiError) -> tuple[str, ...] | None:
         """Post metrics the API accepts, after a posts request failed with code 100 (one invalid name fails
@@ -632,6 +641,7 @@ class FacebookConnector(DeclaredConnector):
             kept: dict[str, Any] = keep({**comment, "message": redact_spans(comment.get("message"), tags)},
                                         COMMENT_FIELDS_KEPT)  # fmt: skip
             kept["author_hash"] = pseudonymize(author_id, self.author_key)
+            kept["by_account"] = author.get("id") is not None and str(author.get("id")) == self.account.id
             landed.append(kept)
         return landed
 

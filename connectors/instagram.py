@@ -21,7 +21,10 @@ Insights, IG Media, IG Media Insights, IG Comment; checked against the docs of J
 - `GET /{ig-media-id}/insights?metric=views,reach,...`: lifetime values. Media posted before the account
   became a professional account answer 100/2108006; such a media's insights are skipped, not the run.
 - `GET /{ig-media-id}/comments?fields=id,text,timestamp,username,from,parent_id`: top-level comments, paged
-  like media; `username` and `from` name the commenter (hashed before landing, never kept).
+  like media; `username` and `from` name the commenter (hashed before landing, never kept). Replies come
+  inline with `replies{...}` field expansion (the first page, with its own `paging.next`) or from
+  `GET /{ig-comment-id}/replies`; a reply's `from.id` is the account's own id when the account answered
+  (tests/fixtures/recorded/instagram/comment_replies.json: default fields carry no author, so `from` is asked).
 - Errors are the Graph envelope: 190 expired token, 4/17/32/613 rate limits, 10 and 200-299 permissions
   (instagram_basic, instagram_manage_insights, pages_read_engagement), 100 invalid parameter/metric.
 """
@@ -60,6 +63,7 @@ from connectors.sdk import (
     Declared,
     DeclaredConnector,
     NextUrlPaginator,
+    Request,
     Rows,
     path_part,
 )
@@ -95,7 +99,8 @@ MEDIA_METRICS: dict[str, str | None] = {
     "saved": None,
 }
 MEDIA_FIELD_METRICS = {"like_count": "reactions", "comments_count": "comments"}
-COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id,like_count"
+REPLY_FIELDS = "id,text,timestamp,username,from,parent_id"
+COMMENT_FIELDS = f"id,text,timestamp,username,from,parent_id,like_count,replies{{{REPLY_FIELDS}}}"
 
 # What is landed (connectors/allowlist.py): the commenter (`username`, `from`) becomes author_hash.
 INSIGHT_KEPT: Spec = {
@@ -108,8 +113,13 @@ INSIGHT_KEPT: Spec = {
 }
 ACCOUNT_KEPT: Spec = {"id": SCALAR, "followers_count": SCALAR, "media_count": SCALAR}
 MEDIA_KEPT: Spec = {k: SCALAR for k in MEDIA_FIELDS.split(",")}
+# by_account: written by the account itself (from.id == the account id), the only author fact kept.
+REPLY_KEPT: Spec = {"id": SCALAR, "text": SCALAR, "timestamp": SCALAR, "parent_id": SCALAR, "author_hash": SCALAR,
+                    "by_account": SCALAR}  # fmt: skip
+PAGING_KEPT: Spec = {"cursors": {"before": SCALAR, "after": SCALAR}, "next": SCALAR}
 COMMENT_KEPT: Spec = {"id": SCALAR, "text": SCALAR, "timestamp": SCALAR, "parent_id": SCALAR,
-                      "like_count": SCALAR, "author_hash": SCALAR}  # fmt: skip
+                      "like_count": SCALAR, "author_hash": SCALAR, "by_account": SCALAR,
+                      "replies": {"data": REPLY_KEPT, "paging": PAGING_KEPT}}  # fmt: skip
 
 
 # Competitors by Business Discovery (developers.facebook.com, "IG User > Business Discovery"): the company's own
@@ -258,9 +268,23 @@ def media_insight_rows(ctx: Context, series: dict[str, Any]) -> Rows:
 
 
 def comment_rows(ctx: Context, comment: dict[str, Any]) -> Rows:
-    """A comment on a media; its media's publishing time places it in the window."""
-    yield Kind.COMMENTS, {"post_id": ctx.parent["id"], "published_at": parse_time(ctx.parent["timestamp"]),
-                          "comment_id": comment["id"], "parent_id": comment.get("parent_id"),
+    """A comment on a media and the replies that came inline with it; its media's publishing time places them
+    in the window."""
+    if "id" in comment:  # an erased comment leaves a stub holding only the replies others wrote to it
+        yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], {k: v for k, v in comment.items()
+                                                                             if k != "replies"}, None)  # fmt: skip
+    for reply in (comment.get("replies") or {}).get("data") or []:
+        yield from _comment_row(ctx.parent["id"], ctx.parent["timestamp"], reply, comment.get("id"))
+
+
+def reply_rows(ctx: Context, reply: dict[str, Any]) -> Rows:
+    """A reply read from a later page of a comment's replies (the page's parent names the comment and media)."""
+    yield from _comment_row(ctx.parent["media_id"], ctx.parent["timestamp"], reply, ctx.parent["id"])
+
+
+def _comment_row(media_id: str, published: Any, comment: dict[str, Any], parent: str | None) -> Rows:
+    yield Kind.COMMENTS, {"post_id": media_id, "published_at": parse_time(published),
+                          "comment_id": comment["id"], "parent_id": comment.get("parent_id") or parent,
                           "created_at": parse_time(comment.get("timestamp")), "author_hash": comment.get("author_hash"),
                           "text": comment.get("text"), "payload": json.dumps(comment, sort_keys=True)}  # fmt: skip
 
@@ -356,13 +380,35 @@ def no_insights_media(error: ConnectorError, parent: Mapping[str, Any]) -> str |
 
 
 def comments_prepare(conn: InstagramConnector, spec: Declared, record: dict[str, Any]) -> dict[str, Any]:
-    """The commenter becomes a keyed hash and @mentions in the text become "@…"."""
+    """The commenter becomes a keyed hash (and `by_account`: the account itself?), @mentions in the text "@…";
+    the same for the replies that came inline."""
     sender = record.get("from")
     author: Mapping[str, Any] = sender if isinstance(sender, Mapping) else {}
     author_id = author.get("id") or author.get("username") or record.get("username")
     text = record.get("text")
-    return {**record, "text": MENTION_RE.sub(MENTION_PLACEHOLDER, text) if isinstance(text, str) else text,
-            "author_hash": pseudonymize(author_id, conn.author_key)}  # fmt: skip
+    prepared = {**record, "text": MENTION_RE.sub(MENTION_PLACEHOLDER, text) if isinstance(text, str) else text,
+                "author_hash": pseudonymize(author_id, conn.author_key),
+                "by_account": author.get("id") is not None and str(author.get("id")) == conn.account.id}  # fmt: skip
+    replies = record.get("replies")
+    if isinstance(replies, Mapping):
+        data = replies.get("data")
+        prepared["replies"] = {**replies, "data": [comments_prepare(conn, spec, r) for r in data or []
+                                                   if isinstance(r, dict)]}  # fmt: skip
+    return prepared
+
+
+def replies_parents(conn: InstagramConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The comments of this run whose inline replies said more exist (`replies.paging.next`), with their media."""
+    for comment in conn.read_this_run("comments"):  # read just before (a part of the same stream)
+        nxt = ((comment.get("replies") or {}).get("paging") or {}).get("next")
+        media = conn.parent_of(comment)
+        if nxt and media.get("id"):
+            yield {"id": comment["id"], "media_id": media["id"], "timestamp": media.get("timestamp"), "next": nxt}
+
+
+def replies_request(conn: InstagramConnector, spec: Declared, chunk: Window, parent: Mapping[str, Any]) -> Request:
+    """The next page of a comment's replies, as Graph gave it (it carries every parameter)."""
+    return str(parent["next"]), None
 
 
 GRAPH_PAGES = CursorParamPaginator(("paging", "cursors", "after"), "after", ("paging", "next"))
@@ -464,6 +510,20 @@ DECLARED = (
         parents=competitors.competitor_parents,
         request=competitor_request,
         get=competitor_get,
+    ),
+    # Replies beyond the first page a comment brought inline: its replies' own paging.next, as given.
+    Declared(
+        Stream("comment_replies", (Kind.COMMENTS,)),
+        "",
+        reply_rows,
+        paginator=NextUrlPaginator(),
+        parent="comments",
+        part_of="comments",
+        keep=REPLY_KEPT,
+        also_land={"paging": PAGING_KEPT},
+        parents=replies_parents,
+        request=replies_request,
+        prepare=comments_prepare,
     ),
 )
 

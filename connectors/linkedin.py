@@ -16,6 +16,10 @@ Statistics", "Page Statistics", "Posts API", "Comments API", "Versioning"):
 - /rest/posts?q=author&author={urn}: commentary, createdAt/publishedAt in epoch milliseconds;
   paged with start/count (no cursor). Per-post lifetime totals come from share statistics with
   `shares=List(...)` / `ugcPosts=List(...)`.
+- Comments API: socialActions/{post urn}/comments gives first-level comments (each with `commentsSummary`
+  .totalFirstLevelComments, its replies); a comment's replies come from socialActions/{comment urn}/comments
+  and carry `parentComment`. `actor` is the author: urn:li:organization:<id> when the page itself wrote it
+  (tests/fixtures/recorded/linkedin/comment.json); some answers omit it (comments_list.json).
 - 429 comes without rate-limit headers: back off.
 """
 
@@ -25,6 +29,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -76,6 +81,8 @@ COMMENT_FIELDS: Spec = {
     "lastModified": {"time": SCALAR},
     "message": {"text": SCALAR},
     "author_hash": SCALAR,
+    "by_account": SCALAR,  # written as the organization (actor == its URN): the only author fact kept
+    "commentsSummary": {"totalFirstLevelComments": SCALAR, "aggregatedTotalComments": SCALAR},
 }
 POST_FIELDS: Spec = {
     "id": SCALAR,
@@ -278,6 +285,14 @@ def comment_rows(ctx: Context, c: dict[str, Any]) -> Rows:
     }  # fmt: skip
 
 
+def reply_rows(ctx: Context, c: dict[str, Any]) -> Rows:
+    """A reply to a comment (read from the comment's own comments; the page's parent names the comment and post)."""
+    post = {"id": ctx.parent["post_id"], "publishedAt": ctx.parent.get("publishedAt"),
+            "createdAt": ctx.parent.get("createdAt")}  # fmt: skip
+    for kind, row in comment_rows(replace(ctx, parent=post), c):
+        yield kind, {**row, "parent_id": row.get("parent_id") or ctx.parent["id"]}
+
+
 # start/count paging (Posts API, Comments API): a page shorter than `count` is the last.
 PAGES = OffsetPaginator(records=("elements",), total_path=None)
 
@@ -328,6 +343,18 @@ def comments_prepare(conn: LinkedInConnector, spec: Declared, record: dict[str, 
     return conn._landed_comment(record)
 
 
+def replies_parents(conn: LinkedInConnector, spec: Declared, window: Window) -> Iterator[Mapping[str, Any]]:
+    """The comments of this run that have replies (`commentsSummary`), with their post: a reply is read from
+    GET socialActions/{comment urn}/comments and carries parentComment."""
+    for comment in conn.read_this_run("comments"):  # read just before (a part of the same stream)
+        summary = comment.get("commentsSummary") or {}
+        urn = comment.get("$URN") or comment.get("commentUrn")
+        post = conn.parent_of(comment)
+        if urn and post.get("id") and (summary.get("totalFirstLevelComments") or 0) > 0:
+            yield {"id": urn, "post_id": post["id"], "publishedAt": post.get("publishedAt"),
+                   "createdAt": post.get("createdAt")}  # fmt: skip
+
+
 DECLARED = (
     _statistics("share_statistics", "organizationalEntityShareStatistics", share_rows, "organizationalEntity"),
     _statistics("follower_statistics", "organizationalEntityFollowerStatistics", follower_rows, "organizationalEntity"),
@@ -352,6 +379,11 @@ DECLARED = (
              also_land={"paging": PAGING_FIELDS},
              parent="posts", parent_fields=("id", "publishedAt", "createdAt"), part_of="posts",
              prepare=comments_prepare),
+    # Replies: a comment's own comments (`{post}` is the comment's URN here), paged like comments.
+    Declared(Stream("comment_replies", (Kind.COMMENTS,)), "socialActions/{post}/comments", reply_rows,
+             params=lambda w: {"count": 100, "start": 0}, paginator=PAGES, records=("elements",), primary_key=(),
+             also_land={"paging": PAGING_FIELDS}, parent="comments", part_of="posts",
+             parents=replies_parents, prepare=comments_prepare),
 )  # fmt: skip
 
 
@@ -416,6 +448,7 @@ class LinkedInConnector(DeclaredConnector):
         text = redact_spans(message.get("text"), spans)
         kept: dict[str, Any] = keep({**comment, "message": {"text": text}}, COMMENT_FIELDS)
         kept["author_hash"] = pseudonymize(str(actor) if actor else None, self.author_key)
+        kept["by_account"] = actor == self.urn
         return kept
 
 

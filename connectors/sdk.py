@@ -379,6 +379,11 @@ class DeclaredConnector(TokenConnector):
             cache[(name, window)] = records
         return cache[(name, window)]
 
+    def parent_of(self, record: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The parent context a record of a parent stream was read under in this run (a reply stream needs the post
+        of the comment it reads the replies of); {} for a record not read as a parent in this run."""
+        return self.__dict__.get("_record_parents", {}).get(id(record), {})
+
     def read_this_run(self, name: str) -> list[dict[str, Any]]:
         """Every record a parent stream landed in this run, whatever its window (for a `parents` hook)."""
         cache: dict[tuple[str, Window], list[dict[str, Any]]] = self.__dict__.get("_parents", {})
@@ -441,6 +446,8 @@ class DeclaredConnector(TokenConnector):
                 landed.append(keep(prepared, spec.keep) if spec.keep is not None else prepared)
             if cached is not None:
                 cached.extend(landed)
+                owners: dict[int, Mapping[str, Any]] = self.__dict__.setdefault("_record_parents", {})
+                owners.update((id(record), dict(parent)) for record in landed)
             request = {
                 "url": page_url,
                 "params": {k: v for k, v in (page_params or {}).items() if k not in self.auth_params()},

@@ -12,7 +12,8 @@ API facts (docs.x.com: "Fundamentals / Rate limits", "Users lookup", "User Posts
   quote_count, bookmark_count. non_public_metrics / organic_metrics (url_link_clicks,
   user_profile_clicks) need a user-context token and exist only for posts under 30 days old.
 - GET /2/tweets/search/recent: the last 7 days only, `max_results` 10..100, `next_token`; replies
-  are found with `conversation_id:<root id>` (queries up to 512 characters).
+  are found with `conversation_id:<root id>` (queries up to 512 characters). The account's own replies
+  are in the conversation too: `author_id` equal to the account's user id (kept only as `by_account`).
 - Every answer carries x-rate-limit-limit / -remaining / -reset (epoch seconds); a 429 says when to
   come back in x-rate-limit-reset.
 - 401: the token is invalid or revoked. 403 with `"reason": "client-not-enrolled"`: the app is not
@@ -97,6 +98,7 @@ REPLY_FIELDS: Spec = {
     "lang": SCALAR,
     "referenced_tweets": {"type": SCALAR, "id": SCALAR},
     "author_hash": SCALAR,
+    "by_account": SCALAR,  # written by the account itself (author_id == its user id): the only author fact kept
 }
 META_FIELDS: Spec = {
     "result_count": SCALAR,
@@ -786,6 +788,8 @@ class XConnector(DeclaredConnector):
         reply.pop("in_reply_to_user_id", None)
         reply.pop("entities", None)
         reply["author_hash"] = pseudonymize(str(author) if author else None, self.author_key)
+        own_id = (self._user or {}).get("id")
+        reply["by_account"] = author is not None and own_id is not None and str(author) == str(own_id)
         own = "@" + str((self._user or {}).get("username") or "").lower()
         text = reply.get("text")
         if isinstance(text, str):

@@ -13,6 +13,11 @@ reads whenever it writes a page or parses pages into records (an extract, a nigh
 replay`) and the loader reads before it publishes raw rows: an erased person never comes back. The
 register holds author hashes and keyed hashes of comment ids, never a clear id.
 
+Replies are comments too (issue #30): a person's replies are found, exported and erased like their comments. A
+reply somebody else wrote (the company's answer) to an erased comment stays, but its pointer to the erased comment
+(`parent`, `parent_id`, `parentComment`, X's `referenced_tweets`) is cut, in the warehouse, the landing folder and
+every later extract: the register keeps keyed hashes of the erased comments' ids (`reference_key`) for that.
+
 A landed comment is recognised in any page by its `author_hash` field (every connector lands one per
 comment, see connectors/allowlist.py) and its id (`$URN` on LinkedIn, else `id`), so a plugin that lands
 comments the same way is covered without code of its own.
@@ -73,9 +78,29 @@ def landed_comment_id(obj: dict[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
-def drop_comments(body: Any, drop: Callable[[dict[str, Any]], bool]) -> tuple[Any, int]:
+def cut_references(comment: dict[str, Any], erased: Callable[[str], bool]) -> dict[str, Any] | None:
+    """A copy of a landed comment without its pointers to erased comments (`parent.id`, `parent_id`,
+    `parentComment`, X's `referenced_tweets` replied_to), or None when it points at none."""
+    out = dict(comment)
+    parent = out.get("parent")
+    if isinstance(parent, dict) and parent.get("id") is not None and erased(str(parent["id"])):
+        out.pop("parent")
+    for name in ("parent_id", "parentComment"):
+        if out.get(name) is not None and erased(str(out[name])):
+            out.pop(name)
+    refs = out.get("referenced_tweets")
+    if isinstance(refs, list):
+        kept = [r for r in refs if not (isinstance(r, dict) and r.get("id") is not None and erased(str(r["id"])))]
+        if len(kept) != len(refs):
+            out["referenced_tweets"] = kept
+    return out if out != comment else None
+
+
+def drop_comments(
+    body: Any, drop: Callable[[dict[str, Any]], bool], erased_parent: Callable[[str], bool] | None = None
+) -> tuple[Any, int]:
     """A copy of a landed page's body without the landed comments (dicts with `author_hash`) that `drop`
-    picks, and how many it dropped."""
+    picks, and the pointers of the others to erased comments (`erased_parent`) cut; how many it changed."""
     dropped = [0]
 
     def walk(node: Any) -> Any:
@@ -84,7 +109,16 @@ def drop_comments(body: Any, drop: Callable[[dict[str, Any]], bool]) -> tuple[An
             for item in node:
                 if isinstance(item, dict) and AUTHOR_FIELD in item and drop(item):
                     dropped[0] += 1
+                    # other people's replies landed inside it (Instagram) stay, in a stub without the comment
+                    nested = {k: walk(v) for k, v in item.items() if any(True for _ in _comments_in(v))}
+                    if nested:
+                        out.append(nested)
                     continue
+                if isinstance(item, dict) and AUTHOR_FIELD in item and erased_parent is not None:
+                    cut = cut_references(item, erased_parent)
+                    if cut is not None:
+                        dropped[0] += 1
+                        item = cut
                 out.append(walk(item))
             return out
         if isinstance(node, dict):
@@ -92,6 +126,22 @@ def drop_comments(body: Any, drop: Callable[[dict[str, Any]], bool]) -> tuple[An
         return node
 
     return walk(body), dropped[0]
+
+
+def _cut_row(row: dict[str, Any], erased: Callable[[str], bool]) -> dict[str, Any]:
+    """A comment row (raw.comments / landed Parquet) with its pointer to an erased comment cut: `parent_id` NULL and
+    the same cut in its payload."""
+    out = dict(row)
+    out["parent_id"] = None
+    payload = row.get("payload")
+    if isinstance(payload, str):
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            out["payload"] = json.dumps(cut_references(data, erased) or data, sort_keys=True)
+    return out
 
 
 # -- the register: what landing and the loader consult -------------------------------------------------------
@@ -103,12 +153,27 @@ class Register:
 
     authors: frozenset[tuple[str, str]] = frozenset()
     comments: frozenset[tuple[str, str]] = frozenset()
+    references: frozenset[tuple[str, str]] = frozenset()  # erased comments' id keys: replies' pointers are cut
     _key: list[bytes] = field(default_factory=list, compare=False, repr=False)
     _folder: list[Path] = field(default_factory=list, compare=False, repr=False)  # the warehouse's: the key file
 
     def concerns(self, network: str) -> bool:
         """Whether anything of `network` is erased."""
-        return any(n == network for n, _ in self.authors) or any(n == network for n, _ in self.comments)
+        return any(n == network for n, _ in self.authors | self.comments | self.references)
+
+    def _comment_key(self, network: str, comment_id: str) -> str:
+        if not self._key:
+            from socialmetrics.privacy import author_key
+
+            self._key.append(author_key(folder=self._folder[0] if self._folder else None))
+        return comment_key(network, comment_id, self._key[0])
+
+    def erased_parent(self, network: str, comment_id: Any) -> bool:
+        """Whether a reply's parent `comment_id` is an erased comment (its pointer is cut)."""
+        if comment_id is None or not any(n == network for n, _ in self.comments | self.references):
+            return False
+        key = (network, self._comment_key(network, str(comment_id)))
+        return key in self.comments or key in self.references
 
     def erased(self, network: str, author_hash: Any, comment_id: Any) -> bool:
         """Whether a comment of `network` by `author_hash` with `comment_id` is erased."""
@@ -116,17 +181,20 @@ class Register:
             return True
         if comment_id is None or not any(n == network for n, _ in self.comments):
             return False
-        if not self._key:
-            from socialmetrics.privacy import author_key
-
-            self._key.append(author_key(folder=self._folder[0] if self._folder else None))
-        return (network, comment_key(network, str(comment_id), self._key[0])) in self.comments
+        return (network, self._comment_key(network, str(comment_id))) in self.comments
 
     def filter_body(self, network: str, body: Any) -> tuple[Any, int]:
         """A copy of a landed page's body without the erased comments, and how many were dropped."""
         if not self.concerns(network):
             return body, 0
-        return drop_comments(body, lambda c: self.erased(network, c.get(AUTHOR_FIELD), landed_comment_id(c)))
+        return drop_comments(body, lambda c: self.erased(network, c.get(AUTHOR_FIELD), landed_comment_id(c)),
+                             lambda parent: self.erased_parent(network, parent))  # fmt: skip
+
+    def clean(self, network: str, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
+        """A parsed record with its pointer to an erased comment cut (`parent_id` NULL, the payload's too)."""
+        if kind is not Kind.COMMENTS or not self.erased_parent(network, record.get("parent_id")):
+            return record
+        return _cut_row(record, lambda parent: self.erased_parent(network, parent))
 
     def keeps(self, network: str, kind: Kind, record: dict[str, Any]) -> bool:
         """Whether a parsed record may be landed (every record but an erased comment)."""
@@ -161,6 +229,7 @@ def current(path: Path | None = None) -> Register:
     register = Register(
         frozenset((e["network"], e["author_hash"]) for e in entries if e.get("author_hash")),
         frozenset((e["network"], e["comment_key"]) for e in entries if e.get("comment_key")),
+        frozenset((e["network"], e["reference_key"]) for e in entries if e.get("reference_key")),
         _folder=[path.parent],  # the author key lies beside the register, both beside the warehouse
     )
     with _cache_lock:
@@ -187,8 +256,12 @@ def record(entries: Iterable[dict[str, Any]], path: Path | None = None) -> Path:
     """Add entries to the register (written whole under a private name, then renamed; mode 0600)."""
     path = path or register_path()
     existing = _entries(path) if path.exists() else []
-    known = {(e["network"], e.get("author_hash"), e.get("comment_key")) for e in existing}
-    new = [e for e in entries if (e["network"], e.get("author_hash"), e.get("comment_key")) not in known]
+
+    def ident(e: dict[str, Any]) -> tuple[Any, ...]:
+        return e["network"], e.get("author_hash"), e.get("comment_key"), e.get("reference_key")
+
+    known = {ident(e) for e in existing}
+    new = [e for e in entries if ident(e) not in known]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_private(path, json.dumps({"erasures": existing + new}, indent=1) + "\n")
     return path
@@ -296,6 +369,7 @@ def _comments_in(node: Any) -> Iterator[dict[str, Any]]:
         for item in node:
             if isinstance(item, dict) and AUTHOR_FIELD in item:
                 yield item
+                yield from _comments_in(list(item.values()))  # replies landed inside their comment (Instagram)
             else:
                 yield from _comments_in(item)
     elif isinstance(node, dict):
@@ -489,9 +563,11 @@ def rewrite_parquet(path: Path, table: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def erase_landed(root: Path, who: Subject) -> int:
+def erase_landed(root: Path, who: Subject, erased_ids: Iterable[str] = ()) -> int:
     """Rewrite every landing page and comment Parquet file of the subject's network without the subject's
-    comments (each file atomically, its mode kept); update the manifests' row counts. Returns files changed."""
+    comments and with other comments' pointers to them (`erased_ids`) cut (each file atomically, its mode kept);
+    update the manifests' row counts. Returns files changed."""
+    ids = set(erased_ids) | ({who.comment_id} if who.comment_id else set())
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -504,7 +580,7 @@ def erase_landed(root: Path, who: Subject) -> int:
         if page is None:
             continue
         body, dropped = drop_comments(
-            page.get("body"), lambda c: who.matches(c.get(AUTHOR_FIELD), landed_comment_id(c))
+            page.get("body"), lambda c: who.matches(c.get(AUTHOR_FIELD), landed_comment_id(c)), ids.__contains__
         )
         if dropped:
             rewrite_json(path, page | {"body": body})
@@ -517,9 +593,12 @@ def erase_landed(root: Path, who: Subject) -> int:
             mine = pc.is_in(table["author_hash"], value_set=pa.array(list(who.author_hashes), pa.string()))
         mine = pc.fill_null(mine, False)
         dropped = pc.sum(mine).as_py() or 0
-        if not dropped:
+        pointing = pc.fill_null(pc.is_in(table["parent_id"], value_set=pa.array(sorted(ids), pa.string())), False)
+        if not dropped and not pc.any(pointing).as_py():
             continue
-        rewrite_parquet(path, table.filter(pc.invert(mine)))
+        kept = table.filter(pc.invert(mine))
+        rows = [_cut_row(r, ids.__contains__) if r.get("parent_id") in ids else r for r in kept.to_pylist()]
+        rewrite_parquet(path, pa.Table.from_pylist(rows, schema=table.schema))
         changed += 1
         manifest = path.parent / MANIFEST
         if manifest.exists():
@@ -532,6 +611,15 @@ def erase_landed(root: Path, who: Subject) -> int:
         path.unlink()
         changed += 1
     return changed
+
+
+def reference_entries(
+    network: str, comment_ids: Iterable[str], key: bytes, erased_at: dt.datetime
+) -> list[dict[str, Any]]:
+    """The register's entries that keep later extracts' replies from pointing at the erased comments."""
+    at = erased_at.isoformat(timespec="seconds")
+    return [{"network": network, "reference_key": comment_key(network, c, key), "erased_at": at}
+            for c in sorted(set(comment_ids))]  # fmt: skip
 
 
 def register_entries(who: Subject, key: bytes, erased_at: dt.datetime) -> list[dict[str, Any]]:
@@ -577,6 +665,21 @@ def erase_stored(
             {"network": who.network, "ids": ids},
         ).fetchone()
         done.analysis_rows = int(analysed[0]) if analysed else 0
+        # replies others wrote to the erased comments stay, without their pointer to them (raw; core is rebuilt)
+        pointing = c.execute(
+            "SELECT rowid, parent_id, payload FROM raw.comments "
+            "WHERE network = $network AND list_contains($ids, parent_id)",
+            {"network": who.network, "ids": ids},
+        ).fetchall()
+        for rowid, parent_id, payload in pointing:
+            cut = _cut_row({"parent_id": parent_id, "payload": payload}, set(ids).__contains__)
+            c.execute("UPDATE raw.comments SET parent_id = NULL, payload = $payload WHERE rowid = $rowid",
+                      {"payload": cut["payload"], "rowid": rowid})  # fmt: skip
+        if _has_table(c, "core", "comment"):
+            c.execute(
+                "UPDATE core.comment SET parent_id = NULL WHERE network = $network AND list_contains($ids, parent_id)",
+                {"network": who.network, "ids": ids},
+            )
         for cid in ids:  # a failed check's examples name offending rows by their keys
             c.execute(
                 "UPDATE meta.quality_results SET details = '[erased]' WHERE contains(details, $needle)",
@@ -639,8 +742,8 @@ def erase(
     try:
         found = find_stored(con, who) if con is not None else Found()
         found.files = find_landed(landing_root, who)
-        record(entries)
-        files = erase_landed(landing_root, who)
+        record(entries + reference_entries(who.network, found.comment_ids, key, erased_at))
+        files = erase_landed(landing_root, who, found.comment_ids)
         if con is None:
             return Erased(comments=len(found.comment_ids), landing_files=files)
         done = erase_stored(con, who, found, entries, landing_files=files, tz=tz, campaigns=campaigns,

@@ -741,9 +741,10 @@ def _web_lines(con: Any) -> list[str]:
 
 
 def summary(warehouse_path: Path) -> str:
-    """A short text: rows per mart, the last day's reach and engagement per network, the goals (from the readers'
-    copy)."""
+    """A short text: rows per mart, the last day's reach and engagement per network, the goals, whether the company
+    answers (from the readers' copy)."""
     from socialmetrics import goals
+    from socialmetrics.serve.report import care
 
     con = readers.connect(warehouse_path)
     try:
@@ -791,6 +792,7 @@ def summary(warehouse_path: Path) -> str:
                 lines.append(f"  {net:<10} {n:>6} comments, {fmt(pos, True)} positive, {fmt(neg, True)} negative")
         lines.extend(_web_lines(con))
         lines.extend(goals.summary_lines(con))
+        lines.extend(care.summary_lines(con))  # do we answer? (issue #30)
         reads = con.execute(
             "SELECT network, account_id, run_id, sum(reads), sum(cost_usd), max(budget) FROM meta.api_reads "
             "WHERE recorded_at = (SELECT max(recorded_at) FROM meta.api_reads) GROUP BY ALL"

@@ -47,9 +47,12 @@ def test_post_performance_holds_the_served_lifetime_numbers(harness: Harness) ->
         )  # fmt: skip
 
 
+UNTIL = dt.datetime.combine(TODAY, dt.time(), dt.UTC)  # the Page's replies (filter=stream) written before today
+
+
 def test_comments_land_with_a_keyed_author_hash_and_no_name_anywhere(harness: Harness, caplog) -> None:
     harness.run(dt.date(2026, 11, 19))
-    served = {c["id"]: c for p in served_posts(POSTS_START, TODAY) for c in company.facebook_comments(p)}
+    served = {c["id"]: c for p in served_posts(POSTS_START, TODAY) for c in company.facebook_thread(p, UNTIL)}
     rows = harness.query("SELECT comment_id, post_id, created_at, text, author_hash FROM core.comment")
     assert len(rows) == len(served) > 100
     for comment_id, post_id, created_at, text, author_hash in rows:
@@ -70,7 +73,7 @@ def test_comments_land_with_a_keyed_author_hash_and_no_name_anywhere(harness: Ha
 def test_comments_beyond_the_first_page_are_paged(harness: Harness, monkeypatch) -> None:
     monkeypatch.setattr("connectors.facebook.COMMENTS_PER_PAGE", 4)
     harness.run(dt.date(2026, 11, 19))
-    served = [c for p in served_posts(POSTS_START, TODAY) for c in company.facebook_comments(p)]
+    served = [c for p in served_posts(POSTS_START, TODAY) for c in company.facebook_thread(p, UNTIL)]
     assert harness.query("SELECT count(*), count(DISTINCT comment_id) FROM core.comment") == [
         (len(served), len(served))
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import pytest
 import requests
@@ -58,6 +59,13 @@ def test_daily_statistics_land_exactly_in_the_marts(li: Harness) -> None:
     assert views == {d: company.linkedin_day(d)["pageViews"] for d in window}
 
 
+def org_replies(comment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The organization's answers to a sandbox comment written before TODAY (company.answer_delay, issue #30)."""
+    from connectors.testing.sandbox.linkedin import _replies
+
+    return _replies(comment, int(dt.datetime.combine(TODAY, dt.time(), dt.UTC).timestamp() * 1000))
+
+
 def test_posts_with_their_lifetime_statistics_and_comments(li: Harness) -> None:
     li.run(DAY)
     served = [p for d in days(TODAY - dt.timedelta(days=90), TODAY) for p in company.linkedin_posts(d)]
@@ -73,7 +81,8 @@ def test_posts_with_their_lifetime_statistics_and_comments(li: Harness) -> None:
             s["commentCount"], s["shareCount"], s["clickCount"],
         )  # fmt: skip
     comments = li.query("SELECT post_id, text, author_hash FROM core.comment")
-    assert len(comments) == sum(len(p["_comments"]) for p in expected.values())
+    replies = sum(len(org_replies(c)) for p in expected.values() for c in p["_comments"])  # the page's answers
+    assert len(comments) == sum(len(p["_comments"]) for p in expected.values()) + replies and replies
     assert all(len(r[2]) == 32 for r in comments)
     stored = li.warehouse.read_bytes() + b"".join(p.read_bytes() for p in li.landing.rglob("*") if p.is_file())
     assert b"urn:li:person:" not in stored  # commenters (actor, agent, impersonator) are pseudonymised before landing
@@ -138,5 +147,8 @@ def test_request_count_of_a_one_year_backfill(li: Harness) -> None:
     posts = [p for d in days(window.start, window.end) for p in company.linkedin_posts(d)]
     stats = 3  # the 12 months the API keeps, one request per statistics stream
     assert len(posts) <= 100  # one posts page; post statistics in batches of 20; comments one request a post
-    expected = stats + 1 + math.ceil(len(posts) / 20) + len(posts)
+    answered = sum(
+        1 for p in posts for c in p["_comments"] if org_replies(c)
+    )  # replies: one request a comment with some
+    expected = stats + 1 + math.ceil(len(posts) / 20) + len(posts) + answered
     assert http.requests_made == expected, (http.requests_made, len(posts))

@@ -552,7 +552,9 @@ def test_a_clear_effect_verdict_whose_interval_holds_0_is_not_called_an_effect()
 def sections(html: str) -> tuple[str, str]:
     """The text of the owner's sections (1-4) and of the technical appendix (5)."""
     text = text_of(html)
-    start = text.index("5 · ")
+    found = re.search(r"5 · (Technischer Anhang|Technical appendix)", text)  # not "Vorwoche: 65 · ..."
+    assert found is not None
+    start = found.start()
     return text[:start], text[start:]
 
 
@@ -1088,7 +1090,7 @@ def test_headless_chromium_prints_each_section_on_its_own_pages_without_errors_o
     assert files.pdf is not None and files.pdf.exists()
     reader = PdfReader(files.pdf)
     texts = [page.extract_text() for page in reader.pages]
-    starts = [next(i for i, t in enumerate(texts) if f"{n} · " in t) for n in range(1, 6)]
+    starts = [next(i for i, t in enumerate(texts) if re.search(rf"(^|\n){n} · ", t)) for n in range(1, 6)]  # headings
     assert starts == sorted(starts) and len(set(starts)) == 5 and starts[0] == 0, starts
     width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == (595, 842)  # A4 in points

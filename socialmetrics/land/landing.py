@@ -165,7 +165,7 @@ def write_parts(
                 try:
                     for kind, rec in connector.parse(stream, page):
                         if register.keeps(connector.network, kind, rec):
-                            by_kind[kind].append(rec)
+                            by_kind[kind].append(register.clean(connector.network, kind, rec))
                 except MalformedResponseError:
                     raise
                 except (KeyError, TypeError, AttributeError, ValueError) as exc:

@@ -1,10 +1,14 @@
-"""Keeps every comment classified (language, sentiment, topics) and deletes old comment text (GDPR).
+"""Keeps every comment classified (language, sentiment, topics, needs an answer) and deletes old comment text (GDPR).
 
 `core.comment_analysis` holds one row per (network, account_id, comment_id) with the hash of the
 text it was made from and the model version. The transform updates it inside its transaction,
 before the SQL of the core layer: new comments, comments whose text changed and comments analysed
 by an older model are classified; nothing else is touched, so a nightly run classifies only what is
 new. A comment whose text was deleted by the retention keeps its analysis.
+
+Whether a comment needs an answer (a question or a complaint: `needs_answer`, `answer_reason`) is decided here
+too, right after its tone, by `socialmetrics.analytics.comments.needs_answer.classify(text, language, tone)`;
+comments classified by an older version of that detector (or before it existed) are classified again.
 
 Retention: text (and the raw payload that contains it) of comments created more than
 `comments.retention_months` months ago is deleted from raw.comments and core.comment and from the
@@ -35,6 +39,10 @@ ANALYSIS_DDL = f"""CREATE TABLE IF NOT EXISTS {ANALYSIS_TABLE} (
 ANALYSIS_MIGRATIONS = (
     f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS sentiment_confidence DOUBLE",
     f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS sentiment_confident BOOLEAN",
+    # whether a comment needs an answer (issue #30): filled for every analysed comment by `update_needs_answer`
+    f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS needs_answer BOOLEAN",
+    f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS answer_reason VARCHAR",
+    f"ALTER TABLE {ANALYSIS_TABLE} ADD COLUMN IF NOT EXISTS needs_answer_version VARCHAR",
 )
 
 
@@ -66,7 +74,7 @@ def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         {"version": MODEL_VERSION},
     ).df()
     if todo.empty:
-        return {ANALYSIS_TABLE: 0}
+        return {ANALYSIS_TABLE: 0} | update_needs_answer(con)
     results = get_analyzer().analyze(todo["text"].tolist())
     frame = pd.DataFrame(
         {
@@ -108,7 +116,52 @@ def update(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         counts,
         uncertain,
     )
-    return {ANALYSIS_TABLE: len(frame)}
+    return {ANALYSIS_TABLE: len(frame)} | update_needs_answer(con)
+
+
+def needs_answer_version() -> str:
+    """The needs-answer detector's version (its RULES_VERSION)."""
+    from socialmetrics.analytics.comments import needs_answer
+
+    return str(getattr(needs_answer, "RULES_VERSION", "1"))
+
+
+def update_needs_answer(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Decide `needs_answer` / `answer_reason` for analysed comments with a text that have no decision of the
+    current detector version yet (new, re-analysed, or decided by an older version)."""
+    from socialmetrics.analytics.comments.needs_answer import classify
+
+    version = needs_answer_version()
+    todo = con.execute(
+        f"""
+        SELECT a.network, a.account_id, a.comment_id, l.text, a.language, a.sentiment
+        FROM {ANALYSIS_TABLE} AS a
+        INNER JOIN staging.comments AS l USING (network, account_id, comment_id)
+        WHERE l.text IS NOT NULL AND trim(l.text) <> ''
+            AND (a.needs_answer IS NULL OR a.needs_answer_version IS DISTINCT FROM $version)
+        """,
+        {"version": version},
+    ).fetchall()
+    if not todo:
+        return {}
+    decided = []
+    for network, account_id, comment_id, text, language, sentiment in todo:
+        needs, reason = classify(text, language, sentiment)
+        decided.append((network, account_id, comment_id, bool(needs), reason if needs else None))
+    frame = pd.DataFrame(decided, columns=["network", "account_id", "comment_id", "needs_answer", "answer_reason"])
+    con.register("answer_decisions", frame)
+    try:
+        con.execute(
+            f"UPDATE {ANALYSIS_TABLE} AS a SET needs_answer = d.needs_answer, answer_reason = d.answer_reason, "
+            "needs_answer_version = $version FROM answer_decisions AS d "
+            "WHERE a.network = d.network AND a.account_id = d.account_id AND a.comment_id = d.comment_id",
+            {"version": version},
+        )
+    finally:
+        con.unregister("answer_decisions")
+    log.info("needs-answer detector %s: %d comments decided, %d need an answer", version, len(frame),
+             int(frame["needs_answer"].sum()))  # fmt: skip
+    return {f"{ANALYSIS_TABLE} (needs_answer)": len(frame)}
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

@@ -26,15 +26,50 @@
 --   post_published_at: when the post was published (UTC): comments follow their post's window
 --   sentiment_confidence: calibrated probability of the label, 1/3..1 [range 0..1]
 --   sentiment_confident: confidence >= socialmetrics.analytics.comments.CONFIDENCE_THRESHOLD: only these count in tone shares
-WITH source AS (
-    SELECT network, account_id, post_id, published_at, comment_id, parent_id, created_at, author_hash, text
+--   by_account: written by the account itself (its Page, organization or user); NULL where the connector does not say (Xing)
+--   thread_id: the top-level comment of the comment's thread (itself for a top-level comment)
+--   needs_answer: a question or complaint from someone else (core.comment_analysis, needs_answer.classify); false for the account's own
+--   answer_reason: why it needs an answer: question or complaint (NULL when it needs none)
+--   first_answer_at: the first reply by the account in the comment's thread written after the comment (UTC); NULL: none yet
+-- Threads (docs/comments.md): a comment is answered by the first reply the account wrote in its thread after it (a reply
+-- by the account dated before the comment, or a reply by anyone else, does not answer it). A comment deleted on the
+-- network is gone from the next extract of its post, and so from here.
+WITH RECURSIVE source AS (
+    SELECT network, account_id, post_id, published_at, comment_id, parent_id, created_at, author_hash, text, by_account
     FROM staging.comments
     WHERE published_at >= $start AND published_at < $end
 ),
 
+threads AS (  -- each comment's top-level comment (X nests replies deeper than one level)
+    SELECT network, account_id, comment_id, comment_id AS thread_id, 0 AS depth
+    FROM source
+    WHERE parent_id IS NULL
+    UNION ALL
+    SELECT c.network, c.account_id, c.comment_id, t.thread_id, t.depth + 1
+    FROM source AS c
+    INNER JOIN threads AS t ON c.network = t.network AND c.account_id = t.account_id AND c.parent_id = t.comment_id
+    WHERE t.depth < 50
+),
+
+threaded AS (  -- a reply whose parent is not loaded (deleted) starts its own thread at that parent
+    SELECT s.*, coalesce(t.thread_id, s.parent_id, s.comment_id) AS thread_id
+    FROM source AS s
+    LEFT JOIN threads AS t USING (network, account_id, comment_id)
+),
+
+answers AS (
+    SELECT c.network, c.account_id, c.comment_id, min(r.created_at) AS first_answer_at
+    FROM threaded AS c
+    INNER JOIN threaded AS r
+        ON r.network = c.network AND r.account_id = c.account_id AND r.thread_id = c.thread_id
+        AND r.by_account AND r.created_at > c.created_at AND r.comment_id <> c.comment_id
+    WHERE NOT coalesce(c.by_account, false)
+    GROUP BY ALL
+),
+
 analysis AS (
     SELECT network, account_id, comment_id, language, sentiment, sentiment_score, topics, sentiment_confidence,
-        sentiment_confident
+        sentiment_confident, needs_answer, answer_reason
     FROM core.comment_analysis
 ),
 
@@ -54,9 +89,15 @@ final AS (
         a.topics,
         s.published_at AS post_published_at,
         a.sentiment_confidence,
-        a.sentiment_confident
-    FROM source AS s
+        a.sentiment_confident,
+        s.by_account,
+        s.thread_id,
+        coalesce(a.needs_answer AND NOT coalesce(s.by_account, false), false) AS needs_answer,
+        CASE WHEN a.needs_answer AND NOT coalesce(s.by_account, false) THEN a.answer_reason END AS answer_reason,
+        w.first_answer_at
+    FROM threaded AS s
     LEFT JOIN analysis AS a USING (network, account_id, comment_id)
+    LEFT JOIN answers AS w USING (network, account_id, comment_id)
 )
 
 SELECT * FROM final

@@ -22,3 +22,6 @@
 --   analysed_at: when the comment was analysed
 --   sentiment_confidence: calibrated probability of the label, 1/3..1 [range 0..1]
 --   sentiment_confident: confidence >= the analyzer's CONFIDENCE_THRESHOLD
+--   needs_answer: a question or a complaint (socialmetrics.analytics.comments.needs_answer.classify, from the text, language and tone)
+--   answer_reason: why it needs an answer [in question|complaint]
+--   needs_answer_version: the detector's version (a new version classifies every comment again)

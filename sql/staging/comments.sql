@@ -25,8 +25,10 @@
 --   text: the comment's text; NULL once the retention deleted it
 --   stream: the stream (or Xing file) the extract came from
 --   extracted_at: when the extract was read (the latest wins)
+--   by_account: written by the account itself (its Page, organization or user); NULL where the connector does not say (Xing, comments landed before threads were read)
 SELECT e.network, e.account_id, e.post_id, e.published_at, e.comment_id, e.parent_id, e.created_at, e.author_hash,
-    e.text, e.stream, e.extracted_at
+    e.text, e.stream, e.extracted_at,
+    TRY_CAST(json_extract_string(e.payload, '$.by_account') AS BOOLEAN) AS by_account
 FROM raw.comments AS e
 ANTI JOIN raw.comments AS newer
     ON newer.network = e.network AND newer.account_id = e.account_id AND newer.comment_id = e.comment_id

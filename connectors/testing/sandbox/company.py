@@ -441,20 +441,39 @@ def x_replies(post: dict[str, Any]) -> list[dict[str, Any]]:
     r = rng("x-replies", post["id"])
     created = dt.datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
     replies = []
+    templates = []
     for i in range(post["_replies"]):
         at = created + dt.timedelta(hours=r.randint(1, 70))
-        replies.append(
+        reply = {
+            "id": str(int(post["id"]) * 10 + i + 1),
+            "conversation_id": post["id"],
+            "author_id": str(900_000_000 + r.randint(1, 40)),
+            "in_reply_to_user_id": X_USER_ID,
+            "created_at": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        template = r.choice(X_REPLY_TEXTS)
+        reply |= {"text": template.format(beer=r.choice(BEERS)),
+                  "referenced_tweets": [{"type": "replied_to", "id": post["id"]}]}  # fmt: skip
+        replies.append(reply)
+        templates.append(template)
+    answers = []  # the account's answers in the conversation (answer_delay: the demo's known truth)
+    for n, (reply, template) in enumerate(zip(replies, templates, strict=True)):
+        delay = answer_delay("x", str(reply["id"]), template)
+        if delay is None:
+            continue
+        at = dt.datetime.fromisoformat(str(reply["created_at"]).replace("Z", "+00:00")) + delay
+        answers.append(
             {
-                "id": str(int(post["id"]) * 10 + i + 1),
+                "id": str(int(post["id"]) * 10 + 5 + n),  # after the replies' ids (post * 10 + 1..4)
                 "conversation_id": post["id"],
-                "author_id": str(900_000_000 + r.randint(1, 40)),
-                "in_reply_to_user_id": X_USER_ID,
+                "author_id": X_USER_ID,
+                "in_reply_to_user_id": reply["author_id"],
                 "created_at": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                "text": r.choice(X_REPLY_TEXTS).format(beer=r.choice(BEERS)),
-                "referenced_tweets": [{"type": "replied_to", "id": post["id"]}],
+                "text": answer_text("x", str(reply["id"]), template),
+                "referenced_tweets": [{"type": "replied_to", "id": reply["id"]}],
             }
         )
-    return replies
+    return replies + answers
 
 
 def x_followers_on(day: dt.date) -> int:
@@ -534,3 +553,74 @@ def rival_on(network: str, handle: str) -> Rival | None:
         if any(n and n.lower() == handle.lower() for n in names):
             return rival
     return None
+
+
+# -- the company's answers (issue #30): who talks to the brewery, and whether, how fast it answers -------------
+# The known truth of the demo's service level: questions and complaints (texts below) are answered fast (1-8 hours)
+# a bit over half the time, late (26-72 hours) a quarter of the time and never otherwise; a few other comments get a
+# thank-you. The fakes show an answer only once its time has passed (their `today`), so a late answer appears in a
+# later run and its comment leaves the open list then.
+NEEDS_ANSWER_TEXTS = frozenset(
+    {
+        "Wann habt ihr am Sonntag geöffnet?",
+        "Leider war der Service diesmal echt langsam 😕",
+        "Gibt es das Festbier auch in Flaschen?",
+        "Is the job still open?",
+        "Habt ihr am Feiertag offen?",
+        "Wann gibt es das wieder in Flaschen?",  # Instagram
+        "Leider ausverkauft gewesen 😕",
+        "@sonnenhang_bier Wann gibt es das {beer} wieder in Flaschen?",  # X (before the beer is filled in)
+        "Leider war das {beer} letzte Woche ausverkauft 😕",
+    }
+)
+ANSWER_TEXTS = (
+    "Danke für die Nachricht! Wir melden uns gleich per PN.",
+    "Sonntags haben wir von 11 bis 18 Uhr offen.",
+    "Das tut uns leid, wir schauen uns das an.",
+    "Ja, ab nächster Woche im Shop.",
+)
+THANKS_TEXT = "Danke dir! 🍻"
+
+
+def answer_delay(network: str, comment_id: str, text: object) -> dt.timedelta | None:
+    """When the company answers a comment (after it was written), or None: the demo's known truth."""
+    r = rng("answer", network, comment_id)
+    roll = r.random()
+    if text in NEEDS_ANSWER_TEXTS:
+        if roll < 0.55:
+            return dt.timedelta(hours=r.randint(1, 8), minutes=r.randint(0, 59))
+        if roll < 0.80:
+            return dt.timedelta(hours=r.randint(26, 72), minutes=r.randint(0, 59))
+        return None
+    return dt.timedelta(hours=r.randint(2, 20)) if roll < 0.2 else None
+
+
+def answer_text(network: str, comment_id: str, text: object) -> str:
+    """The company's answer to a comment."""
+    if text not in NEEDS_ANSWER_TEXTS:
+        return THANKS_TEXT
+    return rng("answer-text", network, comment_id).choice(ANSWER_TEXTS)
+
+
+def facebook_thread(post: dict[str, object], until: dt.datetime | None = None) -> list[dict[str, object]]:
+    """The post's comments and the Page's replies to them, in time order (as `filter=stream` lists them); a reply
+    written after `until` (the fake's today) does not exist yet."""
+    stream: list[dict[str, object]] = []
+    for comment in facebook_comments(post):
+        stream.append(comment)
+        delay = answer_delay("facebook", str(comment["id"]), comment["message"])
+        if delay is None:
+            continue
+        at = dt.datetime.strptime(str(comment["created_time"]), "%Y-%m-%dT%H:%M:%S%z") + delay
+        if until is not None and at >= until:
+            continue
+        stream.append(
+            {
+                "id": f"{post['id']}_{5000 + int(str(comment['id']).rsplit('_', 1)[1])}",
+                "created_time": at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "message": answer_text("facebook", str(comment["id"]), comment["message"]),
+                "from": {"name": COMPANY, "id": FACEBOOK_PAGE_ID},
+                "parent": {"id": comment["id"]},
+            }
+        )
+    return sorted(stream, key=lambda c: str(c["created_time"]))

@@ -339,7 +339,8 @@ class FacebookSandbox(GraphFake):
             if comments_spec:
                 limit_m = re.search(r"\.limit\((\d+)\)", comments_spec.group(1) or "")
                 per_page = int(limit_m.group(1)) if limit_m else 25
-                comments = self._comment_page(post, 0, per_page, query["access_token"])
+                stream = ".filter(stream)" in (comments_spec.group(1) or "")
+                comments = self._comment_page(post, 0, per_page, query["access_token"], stream=stream)
                 comments["summary"] = post["comments"]["summary"]
                 post["comments"] = comments
             shaped.append(post)
@@ -407,8 +408,12 @@ class FacebookSandbox(GraphFake):
             return 400, headers, graph_error(100, INVALID_METRIC)
         return 200, headers, {"data": self._insight_series(post, metrics)}
 
-    def _comment_page(self, post: dict[str, Any], offset: int, limit: int, token: str) -> dict[str, Any]:
-        comments = company.facebook_comments(post)
+    def _comment_page(
+        self, post: dict[str, Any], offset: int, limit: int, token: str, *, stream: bool = False
+    ) -> dict[str, Any]:
+        # filter=stream: the Page's replies in the same chronological list, with `parent`; toplevel: comments only
+        until = dt.datetime.combine(self.today, dt.time(), dt.UTC)
+        comments = company.facebook_thread(post, until) if stream else company.facebook_comments(post)
         page = comments[offset : offset + limit]
         body: dict[str, Any] = {"data": page}
         if page:
@@ -418,10 +423,12 @@ class FacebookSandbox(GraphFake):
             if offset + len(page) < len(comments):
                 query = {
                     "access_token": token,
-                    "fields": "id,created_time,message,from",
+                    "fields": "id,created_time,message,from,parent",
                     "limit": limit,
                     "after": after,
                 }
+                if stream:
+                    query["filter"] = "stream"
                 body["paging"]["next"] = f"{self.base_url}/v25.0/{post['id']}/comments?" + urlencode(query)
         return body
 
@@ -435,5 +442,11 @@ class FacebookSandbox(GraphFake):
         return (
             200,
             headers,
-            self._comment_page(post, offset, min(int(query.get("limit") or 25), 100), query["access_token"]),
+            self._comment_page(
+                post,
+                offset,
+                min(int(query.get("limit") or 25), 100),
+                query["access_token"],
+                stream=query.get("filter") == "stream",
+            ),  # fmt: skip
         )

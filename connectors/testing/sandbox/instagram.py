@@ -138,6 +138,20 @@ def comments_of(media: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def replies_of(comment: dict[str, Any], until: dt.datetime) -> list[dict[str, Any]]:
+    """The account's answer to a comment (company.answer_delay), once its time has passed."""
+    delay = company.answer_delay("instagram", comment["id"], comment["text"])
+    if delay is None:
+        return []
+    at = dt.datetime.strptime(comment["timestamp"], "%Y-%m-%dT%H:%M:%S%z") + delay
+    if at >= until:
+        return []
+    reply_id = f"{comment['id'][:-3]}9{comment['id'][-3:]}"  # an id of its own (not the comment's with a suffix)
+    return [{"id": reply_id, "text": company.answer_text("instagram", comment["id"], comment["text"]),
+             "timestamp": at.strftime("%Y-%m-%dT%H:%M:%S+0000"), "username": IG_USERNAME,
+             "from": {"id": IG_USER_ID, "username": IG_USERNAME}, "parent_id": comment["id"]}]  # fmt: skip
+
+
 def _media_by_id(media_id: str) -> dict[str, Any] | None:
     try:
         day = dt.date(2020, 1, 1) + dt.timedelta(days=int(media_id[3:8]))
@@ -198,7 +212,11 @@ class InstagramSandbox(GraphFake):
             if edge == "insights":
                 return self._media_insights(media, query)
             if edge == "comments":
-                return 200, {}, self._paged(comments_of(media), query, path)
+                comments = comments_of(media)
+                if "replies{" in query.get("fields", ""):  # field expansion: each comment's replies inline
+                    until = dt.datetime.combine(self.today, dt.time(), dt.UTC)
+                    comments = [{**c, "replies": {"data": replies_of(c, until)}} for c in comments]
+                return 200, {}, self._paged(comments, query, path)
         return 400, {}, graph_error(100, f"Unsupported get request. Object with ID '{node}' does not exist, cannot be "
                                          "loaded due to missing permissions, or does not support this operation.",
                                     subcode=33, kind="GraphMethodException")  # fmt: skip

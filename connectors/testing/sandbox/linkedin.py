@@ -93,10 +93,23 @@ class LinkedInSandbox(FakeApi):
             return 200, {}, {"firstDegreeSize": self.followers_on(self.today - dt.timedelta(days=1))}
         if path.startswith("/rest/socialActions/") and path.endswith("/comments"):
             urn = unquote(path.removeprefix("/rest/socialActions/").removesuffix("/comments"))
-            post = self._post(urn)
-            if post is None:
-                return 404, {}, error(404, f"Not found: {urn}")
-            comments = [_real_shape(c, urn) for c in post["_comments"]]
+            until_ms = int(dt.datetime.combine(self.today, dt.time(), dt.UTC).timestamp() * 1000)
+            if urn.startswith("urn:li:comment:("):  # a comment's comments: its replies (parentComment set)
+                post_urn = urn.removeprefix("urn:li:comment:(").rsplit(",", 1)[0]
+                post = self._post(post_urn)
+                parent = next((c for c in (post or {}).get("_comments", []) if c["$URN"] == urn), None)
+                if post is None or parent is None:
+                    return 404, {}, error(404, f"Not found: {urn}")
+                comments = [_real_shape(r, post_urn) for r in _replies(parent, until_ms)]
+            else:
+                post = self._post(urn)
+                if post is None:
+                    return 404, {}, error(404, f"Not found: {urn}")
+                comments = [
+                    {**_real_shape(c, urn), "commentsSummary": {"totalFirstLevelComments": len(_replies(c, until_ms)),
+                                                                "aggregatedTotalComments": len(_replies(c, until_ms))}}
+                    for c in post["_comments"]
+                ]  # fmt: skip
             start, count = int(query.get("start", 0)), int(query.get("count", 10))
             page = comments[start : start + count]
             return 200, {}, {"elements": page, "paging": {"start": start, "count": count, "total": len(comments)}}
@@ -199,6 +212,22 @@ class LinkedInSandbox(FakeApi):
 
 
 MENTIONED = ("Maria Muster", "urn:li:person:Mm77qX")
+
+
+def _replies(comment: dict[str, Any], until_ms: int) -> list[dict[str, Any]]:
+    """The organization's answer to a comment (company.answer_delay), once its time (epoch ms) has passed."""
+    base_text = comment["message"]["text"]
+    delay = company.answer_delay("linkedin", comment["$URN"], base_text)
+    if delay is None:
+        return []
+    at = comment["created"]["time"] + int(delay.total_seconds() * 1000)
+    if at >= until_ms:
+        return []
+    reply_id = str(int(comment["id"]) * 10 + 1)
+    post_urn = comment["$URN"].removeprefix("urn:li:comment:(").rsplit(",", 1)[0]
+    return [{"actor": f"urn:li:organization:{company.LINKEDIN_ORG_ID}", "created": {"time": at}, "id": reply_id,
+             "message": {"text": company.answer_text("linkedin", comment["$URN"], base_text)},
+             "$URN": f"urn:li:comment:({post_urn},{reply_id})", "parentComment": comment["$URN"]}]  # fmt: skip
 
 
 def _real_shape(comment: dict[str, Any], post_urn: str) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
-from socialmetrics.serve.report import competitors
+from socialmetrics.serve.report import care, competitors
+from socialmetrics.serve.report.care import CareData
 from socialmetrics.serve.report.competitors import CompetitorData
 from socialmetrics.serve.report.highlights import Highlights
 from socialmetrics.serve.report.highlights import collect as collect_highlights
@@ -237,6 +238,7 @@ class ReportData:
     web: WebOutcomes | None = None  # "Was hat es gebracht?" (web.py)
     competitors: CompetitorData = field(default_factory=CompetitorData)
     highlights: Highlights | None = None  # the opening sentences' facts (highlights.py)
+    care: CareData | None = None  # do we answer? (socialmetrics/serve/report/care.py)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -336,6 +338,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
         web=collect_web(con, cfg, week),
         competitors=competitors.collect(con, cfg, weeks),
         highlights=collect_highlights(con, week),
+        care=care.collect(con, week),
     )
 
 

@@ -434,6 +434,45 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The data do not yet support a suggestion for when to post (that takes a time slot with at least {posts} "
         "posts and an engagement rate {index}% above an average post).",
     ),
+    # -- do we answer? (issue #30; socialmetrics/serve/report/care.py, templates/_care.html.j2) --
+    "care_waiting_none": (
+        "Keine Frage wartet seit über 24 Stunden auf eine Antwort",
+        "No question has been waiting for an answer for more than 24 hours",
+    ),
+    "care_waiting_one": (
+        "1 Frage wartet seit über 24 Stunden auf eine Antwort",
+        "1 question has been waiting for an answer for more than 24 hours",
+    ),
+    "care_waiting_many": (
+        "{n} Fragen warten seit über 24 Stunden auf eine Antwort",
+        "{n} questions have been waiting for an answer for more than 24 hours",
+    ),
+    "care_waiting_one_complaints": (
+        "1 Beschwerde wartet seit über 24 Stunden auf eine Antwort",
+        "1 complaint has been waiting for an answer for more than 24 hours",
+    ),
+    "care_waiting_many_complaints": (
+        "{n} Fragen und Beschwerden warten seit über 24 Stunden auf eine Antwort",
+        "{n} questions and complaints have been waiting for an answer for more than 24 hours",
+    ),
+    "care_question": ("Frage", "question"),
+    "care_complaint": ("Beschwerde", "complaint"),
+    "care_hours": ("{h} Std.", "{h} h"),
+    "care_more": ("… und {n} weitere (alle in marts.open_questions).", "… and {n} more (all in marts.open_questions)."),
+    "care_rate": (
+        "Antwortquote diese Woche: {rate} ({answered} von {needing}; Vorwoche {previous})",
+        "Answer rate this week: {rate} ({answered} of {needing}; previous week {previous})",
+    ),
+    "care_median": (
+        "Median bis zur ersten Antwort: {median} (Vorwoche {previous})",
+        "Median time to the first answer: {median} (previous week {previous})",
+    ),
+    "care_note": (
+        "Gezählt werden Fragen und Beschwerden anderer, beantwortet heißt: eine Antwort des eigenen Kontos im selben "
+        "Thread. Zeiten in Kalenderstunden (Nächte und Wochenenden zählen mit).",
+        "Counted are other people's questions and complaints; answered means a reply by the company's own account in "
+        "the same thread. Times are calendar hours (nights and weekends count).",
+    ),
 }
 
 REASONS: dict[str, tuple[str, str]] = {  # the owner's words (section 4); details in TECH_REASONS (appendix)

@@ -10,7 +10,7 @@ import jinja2
 from markupsafe import Markup
 
 from socialmetrics.analytics.comments.topics import topic_label
-from socialmetrics.serve.report import charts, competitors, highlights, i18n
+from socialmetrics.serve.report import care, charts, competitors, highlights, i18n
 from socialmetrics.serve.report.data import Campaign, CampaignRow, Comparison, Missing, Post, ReportData, WeekValues
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.web import campaign_web_sentence, web_context
@@ -621,5 +621,6 @@ def render_html(data: ReportData, lang: str) -> str:
         "web": web_context(data, lang),
         "competitors": competitors.section(data.competitors, week, data.weeks, lang),
         "in_brief": highlights.sentences(data.highlights, data.posts, data.timezone, lang) if data.highlights else [],
+        "care": care.context(data.care, lang),
     }
     return _environment().get_template("report.html.j2").render(**context)

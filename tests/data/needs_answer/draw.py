@@ -1,0 +1,113 @@
+"""Draws the needs-answer sets from the shared tone corpora (run once; the labels were then added by hand).
+
+    .venv/bin/python tests/data/needs_answer/draw.py [../shared/data/tone] [--force]
+    .venv/bin/python tests/data/needs_answer/draw.py --append-large   # appends d301-d900 to the 300 in dev.csv
+
+Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English tweets from TweetEval val
+(m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
+TweetEval val (m421-m500), because the first draw held only 42
+comments that need an answer. Development set (`dev.csv`, for tuning the rules): 140 German tweets from PotTS
+train and 60 other English tweets from TweetEval val (d001-d200), then 60 + 40 more with a question mark
+(d201-d300); then 600 more from the train splits (320 German from PotTS train, 280 English from TweetEval train;
+d301-d900) to learn from. Strata use signals that do not come from the detector:
+whether the text has a question mark, whether it is a reply (starts with @user), and whether the corpus's human
+tone label is negative (for complaints). Fixed seed, so a rerun draws the same items; it writes the texts with
+empty label columns and refuses to overwrite a labelled file.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from pathlib import Path
+
+SEED = 30
+HERE = Path(__file__).resolve().parent
+# (file, split, language, {stratum: n}) per set; strata: "?" = has a question mark, "neg" = negative corpus
+# label without a question mark, "rest" = everything else.
+MEASURED = [
+    ("potts_de.csv", "dev", "de", {"?": 100, "neg": 90, "rest": 110}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 45, "neg": 35, "rest": 40}),
+]
+# Drawn after MEASURED and appended to it with the following ids.
+MEASURED_EXTRA = [
+    ("potts_de.csv", "train", "de", {"@?": 50}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"@?": 30}),
+]
+DEVELOPMENT = [
+    ("potts_de.csv", "train", "de", {"?": 60, "neg": 40, "rest": 40}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 25, "neg": 20, "rest": 15}),
+]
+# Drawn after DEVELOPMENT and appended to it (d201-d300): more questions to tune on.
+DEVELOPMENT_EXTRA = [
+    ("potts_de.csv", "train", "de", {"?": 60}),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", {"?": 40}),
+]
+# Drawn after DEVELOPMENT_EXTRA and appended to it (d301-d900): a development set large enough to learn from, with
+# many question marks and many negatives, from the train splits (never the measured set's splits' items).
+DEVELOPMENT_LARGE = [
+    ("potts_de.csv", "train", "de", {"?": 170, "neg": 75, "rest": 75}),
+    ("semeval2017_tweeteval_en.csv", "train", "en", {"?": 140, "neg": 70, "rest": 70}),
+]
+COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
+
+
+def in_stratum(row: dict[str, str], key: str) -> bool:
+    text = row["text"]
+    if key == "@?":
+        return text.startswith("@user") and "?" in text
+    if "?" in text:
+        return key == "?"
+    return key == ("neg" if row["label"] == "negative" else "rest")
+
+
+def draw(data: Path) -> None:
+    rng = random.Random(SEED)
+    taken: set[str] = set()
+    parts: dict[str, list[list[tuple[str, str, str]]]] = {"labelled.csv": [], "dev.csv": []}
+    for name, plan in (
+        ("labelled.csv", MEASURED),
+        ("labelled.csv", MEASURED_EXTRA),
+        ("dev.csv", DEVELOPMENT),
+        ("dev.csv", DEVELOPMENT_EXTRA),
+        ("dev.csv", DEVELOPMENT_LARGE),
+    ):
+        out = []
+        for file, split, lang, counts in plan:
+            with (data / file).open(encoding="utf-8", newline="") as fh:
+                rows = [r for r in csv.DictReader(fh) if r["split"] == split and r["source"] not in taken]
+            for key, n in counts.items():
+                pool = sorted((r for r in rows if in_stratum(r, key)), key=lambda r: r["source"])
+                for row in rng.sample(pool, n):
+                    taken.add(row["source"])
+                    out.append((row["source"], lang, row["text"]))
+        rng.shuffle(out)
+        parts[name].append(out)
+    if "--append-large" in sys.argv:
+        # Append only the DEVELOPMENT_LARGE part to a dev.csv that holds the first 300 labelled items.
+        path = HERE / "dev.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            existing = list(csv.DictReader(fh))
+        if len(existing) != 300:
+            raise SystemExit(f"{path} holds {len(existing)} items, not the 300 the large part is appended to")
+        with path.open("a", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            for i, (source, lang, text) in enumerate(parts["dev.csv"][-1], start=301):
+                writer.writerow([f"d{i:03d}", source, lang, text, "", "", ""])
+        return
+    for name, prefix in (("labelled.csv", "m"), ("dev.csv", "d")):
+        path = HERE / name
+        if path.exists() and "--force" not in sys.argv:
+            raise SystemExit(f"{path} exists (and holds labels); pass --force to overwrite it")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(COLUMNS)
+            items = [item for part in parts[name] for item in part]
+            for i, (source, lang, text) in enumerate(items, start=1):
+                writer.writerow([f"{prefix}{i:03d}", source, lang, text, "", "", ""])
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    draw(Path(args[0]) if args else HERE.parents[3] / "shared" / "data" / "tone")
