@@ -126,7 +126,7 @@ def alert_candidates(con: duckdb.DuckDBPyConnection, tz: str) -> pd.DataFrame:
         neg AS (
             SELECT network, account_id, CAST(timezone($tz, created_at) AS DATE) AS day, count(*) AS n
             FROM core.comment
-            WHERE sentiment = 'negative' AND sentiment_confident
+            WHERE sentiment = 'negative' AND sentiment_confident AND NOT coalesce(by_account, false)
             GROUP BY ALL
         ),
         active AS (SELECT DISTINCT network, account_id FROM core.comment)

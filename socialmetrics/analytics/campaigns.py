@@ -353,6 +353,7 @@ def campaign_comment_sentiment(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                 SELECT p.campaign, k.network, k.sentiment, k.topics, k.sentiment_confident
                 FROM marts.campaign_posts AS p
                 JOIN core.comment AS k USING (network, account_id, post_id)
+                WHERE NOT coalesce(k.by_account, false)  -- the audience's comments, not the account's answers
             ),
             counted AS (
                 SELECT campaign, network, count(*) AS comments,

@@ -8,7 +8,8 @@
 -- most frequent topics. Shares and net count only confident comments (calibrated probability of
 -- the label >= the analyzer's CONFIDENCE_THRESHOLD); uncertain_comments says how many classified
 -- comments were left out for being uncertain. Comments without text (deleted by the retention) still count with the
--- analysis made while the text existed. Per campaign: marts.campaign_comment_sentiment.
+-- analysis made while the text existed. The account's own answers (core.comment.by_account) are not counted: this is
+-- what the audience says. Per campaign: marts.campaign_comment_sentiment.
 -- columns:
 --   network: the network (facebook, linkedin, x, xing, instagram) [not null]
 --   account_id: the account's id on its network [not null]
@@ -31,6 +32,7 @@ WITH source AS (
         language, sentiment, topics, sentiment_confident
     FROM core.comment
     WHERE created_at IS NOT NULL
+        AND NOT coalesce(by_account, false)  -- what the audience says: the account's own answers are not counted
 ),
 
 counted AS (
