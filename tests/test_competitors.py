@@ -671,3 +671,20 @@ def test_a_broken_xing_competitor_file_is_an_error_for_that_competitor_only(tmp_
          "Zahl / competitors/hopfenhof-weiler.csv: line 3, column Follower: not a number"),
     ]  # fmt: skip
     assert "viele" not in conn.warnings[1].message  # no cell is quoted
+
+
+def test_the_demo_reads_its_xing_competitor_file_as_the_sandbox_says() -> None:
+    from connectors.xing import XingConnector
+
+    config = REPO / "config" / "socialmetrics.yml"
+    planned = next(a for a in pipeline.plan(config) if a["network"] == "xing")
+    assert planned["options"]["competitors"] == [{"competitor": "Hopfenhof Weiler", "handle": "hopfenhof-weiler"}]
+    last = dt.date(2026, 12, 6)
+    conn = XingConnector(pipeline.account_from_dict(planned), today=last + dt.timedelta(days=1))
+    rows = xing_rows(conn)
+    assert conn.warnings == []
+    readings = {r["as_of"]: r["followers"] for r in rows if r["post_id"] is None}
+    assert readings[last] == company.rival_followers(WEILER, last, "xing") == 881 and len(readings) == 10
+    truth = company.rival_posts(WEILER, dt.date(2026, 10, 1), last, "xing")[::3]
+    posts = [(r["published_at"], r["likes"], r["comments"], r["shares"]) for r in rows if r["post_id"]]
+    assert posts == [(p["published_at"].replace(hour=0), p["likes"], p["comments"], p["shares"]) for p in truth[::-1]]
