@@ -413,6 +413,8 @@ class XingConnector(ConnectorDefaults):
         self.folder = Path(folder)
         self.today = today or dt.datetime.now(dt.UTC).date()
         self._warnings: list[ConnectorWarning] = []
+        if not competitors.listed(self):  # no competitor on xing: the competitors' stream is not landed at all
+            vars(self)["streams"] = tuple(s for s in type(self).streams if s.name != competitors.STREAM)
         mb = account.options.get("max_file_mb")
         self.max_file_bytes = int(float(mb) * 1024 * 1024) if mb else MAX_FILE_BYTES
         if not self.folder.is_dir():
