@@ -37,7 +37,11 @@ NOT_READ = {
         "administers; of another organization its Organization Lookup gives the profile and a follower total, which "
         "this version does not read, so LinkedIn is left out of the comparison (not counted as zero)"
     ),
-    "xing": ("Xing has no API; competitors' Xing figures are not imported by this version (they stay empty)"),
+    "xing": (
+        "Xing has no API: a competitor's Xing numbers are read from its file competitors/<name>.csv (or .xlsx) in "
+        "the xing account's import folder, in the company's template; no such file was read (or the config has no "
+        "xing account), so Xing is left out of the comparison (not counted as zero)"
+    ),
 }
 
 

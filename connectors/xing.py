@@ -12,6 +12,11 @@ The file contract (README "Xing import"; empty template: config/xing-template.cs
 Each file is one partition: the same file twice changes nothing, a corrected file (same name, new
 content) replaces what its predecessor loaded. A bad file is rejected whole, with a report naming
 file, line, column and problem in German and English; the other files still load.
+
+Competitors (docs/competitors.md): a competitor listed with `xing: NAME` is read from the file
+`competitors/NAME.csv` (or `.xlsx`) in the same folder, in the same template and through the same
+checks; only its public numbers land in raw.competitor_snapshots (the Follower of page rows, and each
+post's Reaktionen, Kommentare and Teilungen; Impressionen and Klicks are not public and are dropped).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from connectors import competitors
 from connectors.base import (
     Account,
     ApiError,
@@ -70,6 +76,7 @@ METRIC = {  # canonical -> unified metric
 NUMBER_RE = re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 EARLIEST = dt.date(2003, 1, 1)  # Xing (then openBC) started in 2003
 TEMPLATE_HEADER = "Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen"
+COMPETITOR_FOLDER = "competitors"  # inside import_dir: one file per competitor, named by its `xing:` name
 
 
 class XingFileError(ValueError):
@@ -356,6 +363,11 @@ def parse_file(name: str, content: bytes, today: dt.date, limit: int = MAX_FILE_
     return rows
 
 
+def _shown(name: str) -> str:
+    """A competitor's name from the config, quoted on one line."""
+    return "'" + "".join(c if c.isprintable() else "?" for c in name) + "'"
+
+
 def post_id(post: str) -> str:
     """A stable id for a post given by URL or title."""
     match = re.search(r"xing\.com/.*?(\d{5,})", post)
@@ -376,7 +388,11 @@ class XingConnector(ConnectorDefaults):
         "a Xing account id is the page's name in its address, lowercase letters, digits and -, e.g. "
         '"brauerei-sonnenhang" of xing.com/pages/brauerei-sonnenhang'
     )
-    streams: ClassVar[tuple[Stream, ...]] = (Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),)
+    streams: ClassVar[tuple[Stream, ...]] = (
+        Stream("files", (Kind.DAILY_METRICS, Kind.POSTS, Kind.POST_METRICS)),
+        # Competitors' files: not a snapshot (a file holds its own dates), each file a partition like the above.
+        Stream(competitors.STREAM, (Kind.COMPETITOR_SNAPSHOTS,)),
+    )
 
     def __init__(
         self,
@@ -397,6 +413,8 @@ class XingConnector(ConnectorDefaults):
         self.folder = Path(folder)
         self.today = today or dt.datetime.now(dt.UTC).date()
         self._warnings: list[ConnectorWarning] = []
+        if not competitors.listed(self):  # no competitor on xing: the competitors' stream is not landed at all
+            vars(self)["streams"] = tuple(s for s in type(self).streams if s.name != competitors.STREAM)
         mb = account.options.get("max_file_mb")
         self.max_file_bytes = int(float(mb) * 1024 * 1024) if mb else MAX_FILE_BYTES
         if not self.folder.is_dir():
@@ -414,6 +432,9 @@ class XingConnector(ConnectorDefaults):
         """Every valid file of the folder as one page; a bad file becomes a warning, not a page.
 
         Files are not windowed by date: each file is a partition replaced whole when it changes."""
+        if stream.name == competitors.STREAM:
+            yield from self._competitor_files()
+            return
         folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
             with os.scandir(folder) as entries:  # names only; every file is checked again when opened
@@ -436,8 +457,108 @@ class XingConnector(ConnectorDefaults):
         finally:
             os.close(folder)
 
+    def _competitor_files(self) -> Iterator[Page]:
+        """One page per competitor whose file `competitors/NAME.csv|.xlsx` is in the folder and passes the
+        checks. A missing file is a warning naming the competitor and the path; a refused one (a link, a bad
+        line) a `rejected_file` warning for that competitor only; the other competitors still load."""
+        listed = competitors.listed(self)
+        if not listed:
+            return
+        where = self.folder / COMPETITOR_FOLDER
+        try:  # O_NOFOLLOW: a `competitors` link to another folder is refused like a linked file
+            folder: int | None = os.open(where, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            folder = None
+        except OSError:
+            for rival in listed:
+                self._warnings.append(ConnectorWarning(competitors.STREAM, "rejected_file", (
+                    f"xing competitor {_shown(rival['competitor'])}: {where} is a symbolic link or not a folder; "
+                    f"make it a real folder holding the competitors' files")))  # fmt: skip
+            return
+        try:
+            for rival in listed:
+                page = self._competitor_file(folder, where, rival["competitor"], rival["handle"])
+                if page is not None:
+                    yield page
+        finally:
+            if folder is not None:
+                os.close(folder)
+
+    def _competitor_file(self, folder: int | None, where: Path, competitor: str, handle: str) -> Page | None:
+        who = f"xing competitor {_shown(competitor)}"
+        present = []
+        for suffix in SUFFIXES if folder is not None else ():
+            try:  # not followed: a link is found here and refused by read_in below
+                os.stat(handle + suffix, dir_fd=folder, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            present.append(handle + suffix)
+        if folder is None or not present:
+            self._warnings.append(ConnectorWarning(competitors.STREAM, "competitor-file-missing", (
+                f"{who}: no file {where / handle}.csv (or .xlsx); drop its Xing numbers there in the template's "
+                f"format (config/xing-template.csv). It is left out of the comparison; the other competitors "
+                f"were read")))  # fmt: skip
+            return None
+        if len(present) > 1:
+            self._warnings.append(ConnectorWarning(competitors.STREAM, "rejected_file", (
+                f"{who}: both {COMPETITOR_FOLDER}/{present[0]} and {COMPETITOR_FOLDER}/{present[1]} exist; keep "
+                f"one of them")))  # fmt: skip
+            return None
+        name = present[0]
+        try:
+            content = read_in(folder, name, self.max_file_bytes)
+            parse_file(name, content, self.today, self.max_file_bytes)
+        except XingFileError as exc:
+            where_in = f"{COMPETITOR_FOLDER}/"  # both halves name the file as the marketer finds it
+            message = f"{who}: {where_in}{exc.german} / {where_in}{exc.english}"
+            self._warnings.append(ConnectorWarning(competitors.STREAM, "rejected_file", message))
+            return None
+        # The competitor's name is part of the digest: renaming it in the config reloads its file under the new name.
+        digest = hashlib.sha256(competitor.encode("utf-8") + b"\0" + content).hexdigest()
+        request = {"file": name, "partition": name, "sha256": digest, "fetched_on": self.today.isoformat(),
+                   "competitor": competitor, "handle": handle}  # fmt: skip
+        return Page(competitors.STREAM, request, {"content_base64": base64.b64encode(content).decode("ascii")})
+
+    def _competitor_rows(self, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
+        """A competitor's file as raw.competitor_snapshots rows: one per page row with a Follower count (its
+        date the reading), one per post row (its public counts at that date). The file's name stands for the
+        account id: it is what stays the same across the competitor's renames."""
+        name = page.request["file"]
+        content = base64.b64decode(page.body["content_base64"])
+        today = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())
+        rows = parse_file(name, content, today, max(self.max_file_bytes, len(content)))
+        handle = str(page.request["handle"])
+        first_seen: dict[str, dt.date] = {}
+        for row in rows:
+            if row.post:
+                first_seen[row.post] = min(first_seen.get(row.post, row.day), row.day)
+        for row in rows:
+            payload = json.dumps({"file": f"{COMPETITOR_FOLDER}/{name}", "line": row.line}, sort_keys=True)
+            base = {"as_of": row.day, "competitor": page.request["competitor"], "handle": handle, "user_id": handle,
+                    "username": handle, "status": "ok", "payload": payload}  # fmt: skip
+            if row.post is None:
+                followers = row.values.get("follower")
+                if followers is None:  # a page row's only public number is its follower total
+                    continue
+                yield Kind.COMPETITOR_SNAPSHOTS, base | {
+                    "followers": float(followers), "posts_total": None, "post_id": None, "published_at": None,
+                    "likes": None, "comments": None, "shares": None,
+                }  # fmt: skip
+                continue
+            yield Kind.COMPETITOR_SNAPSHOTS, base | {
+                "followers": None, "posts_total": None, "post_id": post_id(row.post),
+                # Xing shows no publishing time: a post counts from the first date it appears in the file.
+                "published_at": dt.datetime.combine(first_seen[row.post], dt.time(), dt.UTC),
+                "likes": competitors.number(row.values.get("reaktionen")),
+                "comments": competitors.number(row.values.get("kommentare")),
+                "shares": competitors.number(row.values.get("teilungen")),
+            }  # fmt: skip
+
     def parse(self, stream: Stream, page: Page) -> Iterator[tuple[Kind, dict[str, Any]]]:
         """Records of one accepted file."""
+        if stream.name == competitors.STREAM:
+            yield from self._competitor_rows(page)
+            return
         name = page.request["file"]
         content = base64.b64decode(page.body["content_base64"])
         today = dt.date.fromisoformat(page.request.get("fetched_on") or self.today.isoformat())

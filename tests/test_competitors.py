@@ -546,3 +546,145 @@ def test_facebook_without_page_public_content_access_is_left_out_once_not_zeroed
     assert "left out of the comparison, not counted as zero" in str(err.value)
     competitor_requests = [p for p, _ in fb_server.app.requests if "published_posts" not in p]  # type: ignore[attr-defined]
     assert len(competitor_requests) == 1  # said once: the second competitor is not asked
+
+
+# -- Xing: one file per competitor in the company's template, read like the company's own files ----------------
+
+XING_CONFIG = """company: Brauerei Sonnenhang GmbH
+lookback_days: 1
+accounts:
+  - network: xing
+    id: brauerei-sonnenhang
+    import_dir: xing-import
+competitors:
+  - name: Brauhaus Talblick
+    xing: brauhaus-talblick
+  - name: Hopfenhof Weiler
+    xing: hopfenhof-weiler
+"""
+# Hopfenhof Weiler's Xing page as its marketer copies it: follower totals on page rows, two posts (one by URL,
+# one by title). Impressionen and Klicks are not public for a competitor and must not land.
+WEILER_XING = """Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen
+01.11.2026;1.040;;;;;;
+08.11.2026;1.052;;;;;;
+10.11.2026;;https://www.xing.com/pages/hopfenhof-weiler/posts/5550001;900;12;20;4;2
+12.11.2026;;Wir brauen wieder Bockbier;;;10;1;0
+15.11.2026;1.061;;;;;;
+15.11.2026;;https://www.xing.com/pages/hopfenhof-weiler/posts/5550001;1.200;15;24;5;3
+"""
+
+
+def xing_folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "xing-import" / "competitors"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def xing_conn(tmp_path: Path) -> Any:
+    from connectors.xing import XingConnector
+
+    planned = next(a for a in pipeline.plan(write_config(tmp_path, XING_CONFIG)) if a["network"] == "xing")
+    return XingConnector(pipeline.account_from_dict(planned), today=SUNDAY_2 + dt.timedelta(days=1))
+
+
+def xing_rows(conn: Any) -> list[dict[str, Any]]:
+    stream = next(s for s in conn.streams if s.name == "competitors")
+    return [rec for page in conn.fetch(stream, NIGHT) for _, rec in conn.parse(stream, page)]
+
+
+def test_a_xing_competitor_file_gives_the_exact_weekly_row(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    xing_folder(tmp_path, {"hopfenhof-weiler.csv": WEILER_XING})
+    run = Pipeline(tmp_path, None, None, XING_CONFIG)  # type: ignore[arg-type]
+    run.servers = {}
+    run.night(SUNDAY_2)
+    got = run.query(
+        "SELECT competitor, status, user_id, followers, follower_gain, follower_growth, posts, interactions, "
+        "interactions_per_post, interactions_per_1000_followers FROM marts.competitor_weekly "
+        "WHERE network = 'xing' AND NOT is_company ORDER BY week_start"
+    )
+    assert got == [
+        ("Hopfenhof Weiler", "ok", "hopfenhof-weiler", 1040.0, None, None, 0, 0.0, None, 0.0),  # week 44
+        ("Hopfenhof Weiler", "ok", "hopfenhof-weiler", 1052.0, 12.0, 12 / 1040, 0, 0.0, None, 0.0),  # week 45
+        # week 46: 1,061 followers; the post by URL with its latest counts 24 + 5 + 3, the one by title 10 + 1 + 0
+        ("Hopfenhof Weiler", "ok", "hopfenhof-weiler", 1061.0, 9.0, 9 / 1052, 2, 43.0, 21.5, 43 / 1061 * 1000),
+    ]
+    landed = run.query("SELECT count(*), count(followers), sum(likes) FROM raw.competitor_snapshots")
+    assert landed == [(6, 3, 54.0)]  # 3 page rows, 3 post rows; nothing else of the file
+    payloads = " ".join(p for (p,) in run.query("SELECT payload FROM raw.competitor_snapshots"))
+    assert "900" not in payloads and "1200" not in payloads  # Impressionen do not land
+    assert not [r for r in caplog.records if "competitors on xing" in r.getMessage()]  # not "left out"
+    from socialmetrics.serve.report import competitors as section
+    from socialmetrics.serve.report.week import Week
+
+    con = duckdb.connect(str(run.warehouse), read_only=True)
+    try:
+        data = section.collect(con, load_config(run.config), [Week.of(WEEK_46)])
+    finally:
+        con.close()
+    assert "xing" not in data.left_out and [r.followers for r in data.rows if r.network == "xing"] == [1061.0]
+
+
+def test_a_missing_xing_file_is_one_line_naming_the_competitor_and_the_path(tmp_path: Path) -> None:
+    folder = xing_folder(tmp_path, {"hopfenhof-weiler.csv": WEILER_XING})
+    conn = xing_conn(tmp_path)
+    rows = xing_rows(conn)
+    assert {r["competitor"] for r in rows} == {"Hopfenhof Weiler"} and len(rows) == 6  # the other one loads
+    assert [(w.code, w.message) for w in conn.warnings] == [(
+        "competitor-file-missing",
+        f"xing competitor 'Brauhaus Talblick': no file {folder}/brauhaus-talblick.csv (or .xlsx); drop its Xing "
+        "numbers there in the template's format (config/xing-template.csv). It is left out of the comparison; the "
+        "other competitors were read",
+    )]  # fmt: skip
+
+
+def test_a_symlinked_xing_competitor_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    folder = xing_folder(tmp_path, {"hopfenhof-weiler.csv": WEILER_XING})
+    secret = tmp_path / "airflow.cfg"
+    secret.write_text("Datum;fernet_key=GEHEIM\n01.11.2026;1\n", encoding="utf-8")
+    (folder / "brauhaus-talblick.csv").symlink_to(secret)
+    conn = xing_conn(tmp_path)
+    rows = xing_rows(conn)
+    assert {r["competitor"] for r in rows} == {"Hopfenhof Weiler"}
+    (warning,) = conn.warnings
+    assert warning.code == "rejected_file"  # the run says an input was refused (pipeline.REJECTED_INPUT_CODES)
+    assert warning.message == (
+        "xing competitor 'Brauhaus Talblick': competitors/brauhaus-talblick.csv: ist ein symbolischer Link; die "
+        "Datei selbst in den Ordner kopieren / competitors/brauhaus-talblick.csv: is a symbolic link; copy the "
+        "file itself into the folder"
+    )
+    assert "GEHEIM" not in warning.message
+
+
+def test_a_broken_xing_competitor_file_is_an_error_for_that_competitor_only(tmp_path: Path) -> None:
+    broken = WEILER_XING.replace("08.11.2026;1.052", "08.11.2026;viele")
+    xing_folder(tmp_path, {"hopfenhof-weiler.csv": broken, "brauhaus-talblick.xlsx": "kein Excel"})
+    conn = xing_conn(tmp_path)
+    assert xing_rows(conn) == []
+    assert [(w.code, w.message) for w in conn.warnings] == [
+        ("rejected_file",
+         "xing competitor 'Brauhaus Talblick': competitors/brauhaus-talblick.xlsx: die XLSX-Datei ist beschädigt "
+         "oder keine Excel-Datei / competitors/brauhaus-talblick.xlsx: the XLSX file is damaged or not an Excel file"),
+        ("rejected_file",
+         "xing competitor 'Hopfenhof Weiler': competitors/hopfenhof-weiler.csv: Zeile 3, Spalte Follower: keine "
+         "Zahl / competitors/hopfenhof-weiler.csv: line 3, column Follower: not a number"),
+    ]  # fmt: skip
+    assert "viele" not in conn.warnings[1].message  # no cell is quoted
+
+
+def test_the_demo_reads_its_xing_competitor_file_as_the_sandbox_says() -> None:
+    from connectors.xing import XingConnector
+
+    config = REPO / "config" / "socialmetrics.yml"
+    planned = next(a for a in pipeline.plan(config) if a["network"] == "xing")
+    assert planned["options"]["competitors"] == [{"competitor": "Hopfenhof Weiler", "handle": "hopfenhof-weiler"}]
+    last = dt.date(2026, 12, 6)
+    conn = XingConnector(pipeline.account_from_dict(planned), today=last + dt.timedelta(days=1))
+    rows = xing_rows(conn)
+    assert conn.warnings == []
+    readings = {r["as_of"]: r["followers"] for r in rows if r["post_id"] is None}
+    assert readings[last] == company.rival_followers(WEILER, last, "xing") == 881 and len(readings) == 10
+    truth = company.rival_posts(WEILER, dt.date(2026, 10, 1), last, "xing")[::3]
+    posts = [(r["published_at"], r["likes"], r["comments"], r["shares"]) for r in rows if r["post_id"]]
+    assert posts == [(p["published_at"].replace(hour=0), p["likes"], p["comments"], p["shares"]) for p in truth[::-1]]

@@ -6,13 +6,15 @@
 -- The comparison with competitors, on networks where at least one competitor was read. Every row is computed
 -- the same way from public counts only: followers at the last night of the week the account was read, posts
 -- published in the week, and their interactions as anyone can see them (Instagram: likes + comments; X: likes +
--- replies + reposts + quotes), each post's latest count. The company is a row too (is_company), from its own
+-- replies + reposts + quotes; Facebook and Xing: reactions + comments + shares), each post's latest count. Xing
+-- competitors come from their files: each page row's follower count is a reading, a post is published on the
+-- first date it appears (as the company's own Xing posts). The company is a row too (is_company), from its own
 -- follower total and its posts' same public counts, so the comparison is fair. A week without a readable
 -- snapshot (status not_found or no_data) has NULL figures and says why in `status`, never zeros. Growth is
 -- taken only between consecutive weeks of the same account id (a renamed handle keeps its series; another
 -- account under the same name starts a new one).
 -- columns:
---   network: the network (instagram, x) [not null]
+--   network: the network (instagram, x, facebook, xing) [not null]
 --   competitor: the competitor's name in the config, or the company's account id (is_company) [not null]
 --   is_company: true for the company's own row [not null]
 --   week_start: the ISO week's Monday [not null]

@@ -6,7 +6,7 @@
 -- raw.competitor_snapshots (competitors' public numbers, read nightly with the company's own tokens; see
 -- docs/competitors.md) de-duplicated: the latest import wins.
 -- columns:
---   network: the network the competitor was read on (instagram, x) [not null]
+--   network: the network the competitor was read on (instagram, x, facebook; xing from its file) [not null]
 --   account_id: the company's own account that read it [not null]
 --   competitor: the competitor's name in the config [not null]
 --   handle: the username or id in the config when it was read

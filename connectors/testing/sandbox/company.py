@@ -543,6 +543,28 @@ def rival_facebook(rival: Rival) -> str:
     return (rival.instagram or "").replace(".", "")
 
 
+def rival_xing(rival: Rival) -> str:
+    """A competitor's Xing page name (the name of its file in the import folder's `competitors/`)."""
+    return rival.name.lower().replace(" ", "-")
+
+
+def rival_xing_csv(rival: Rival, first: dt.date, last: dt.date) -> str:
+    """What a marketer copies from a competitor's Xing page into the company's template: its follower total every
+    Sunday and on `last`, and its posts (on Xing a third of its Instagram posts) with their public counts as of
+    `last`. Impressionen and Klicks are not shown to others: left empty."""
+    lines = ["Datum;Follower;Beitrag;Impressionen;Klicks;Reaktionen;Kommentare;Teilungen"]
+    day = first
+    while day <= last:
+        if day.weekday() == 6 or day == last:
+            lines.append(f"{day:%d.%m.%Y};{rival_followers(rival, day, 'xing'):,};;;;;;".replace(",", "."))
+        day += dt.timedelta(days=1)
+    for post in reversed(rival_posts(rival, first, last, "xing")[::3]):
+        at = post["published_at"].date()
+        url = f"https://www.xing.com/pages/{rival_xing(rival)}/posts/{8800000 + at.toordinal() % 100000}"
+        lines.append(f"{at:%d.%m.%Y};;{url};;;{post['likes']};{post['comments']};{post['shares']}")
+    return "\n".join(lines) + "\n"
+
+
 def rival_on(network: str, handle: str) -> Rival | None:
     """The sandbox competitor of a username (any case) or X id."""
     for rival in RIVALS:
