@@ -40,13 +40,15 @@ def test_the_sandbox_companys_comments_are_classified_in_the_warehouse(harness: 
 
 
 def test_comment_sentiment_mart_sums_up_each_post_and_week(harness: Harness) -> None:
-    """Shares and net count only confident comments; uncertain_comments says how many were left out."""
+    """Shares and net count only confident comments; uncertain_comments says how many were left out. The account's
+    own answers are not the audience's words: they are left out (and the sandbox company does answer)."""
     harness.run(DAY)
     comments = harness.query(
         "SELECT network, account_id, post_id, CAST(date_trunc('week', timezone('Europe/Berlin', created_at)) AS DATE), "
         "sentiment, topics, sentiment_confident "
-        "FROM core.comment"
+        "FROM core.comment WHERE NOT coalesce(by_account, false)"
     )
+    assert harness.query("SELECT count(*) FROM core.comment WHERE by_account")[0][0] > 0
     groups: dict[tuple, list] = {}
     for net, acc, post, week, sentiment, topics, confident in comments:
         groups.setdefault((net, acc, post, week), []).append((sentiment, topics, confident))
@@ -170,15 +172,16 @@ def test_campaign_comment_sentiment(harness: Harness) -> None:
         "SELECT campaign, network, comments, positive_share + neutral_share + negative_share, net_sentiment, "
         "confident_comments, uncertain_comments FROM marts.campaign_comment_sentiment"
     )
-    expected = harness.query(
-        "SELECT count(*) FROM core.comment c JOIN marts.campaign_posts p USING (network, account_id, post_id)"
+    expected = harness.query(  # the audience's comments: the page's own answers are left out
+        "SELECT count(*) FROM core.comment c JOIN marts.campaign_posts p USING (network, account_id, post_id) "
+        "WHERE NOT coalesce(c.by_account, false)"
     )[0][0]
     assert rows and rows[0][0] == company.CAMPAIGN.name and rows[0][1] == "facebook"
     assert rows[0][2] == expected > 0
     assert rows[0][3] == pytest.approx(1.0) and -1 <= rows[0][4] <= 1
     confident = harness.query(
         "SELECT count(*) FILTER (WHERE c.sentiment_confident) FROM core.comment c "
-        "JOIN marts.campaign_posts p USING (network, account_id, post_id)"
+        "JOIN marts.campaign_posts p USING (network, account_id, post_id) WHERE NOT coalesce(c.by_account, false)"
     )[0][0]
     assert (rows[0][5], rows[0][6]) == (confident, expected - confident)
 
