@@ -279,7 +279,7 @@ def test_every_declared_test_holds_on_the_sandbox_company(harness: Harness) -> N
     # 22 models, the coverage, week-runs and run-issues marts, staging.web_traffic, the four web marts,
     # marts.alert_candidates, staging.competitor_snapshots with marts.competitor_weekly, marts.goal_progress,
     # marts.week_highlights and the two community care marts (issue #30)
-    assert counted == (0,) and len(found) == 37
+    assert counted == (0,) and len(found) == 38
 
 
 def test_audit_names_the_column_the_test_and_the_rows_that_fail_it(tmp_path: Path) -> None:
