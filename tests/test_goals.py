@@ -211,16 +211,14 @@ def test_a_level_goal_whose_history_begins_inside_the_period_paces_from_its_firs
     assert row.status == "verfehlt"  # 200 of the 300 it must bring: under 90 %
 
 
-XING = ACCOUNTS + """  - network: xing
-    id: "3"
-"""
+XING = ACCOUNTS + '  - network: xing\n    id: "3"\n'
 
 
 def test_a_goal_on_answering_comments_is_refused_for_xing_whose_files_name_nobody(tmp_path: Path) -> None:
     path = write(tmp_path, "  - figure: answer_rate\n    network: xing\n    period: month\n    target: 90\n", XING)
     assert "goals[0] (line 12): xing does not report answer_rate" in refusal(path)
-    path = write(tmp_path, "  - figure: answered_within_24h_rate\n    network: xing\n    period: month\n    target: 80\n",
-                 XING)  # fmt: skip
+    path = write(tmp_path, "  - figure: answered_within_24h_rate\n    network: xing\n    period: month\n"
+                           "    target: 80\n", XING)  # fmt: skip
     assert "goals[0] (line 12): xing does not report answered_within_24h_rate" in refusal(path)
     cfg = load_config(write(tmp_path, "  - figure: answer_rate\n    period: month\n    target: 90\n"
                                       "  - figure: answered_within_24h_rate\n    network: x\n    period: 2026-12\n"
@@ -237,7 +235,8 @@ def test_answer_goals_divide_the_periods_sums_of_marts_community_care_daily() ->
     con.execute("CREATE SCHEMA core")
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE core.comment (network VARCHAR, account_id VARCHAR, comment_id VARCHAR, "
-                "needs_answer BOOLEAN, by_account BOOLEAN, created_at TIMESTAMPTZ, first_answer_at TIMESTAMPTZ)")  # fmt: skip
+                "needs_answer BOOLEAN, by_account BOOLEAN, created_at TIMESTAMPTZ, "
+                "first_answer_at TIMESTAMPTZ)")  # fmt: skip
     comments = [
         # Facebook, 1 Dec: 4 need an answer; answered after 2 h, 23 h, 30 h; one open
         ("facebook", "1", "a", True, False, "2026-12-01 09:00", "2026-12-01 11:00"),
@@ -264,7 +263,8 @@ def test_answer_goals_divide_the_periods_sums_of_marts_community_care_daily() ->
         ("x", dt.date(2026, 12, 1), 1, 1, 0),
         ("x", dt.date(2026, 12, 3), 1, 1, 1),
     ]
-    rows = goal_progress(con, [goal("answer_rate", 70, "2026-12", None), goal("answered_within_24h_rate", 50, "month", None),
+    rows = goal_progress(con, [goal("answer_rate", 70, "2026-12", None),
+                               goal("answered_within_24h_rate", 50, "month", None),
                                goal("answer_rate", 100, "2026-12", "x")])  # fmt: skip
     company = rows.iloc[0]
     assert company.value == pytest.approx(5 / 6)  # 83.33 %: 5 of the 6 December comments answered
@@ -274,5 +274,6 @@ def test_answer_goals_divide_the_periods_sums_of_marts_community_care_daily() ->
     assert within.value == pytest.approx(3 / 6) and within.status == "auf Kurs"  # 50.00 % of 50 %
     november = rows[(rows.goal_index == 2) & ~rows.current].iloc[0]
     assert (november.period, november.value, november.status) == ("2026-11", 1.0, "erreicht")
-    assert rows.iloc[-1].value == 1.0 and rows.iloc[-1].status == "auf Kurs"  # X: 2 of 2; a rate is never 'erreicht' early
+    x = rows.iloc[-1]
+    assert (x.value, x.status) == (1.0, "auf Kurs")  # X: 2 of 2; a rate is never 'erreicht' before the period's end
     assert vocabulary.shown("answer_rate", company.value) == "83.33%"
