@@ -211,13 +211,21 @@ def test_the_campaign_sentence_names_the_web_outcomes_and_the_true_effect_is_ins
     block = re.search(r'<div class="campaign" data-campaign="Herbstfest 2026">(.*?)</div>', html_de, re.S)
     assert block is not None
     text = _text(block.group(1))
-    visits_part = (f"Herbstfest 2026 brachte {i18n.lift(v_lift, 'de')} Besuche über Social Media (95-%-Bereich "
-                   f"{i18n.signed(v_low, 'de')} bis {i18n.lift(v_high, 'de')})")  # fmt: skip
-    assert _text(visits_part) in text
+    notes = re.search(r'<ul class="footnotes campaign-notes">(.*?)</ul>', html_de, re.S)
+    assert notes is not None
+    footnotes = _text(notes.group(1))
+    # the verdict in plain words, the interval in a footnote (marts.campaign_impact's figures)
+    assert v_low > 0 and v_high <= 1000
+    assert _text(f"Herbstfest 2026: {i18n.lift(v_lift, 'de')} Besuche über Social Media, sicher mehr als ohne "
+                 "Kampagne") in text  # fmt: skip
+    assert _text(f"Herbstfest 2026, Besuche über Social Media: gemessen {i18n.lift(v_lift, 'de')}, 95-%-Bereich "
+                 f"{i18n.signed(v_low, 'de')} bis {i18n.lift(v_high, 'de')}.") in footnotes  # fmt: skip
+    assert "95-%-Bereich" not in text
     assert g_verdict == "clear effect"
     extra = [observed - expected, *(observed - observed / (1 + p / 100) for p in (g_low, g_high))]
-    assert _text(f"{i18n.number(extra[0], 'de')} Tischreservierungen mehr als erwartet (95-%-Bereich "
-            f"{i18n.number(extra[1], 'de')} bis {i18n.number(extra[2], 'de')})") in text  # fmt: skip
+    assert _text(f"{i18n.number(extra[0], 'de')} Tischreservierungen mehr als erwartet") in text
+    assert _text(f"Herbstfest 2026, Tischreservierung: {i18n.number(extra[0], 'de')} mehr als erwartet, 95-%-Bereich "
+                 f"{i18n.number(extra[1], 'de')} bis {i18n.number(extra[2], 'de')}.") in footnotes  # fmt: skip
     # the reach sentences stay as they were: one per metric of the targeted network
     assert text.count("auf Facebook") == 3
 
