@@ -181,10 +181,11 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
         ),
         "marts.goal_progress": (
             "socialmetrics.analytics.goals.goal_progress",
-            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily"),
+            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily", "marts.community_care_daily"),
         ),
     }  # fmt: skip
     assert order.index("marts.web_outcomes_daily") < order.index("marts.goal_progress")
+    assert order.index("marts.community_care_daily") < order.index("marts.goal_progress")
     assert order.index("core.comment_analysis") < order.index("core.comment")
     assert order.index("marts.reach_daily") < order.index("marts.alert_candidates")
     assert order.index("marts.campaign_posts") < order.index("marts.campaign_comment_sentiment")
