@@ -465,7 +465,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "care_question": ("Frage", "question"),
     "care_complaint": ("Beschwerde", "complaint"),
     "care_hours": ("{h} Std.", "{h} h"),
-    "care_more": ("… und {n} weitere (alle in marts.open_questions).", "… and {n} more (all in marts.open_questions)."),
+    "care_more": (
+        "… und {n} weitere (alle im Dashboard unter „Offene Fragen“).",
+        "… and {n} more (all in the dashboard under “Open questions”).",
+    ),
     "care_rate": (
         "Antwortquote diese Woche: {rate} ({answered} von {needing}; Vorwoche {previous})",
         "Answer rate this week: {rate} ({answered} of {needing}; previous week {previous})",
