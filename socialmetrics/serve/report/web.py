@@ -310,6 +310,9 @@ def campaign_web_sentence(data: Any, campaign: str, lang: str, notes: list[str] 
         return i18n.text("web_campaign_cannot_tell", lang, campaign=campaign)
     values = {"campaign": campaign, "lift": i18n.lift(visits.lift_pct, lang),
               "low": i18n.signed(visits.ci_low_pct, lang, 0), "high": i18n.lift(visits.ci_high_pct, lang)}  # fmt: skip
+    wide = too_wide(visits.ci_low_pct, visits.ci_high_pct)
+    # the visits' footnote first: the marks follow the sentence's order
+    interval = mark(i18n.text("campaign_too_wide" if wide else "web_campaign_interval", lang, **values))
     clear, unclear = [], []
     for r in rows:
         if r.metric != "conversions" or r.goal is None or r.observed is None or r.expected is None:
@@ -325,13 +328,11 @@ def campaign_web_sentence(data: Any, campaign: str, lang: str, notes: list[str] 
                                      observed=i18n.number(r.observed, lang),
                                      expected=i18n.number(r.expected, lang)))  # fmt: skip
     goals = i18n.text("web_and", lang).join(clear)
-    if too_wide(visits.ci_low_pct, visits.ci_high_pct):
-        sentence = i18n.text("web_campaign_too_wide", lang, mark=mark(i18n.text("campaign_too_wide", lang)),
-                             **values)  # fmt: skip
+    if wide:
+        sentence = i18n.text("web_campaign_too_wide", lang, mark=interval, **values)
         if clear:
             sentence += " " + i18n.text("web_campaign_goals_sentence", lang, goals=goals)
     else:
-        interval = mark(i18n.text("web_campaign_interval", lang, **values))
         if _clear(visits) and visits.lift_pct > 0:
             sentence = i18n.text("web_campaign_brought_goals" if clear else "web_campaign_brought", lang,
                                  goals=goals, mark=interval, **values)  # fmt: skip
