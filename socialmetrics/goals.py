@@ -67,6 +67,27 @@ FIGURES: dict[str, Figure] = {
         ),  # fmt: skip
         # Facebook gives no page-level daily comment count (docs/data.md): its comments are counted under posts.
         Figure("comments", "marts.engagement_daily", "comments", "sum", not_reported_by=frozenset({"facebook"})),
+        # Answering comments (marts.community_care_daily, issue #30): of the comments written in the period that need
+        # an answer, the share answered (so far) and the share answered within 24 hours. Xing files say nobody's name:
+        # its comments cannot be told the account's own from the others'.
+        Figure(
+            "answer_rate",
+            "marts.community_care_daily",
+            "answered",
+            "ratio",
+            denominator="needing_answer",
+            not_reported_by=frozenset({"xing"}),
+            percent=True,
+        ),  # fmt: skip
+        Figure(
+            "answered_within_24h_rate",
+            "marts.community_care_daily",
+            "answered_within_24h",
+            "ratio",
+            denominator="needing_answer",
+            not_reported_by=frozenset({"xing"}),
+            percent=True,
+        ),  # fmt: skip
         Figure("web_visits", "marts.web_outcomes_daily", "visits", "sum"),
         Figure("web_conversions", "marts.web_outcomes_daily", "conversions", "sum"),
     )

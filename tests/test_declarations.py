@@ -181,10 +181,11 @@ def test_the_python_built_tables_are_nodes_of_the_graph_after_what_they_read() -
         ),
         "marts.goal_progress": (
             "socialmetrics.analytics.goals.goal_progress",
-            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily"),
+            ("marts.reach_daily", "marts.engagement_daily", "marts.web_outcomes_daily", "marts.community_care_daily"),
         ),
     }  # fmt: skip
     assert order.index("marts.web_outcomes_daily") < order.index("marts.goal_progress")
+    assert order.index("marts.community_care_daily") < order.index("marts.goal_progress")
     assert order.index("core.comment_analysis") < order.index("core.comment")
     assert order.index("marts.reach_daily") < order.index("marts.alert_candidates")
     assert order.index("marts.campaign_posts") < order.index("marts.campaign_comment_sentiment")
@@ -279,7 +280,7 @@ def test_every_declared_test_holds_on_the_sandbox_company(harness: Harness) -> N
     # 22 models, the coverage, week-runs and run-issues marts, staging.web_traffic, the four web marts,
     # marts.alert_candidates, staging.competitor_snapshots with marts.competitor_weekly, marts.goal_progress,
     # marts.week_highlights and the two community care marts (issue #30)
-    assert counted == (0,) and len(found) == 37
+    assert counted == (0,) and len(found) == 38
 
 
 def test_audit_names_the_column_the_test_and_the_rows_that_fail_it(tmp_path: Path) -> None:

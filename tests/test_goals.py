@@ -209,3 +209,71 @@ def test_a_level_goal_whose_history_begins_inside_the_period_paces_from_its_firs
     assert row.projected == pytest.approx(1000 + 100 / 10 * 20)  # 1200 by 31 Dec
     assert row.expected_by_today == pytest.approx(1000 + 300 * 10 / 20)
     assert row.status == "verfehlt"  # 200 of the 300 it must bring: under 90 %
+
+
+XING = ACCOUNTS + '  - network: xing\n    id: "3"\n'
+
+
+def test_a_goal_on_answering_comments_is_refused_for_xing_whose_files_name_nobody(tmp_path: Path) -> None:
+    path = write(tmp_path, "  - figure: answer_rate\n    network: xing\n    period: month\n    target: 90\n", XING)
+    assert "goals[0] (line 12): xing does not report answer_rate" in refusal(path)
+    path = write(tmp_path, "  - figure: answered_within_24h_rate\n    network: xing\n    period: month\n"
+                           "    target: 80\n", XING)  # fmt: skip
+    assert "goals[0] (line 12): xing does not report answered_within_24h_rate" in refusal(path)
+    cfg = load_config(write(tmp_path, "  - figure: answer_rate\n    period: month\n    target: 90\n"
+                                      "  - figure: answered_within_24h_rate\n    network: x\n    period: 2026-12\n"
+                                      "    target: 80\n", XING))  # fmt: skip
+    assert [g.figure for g in cfg.goals] == ["answer_rate", "answered_within_24h_rate"]
+
+
+def test_answer_goals_divide_the_periods_sums_of_marts_community_care_daily() -> None:
+    """Comments needing an answer (core.comment) -> marts.community_care_daily (the model's SQL) -> the goals: the
+    company's answer rate is the answered comments over those needing an answer, summed over the period's days and
+    accounts (not a mean of daily rates)."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE SCHEMA core")
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE core.comment (network VARCHAR, account_id VARCHAR, comment_id VARCHAR, "
+                "needs_answer BOOLEAN, by_account BOOLEAN, created_at TIMESTAMPTZ, "
+                "first_answer_at TIMESTAMPTZ)")  # fmt: skip
+    comments = [
+        # Facebook, 1 Dec: 4 need an answer; answered after 2 h, 23 h, 30 h; one open
+        ("facebook", "1", "a", True, False, "2026-12-01 09:00", "2026-12-01 11:00"),
+        ("facebook", "1", "b", True, False, "2026-12-01 09:00", "2026-12-02 08:00"),
+        ("facebook", "1", "c", True, False, "2026-12-01 09:00", "2026-12-02 15:00"),
+        ("facebook", "1", "d", True, False, "2026-12-01 09:00", None),
+        ("facebook", "1", "e", False, False, "2026-12-01 09:00", None),  # needs no answer: not counted
+        # X, 3 Dec: one needs an answer, answered after 1 h
+        ("x", "2", "f", True, False, "2026-12-03 10:00", "2026-12-03 11:00"),
+        # 30 Nov 23:30 UTC is 1 Dec in Berlin; answered after 48 h
+        ("x", "2", "g", True, False, "2026-11-30 23:30", "2026-12-02 23:30"),
+        ("xing", "3", "h", True, None, "2026-12-01 09:00", None),  # Xing: nobody's name, not counted
+        ("facebook", "1", "i", True, False, "2026-11-20 09:00", "2026-11-20 10:00"),  # November
+    ]
+    con.executemany("INSERT INTO core.comment VALUES (?, ?, ?, ?, ?, ?::TIMESTAMPTZ, ?::TIMESTAMPTZ)",
+                    [(*c[:5], c[5] + "+00", c[6] and c[6] + "+00") for c in comments])  # fmt: skip
+    sql = (REPO / "sql" / "marts" / "community_care_daily.sql").read_text(encoding="utf-8")
+    con.execute(f"CREATE TABLE marts.community_care_daily AS {sql}", {"tz": "Europe/Berlin"})
+    daily = con.execute("SELECT network, day, needing_answer, answered, answered_within_24h "
+                        "FROM marts.community_care_daily ORDER BY network, day").fetchall()  # fmt: skip
+    assert daily == [
+        ("facebook", dt.date(2026, 11, 20), 1, 1, 1),
+        ("facebook", dt.date(2026, 12, 1), 4, 3, 2),
+        ("x", dt.date(2026, 12, 1), 1, 1, 0),
+        ("x", dt.date(2026, 12, 3), 1, 1, 1),
+    ]
+    rows = goal_progress(con, [goal("answer_rate", 70, "2026-12", None),
+                               goal("answered_within_24h_rate", 50, "month", None),
+                               goal("answer_rate", 100, "2026-12", "x")])  # fmt: skip
+    company = rows.iloc[0]
+    assert company.value == pytest.approx(5 / 6)  # 83.33 %: 5 of the 6 December comments answered
+    assert (company.target, company.as_of, company.days_with_data, company.status) == (0.7, dt.date(2026, 12, 3), 2,
+                                                                                      "auf Kurs")  # fmt: skip
+    within = rows[(rows.goal_index == 2) & rows.current].iloc[0]
+    assert within.value == pytest.approx(3 / 6) and within.status == "auf Kurs"  # 50.00 % of 50 %
+    november = rows[(rows.goal_index == 2) & ~rows.current].iloc[0]
+    assert (november.period, november.value, november.status) == ("2026-11", 1.0, "erreicht")
+    x = rows.iloc[-1]
+    assert (x.value, x.status) == (1.0, "auf Kurs")  # X: 2 of 2; a rate is never 'erreicht' before the period's end
+    assert vocabulary.shown("answer_rate", company.value) == "83.33%"

@@ -211,13 +211,23 @@ def test_the_campaign_sentence_names_the_web_outcomes_and_the_true_effect_is_ins
     block = re.search(r'<div class="campaign" data-campaign="Herbstfest 2026">(.*?)</div>', html_de, re.S)
     assert block is not None
     text = _text(block.group(1))
-    visits_part = (f"Herbstfest 2026 brachte {i18n.lift(v_lift, 'de')} Besuche über Social Media (95-%-Bereich "
-                   f"{i18n.signed(v_low, 'de')} bis {i18n.lift(v_high, 'de')})")  # fmt: skip
-    assert _text(visits_part) in text
+    notes = re.search(r'<ul class="footnotes campaign-notes">(.*?)</ul>', html_de, re.S)
+    assert notes is not None
+    footnotes = _text(notes.group(1))
+    # the verdict in plain words, the interval in a footnote (marts.campaign_impact's figures)
+    assert v_low > 0 and v_high <= 1000
+    assert _text(f"Herbstfest 2026: {i18n.lift(v_lift, 'de')} Besuche über Social Media, sicher mehr als ohne "
+                 "Kampagne") in text  # fmt: skip
+    assert _text(f"Herbstfest 2026, Besuche über Social Media: gemessen {i18n.lift(v_lift, 'de')}, 95-%-Bereich "
+                 f"{i18n.signed(v_low, 'de')} bis {i18n.lift(v_high, 'de')}.") in footnotes  # fmt: skip
+    assert "95-%-Bereich" not in text
+    # the marks follow the sentence: the visits' footnote before the goal's
+    assert footnotes.index("Besuche über Social Media: gemessen") < footnotes.index("Tischreservierung: ")
     assert g_verdict == "clear effect"
     extra = [observed - expected, *(observed - observed / (1 + p / 100) for p in (g_low, g_high))]
-    assert _text(f"{i18n.number(extra[0], 'de')} Tischreservierungen mehr als erwartet (95-%-Bereich "
-            f"{i18n.number(extra[1], 'de')} bis {i18n.number(extra[2], 'de')})") in text  # fmt: skip
+    assert _text(f"{i18n.number(extra[0], 'de')} Tischreservierungen mehr als erwartet") in text
+    assert _text(f"Herbstfest 2026, Tischreservierung: {i18n.number(extra[0], 'de')} mehr als erwartet, 95-%-Bereich "
+                 f"{i18n.number(extra[1], 'de')} bis {i18n.number(extra[2], 'de')}.") in footnotes  # fmt: skip
     # the reach sentences stay as they were: one per metric of the targeted network
     assert text.count("auf Facebook") == 3
 
@@ -316,3 +326,21 @@ def test_the_website_is_not_listed_as_missing_social_media_days(built: Built, ht
     assert built.query("SELECT count(*) FROM marts.account_coverage_weekly WHERE network = 'matomo'") == [(0,)]
     missing = html_de[html_de.index('id="quality"') :]
     assert "Matomo" not in missing[: missing.index('id="appendix"')]
+
+
+def test_a_website_range_too_wide_to_say_anything_is_named_so_and_not_printed() -> None:
+    """Visits from social media measured at +40 % with a 95 % range from −30 % to +150 %: the sentence says 'zu
+    wenig Daten für eine Aussage', the footnote why, and the range is printed nowhere."""
+    from types import SimpleNamespace
+
+    from socialmetrics.serve.report.web import WebCampaignRow, WebOutcomes, campaign_web_sentence
+
+    row = WebCampaignRow("visits", None, 140.0, 100.0, 40.0, -30.0, 150.0, "inconclusive", None)
+    data = SimpleNamespace(web=WebOutcomes(configured=True, campaigns={"Herbstfest": [row]}))
+    notes: list[str] = []
+    sentence = campaign_web_sentence(data, "Herbstfest", "de", notes)
+    assert sentence == "Herbstfest: Besuche über Social Media, zu wenig Daten für eine Aussage¹."
+    assert len(notes) == 1 and notes[0].startswith("Zu wenig Daten für eine Aussage") and "150" not in notes[0]
+    assert campaign_web_sentence(data, "Herbstfest", "en") == (
+        "Herbstfest: visits from social media, too little data to tell."
+    )

@@ -1,13 +1,13 @@
 -- table: marts.goal_progress
 -- materialized: python
 -- python: socialmetrics.analytics.goals.goal_progress
--- reads: marts.reach_daily, marts.engagement_daily, marts.web_outcomes_daily
+-- reads: marts.reach_daily, marts.engagement_daily, marts.web_outcomes_daily, marts.community_care_daily
 -- grain: one row per goal of the config (goals:) and period: a fixed month or quarter, or every month or quarter
 --        of a recurring goal from the first with data to the current one
 -- key: goal_index, period_start
 -- window: none
 -- The figures a goal can name and the mart and column each comes from: socialmetrics/goals.py. The pace and the
--- status rule: socialmetrics/analytics/goals.py and docs/configuration.md "Goals". Rates (engagement_rate) are ratios here
+-- status rule: socialmetrics/analytics/goals.py and docs/configuration.md "Goals". Rates (engagement_rate, answer_rate) are ratios here
 -- (0.035), the config's target in percent (3.5).
 -- columns:
 --   goal_index: the goal's place in the config's goals (1 = the first) [not null, range 1..]

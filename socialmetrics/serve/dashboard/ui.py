@@ -23,7 +23,7 @@ from socialmetrics.serve.dashboard.words import word
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.data import _campaigns
 from socialmetrics.serve.report.links import safe_permalink
-from socialmetrics.serve.report.render import campaign_sentence
+from socialmetrics.serve.report.render import campaign_sentence, note_mark
 
 PASSWORD_ENV = "SOCIALMETRICS_DASHBOARD_PASSWORD"
 AUTH_ENV = "SOCIALMETRICS_DASHBOARD_AUTH"  # "none": no login (only behind a reverse proxy with its own)
@@ -387,14 +387,17 @@ def campaigns(ctx: Ctx) -> None:
     for campaign in found:
         window = i18n.date_range(campaign.start, campaign.end, ctx.lang) if campaign.start and campaign.end else ""
         st.subheader(f"{campaign.name} ({window})" if window else campaign.name)
+        notes: list[str] = []  # the 95 % ranges, as footnotes under the campaign (as in the report)
         for row in campaign.rows:
             if row.in_campaign:
-                sentence = campaign_sentence(campaign, row, ctx.lang)
+                sentence = campaign_sentence(campaign, row, ctx.lang, notes)
                 if sentence:
                     st.markdown(f"- {sentence}")
-        controls = [campaign_sentence(campaign, r, ctx.lang) for r in campaign.rows if not r.in_campaign]
+        controls = [campaign_sentence(campaign, r, ctx.lang, notes) for r in campaign.rows if not r.in_campaign]
         if any(controls):
             st.caption(ctx.w("controls") + " " + " ".join(c for c in controls if c))
+        if notes:
+            st.caption("  \n".join(f"{note_mark(notes, note)} {note}" for note in notes))
     st.subheader(ctx.w("campaign_details"))
     table(ctx, queries.campaign_impact(ctx.con), "campaign_impact")
 

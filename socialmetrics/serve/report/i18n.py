@@ -298,23 +298,30 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "web_and": (" und ", " and "),
     "web_campaign_brought": (
-        "{campaign} brachte {lift} Besuche über Social Media (95-%-Bereich {low} bis {high}).",
-        "{campaign} brought {lift} visits from social media (95% range {low} to {high}).",
+        "{campaign}: {lift} Besuche über Social Media, sicher mehr als ohne Kampagne{mark}.",
+        "{campaign}: {lift} visits from social media, clearly more than without the campaign{mark}.",
     ),
     "web_campaign_brought_goals": (
-        "{campaign} brachte {lift} Besuche über Social Media (95-%-Bereich {low} bis {high}) und {goals}.",
-        "{campaign} brought {lift} visits from social media (95% range {low} to {high}) and {goals}.",
+        "{campaign}: {lift} Besuche über Social Media, sicher mehr als ohne Kampagne{mark}, und {goals}.",
+        "{campaign}: {lift} visits from social media, clearly more than without the campaign{mark}, and {goals}.",
     ),
     "web_campaign_unclear": (
-        "Ob {campaign} mehr Besuche über Social Media brachte, lässt sich noch nicht sagen (gemessen {lift}, "
-        "95-%-Bereich {low} bis {high}).",
-        "Whether {campaign} brought more visits from social media cannot be told yet (measured {lift}, 95% range "
-        "{low} to {high}).",
+        "{campaign}: {lift} Besuche über Social Media, nicht sicher von Zufall zu unterscheiden{mark}.",
+        "{campaign}: {lift} visits from social media, not clearly different from chance{mark}.",
+    ),
+    "web_campaign_too_wide": (
+        "{campaign}: Besuche über Social Media, zu wenig Daten für eine Aussage{mark}.",
+        "{campaign}: visits from social media, too little data to tell{mark}.",
+    ),
+    "web_campaign_interval": (
+        "{campaign}, Besuche über Social Media: gemessen {lift}, 95-%-Bereich {low} bis {high}.",
+        "{campaign}, visits from social media: measured {lift}, 95% range {low} to {high}.",
     ),
     "web_campaign_goals_sentence": ("Bei den Zielen: {goals}.", "Goals: {goals}."),
-    "web_campaign_goal_more": (
-        "{n} {goal} mehr als erwartet (95-%-Bereich {low} bis {high})",
-        "{n} more {goal} than expected (95% range {low} to {high})",
+    "web_campaign_goal_more": ("{n} {goal} mehr als erwartet{mark}", "{n} more {goal} than expected{mark}"),
+    "web_campaign_goal_interval": (
+        "{campaign}, {goal}: {n} mehr als erwartet, 95-%-Bereich {low} bis {high}.",
+        "{campaign}, {goal}: {n} more than expected, 95% range {low} to {high}.",
     ),
     "web_campaign_goal_unclear": (
         "{goal}: {observed} statt erwartet {expected}, kein sicherer Unterschied",
@@ -554,37 +561,59 @@ METRIC_WORDS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
 }
 
 CAMPAIGN_SENTENCES: dict[str, tuple[str, str]] = {
+    # The verdict in plain words; the measured lift's 95 % range goes to a footnote (campaign_interval).
     "clear_up": (
-        "{campaign} brachte auf {network} {lift} {metric} (95-%-Bereich {low} bis {high}).",
-        "{campaign} brought {lift} {metric} on {network} (95% range {low} to {high}).",
+        "{campaign}: {lift} {metric} auf {network}, sicher mehr als ohne Kampagne.",
+        "{campaign}: {lift} {metric} on {network}, clearly more than without the campaign.",
     ),
     "clear_down": (
-        "Während {campaign} lag {the_metric} auf {network} {lift_abs} unter dem Erwarteten "
-        "(95-%-Bereich {low} bis {high}).",
-        "During {campaign}, {the_metric} on {network} was {lift_abs} below what was expected "
-        "(95% range {low} to {high}).",
+        "{campaign}: {the_metric} auf {network} lag {lift_abs} unter dem Erwarteten, sicher weniger als ohne Kampagne.",
+        "{campaign}: {the_metric} on {network} was {lift_abs} below what was expected, clearly less than without "
+        "the campaign.",
     ),
     "inconclusive": (
-        "Eine Wirkung von {campaign} auf {the_metric} ({network}) lässt sich nicht sicher belegen "
-        "(gemessen {lift}, 95-%-Bereich {low} bis {high}).",
-        "An effect of {campaign} on {the_metric} ({network}) cannot be shown with confidence "
-        "(measured {lift}, 95% range {low} to {high}).",
+        "{campaign}: {lift} {metric} auf {network}, nicht sicher von Zufall zu unterscheiden.",
+        "{campaign}: {lift} {metric} on {network}, not clearly different from chance.",
     ),
     "inconclusive_history": (
-        "Eine Wirkung von {campaign} auf {the_metric} ({network}) lässt sich nicht sicher belegen: zu wenig "
-        "Vorgeschichte (nötig sind mindestens 8 Wochen Zahlen vor dem Start).",
-        "An effect of {campaign} on {the_metric} ({network}) cannot be shown with confidence: too little "
-        "history (it takes at least 8 weeks of numbers before the start).",
+        "{campaign}: {metric} auf {network}, noch zu wenig Daten (nötig sind mindestens 8 Wochen Zahlen vor dem "
+        "Start).",
+        "{campaign}: {metric} on {network}, too little data yet (it takes at least 8 weeks of numbers before the "
+        "start).",
     ),
     "no_evidence": (
-        "Kein Hinweis auf eine Wirkung von {campaign} auf {the_metric} ({network}): {lift} "
-        "(95-%-Bereich {low} bis {high}); sicher erkennbar wären erst etwa {mde}.",
-        "No sign that {campaign} changed {the_metric} ({network}): {lift} (95% range {low} to {high}); "
-        "only about {mde} would have been detectable.",
+        "{campaign}: {lift} {metric} auf {network}, nicht sicher von Zufall zu unterscheiden.",
+        "{campaign}: {lift} {metric} on {network}, not clearly different from chance.",
     ),
-    "control_row": (
-        "{network}, {metric}: {lift} (95-%-Bereich {low} bis {high}).",
-        "{network}, {metric}: {lift} (95% range {low} to {high}).",
+    "too_wide": (
+        "{campaign}: {metric} auf {network}, zu wenig Daten für eine Aussage.",
+        "{campaign}: {metric} on {network}, too little data to tell.",
+    ),
+    "control_row": ("{network}, {metric}: {lift}.", "{network}, {metric}: {lift}."),
+    "control_row_wide": (
+        "{network}, {metric}: zu wenig Daten für eine Aussage.",
+        "{network}, {metric}: too little data to tell.",
+    ),
+    # the footnotes of the campaign sentences
+    "campaign_interval": (
+        "{campaign}, {metric} auf {network}: gemessen {lift}, 95-%-Bereich {low} bis {high}.",
+        "{campaign}, {metric} on {network}: measured {lift}, 95% range {low} to {high}.",
+    ),
+    "campaign_interval_mde": (
+        "{campaign}, {metric} auf {network}: gemessen {lift}, 95-%-Bereich {low} bis {high}; sicher erkennbar "
+        "wären erst etwa {mde}.",
+        "{campaign}, {metric} on {network}: measured {lift}, 95% range {low} to {high}; only about {mde} would "
+        "have been detectable.",
+    ),
+    "control_interval": (
+        "Zum Vergleich {network}, {metric}: 95-%-Bereich {low} bis {high}.",
+        "For comparison {network}, {metric}: 95% range {low} to {high}.",
+    ),
+    "campaign_too_wide": (
+        "Zu wenig Daten für eine Aussage: der 95-%-Bereich des Effekts reicht über +1.000 % oder von unter "
+        "−25 % bis über +100 %, er sagt nichts (meist zu wenige Tage oder stark schwankende Zahlen).",
+        "Too little data to tell: the effect's 95% range reaches beyond +1,000% or from below −25% to above "
+        "+100%, so it says nothing (mostly too few days or numbers that swing a lot).",
     ),
 }
 

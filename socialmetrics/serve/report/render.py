@@ -335,15 +335,23 @@ def _tz(name: str) -> dt.tzinfo:
     return ZoneInfo(name)
 
 
-def campaign_sentence(campaign: Campaign, row: CampaignRow, lang: str) -> str | None:
-    """A verdict in plain words; None for a metric the network does not report."""
-    if not row.reported and row.observed is None:
-        return None
+WIDE_HIGH_PCT = 1000.0  # a 95 % range reaching beyond +1.000 % says nothing about the effect
+WIDE_SPAN_PCT = (-25.0, 100.0)  # nor does one from below −25 % to above +100 %
+
+
+def too_wide(low: float | None, high: float | None) -> bool:
+    """A 95 % range so wide that it says nothing: named "zu wenig Daten für eine Aussage", never printed."""
+    if low is None or high is None:
+        return False
+    return high > WIDE_HIGH_PCT or (low < WIDE_SPAN_PCT[0] and high > WIDE_SPAN_PCT[1])
+
+
+def _campaign_values(campaign: Campaign, row: CampaignRow, lang: str) -> dict[str, Any]:
     (de_noun, de_article), (en_noun, en_article) = i18n.METRIC_WORDS.get(
         row.metric, ((row.metric, row.metric), (row.metric, row.metric))
     )
     noun, the_metric = (de_noun, de_article) if lang == "de" else (en_noun, en_article)
-    values: dict[str, Any] = {
+    return {
         "campaign": campaign.name,
         "network": i18n.network_name(row.network),
         "metric": noun,
@@ -354,21 +362,62 @@ def campaign_sentence(campaign: Campaign, row: CampaignRow, lang: str) -> str | 
         "high": i18n.lift(row.ci_high_pct, lang),
         "mde": i18n.lift(row.min_detectable_lift_pct, lang),
     }
-    if not row.in_campaign:
-        return i18n.text("control_row", lang, **values) if row.lift_pct is not None else None
+
+
+def campaign_note(campaign: Campaign, row: CampaignRow, lang: str) -> str | None:
+    """The footnote of a campaign sentence: the measured lift and its 95 % range (marts.campaign_impact), or why
+    a range too wide to say anything is not printed; None where the sentence has no range."""
     if row.lift_pct is None or row.ci_low_pct is None or row.ci_high_pct is None:
+        return None
+    if not row.reported and row.observed is None:
+        return None
+    if too_wide(row.ci_low_pct, row.ci_high_pct):
+        return i18n.text("campaign_too_wide", lang)
+    values = _campaign_values(campaign, row, lang)
+    if not row.in_campaign:
+        return i18n.text("control_interval", lang, **values)
+    if row.verdict == "no evidence" and row.min_detectable_lift_pct is not None and not _claims(row):
+        return i18n.text("campaign_interval_mde", lang, **values)
+    return i18n.text("campaign_interval", lang, **values)
+
+
+def _claims(row: CampaignRow) -> bool:
+    """An effect is claimed only where the 95 % range excludes 0 (a verdict the range contradicts would put the
+    words and the footnote's numbers at odds)."""
+    low, high = row.ci_low_pct, row.ci_high_pct
+    return row.verdict == "clear effect" and low is not None and high is not None and (low > 0 or high < 0)
+
+
+def campaign_sentence(campaign: Campaign, row: CampaignRow, lang: str, notes: list[str] | None = None) -> str | None:
+    """A verdict in plain words (sicher mehr / nicht sicher von Zufall zu unterscheiden / noch zu wenig Daten /
+    zu wenig Daten für eine Aussage); None for a metric the network does not report. With `notes`, the measured
+    lift's 95 % range becomes a footnote whose mark ends the sentence."""
+    if not row.reported and row.observed is None:
+        return None
+    values = _campaign_values(campaign, row, lang)
+    wide = too_wide(row.ci_low_pct, row.ci_high_pct)
+    if not row.in_campaign:
+        if row.lift_pct is None:
+            return None
+        sentence = i18n.text("control_row_wide" if wide else "control_row", lang, **values)
+    elif row.lift_pct is None or row.ci_low_pct is None or row.ci_high_pct is None:
         return i18n.text("inconclusive_history", lang, **values)
-    # An effect is claimed only where the printed 95 % range excludes 0 (a verdict the range contradicts
-    # would put words and numbers at odds in the same sentence).
-    if row.verdict == "clear effect" and (row.ci_low_pct > 0 or row.ci_high_pct < 0):
-        return i18n.text("clear_up" if row.lift_pct >= 0 else "clear_down", lang, **values)
-    if row.verdict == "no evidence" and row.min_detectable_lift_pct is not None:
-        return i18n.text("no_evidence", lang, **values)
-    return i18n.text("inconclusive", lang, **values)
+    elif wide:
+        sentence = i18n.text("too_wide", lang, **values)
+    elif _claims(row):
+        sentence = i18n.text("clear_up" if (row.lift_pct or 0) >= 0 else "clear_down", lang, **values)
+    elif row.verdict == "no evidence" and row.min_detectable_lift_pct is not None:
+        sentence = i18n.text("no_evidence", lang, **values)
+    else:
+        sentence = i18n.text("inconclusive", lang, **values)
+    if notes is not None and (note := campaign_note(campaign, row, lang)):
+        sentence = sentence[:-1] + note_mark(notes, note) + "." if sentence.endswith(".") else sentence
+    return sentence
 
 
-def campaign_blocks(data: ReportData, lang: str) -> list[dict[str, Any]]:
-    """Per campaign: its window and status, the verdict sentences, and the control networks."""
+def campaign_blocks(data: ReportData, lang: str, notes: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per campaign: its window and status, the verdict sentences, and the control networks (their ranges as
+    footnotes in `notes`)."""
     blocks = []
     for c in data.campaigns:
         if c.start and c.start > data.week.end:
@@ -379,9 +428,9 @@ def campaign_blocks(data: ReportData, lang: str) -> list[dict[str, Any]]:
             status = i18n.text("campaign_running", lang)
         window = i18n.date_range(c.start, c.end, lang) if c.start and c.end else ""
         networks = ", ".join(i18n.network_name(n) for n in c.networks) or i18n.text("campaign_all_networks", lang)
-        sentences = [s for r in c.rows if r.in_campaign if (s := campaign_sentence(c, r, lang))]
-        sentences += [s] if (s := campaign_web_sentence(data, c.name, lang)) else []
-        controls = [s for r in c.rows if not r.in_campaign if (s := campaign_sentence(c, r, lang))]
+        sentences = [s for r in c.rows if r.in_campaign if (s := campaign_sentence(c, r, lang, notes))]
+        sentences += [s] if (s := campaign_web_sentence(data, c.name, lang, notes)) else []
+        controls = [s for r in c.rows if not r.in_campaign if (s := campaign_sentence(c, r, lang, notes))]
         blocks.append(
             {
                 "name": c.name,
@@ -559,6 +608,7 @@ def render_html(data: ReportData, lang: str) -> str:
             footnotes.append(i18n.text(key, lang, networks=", ".join(i18n.network_name(n) for n in networks)))
     footnotes += [i18n.text("footnote_rate", lang), i18n.text("footnote_average", lang)]
     notes: list[str] = []
+    campaign_notes: list[str] = []  # the campaign sentences' ranges, listed under the campaigns
     headline = headline_rows(data, lang, notes)
     footnotes = [f"{note_mark(notes, note)} {note}" for note in notes] + footnotes
     footnotes.append(i18n.text("comments_source", lang))
@@ -607,7 +657,8 @@ def render_html(data: ReportData, lang: str) -> str:
         "posts_note": i18n.text(
             "posts_ranked_by", lang, as_of=i18n.date(as_of, lang) if as_of else i18n.DASH, n=len(data.posts)
         ),
-        "campaigns": campaign_blocks(data, lang),
+        "campaigns": campaign_blocks(data, lang, campaign_notes),
+        "campaign_notes": [f"{note_mark(campaign_notes, note)} {note}" for note in campaign_notes],
         "missing": missing_rows(data, lang),
         "missing_tech": missing_tech_rows(data, lang),
         "quality_summary": (

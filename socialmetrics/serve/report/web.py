@@ -291,39 +291,55 @@ def _clear(row: WebCampaignRow) -> bool:
     return row.verdict == "clear effect" and low is not None and high is not None and (low > 0 or high < 0)
 
 
-def campaign_web_sentence(data: Any, campaign: str, lang: str) -> str | None:
-    """What the campaign brought to the website (visits from social media and each goal's conversions), or that it
-    cannot tell yet; None without web analytics."""
+def campaign_web_sentence(data: Any, campaign: str, lang: str, notes: list[str] | None = None) -> str | None:
+    """What the campaign brought to the website (visits from social media and each goal's conversions) in plain
+    words, or that it cannot tell yet; None without web analytics. The 95 % ranges become footnotes in `notes`
+    (their marks in the sentence); a range too wide to say anything is named so, never printed."""
+    from socialmetrics.serve.report.render import note_mark, too_wide
+
     web: WebOutcomes | None = getattr(data, "web", None)
     if web is None or campaign not in web.campaigns:
         return None
+
+    def mark(note: str) -> str:
+        return note_mark(notes, note) if notes is not None else ""
+
     rows = web.campaigns[campaign]
     visits = next((r for r in rows if r.metric == "visits"), None)
     if visits is None or visits.lift_pct is None or visits.ci_low_pct is None or visits.ci_high_pct is None:
         return i18n.text("web_campaign_cannot_tell", lang, campaign=campaign)
     values = {"campaign": campaign, "lift": i18n.lift(visits.lift_pct, lang),
               "low": i18n.signed(visits.ci_low_pct, lang, 0), "high": i18n.lift(visits.ci_high_pct, lang)}  # fmt: skip
+    wide = too_wide(visits.ci_low_pct, visits.ci_high_pct)
+    # the visits' footnote first: the marks follow the sentence's order
+    interval = mark(i18n.text("campaign_too_wide" if wide else "web_campaign_interval", lang, **values))
     clear, unclear = [], []
     for r in rows:
         if r.metric != "conversions" or r.goal is None or r.observed is None or r.expected is None:
             continue
-        if _clear(r) and (r.lift_pct or 0) > 0:
+        if _clear(r) and (r.lift_pct or 0) > 0 and not too_wide(r.ci_low_pct, r.ci_high_pct):
             extra = {"n": i18n.number(_extra(r, r.lift_pct), lang), "goal": _plural(r.goal, lang),
                      "low": i18n.number(_extra(r, r.ci_low_pct), lang),
                      "high": i18n.number(_extra(r, r.ci_high_pct), lang)}  # fmt: skip
-            clear.append(i18n.text("web_campaign_goal_more", lang, **extra))
+            note = i18n.text("web_campaign_goal_interval", lang, campaign=campaign, **{**extra, "goal": r.goal})
+            clear.append(i18n.text("web_campaign_goal_more", lang, mark=mark(note), **extra))
         else:
             unclear.append(i18n.text("web_campaign_goal_unclear", lang, goal=r.goal,
                                      observed=i18n.number(r.observed, lang),
                                      expected=i18n.number(r.expected, lang)))  # fmt: skip
     goals = i18n.text("web_and", lang).join(clear)
-    if _clear(visits) and visits.lift_pct > 0:
-        sentence = i18n.text("web_campaign_brought_goals" if clear else "web_campaign_brought", lang, goals=goals,
-                             **values)  # fmt: skip
-    else:
-        sentence = i18n.text("web_campaign_unclear", lang, **values)
+    if wide:
+        sentence = i18n.text("web_campaign_too_wide", lang, mark=interval, **values)
         if clear:
             sentence += " " + i18n.text("web_campaign_goals_sentence", lang, goals=goals)
+    else:
+        if _clear(visits) and visits.lift_pct > 0:
+            sentence = i18n.text("web_campaign_brought_goals" if clear else "web_campaign_brought", lang,
+                                 goals=goals, mark=interval, **values)  # fmt: skip
+        else:
+            sentence = i18n.text("web_campaign_unclear", lang, mark=interval, **values)
+            if clear:
+                sentence += " " + i18n.text("web_campaign_goals_sentence", lang, goals=goals)
     if unclear:
         sentence += " " + "; ".join(unclear) + "."
     return sentence
