@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,7 +32,6 @@ from connectors.testing import FakeServer
 from connectors.testing.sandbox import company
 from connectors.testing.sandbox.facebook import SANDBOX_TOKEN, FacebookSandbox
 from connectors.testing.sandbox.server import airflow_conn_env, start_all
-from tests.conftest import MIGRATED
 
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -203,12 +201,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def running_airflow(airflow_home: Path, tmp_path_factory) -> Iterator[RunningAirflow]:
-    """Migrated home, sandbox APIs, Airflow standalone on loopback; stopped afterwards. The home gets a copy of
-    the session's metadata DB as `airflow db migrate` left it (conftest's airflow_home) instead of a migration
-    of its own, half a minute or more sooner; standalone.py creates the pool duckdb, as in `make airflow`."""
+def running_airflow(tmp_path_factory) -> Iterator[RunningAirflow]:
+    """Migrated home, pool duckdb, sandbox APIs, Airflow standalone on loopback; stopped afterwards. (A copy of the
+    session's migrated metadata DB instead of a migration of its own was tried: the REST API then answered a
+    dag run's POST with a database error under load in CI; the home migrates itself, as `make airflow` does.)"""
     home, work = tmp_path_factory.mktemp("standalone-home"), tmp_path_factory.mktemp("standalone-work")
-    shutil.copy(airflow_home / MIGRATED, home / "airflow.db")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOCIALMETRICS"))}
     env |= {
@@ -220,6 +217,9 @@ def running_airflow(airflow_home: Path, tmp_path_factory) -> Iterator[RunningAir
         "SOCIALMETRICS_CONFIG": str(REPO / "config" / "socialmetrics.yml"),
         "SOCIALMETRICS_WAREHOUSE": str(work / "warehouse.duckdb"),
     }
+    for args in (["db", "migrate"], ["pools", "set", "duckdb", "1", "DuckDB has one writer process"]):
+        out = subprocess.run([AIRFLOW, *args], env=env, cwd=work, capture_output=True, text=True, timeout=600)
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     log = (work / "standalone.out").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "socialmetrics.run.standalone"], env=env, cwd=work, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip

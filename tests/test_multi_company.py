@@ -36,7 +36,7 @@ from socialmetrics.serve.readers import readers_path
 REPO = Path(__file__).resolve().parent.parent
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 TASK_IDS = {
-    "social_metrics": ["extract", "finish", "plan", "publish", "report"],
+    "social_metrics": ["alert", "extract", "finish", "plan", "publish", "report"],
     "social_metrics_history": ["extract", "finish", "plan", "publish"],
 }
 pytestmark = pytest.mark.airflow
@@ -494,7 +494,7 @@ def test_make_airflow_with_a_folder_of_companies_creates_their_pools_and_ends_th
             next(p for p in printed if p.startswith("ended the run manual__")),
         ]
         ended = next(p for p in printed if p.startswith("ended the run manual__"))
-        assert ended.endswith(f" of social_metrics (failed, 5 unfinished task(s)): that DAG no longer exists ({setup})")
+        assert ended.endswith(f" of social_metrics (failed, 6 unfinished task(s)): that DAG no longer exists ({setup})")
         run_id = ended.split()[3]
         unpaused = next(p for p in printed if p.startswith("Unpaused "))
         assert "social_metrics__firma-3" in unpaused and "social_metrics, " not in unpaused

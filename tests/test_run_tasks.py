@@ -161,7 +161,8 @@ def test_finish_fails_the_run_after_a_failed_report_and_not_after_a_skipped_one(
     monkeypatch.setattr(dag_module, "_run_info", lambda: (RUN_ID, dt.datetime(2026, 11, 18, 3, tzinfo=dt.UTC), False))
     monkeypatch.setattr(pipeline, "finish", lambda *a, **k: None)  # every account landed
     env = {settings.CONFIG_ENV: str(harness.config_path), settings.WAREHOUSE_ENV: str(harness.warehouse)}
-    done: dict[tuple[str, str], object] = {("plan", "return_value"): [{}], ("publish", "return_value"): {}}
+    done: dict[tuple[str, str], object] = {("plan", "return_value"): [{}], ("publish", "return_value"): {},
+                                         ("alert", "return_value"): {}}  # fmt: skip
     skipped = FakeTaskInstance(done | {("report", "skipped"): "no weekly report this run"})
     monkeypatch.setattr(dag_module, "_current_ti", lambda: skipped)
     dag_module._finish(env, reports=True)
