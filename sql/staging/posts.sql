@@ -15,8 +15,9 @@
 --   format: text, image, video, link, album, reel, poll or other, as the network says it (docs/data.md "Post format"); NULL where it does not say
 --   stream: the stream (or Xing file) the extract came from
 --   extracted_at: when the extract was read (the latest wins)
--- format: from the landed answer (payload). Instagram: media_product_type REELS, else media_type; Facebook:
--- status_type; LinkedIn: `content` (null: a text post; a missing key: landed before it was kept, unknown);
+-- format: from the landed answer (payload). Instagram: media_product_type REELS, else media_type.
+-- Facebook: status_type (a status update, mobile_status_update, may carry a video or a link: other, not text).
+-- LinkedIn: `content` (null: a text post; a missing key: landed before it was kept, unknown).
 -- X and Xing do not say (NULL).
 SELECT
     e.network, e.account_id, e.post_id, e.published_at, e.permalink, e.text,
@@ -29,7 +30,6 @@ SELECT
             WHEN json_extract_string(e.payload, '$.media_type') IS NOT NULL THEN 'other'
         END
         WHEN 'facebook' THEN CASE json_extract_string(e.payload, '$.status_type')
-            WHEN 'mobile_status_update' THEN 'text'
             WHEN 'added_photos' THEN 'image'
             WHEN 'added_video' THEN 'video'
             WHEN 'shared_story' THEN 'link'
