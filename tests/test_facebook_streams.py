@@ -27,7 +27,12 @@ def served_posts(start: dt.date, end: dt.date) -> list[dict]:
     return [p for d in range((end - start).days) for p in company.facebook_posts(start + dt.timedelta(days=d))]
 
 
-FACEBOOK_FORMATS = {"mobile_status_update": "other", "added_photos": "image", "added_video": "video", "shared_story": "link"}
+FACEBOOK_FORMATS = {
+    "mobile_status_update": "other",
+    "added_photos": "image",
+    "added_video": "video",
+    "shared_story": "link",
+}
 
 
 def test_post_performance_holds_the_served_lifetime_numbers(harness: Harness) -> None:
