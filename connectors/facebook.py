@@ -102,7 +102,9 @@ POST_METRIC_MAP = {
     "post_clicks": "clicks",
     "post_reactions_by_type_total": None,  # kept raw; `reactions` comes from the reactions summary
 }
-POST_BASE_FIELDS = "id,message,created_time,permalink_url,shares,reactions.summary(total_count).limit(0)"
+# status_type (added_photos, added_video, shared_story, mobile_status_update, ...) gives the post's format
+# (sql/staging/posts.sql maps it; docs/data.md "Post format").
+POST_BASE_FIELDS = "id,message,created_time,permalink_url,status_type,shares,reactions.summary(total_count).limit(0)"
 COMMENT_FIELDS = "id,created_time,message,from,parent"
 COMMENTS_PER_PAGE = 100
 POSTS_LOOKBACK_DAYS = 90  # nightly runs refresh the numbers of posts up to 90 days old
@@ -134,6 +136,7 @@ POST_FIELDS: Spec = {
     "message": SCALAR,
     "created_time": SCALAR,
     "permalink_url": SCALAR,
+    "status_type": SCALAR,
     "shares": {"count": SCALAR},
     "reactions": {"summary": {"total_count": SCALAR}},
     "insights": {"data": INSIGHT_FIELDS},

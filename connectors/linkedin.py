@@ -93,6 +93,17 @@ POST_FIELDS: Spec = {
     "lastModifiedAt": SCALAR,
     "visibility": SCALAR,
     "lifecycleState": SCALAR,
+    # The post's format (sql/staging/posts.sql): which content it carries, by kind and media URN, never its
+    # text or pictures; `reshareContext.parent` (a post URN) marks a repost.
+    "content": {
+        "media": {"id": SCALAR},
+        "multiImage": {},
+        "article": {},
+        "poll": {},
+        "carousel": {},
+        "celebration": {},
+    },
+    "reshareContext": {"parent": SCALAR},
 }
 POST_STATISTICS_FIELDS: Spec = {
     "share": SCALAR,
@@ -457,6 +468,9 @@ def _landed_post(post: Any) -> dict[str, Any]:
     if not isinstance(post, dict):
         raise MalformedResponseError(f"LinkedIn posts: an element is not an object: {str(post)[:120]}")
     kept: dict[str, Any] = keep(post, POST_FIELDS)
+    # A post without `content` is a text post: landed as null, so a landing from before `content` was kept
+    # (no key at all) stays "format unknown" instead of being read as text.
+    kept.setdefault("content", None)
     if "commentary" in kept:
         kept["commentary"] = redact_linkedin_mentions(kept["commentary"])
     if not str(kept.get("author") or "").startswith("urn:li:organization:"):

@@ -235,7 +235,7 @@ def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, buil
     assert "extract_failed" in reasons and "brachte Zahlen der anderen Konten, aber keine für dieses" in text
 
 
-def test_the_posts_table_filters_by_tag_and_exports_what_it_shows(page: Any, built: Built) -> None:  # noqa: F811
+def test_the_posts_table_filters_by_tag_and_format_and_exports_what_it_shows(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
     page.get_by_role("heading", name="Überblick").first.wait_for()
     set_period(page, "01.09.2026", "15.11.2026")
@@ -268,6 +268,31 @@ def test_the_posts_table_filters_by_tag_and_exports_what_it_shows(page: Any, bui
     # a post's detail: its comments from core.comment with their tone
     page.get_by_role("heading", name="Ein Beitrag im Detail").wait_for()
     assert page.get_by_text("Kommentare zu diesem Beitrag").count() == 1
+    # the format filter: the table holds exactly the mart's posts of that format (docs/data.md "Post format")
+    box.fill("")
+    box.press("Enter")
+    wait_idle(page)
+    page.get_by_text(f"{i18n.number(len(every), 'de')} Beiträge", exact=True).wait_for()
+    images = {
+        r[0]
+        for r in mart(
+            built,
+            "SELECT post_id FROM marts.post_performance WHERE format = 'image' "
+            "AND CAST(timezone(?, published_at) AS DATE) >= ? AND CAST(timezone(?, published_at) AS DATE) < ?",
+            [TZ, first, TZ, last],
+        )
+    }
+    assert 0 < len(images) < len(every)
+    page.get_by_test_id("stMultiSelect").filter(has_text="Formate").click()
+    page.get_by_role("option", name="Bild", exact=True).click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    page.get_by_text(f"{i18n.number(len(images), 'de')} Beiträge", exact=True).wait_for()
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8-sig"), newline="")))
+    assert {r["post_id"] for r in rows} == images
+    assert {r["format"] for r in rows} == {"image"}
 
 
 def test_export_neutralises_formulas_in_csv_and_excel(tmp_path: Path) -> None:

@@ -27,6 +27,14 @@ def served_posts(start: dt.date, end: dt.date) -> list[dict]:
     return [p for d in range((end - start).days) for p in company.facebook_posts(start + dt.timedelta(days=d))]
 
 
+FACEBOOK_FORMATS = {
+    "mobile_status_update": "other",
+    "added_photos": "image",
+    "added_video": "video",
+    "shared_story": "link",
+}
+
+
 def test_post_performance_holds_the_served_lifetime_numbers(harness: Harness) -> None:
     harness.run(dt.date(2026, 11, 19))
     rows = {r[2]: r for r in harness.query("SELECT * FROM marts.post_performance")}
@@ -41,6 +49,7 @@ def test_post_performance_holds_the_served_lifetime_numbers(harness: Harness) ->
         created = dt.datetime.strptime(post["created_time"], "%Y-%m-%dT%H:%M:%S%z")
         assert rows[post["id"]] == (
             "facebook", PAGE, post["id"], created, post["permalink_url"], post.get("message"),
+            FACEBOOK_FORMATS[post["status_type"]],  # docs/data.md "Post format"
             ins["post_media_view"], ins["post_total_media_view_unique"], reactions, comments, shares,
             ins["post_clicks"], engagements, pytest.approx(engagements / ins["post_media_view"]), TODAY,
             None,  # engagements_missing: every part was reported

@@ -187,6 +187,10 @@ def test_recorded_media_insights_and_comments_run_through_to_the_marts(
         ("84386203808767123", None, 8000, 12, 2, 25),
     ]  # fmt: skip
     assert not any(p.endswith("64256500936159123/comments") for p in asked)  # comments_count 0: not asked
+    # both recorded media are VIDEO with media_product_type REELS: reels (docs/data.md "Post format")
+    assert con.execute("SELECT post_id, format FROM core.post ORDER BY 1").fetchall() == [
+        ("64256500936159123", "reel"), ("84386203808767123", "reel")
+    ]  # fmt: skip
     assert con.execute("SELECT comment_id, text, author_hash FROM core.comment ORDER BY 1").fetchall() == [
         ("17870913679156914", "This is awesome!", None),
         ("17873440459141021", "Amazing!", None),

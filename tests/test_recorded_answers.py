@@ -122,9 +122,11 @@ def test_facebook_recorded_feed_lands_posts_and_comments_without_names_or_ids_of
     connector = FacebookConnector(account, creds, today=dt.date(2014, 9, 1), author_key=KEY)
     con = run_through(connector, ["posts"], Window(dt.date(2014, 8, 25), dt.date(2014, 9, 1)), tmp_path,
                       dt.date(2014, 9, 1))  # fmt: skip
-    posts = con.execute("SELECT post_id, text, reactions FROM marts.post_performance ORDER BY post_id").fetchall()
-    assert posts == [("177057932317550_780460005310670", "0sUGI", None),
-                     ("177057932317550_780602168629787", "K1hIE", None)]  # fmt: skip
+    posts = con.execute("SELECT post_id, text, reactions, format FROM marts.post_performance ORDER BY post_id"
+                        ).fetchall()  # fmt: skip
+    # the recorded answer was asked without `status_type`: the format is unknown (NULL), not guessed
+    assert posts == [("177057932317550_780460005310670", "0sUGI", None, None),
+                     ("177057932317550_780602168629787", "K1hIE", None, None)]  # fmt: skip
     comments = con.execute("SELECT comment_id, text, author_hash FROM core.comment ORDER BY comment_id").fetchall()
     assert [c[:2] for c in comments] == [
         ("780460005310670_780465305310140", "9xsTO"), ("780460005310670_780600385296632", "JT7yC"),
@@ -183,8 +185,8 @@ def test_linkedin_recorded_comment_lands_text_and_hash_but_no_person_urn(
     connector = LinkedInConnector(account, creds, today=dt.date(2021, 10, 25), author_key=KEY)
     con = run_through(connector, ["posts"], Window(dt.date(2021, 10, 1), dt.date(2021, 10, 25)), tmp_path,
                       dt.date(2021, 10, 25))  # fmt: skip
-    assert con.execute("SELECT post_id, text FROM core.post").fetchall() == [
-        ("urn:li:share:6844785523593134080", "comment on Oct 20")
+    assert con.execute("SELECT post_id, text, format FROM core.post").fetchall() == [
+        ("urn:li:share:6844785523593134080", "comment on Oct 20", "video")  # content.media.id urn:li:video:...
     ]
     rows = con.execute("SELECT comment_id, text, author_hash FROM core.comment").fetchall()
     assert [r[:2] for r in rows] == [

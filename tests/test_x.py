@@ -133,6 +133,8 @@ def test_nightly_run_puts_exact_lifetime_numbers_into_post_performance(xr: XRun)
                          v["retweet_count"] + v["quote_count"], v["url_link_clicks"] + v["user_profile_clicks"],
                          engagements(p, DAY, TODAY), link))  # fmt: skip
     assert rows == expected
+    # X's format needs includes.media, not requested: unknown, never guessed (docs/data.md "Post format")
+    assert xr.query("SELECT DISTINCT format FROM marts.post_performance WHERE network = 'x'") == [(None,)]
 
 
 def test_first_night_counts_each_post_on_its_publishing_day(xr: XRun) -> None:

@@ -76,6 +76,8 @@ def test_a_month_of_numbers_round_trips_exactly_into_the_marts(xing: Harness) ->
     for r in served:
         latest[post_id(r["Beitrag"])] = (num(r["Impressionen"]), num(r["Klicks"]), r["Datum"])
     assert {p[0]: (p[1], p[2], f"{p[3]:%d.%m.%Y}") for p in posts} == latest
+    # the template has no format column: the format is unknown, never guessed (docs/data.md "Post format")
+    assert xing.query("SELECT DISTINCT format FROM core.post") == [(None,)]
 
 
 def test_an_xlsx_with_the_same_header_loads_the_same_numbers(xing: Harness) -> None:

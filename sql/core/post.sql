@@ -13,6 +13,7 @@
 --   published_at: when the post was published (UTC)
 --   permalink: the post's public link
 --   text: the post's text
+--   format: text, image, video, link, album, reel, poll or other (docs/data.md "Post format"); NULL where the network does not say
 --   impressions: lifetime impressions as of the latest snapshot [range 0..]
 --   reach: lifetime unique reach; NULL where the network gives none [range 0..]
 --   reactions: the network's reaction total; NULL where it gives no number [range 0..]
@@ -23,7 +24,7 @@
 --   as_of: the day of the latest snapshot the numbers come from
 --   engagements_missing: the parts that were not reported (comma-separated); NULL when none
 WITH source AS (
-    SELECT network, account_id, post_id, published_at, permalink, text
+    SELECT network, account_id, post_id, published_at, permalink, text, format
     FROM staging.posts
     WHERE published_at >= $start AND published_at < $end
 ),
@@ -43,6 +44,7 @@ final AS (
         s.published_at,
         s.permalink,
         s.text,
+        s.format,
         CAST(round(r.impressions) AS BIGINT) AS impressions,
         CAST(round(r.reach) AS BIGINT) AS reach,
         CAST(round(r.reactions) AS BIGINT) AS reactions,

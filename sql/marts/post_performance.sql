@@ -12,6 +12,7 @@
 --   published_at: when the post was published (UTC) [not null]
 --   permalink: the post's public link
 --   text: the post's text
+--   format: text, image, video, link, album, reel, poll or other (docs/data.md "Post format"); NULL where the network does not say
 --   impressions: lifetime impressions as of the latest snapshot [range 0..]
 --   reach: lifetime unique reach; NULL where the network gives none [range 0..]
 --   reactions: reactions [range 0..]
@@ -34,6 +35,7 @@ final AS (
         published_at,
         permalink,
         text,
+        format,
         impressions,
         reach,
         reactions,

@@ -12,9 +12,43 @@
 --   published_at: when the post was published (UTC)
 --   permalink: the post's public link
 --   text: the post's text
+--   format: text, image, video, link, album, reel, poll or other, as the network says it (docs/data.md "Post format"); NULL where it does not say
 --   stream: the stream (or Xing file) the extract came from
 --   extracted_at: when the extract was read (the latest wins)
-SELECT e.network, e.account_id, e.post_id, e.published_at, e.permalink, e.text, e.stream, e.extracted_at
+-- format: from the landed answer (payload). Instagram: media_product_type REELS, else media_type.
+-- Facebook: status_type (a status update, mobile_status_update, may carry a video or a link: other, not text).
+-- LinkedIn: `content` (null: a text post; a missing key: landed before it was kept, unknown).
+-- X and Xing do not say (NULL).
+SELECT
+    e.network, e.account_id, e.post_id, e.published_at, e.permalink, e.text,
+    CASE e.network
+        WHEN 'instagram' THEN CASE
+            WHEN json_extract_string(e.payload, '$.media_product_type') = 'REELS' THEN 'reel'
+            WHEN json_extract_string(e.payload, '$.media_type') = 'IMAGE' THEN 'image'
+            WHEN json_extract_string(e.payload, '$.media_type') = 'VIDEO' THEN 'video'
+            WHEN json_extract_string(e.payload, '$.media_type') = 'CAROUSEL_ALBUM' THEN 'album'
+            WHEN json_extract_string(e.payload, '$.media_type') IS NOT NULL THEN 'other'
+        END
+        WHEN 'facebook' THEN CASE json_extract_string(e.payload, '$.status_type')
+            WHEN 'added_photos' THEN 'image'
+            WHEN 'added_video' THEN 'video'
+            WHEN 'shared_story' THEN 'link'
+            ELSE CASE WHEN json_extract_string(e.payload, '$.status_type') IS NOT NULL THEN 'other' END
+        END
+        WHEN 'linkedin' THEN CASE
+            WHEN json_type(e.payload, '$.content') IS NULL THEN NULL
+            WHEN json_type(e.payload, '$.content') = 'NULL'
+                THEN CASE WHEN json_type(e.payload, '$.reshareContext') IS NULL THEN 'text' ELSE 'other' END
+            WHEN json_extract_string(e.payload, '$.content.media.id') LIKE 'urn:li:image:%' THEN 'image'
+            WHEN json_extract_string(e.payload, '$.content.media.id') LIKE 'urn:li:video:%' THEN 'video'
+            WHEN json_type(e.payload, '$.content.multiImage') IS NOT NULL THEN 'album'
+            WHEN json_type(e.payload, '$.content.carousel') IS NOT NULL THEN 'album'
+            WHEN json_type(e.payload, '$.content.article') IS NOT NULL THEN 'link'
+            WHEN json_type(e.payload, '$.content.poll') IS NOT NULL THEN 'poll'
+            ELSE 'other'
+        END
+    END AS format,
+    e.stream, e.extracted_at
 FROM raw.posts AS e
 ANTI JOIN raw.posts AS newer
     ON newer.network = e.network AND newer.account_id = e.account_id AND newer.post_id = e.post_id

@@ -170,6 +170,9 @@ def seasonal(text: str, day: dt.date, i: int) -> str:
     return SEASON_TEXTS[SEASONS[day.month]].format(beer=beer)
 
 
+FACEBOOK_STATUS_TYPES = ("mobile_status_update", "added_photos", "added_photos", "added_video", "shared_story")
+
+
 def facebook_posts(day: dt.date) -> list[dict[str, object]]:
     """The posts the page published on a day, with their lifetime totals."""
     r = rng("facebook-posts", day)
@@ -197,6 +200,11 @@ def facebook_posts(day: dt.date) -> list[dict[str, object]]:
         }
         if r.random() < 0.93:  # some posts are image-only: Graph leaves `message` out
             post["message"] = text + _post_link(day, i)
+        # Graph's `status_type` (drawn apart, so the other draws stay as they were): a post without a message
+        # is a picture; the others are a status update, pictures, a video or a shared link.
+        post["status_type"] = (
+            rng("facebook-format", day, i).choice(FACEBOOK_STATUS_TYPES) if "message" in post else "added_photos"
+        )
         if shares:  # Graph leaves `shares` out when there are none
             post["shares"] = {"count": shares}
         posts.append(post)
@@ -323,7 +331,7 @@ def linkedin_posts(day: dt.date) -> list[dict[str, object]]:
     ms = int(created.timestamp() * 1000)
     urn = f"urn:li:share:{7_100_000_000 + (day - HISTORY_START).days}"
     post_impressions = r.randint(300, 3000)
-    return [
+    posts: list[dict[str, object]] = [
         {
             "id": urn,
             "author": f"urn:li:organization:{LINKEDIN_ORG_ID}",
@@ -371,6 +379,22 @@ def linkedin_posts(day: dt.date) -> list[dict[str, object]]:
             ],
         }
     ]
+    # The Posts API's `content` (drawn apart, so the other draws stay as they were): absent on a text post;
+    # `media.id` an image or video URN, `multiImage` several images, `article` a link preview, `poll` a poll.
+    content = rng("linkedin-format", day).choice(LINKEDIN_CONTENTS)
+    if content is not None:
+        posts[0]["content"] = content
+    return posts
+
+
+LINKEDIN_CONTENTS: tuple[dict[str, object] | None, ...] = (
+    None,
+    {"media": {"id": "urn:li:image:C4D22AQFsandbox0", "altText": "Sudhaus"}},
+    {"media": {"id": "urn:li:video:C5F10AQGsandbox0", "title": "Brauereiführung"}},
+    {"multiImage": {"images": [{"id": "urn:li:image:C4D22AQFsandbox1"}, {"id": "urn:li:image:C4D22AQFsandbox2"}]}},
+    {"article": {"source": WEBSITE + "/blog", "title": "Nachhaltig brauen"}},
+    {"poll": {"question": "Welches Bier als Nächstes?", "options": [{"text": "Weizen"}, {"text": "Bock"}]}},
+)
 
 
 X_USER_ID = "1480000000000000001"

@@ -334,6 +334,8 @@ class FacebookSandbox(GraphFake):
         shaped = []
         for post in page:
             post = json.loads(json.dumps(post))
+            if "status_type" not in fields.split(","):  # answered only when asked for, like Graph
+                post.pop("status_type", None)
             if post_metrics:
                 post["insights"] = {"data": self._insight_series(post, post_metrics)}
             if comments_spec:

@@ -286,6 +286,7 @@ SELECT
     CAST(timezone($tz, p.published_at) AS TIMESTAMP) AS published,
     p.text,
     list_distinct(regexp_extract_all(lower(coalesce(p.text, '')), '#([[:alnum:]_äöüß]+)', 1)) AS tags,
+    p.format,
     p.impressions,
     p.reach,
     p.reactions,
@@ -302,9 +303,13 @@ LEFT JOIN tone AS t USING (network, account_id, post_id)
 WHERE CAST(timezone($tz, p.published_at) AS DATE) >= $start AND CAST(timezone($tz, p.published_at) AS DATE) < $end
   AND (len(CAST($networks AS VARCHAR[])) = 0 OR list_contains(CAST($networks AS VARCHAR[]), p.network))
   AND ($tag = '' OR list_contains(regexp_extract_all(lower(coalesce(p.text, '')), '#([[:alnum:]_äöüß]+)', 1), $tag))
+  AND (len(CAST($formats AS VARCHAR[])) = 0 OR list_contains(CAST($formats AS VARCHAR[]), p.format))
   AND ($search = '' OR contains(lower(coalesce(p.text, '')), lower($search)))
 ORDER BY {order} NULLS LAST, p.published_at DESC, p.post_id
 """
+# The formats of marts.post_performance.format (docs/data.md "Post format"); NULL (the network does not say)
+# is in no format's filter.
+POST_FORMATS = ("text", "image", "video", "link", "album", "reel", "poll", "other")
 POST_ORDER = {
     "published": "p.published_at DESC",
     "engagements": "p.engagements DESC",
@@ -322,13 +327,14 @@ def posts(
     *,
     networks: list[str] | None = None,
     tag: str = "",
+    formats: list[str] | None = None,
     search: str = "",
     order: str = "published",
 ) -> pd.DataFrame:
-    """The posts of the period, filtered by network, tag (without #) and a word of the text, in `order`."""
+    """The posts of the period, filtered by network, tag (without #), format and a word of the text, in `order`."""
     sql = POSTS.replace("{order}", POST_ORDER[order])
     params = {"start": start, "end": end, "tz": tz, "networks": networks or [], "tag": tag.lstrip("#").lower()}
-    return _df(con, sql, params | {"search": search})
+    return _df(con, sql, params | {"formats": formats or [], "search": search})
 
 
 TAGS = """

@@ -288,7 +288,7 @@ def networks(ctx: Ctx) -> None:
 
 def posts(ctx: Ctx) -> None:
     names = queries.networks(ctx.con)
-    left, middle, right, last = st.columns(4)
+    left, middle, kind, right, last = st.columns(5)
     chosen = left.multiselect(
         ctx.w("filter_networks"),
         names,
@@ -297,16 +297,24 @@ def posts(ctx: Ctx) -> None:
         placeholder=ctx.w("all_networks"),
     )
     tag = middle.text_input(ctx.w("filter_tag"), key="post_tag")
+    formats = kind.multiselect(
+        ctx.w("filter_formats"),
+        list(queries.POST_FORMATS),
+        format_func=lambda f: ctx.w(f"format_{f}"),
+        key="post_formats",
+        placeholder=ctx.w("all_formats"),
+    )
     search = right.text_input(ctx.w("filter_text"), key="post_search")
     order = last.selectbox(
         ctx.w("sort_by"), list(queries.POST_ORDER), format_func=lambda k: ctx.w(f"sort_{k}"), key="post_order"
     )
-    frame = queries.posts(ctx.con, ctx.start, ctx.end, ctx.tz, networks=chosen, tag=tag, search=search, order=order)
+    frame = queries.posts(
+        ctx.con, ctx.start, ctx.end, ctx.tz, networks=chosen, tag=tag, formats=formats, search=search, order=order
+    )
     frame["permalink"] = [
         safe_permalink(n, _text(u) or None) for n, u in zip(frame["network"], frame["permalink"], strict=True)
     ]
     st.markdown(f"**{ctx.w('posts_count', n=i18n.number(len(frame), ctx.lang))}**")
-    st.caption(ctx.w("format_missing"))
     table(
         ctx,
         frame,
