@@ -161,11 +161,7 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env |= {"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     out = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, cwd=home)
     assert out.returncode == 0, f"airflow db migrate:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
-    shutil.copy(home / "airflow.db", home / MIGRATED)  # for tests that start an Airflow of their own on a copy
     return home
-
-
-MIGRATED = "migrated.db"  # in airflow_home: its metadata DB as `airflow db migrate` left it (no runs yet)
 
 
 @pytest.fixture(scope="session")
