@@ -84,7 +84,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, server: str, tmp_path: Path) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1500, "height": 1100}, locale="de-DE")
     tab = context.new_page()
-    tab.set_default_timeout(30_000)
+    tab.set_default_timeout(90_000)  # the CI machine runs Airflow tests beside it
     tab.goto(server)
     yield tab
     context.close()
@@ -106,7 +106,7 @@ def set_period(tab: Any, first: str, last: str) -> None:
 def wait_idle(tab: Any) -> None:
     """Until Streamlit has finished the run the last input started."""
     tab.wait_for_timeout(300)
-    tab.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    tab.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000)
 
 
 def open_page(tab: Any, name: str) -> None:

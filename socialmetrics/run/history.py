@@ -139,8 +139,8 @@ class AirflowApi:
             return r.json() if r.content else None
         raise AssertionError("unreachable")
 
-    def log_tail(self, dag_id: str, run_id: str, ti: Mapping[str, Any]) -> str:
-        """The end of a task instance's log (its last try)."""
+    def log_tail(self, dag_id: str, run_id: str, ti: Mapping[str, Any], chars: int = LOG_TAIL_CHARS) -> str:
+        """The end of a task instance's log (its last try): its last `chars` characters."""
         path = (
             f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/"
             f"{ti['task_id']}/logs/{max(1, int(ti.get('try_number') or 1))}"
@@ -155,7 +155,7 @@ class AirflowApi:
             text = "\n".join(str(x) for x in lines)
         else:
             text = str(content)
-        return text[-LOG_TAIL_CHARS:]
+        return text[-chars:]
 
     def xcom(self, dag_id: str, run_id: str, ti: Mapping[str, Any], key: str) -> Any:
         """A task instance's XCom value, or None when it has none."""
