@@ -100,7 +100,7 @@ def set_period(tab: Any, first: str, last: str) -> None:
         box = tab.get_by_label(label, exact=True)
         box.fill(value)
         box.press("Enter")
-    wait_idle(tab)
+        wait_idle(tab)  # each field's rerun ends before the next is typed
 
 
 def wait_idle(tab: Any) -> None:
@@ -196,7 +196,7 @@ def test_english_is_an_option_with_english_number_formats(page: Any, built: Buil
         box = page.get_by_label(label, exact=True)
         box.fill(value)
         box.press("Enter")
-    wait_idle(page)
+        wait_idle(page)  # each field's rerun ends before the next is typed (a loaded machine loses one otherwise)
     (reach,) = mart(
         built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
     )[0]

@@ -152,9 +152,12 @@ def chat(message: Message, conn_id: str, *, connection: Any = None) -> None:
         raise NoConnectionError(str(exc)) from None
     hook = AppriseHook(apprise_conn_id=conn_id)
     service = apprise.Apprise()
-    apprise_log = logging.getLogger("apprise")
-    level = apprise_log.level
-    apprise_log.setLevel(logging.CRITICAL)  # Apprise logs the service's answers; never the URL, but be sure
+    # Apprise logs the service's answers, and urllib3 at DEBUG logs each request's path, which for a webhook
+    # holds its secret token: both are held above DEBUG while the message is posted.
+    quiet = {"apprise": logging.CRITICAL, "urllib3": logging.WARNING, "requests": logging.WARNING}
+    levels = {name: logging.getLogger(name).level for name in quiet}
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)
     try:
         try:
             hook.set_config_from_conn(conn=conn, apprise_obj=service)
@@ -168,7 +171,8 @@ def chat(message: Message, conn_id: str, *, connection: Any = None) -> None:
         services = ", ".join(sorted({str(s.service_name) for s in service}))
         ok = service.notify(body=message.text, title=message.subject)
     finally:
-        apprise_log.setLevel(level)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     if not ok:
         raise DeliveryError(f"the chat service ({services}) of connection '{conn_id}' did not take the message")
     log.info("alerts posted to %s through connection %s", services, conn_id)

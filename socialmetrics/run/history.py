@@ -256,8 +256,10 @@ def _say_adjustments(
     for line in adjustments:
         out(f"  note: {line}")
     note = f"History {days} as asked; changed:\n" + "\n".join(f"- {line}" for line in adjustments)
+    from socialmetrics.run.airflow_setup import _call  # repeated on a 5xx: Airflow on SQLite answers 500 while busy
+
     try:
-        api.call("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}", json={"note": note[:NOTE_CHARS]})
+        _call(api, "PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}", json={"note": note[:NOTE_CHARS]})
     except HistoryError as exc:
         out(f"  (the run's note could not be set: {exc})")
     return adjustments
