@@ -627,8 +627,8 @@ def _bend(topology: str, db: str, nights: list[Row], base: Row) -> str:
         parts.append(f"  {n.companies:>3}: x{ratio:.2f} ({shape}; {why})")  # fmt: skip
     parts.append(
         "  A night is bound by the task slots (AIRFLOW__CORE__PARALLELISM for LocalExecutor, workers x concurrency "
-        "for Celery) once they are full: then wall time grows linearly with the companies' task count (9 task "
-        "instances a company: plan, 5 extracts, publish, report, finish). It bends upwards when each task takes "
+        "for Celery) once they are full: then wall time grows linearly with the companies' task count (10 task "
+        "instances a company: plan, 5 extracts, publish, report, alert, finish). It bends upwards when each task takes "
         "longer (two cores shared by every task process, the scheduler and the API), not at the writer pools: each "
         "company has its own one-slot pool, so publishes of different companies run side by side."
     )
