@@ -68,6 +68,16 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _int_as_text(value: Any) -> Any:
+    """YAML reads page ids, periods and numeric handles as int; the config keeps them as text (bool stays)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _network_name(value: str | None) -> str | None:
+    """A network as typed ("Facebook ", "X") in the form the registry uses ("facebook", "x")."""
+    return value.strip().lower() if value is not None else None
+
+
 class _Loader(yaml.SafeLoader):
     """SafeLoader without the timestamp resolver: PyYAML raises a bare ValueError on 2026-13-01;
     pydantic parses dates instead and says which key is wrong."""
@@ -136,13 +146,12 @@ class AccountConfig(BaseModel):
     @field_validator("id", mode="before")
     @classmethod
     def _id_as_text(cls, value: Any) -> Any:
-        # Page ids are long numbers; YAML reads them as int. Keep them as text.
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        return _int_as_text(value)  # page ids are long numbers; YAML reads them as int
 
     @field_validator("network")
     @classmethod
     def _network_lower(cls, value: str) -> str:
-        return value.strip().lower()
+        return str(_network_name(value))
 
     @model_validator(mode="after")
     def _valid_id(self) -> AccountConfig:
@@ -251,7 +260,7 @@ class CompetitorConfig(BaseModel):
                     f"{who}: unknown network '{key}'{hint}; competitors are listed by name and a handle on "
                     f"{', '.join(COMPETITOR_HANDLES)}"
                 )
-        return {k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in data.items()}
+        return {k: _int_as_text(v) for k, v in data.items()}
 
     @model_validator(mode="after")
     def _valid_handles(self) -> CompetitorConfig:
@@ -351,7 +360,7 @@ class OutOfRangeRule(BaseModel):
     @field_validator("networks")
     @classmethod
     def _lower(cls, value: list[str]) -> list[str]:
-        return [n.strip().lower() for n in value]
+        return [str(_network_name(n)) for n in value]
 
 
 class NegativeCommentsRule(BaseModel):
@@ -488,12 +497,12 @@ class GoalConfig(BaseModel):
     @field_validator("period", mode="before")
     @classmethod
     def _period_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        return _int_as_text(value)
 
     @field_validator("network")
     @classmethod
     def _network_lower(cls, value: str | None) -> str | None:
-        return value.strip().lower() if value is not None else None
+        return _network_name(value)
 
     @model_validator(mode="after")
     def _known(self) -> GoalConfig:

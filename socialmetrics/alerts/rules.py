@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from socialmetrics.config import Config
+from socialmetrics.load.warehouse import table_exists
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,6 @@ def _num(value: float, lang: str) -> str:
     return text.replace(",", ".") if lang == "de" else text
 
 
-def _table_exists(con: Any, schema: str, table: str) -> bool:
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def _names(cfg: Config) -> dict[tuple[str, str], str]:
     return {(a.network, a.id): a.name or a.id for a in cfg.accounts}
 
@@ -77,7 +71,7 @@ def find_alerts(
     alerts: list[Alert] = []
     notes: list[str] = []
     if rules.out_of_range is not None or rules.negative_comments is not None:
-        if _table_exists(con, "marts", "alert_candidates"):
+        if table_exists(con, "marts", "alert_candidates"):
             alerts += candidate_alerts(con, cfg, day)
         else:
             notes.append("marts.alert_candidates does not exist yet (no transform has run): figures not checked")
@@ -146,7 +140,7 @@ def complaint_alerts(con: Any, cfg: Config, day: dt.date, now: dt.datetime) -> t
     """Open questions and complaints waiting longer than the rule's hours (marts.open_questions)."""
     rule = cfg.alerts.rules.complaint_waiting
     assert rule is not None
-    if not _table_exists(con, "marts", "open_questions"):
+    if not table_exists(con, "marts", "open_questions"):
         return [], "complaint_waiting skipped: marts.open_questions does not exist (community care is not installed)"
     columns = {r[0] for r in con.execute("DESCRIBE marts.open_questions").fetchall()}
     needed = {"network", "account_id", "comment_id", "created_at"}
@@ -283,7 +277,7 @@ def missing_data_alerts(con: Any, cfg: Config, day: dt.date) -> list[Alert]:
     lang = cfg.report.language
     accounts = [(a.network, a.id, a.name or a.id) for a in cfg.accounts
                 if a.network not in FILE_NETWORKS + WEB_NETWORKS]  # fmt: skip
-    if not accounts or not _table_exists(con, "marts", "reach_daily"):
+    if not accounts or not table_exists(con, "marts", "reach_daily"):
         return []
     alerts = []
     for network, account_id, name in accounts:

@@ -174,6 +174,14 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         log.debug("rollback after a failed write: %s", exc)
 
 
+def table_exists(con: Any, schema: str, table: str) -> bool:
+    """Whether `schema.table` (a table or a view) exists: a reader asks before it reads an optional mart."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def connect(path: Path | str, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds its write lock."""
     path = Path(path)

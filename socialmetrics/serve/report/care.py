@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from socialmetrics.load.warehouse import table_exists
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.week import Week
@@ -50,13 +51,6 @@ class CareData:
     waiting: list[Waiting] = field(default_factory=list)
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = ?", [table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def _week(con: duckdb.DuckDBPyConnection, week: Week) -> CareWeek | None:
     row = con.execute(
         "SELECT needing_answer, answered, answered_within_24h, still_open, answer_rate, median_hours_to_answer "
@@ -68,7 +62,7 @@ def _week(con: duckdb.DuckDBPyConnection, week: Week) -> CareWeek | None:
 
 def collect(con: duckdb.DuckDBPyConnection, week: Week) -> CareData:
     """The block's figures, from the two marts."""
-    if not (_exists(con, "community_care_weekly") and _exists(con, "open_questions")):
+    if not (table_exists(con, "marts", "community_care_weekly") and table_exists(con, "marts", "open_questions")):
         return CareData()
     rows = con.execute(
         "SELECT network, permalink, text, answer_reason, hours_waited FROM marts.open_questions "
@@ -130,7 +124,7 @@ def context(care: CareData | None, lang: str) -> dict[str, Any]:
 def summary_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     """`socialmetrics summary`'s line: the latest whole week's service level (the company's row of
     marts.community_care_weekly) and how many questions are open (marts.open_questions)."""
-    if not (_exists(con, "community_care_weekly") and _exists(con, "open_questions")):
+    if not (table_exists(con, "marts", "community_care_weekly") and table_exists(con, "marts", "open_questions")):
         return []
     # the latest whole week of the data (a week still running says little), else the latest week
     week = con.execute(

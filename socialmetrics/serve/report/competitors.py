@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from connectors.competitors import NOT_READ
 from socialmetrics.config import Config
+from socialmetrics.load.warehouse import table_exists
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.week import Week
 
@@ -56,11 +57,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, weeks: list[Week]) -> C
     if not cfg.competitors:
         return data
     listed = {n for c in cfg.competitors for n in c.handles()}
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = "
-        "'competitor_weekly'"
-    ).fetchone()
-    if not found or not found[0]:
+    if not table_exists(con, "marts", "competitor_weekly"):
         data.left_out = {n: NOT_READ[n] for n in sorted(listed) if n in NOT_READ}
         return data
     cur = con.execute(

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
+from socialmetrics.load.warehouse import table_exists
 from socialmetrics.serve.report import care, competitors
 from socialmetrics.serve.report.care import CareData
 from socialmetrics.serve.report.competitors import CompetitorData
@@ -247,13 +248,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | Non
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -276,7 +270,7 @@ def accounts_of(cfg: Config) -> list[AccountRef]:
 def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportData:
     """Read everything the report shows from the marts (the connection may be read-only)."""
     for table in REQUIRED_MARTS:
-        if not _table_exists(con, "marts", table):
+        if not table_exists(con, "marts", table):
             raise ReportError(
                 f"the warehouse has no marts.{table} yet; run `make demo` (or the DAG) first: every run builds "
                 f"the marts the report reads"
@@ -290,7 +284,7 @@ def collect(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> ReportDa
     for key in sorted(per_account):
         if key not in known:
             accounts.append(AccountRef(key[0], key[1], configured=False))
-    tone_available = _table_exists(con, "marts", "comment_sentiment")
+    tone_available = table_exists(con, "marts", "comment_sentiment")
     topics = _topics(con, week) if tone_available else []
     for wk in weeks:
         company_weeks.setdefault(wk, WeekValues())
@@ -489,7 +483,7 @@ def _posts(con: duckdb.DuckDBPyConnection, week: Week, tz: str) -> list[Post]:
 
 def _campaigns(con: duckdb.DuckDBPyConnection, cfg: Config, first: dt.date, last: dt.date) -> list[Campaign]:
     """Campaigns that overlap the 13 weeks up to this week and have rows in marts.campaign_impact."""
-    if not _table_exists(con, "marts", "campaign_impact"):
+    if not table_exists(con, "marts", "campaign_impact"):
         return []
     rows = _rows(  # the website's outcomes (analytics set) are the web module's (socialmetrics/serve/report/web.py)
         con, "SELECT * FROM marts.campaign_impact WHERE analytics IS NULL ORDER BY campaign, network, metric"

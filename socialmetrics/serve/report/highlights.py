@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from socialmetrics.load.warehouse import table_exists
 from socialmetrics.serve.report.week import Week
 
 log = logging.getLogger(__name__)
@@ -96,13 +97,6 @@ class Highlights:
     posting_time_available: bool = False  # marts.best_posting_time exists
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' AND table_name = ?", [table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     return con.execute(sql, params).fetchall()
 
@@ -110,7 +104,7 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[t
 def collect(con: duckdb.DuckDBPyConnection, week: Week) -> Highlights:
     """Read what the opening sentences say from the marts (a missing mart leaves its sentence out)."""
     found = Highlights()
-    if _exists(con, "week_highlights"):
+    if table_exists(con, "marts", "week_highlights"):
         found.changes = [
             Change(*row)
             for row in _rows(
@@ -126,7 +120,7 @@ def collect(con: duckdb.DuckDBPyConnection, week: Week) -> Highlights:
             "SELECT count(*) FROM marts.week_highlights WHERE week_start = ? AND verdict IN ('rose', 'fell', 'normal')",
             [week.start],
         )[0][0]
-    if _exists(con, "goal_progress"):
+    if table_exists(con, "marts", "goal_progress"):
         found.goals = [
             GoalRow(*row)
             for row in _rows(
@@ -136,7 +130,7 @@ def collect(con: duckdb.DuckDBPyConnection, week: Week) -> Highlights:
                 [],
             )
         ]
-    if _exists(con, "best_posting_time"):
+    if table_exists(con, "marts", "best_posting_time"):
         found.posting_time_available = True
         best = _rows(
             con,
