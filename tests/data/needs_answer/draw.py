@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/data/needs_answer/draw.py [../shared/data/tone] [--force]
     .venv/bin/python tests/data/needs_answer/draw.py --append-large   # appends d301-d900 to the 300 in dev.csv
+    .venv/bin/python tests/data/needs_answer/draw.py --replies        # the reply-stream set, replies.csv
 
 Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English tweets from TweetEval val
 (m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
@@ -50,7 +51,46 @@ DEVELOPMENT_LARGE = [
     ("potts_de.csv", "train", "de", {"?": 170, "neg": 75, "rest": 75}),
     ("semeval2017_tweeteval_en.csv", "train", "en", {"?": 140, "neg": 70, "rest": 70}),
 ]
+# The reply-stream set (replies.csv, r001-...): every reply (text starts with @user, no retweet) in the held-out dev
+# splits of SB10k and PotTS, and 240 drawn from TweetEval val's, none of them in the sets above. Not stratified:
+# the share of replies that need an answer is the stream's own. A reply is written to an account, as a comment
+# under a post is, which the stratified sets above are not.
+REPLIES = [
+    ("sb10k_de.csv", "dev", "de", None),
+    ("potts_de.csv", "dev", "de", None),
+    ("semeval2017_tweeteval_en.csv", "dev", "en", 240),
+]
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
+
+
+def draw_replies(data: Path) -> None:
+    """Write replies.csv with empty label columns (refuses to overwrite it)."""
+    taken = set()
+    for name in ("labelled.csv", "dev.csv"):
+        with (HERE / name).open(encoding="utf-8", newline="") as fh:
+            taken |= {r["source"] for r in csv.DictReader(fh)}
+    rng = random.Random(SEED)
+    out = []
+    for file, split, lang, n in REPLIES:
+        with (data / file).open(encoding="utf-8", newline="") as fh:
+            pool = sorted(
+                (
+                    r
+                    for r in csv.DictReader(fh)
+                    if r["split"] == split and r["text"].startswith("@user") and r["source"] not in taken
+                ),
+                key=lambda r: r["source"],
+            )
+        out += [(r["source"], lang, r["text"]) for r in (rng.sample(pool, n) if n is not None else pool)]
+    rng.shuffle(out)
+    path = HERE / "replies.csv"
+    if path.exists():
+        raise SystemExit(f"{path} exists (and holds labels)")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for i, (source, lang, text) in enumerate(out, start=1):
+            writer.writerow([f"r{i:03d}", source, lang, text, "", "", ""])
 
 
 def in_stratum(row: dict[str, str], key: str) -> bool:
@@ -110,4 +150,5 @@ def draw(data: Path) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    draw(Path(args[0]) if args else HERE.parents[3] / "shared" / "data" / "tone")
+    folder = Path(args[0]) if args else HERE.parents[3] / "shared" / "data" / "tone"
+    draw_replies(folder) if "--replies" in sys.argv else draw(folder)
