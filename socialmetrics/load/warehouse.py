@@ -182,6 +182,13 @@ def table_exists(con: Any, schema: str, table: str) -> bool:
     return bool(found and found[0])
 
 
+def dict_rows(con: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """A query's rows as dicts by column name (the readers' way to read a mart)."""
+    cur = con.execute(sql, params if params is not None else {})
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
 def connect(path: Path | str, *, read_only: bool = False, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
     """Open the warehouse, waiting while another process holds its write lock."""
     path = Path(path)
@@ -479,17 +486,7 @@ def _suspicious_streams(
             f"If the network really lost them, delete the rows from {raw_table(kind)} by hand; if not, rerun the "
             "task later."
         )
-        row = {
-            "run_id": run_id,
-            "network": manifest.network,
-            "account_id": manifest.account_id,
-            "stream": stream,
-            "kind": kind.value,
-            "window_start": window.start,
-            "window_end": window.end,
-            "rows_loaded": 0,
-            "rows_replaced": 0,
-            "loaded_at": now,
+        row = _load_row(run_id, manifest, stream, kind, window, None, None, now) | {
             "published": published,
             "answered": answered,
             "outcome": outcome,

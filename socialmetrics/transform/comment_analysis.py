@@ -27,6 +27,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from socialmetrics.load.warehouse import rollback
+
 log = logging.getLogger(__name__)
 
 ANALYSIS_TABLE = "core.comment_analysis"
@@ -198,10 +200,7 @@ def apply_retention(
             ).fetchone() or (0,)
         con.execute("COMMIT")
     except BaseException:
-        try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            log.debug("rollback after a failed write", exc_info=True)
+        rollback(con)  # keeps the real cause when a failed write (disk full) already ended the transaction
         raise
     removed, texts = _purge_landing(landing_root, cutoff_ts) if landing_root is not None else (0, 0)
     done = {"raw.comments": int(raw[0]) if raw else 0, "core.comment": int(core[0]), "landing runs": removed,

@@ -58,6 +58,7 @@ import duckdb
 
 from connectors.base import ALL_TIME as BASE_ALL_TIME
 from connectors.base import describe_days
+from socialmetrics.load.warehouse import rollback
 from socialmetrics.settings import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -516,10 +517,7 @@ def run(
             )
         con.execute("COMMIT")
     except BaseException:
-        try:  # after a failed write (disk full) DuckDB may have ended it: keep the real cause
-            con.execute("ROLLBACK")
-        except duckdb.Error:
-            log.debug("rollback after a failed write", exc_info=True)
+        rollback(con)  # keeps the real cause when a failed write (disk full) already ended the transaction
         raise
     return written
 

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from socialmetrics.config import Config
-from socialmetrics.load.warehouse import table_exists
+from socialmetrics.load.warehouse import dict_rows, table_exists
 from socialmetrics.serve.report import care, competitors
 from socialmetrics.serve.report.care import CareData
 from socialmetrics.serve.report.competitors import CompetitorData
@@ -242,12 +242,6 @@ class ReportData:
     care: CareData | None = None  # do we answer? (socialmetrics/serve/report/care.py)
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or {})
-    names = [d[0] for d in cur.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -367,7 +361,7 @@ def _weekly(
 ) -> tuple[dict[tuple[str, str], dict[Week, WeekValues]], dict[Week, WeekValues]]:
     """Per account and ISO week, and for the company ('all'): the rows of marts.account_weekly."""
     columns = {f.name: str(f.type) for f in fields(WeekValues)}
-    rows = _rows(
+    rows = dict_rows(
         con,
         f"SELECT network, account_id, week_start, {', '.join(columns)} FROM marts.account_weekly "
         "WHERE week_start BETWEEN $first AND $last",
@@ -397,7 +391,7 @@ def _headline(con: duckdb.DuckDBPyConnection, week: Week) -> dict[str, Compariso
     """The week's comparisons as marts.weekly_headline defines them (like for like, or a status saying why not)."""
     rows = {
         r["figure"]: r
-        for r in _rows(con, "SELECT * FROM marts.weekly_headline WHERE week_start = $week", {"week": week.start})
+        for r in dict_rows(con, "SELECT * FROM marts.weekly_headline WHERE week_start = $week", {"week": week.start})
     }
     result = {}
     for figure, kind in HEADLINE_KINDS.items():
@@ -443,7 +437,7 @@ def _topics(con: duckdb.DuckDBPyConnection, week: Week) -> list[str]:
 
 
 def _posts(con: duckdb.DuckDBPyConnection, week: Week, tz: str) -> list[Post]:
-    rows = _rows(
+    rows = dict_rows(
         con,
         """
         SELECT network, account_id, post_id, published_at, permalink, text, impressions, reach, reactions,
@@ -485,7 +479,7 @@ def _campaigns(con: duckdb.DuckDBPyConnection, cfg: Config, first: dt.date, last
     """Campaigns that overlap the 13 weeks up to this week and have rows in marts.campaign_impact."""
     if not table_exists(con, "marts", "campaign_impact"):
         return []
-    rows = _rows(  # the website's outcomes (analytics set) are the web module's (socialmetrics/serve/report/web.py)
+    rows = dict_rows(  # the website's outcomes (analytics set) are the web module's (socialmetrics/serve/report/web.py)
         con, "SELECT * FROM marts.campaign_impact WHERE analytics IS NULL ORDER BY campaign, network, metric"
     )
     reported: set[tuple[str, str]] = set()
@@ -550,7 +544,7 @@ def _coverage(
     why), and per account with days the figures it has no value for."""
     rows = {
         (r["network"], r["account_id"]): r
-        for r in _rows(
+        for r in dict_rows(
             con,
             "SELECT network, account_id, missing_days, reason, run_id, loaded_at, last_day, detail, not_reported "
             "FROM marts.account_coverage_weekly WHERE week_start = $week",
@@ -586,7 +580,7 @@ def _week_runs(con: duckdb.DuckDBPyConnection, week: Week) -> list[str]:
 
 def _issues(con: duckdb.DuckDBPyConnection, week: Week) -> tuple[list[Issue], dict[str, int]]:
     """The week's rows of marts.run_issues, the first MAX_ISSUES of each kind, and how many more there are."""
-    rows = _rows(
+    rows = dict_rows(
         con,
         "SELECT kind, position, suite, expectation, severity, network, account_id, code, detail, affected, runs "
         "FROM marts.run_issues WHERE week_start = $week ORDER BY kind, position",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from connectors.web import ANALYTICS_NETWORKS as ANALYTICS
+from socialmetrics.load.warehouse import dict_rows, table_exists
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.week import Week
 
@@ -80,19 +81,6 @@ class WebOutcomes:
     campaigns: dict[str, list[WebCampaignRow]] = field(default_factory=dict)
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = ?", [table]
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def _num(value: Any) -> float | None:
     if value is None:
         return None
@@ -104,8 +92,8 @@ def collect_web(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> WebO
     """The section's data for `week`, from the marts only."""
     sites = [(a.network, a.id, a.name) for a in cfg.accounts if a.network in ANALYTICS]
     out = WebOutcomes(configured=bool(sites))
-    if _exists(con, "post_links_weekly"):
-        found = _rows(
+    if table_exists(con, "marts", "post_links_weekly"):
+        found = dict_rows(
             con,
             "SELECT posts, with_links, tagged, shortened, untagged FROM marts.post_links_weekly "
             "WHERE week_start = ? AND network = 'all'",
@@ -117,8 +105,8 @@ def collect_web(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> WebO
     analytics, site_id, name = sites[0]
     out.analytics, out.site_id, out.site_name = analytics, site_id, name
     out.others = [(a, s) for a, s, _ in sites[1:]]
-    if _exists(con, "web_outcomes_weekly"):
-        for r in _rows(
+    if table_exists(con, "marts", "web_outcomes_weekly"):
+        for r in dict_rows(
             con,
             "SELECT * FROM marts.web_outcomes_weekly WHERE analytics = ? AND site_id = ? AND week_start = ? "
             "ORDER BY network, figure, goal_id",
@@ -143,8 +131,8 @@ def collect_web(con: duckdb.DuckDBPyConnection, cfg: Config, week: Week) -> WebO
             if f.goal_id != "all" and f.goal_name and (f.goal_id, f.goal_name) not in out.goals:
                 out.goals.append((f.goal_id, f.goal_name))
     out.goals.sort()
-    if _exists(con, "campaign_impact"):
-        for r in _rows(
+    if table_exists(con, "marts", "campaign_impact"):
+        for r in dict_rows(
             con,
             "SELECT campaign, metric, goal, observed, expected, lift_pct, ci_low_pct, ci_high_pct, verdict, reason "
             "FROM marts.campaign_impact WHERE analytics = ? AND site_id = ? AND network = 'social' "
