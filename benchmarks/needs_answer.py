@@ -11,6 +11,7 @@ The speed of `classify` (comments per second, tone given) is printed at the end.
 The tone passed to `classify` is the shipped tone model's label (`get_analyzer().analyze`), as the transform gets it.
 
     .venv/bin/python benchmarks/needs_answer.py                 # the measured set
+    .venv/bin/python benchmarks/needs_answer.py --set replies   # the reply stream: the second measured set
     .venv/bin/python benchmarks/needs_answer.py --set dev       # the development set (the only one to tune on)
     .venv/bin/python benchmarks/needs_answer.py --set dev-large # its 600 items drawn after rules 2.2 were frozen
     .venv/bin/python benchmarks/needs_answer.py --errors        # also list the ids of the misclassified items
@@ -41,6 +42,8 @@ import needs_answer_rules_2_2 as rules_2_2  # noqa: E402
 SETS = {
     "measured": ROOT / "tests" / "data" / "needs_answer" / "labelled.csv",
     "dev": ROOT / "tests" / "data" / "needs_answer" / "dev.csv",
+    # The reply stream (r001-r521): every reply in SB10k's and PotTS's dev splits, 240 of TweetEval val's; unstratified.
+    "replies": ROOT / "tests" / "data" / "needs_answer" / "replies.csv",
     # The 600 development items drawn after rules 2.2 were frozen (d301-d900): unseen by 2.2, tuned on by 2.3.
     "dev-large": ROOT / "tests" / "data" / "needs_answer" / "dev.csv",
 }

@@ -207,20 +207,21 @@ def read_set(name: str) -> list[dict[str, str]]:
 
 
 def test_the_labelled_sets_are_complete_and_disjoint() -> None:
-    measured, dev = read_set("labelled.csv"), read_set("dev.csv")
-    assert len(measured) == 500 and len(dev) == 900
-    for row in measured + dev:
+    measured, dev, replies = read_set("labelled.csv"), read_set("dev.csv"), read_set("replies.csv")
+    assert (len(measured), len(dev), len(replies)) == (500, 900, 521)
+    for row in measured + dev + replies:
         assert row["needs_answer"] in ("0", "1"), row["id"]
         assert row["reason"] == ("" if row["needs_answer"] == "0" else row["reason"]), row["id"]
         assert (row["needs_answer"] == "1") == (row["reason"] in REASONS), row["id"]
         assert row["language"] in ("de", "en") and row["note"], row["id"]
-    assert not {r["source"] for r in measured} & {r["source"] for r in dev}
-    assert not {r["text"] for r in measured} & {r["text"] for r in dev}
+    assert all(row["text"].startswith("@user") and not row["text"].startswith("RT") for row in replies)
+    for one, other in ((measured, dev), (measured, replies), (dev, replies)):
+        assert not {r["source"] for r in one} & {r["source"] for r in other}
+        assert not {r["text"] for r in one} & {r["text"] for r in other}
 
 
-@pytest.fixture(scope="module")
-def measured() -> tuple[int, int, int]:
-    rows = read_set("labelled.csv")
+def _counts(name: str) -> tuple[int, int, int]:
+    rows = read_set(name)
     tones = [r.sentiment for r in get_analyzer().analyze([row["text"] for row in rows])]
     tp = fp = fn = 0
     for row, tone in zip(rows, tones, strict=True):
@@ -232,8 +233,21 @@ def measured() -> tuple[int, int, int]:
     return tp, fp, fn
 
 
+@pytest.fixture(scope="module")
+def measured() -> tuple[int, int, int]:
+    return _counts("labelled.csv")
+
+
 def test_measured_precision_and_recall_hold_the_level_reached(measured: tuple[int, int, int]) -> None:
     tp, fp, fn = measured
     assert (tp, fp, fn) == (60, 46, 20)
     assert tp / (tp + fp) >= FLOOR_PRECISION
     assert tp / (tp + fn) >= FLOOR_RECALL
+
+
+def test_the_reply_stream_is_measured_too() -> None:
+    """The second measured set (521 replies, 47 need an answer), labelled before the detector ran on it: rules 2.3
+    reach precision 0.500 and recall 0.553 there, both below the targets; the counts pin it so any change shows."""
+    tp, fp, fn = _counts("replies.csv")
+    assert (tp, fp, fn) == (26, 26, 21)
+    assert tp + fn == 47
