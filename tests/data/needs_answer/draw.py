@@ -3,6 +3,7 @@
     .venv/bin/python tests/data/needs_answer/draw.py [../shared/data/tone] [--force]
     .venv/bin/python tests/data/needs_answer/draw.py --append-large   # appends d301-d900 to the 300 in dev.csv
     .venv/bin/python tests/data/needs_answer/draw.py --replies        # the reply-stream set, replies.csv
+    .venv/bin/python tests/data/needs_answer/draw.py --replies --append-potts  # its SB10k rows out, 160 PotTS in
 
 Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English tweets from TweetEval val
 (m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
@@ -60,6 +61,10 @@ REPLIES = [
     ("potts_de.csv", "dev", "de", None),
     ("semeval2017_tweeteval_en.csv", "dev", "en", 240),
 ]
+# Appended to replies.csv (r522-r681) after SB10k's rows were dropped from it: SB10k is not used (its annotations
+# carry no licence and its authors did not distribute the texts; tests/data/needs_answer/README.md), so 160 replies
+# from PotTS train take their place; drawn after REPLIES with the same generator.
+REPLIES_EXTRA = ("potts_de.csv", "train", "de", 160)
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
 
 
@@ -84,6 +89,9 @@ def draw_replies(data: Path) -> None:
         out += [(r["source"], lang, r["text"]) for r in (rng.sample(pool, n) if n is not None else pool)]
     rng.shuffle(out)
     path = HERE / "replies.csv"
+    if "--append-potts" in sys.argv:
+        _append_potts(data, path, rng, taken | {source for source, _, _ in out})
+        return
     if path.exists():
         raise SystemExit(f"{path} exists (and holds labels)")
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -146,6 +154,31 @@ def draw(data: Path) -> None:
             items = [item for part in parts[name] for item in part]
             for i, (source, lang, text) in enumerate(items, start=1):
                 writer.writerow([f"{prefix}{i:03d}", source, lang, text, "", "", ""])
+
+
+def _append_potts(data: Path, path: Path, rng: random.Random, taken: set[str]) -> None:
+    """Drop replies.csv's SB10k rows and append REPLIES_EXTRA's replies with empty labels (r522-...)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if len(rows) != 521:
+        raise SystemExit(f"{path} holds {len(rows)} items, not the 521 of the first draw")
+    file, split, lang, n = REPLIES_EXTRA
+    with (data / file).open(encoding="utf-8", newline="") as fh:
+        pool = sorted(
+            (
+                r
+                for r in csv.DictReader(fh)
+                if r["split"] == split and r["text"].startswith("@user") and r["source"] not in taken
+            ),
+            key=lambda r: r["source"],
+        )
+    kept = [r for r in rows if not r["source"].startswith("sb10k:")]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerows([r[c] for c in COLUMNS] for r in kept)
+        for i, r in enumerate(rng.sample(pool, n), start=len(rows) + 1):
+            writer.writerow([f"r{i:03d}", r["source"], lang, r["text"], "", "", ""])
 
 
 if __name__ == "__main__":
