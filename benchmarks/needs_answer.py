@@ -42,7 +42,7 @@ import needs_answer_rules_2_2 as rules_2_2  # noqa: E402
 SETS = {
     "measured": ROOT / "tests" / "data" / "needs_answer" / "labelled.csv",
     "dev": ROOT / "tests" / "data" / "needs_answer" / "dev.csv",
-    # The reply stream (r001-r521): every reply in SB10k's and PotTS's dev splits, 240 of TweetEval val's; unstratified.
+    # The reply stream (478): every reply in PotTS dev, 160 of PotTS train's, 240 of TweetEval val's; unstratified.
     "replies": ROOT / "tests" / "data" / "needs_answer" / "replies.csv",
     # The 600 development items drawn after rules 2.2 were frozen (d301-d900): unseen by 2.2, tuned on by 2.3.
     "dev-large": ROOT / "tests" / "data" / "needs_answer" / "dev.csv",

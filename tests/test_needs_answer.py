@@ -208,7 +208,7 @@ def read_set(name: str) -> list[dict[str, str]]:
 
 def test_the_labelled_sets_are_complete_and_disjoint() -> None:
     measured, dev, replies = read_set("labelled.csv"), read_set("dev.csv"), read_set("replies.csv")
-    assert (len(measured), len(dev), len(replies)) == (500, 900, 521)
+    assert (len(measured), len(dev), len(replies)) == (500, 900, 478)
     for row in measured + dev + replies:
         assert row["needs_answer"] in ("0", "1"), row["id"]
         assert row["reason"] == ("" if row["needs_answer"] == "0" else row["reason"]), row["id"]
@@ -246,8 +246,8 @@ def test_measured_precision_and_recall_hold_the_level_reached(measured: tuple[in
 
 
 def test_the_reply_stream_is_measured_too() -> None:
-    """The second measured set (521 replies, 47 need an answer), labelled before the detector ran on it: rules 2.3
-    reach precision 0.500 and recall 0.553 there, both below the targets; the counts pin it so any change shows."""
+    """The second measured set (478 replies, 40 need an answer), labelled before the detector ran on it: rules 2.3
+    reach precision 0.600 and recall 0.450 there, both below the targets; the counts pin it so any change shows."""
     tp, fp, fn = _counts("replies.csv")
-    assert (tp, fp, fn) == (26, 26, 21)
-    assert tp + fn == 47
+    assert (tp, fp, fn) == (18, 12, 22)
+    assert tp + fn == 40

@@ -52,10 +52,10 @@ DEVELOPMENT_LARGE = [
     ("potts_de.csv", "train", "de", {"?": 170, "neg": 75, "rest": 75}),
     ("semeval2017_tweeteval_en.csv", "train", "en", {"?": 140, "neg": 70, "rest": 70}),
 ]
-# The reply-stream set (replies.csv, r001-...): every reply (text starts with @user, no retweet) in the held-out dev
-# splits of SB10k and PotTS, and 240 drawn from TweetEval val's, none of them in the sets above. Not stratified:
-# the share of replies that need an answer is the stream's own. A reply is written to an account, as a comment
-# under a post is, which the stratified sets above are not.
+# The reply-stream set (replies.csv, r001-r521, before REPLIES_EXTRA below): every reply (text starts with @user, no
+# retweet) in the held-out dev splits of SB10k and PotTS, and 240 drawn from TweetEval val's, none in the sets above.
+# Not stratified: the share of replies that need an answer is the stream's own. A reply is written to an account,
+# as a comment under a post is, which the stratified sets above are not.
 REPLIES = [
     ("sb10k_de.csv", "dev", "de", None),
     ("potts_de.csv", "dev", "de", None),
