@@ -95,6 +95,12 @@ def _proc(pid: int, name: str) -> str:
 def marked(marker: str) -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, command line) of every process carrying the marker in its environment, and of their
     descendants (a process that sets its title, like LocalExecutor's workers, overwrites its environment)."""
+    table, carrying = _processes(marker)
+    return {pid: table[pid] for pid in _descendants(table, carrying)}
+
+
+def _processes(marker: str) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Every process (pid -> parent pid, command line) and the pids that carry the marker in their environment."""
     needle = f"{MARKER}={marker}".encode()
     table, carrying = {}, set()
     for entry in Path("/proc").iterdir():
@@ -108,7 +114,7 @@ def marked(marker: str) -> dict[int, tuple[int, str]]:
         with contextlib.suppress(OSError):
             if needle in (entry / "environ").read_bytes().split(b"\0"):
                 carrying.add(pid)
-    return {pid: table[pid] for pid in _descendants(table, carrying)}
+    return table, carrying
 
 
 def _kb(pid: int, name: str, key: str) -> int:
@@ -150,12 +156,19 @@ class MemorySampler:
             self._stop.wait(SAMPLE_S)
 
     def sample(self) -> None:
-        procs = marked(self.marker)
+        table, carrying = _processes(self.marker)
+        procs = {pid: table[pid] for pid in _descendants(table, carrying)}
         schedulers = {p for p, (_, cmd) in procs.items() if "airflow scheduler" in cmd}
         scheduler_roots = {p for p in schedulers if procs[p][0] not in schedulers}
         if self.celery:
-            workers = {p for p, (_, cmd) in procs.items() if "celery worker" in cmd}
-            tasks = _descendants(procs, {p for p in workers if procs[p][0] not in workers})
+            # A Celery worker's main process retitles itself ("[celeryd: celery@w1-…:MainProcess] … (celery worker
+            # …)"), which overwrites its environment: the marker is found only in a child of it that keeps the
+            # command line ("airflow celery worker …"). The worker is that child's parent; its task supervisors
+            # ("airflow supervisor: …") and their task processes ("airflow worker -- …") are the parent's children.
+            found = {p for p, (_, cmd) in procs.items() if "celery worker" in cmd}
+            roots = {table[p][0] if "celery worker" in table.get(table[p][0], (0, ""))[1] else p for p in found}
+            roots = {p for p in roots if table[p][0] not in roots}
+            tasks = _descendants(table, roots)
         else:  # LocalExecutor: its workers and the task processes are the scheduler's descendants
             tasks = _descendants(procs, scheduler_roots) - scheduler_roots
         self.scheduler_mb = max(self.scheduler_mb, sum(_kb(p, "status", "VmRSS") for p in scheduler_roots) / 1024)
