@@ -103,6 +103,24 @@ def set_period(tab: Any, first: str, last: str) -> None:
         wait_idle(tab)  # each field's rerun ends before the next is typed
 
 
+def download(tab: Any, button: Any) -> Any:
+    """Click a download button and return the download. On a loaded machine a click that lands while Streamlit
+    re-renders the button after the last input can be lost (no download starts); a user clicks again, and so does
+    this, up to three times, each after the app is idle. The file's content is checked by the caller."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        wait_idle(tab)
+        try:
+            with tab.expect_download(timeout=45_000) as info:
+                button.click()
+            return info.value
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def wait_idle(tab: Any) -> None:
     """Until Streamlit has finished the run the last input started."""
     tab.wait_for_timeout(300)
@@ -250,10 +268,9 @@ def test_the_posts_table_filters_by_tag_and_format_and_exports_what_it_shows(pag
     box.press("Enter")
     wait_idle(page)
     page.get_by_text(f"{i18n.number(len(tagged), 'de')} Beiträge", exact=True).wait_for()
-    with page.expect_download() as info:
-        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
-    path = Path(info.value.path())
-    assert info.value.suggested_filename == "posts_2026-09-01_2026-11-15.csv"
+    got = download(page, page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
+    path = Path(got.path())
+    assert got.suggested_filename == "posts_2026-09-01_2026-11-15.csv"
     rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
     assert len(rows) == len(tagged)
     assert {r["post_id"] for r in rows} == set(tagged["post_id"])
@@ -288,9 +305,8 @@ def test_the_posts_table_filters_by_tag_and_format_and_exports_what_it_shows(pag
     page.keyboard.press("Escape")
     wait_idle(page)
     page.get_by_text(f"{i18n.number(len(images), 'de')} Beiträge", exact=True).wait_for()
-    with page.expect_download() as info:
-        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
-    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_bytes().decode("utf-8-sig"), newline="")))
+    got = download(page, page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first)
+    rows = list(csv.DictReader(io.StringIO(Path(got.path()).read_bytes().decode("utf-8-sig"), newline="")))
     assert {r["post_id"] for r in rows} == images
     assert {r["format"] for r in rows} == {"image"}
 
