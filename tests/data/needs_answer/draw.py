@@ -77,15 +77,7 @@ def draw_replies(data: Path) -> None:
     rng = random.Random(SEED)
     out = []
     for file, split, lang, n in REPLIES:
-        with (data / file).open(encoding="utf-8", newline="") as fh:
-            pool = sorted(
-                (
-                    r
-                    for r in csv.DictReader(fh)
-                    if r["split"] == split and r["text"].startswith("@user") and r["source"] not in taken
-                ),
-                key=lambda r: r["source"],
-            )
+        pool = _reply_pool(data / file, split, taken)
         out += [(r["source"], lang, r["text"]) for r in (rng.sample(pool, n) if n is not None else pool)]
     rng.shuffle(out)
     path = HERE / "replies.csv"
@@ -156,6 +148,13 @@ def draw(data: Path) -> None:
                 writer.writerow([f"{prefix}{i:03d}", source, lang, text, "", "", ""])
 
 
+def _reply_pool(path: Path, split: str, taken: set[str]) -> list[dict[str, str]]:
+    """The replies (text starts with @user) of a corpus split not in `taken`, in a fixed order for the generator."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == split and r["text"].startswith("@user")]
+    return sorted((r for r in rows if r["source"] not in taken), key=lambda r: r["source"])
+
+
 def _append_potts(data: Path, path: Path, rng: random.Random, taken: set[str]) -> None:
     """Drop replies.csv's SB10k rows and append REPLIES_EXTRA's replies with empty labels (r522-...)."""
     with path.open(encoding="utf-8", newline="") as fh:
@@ -163,15 +162,7 @@ def _append_potts(data: Path, path: Path, rng: random.Random, taken: set[str]) -
     if len(rows) != 521:
         raise SystemExit(f"{path} holds {len(rows)} items, not the 521 of the first draw")
     file, split, lang, n = REPLIES_EXTRA
-    with (data / file).open(encoding="utf-8", newline="") as fh:
-        pool = sorted(
-            (
-                r
-                for r in csv.DictReader(fh)
-                if r["split"] == split and r["text"].startswith("@user") and r["source"] not in taken
-            ),
-            key=lambda r: r["source"],
-        )
+    pool = _reply_pool(data / file, split, taken)
     kept = [r for r in rows if not r["source"].startswith("sb10k:")]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
