@@ -95,12 +95,38 @@ def login(tab: Any, password: str = PASSWORD) -> None:
     tab.get_by_role("button", name="Anmelden").click()
 
 
-def set_period(tab: Any, first: str, last: str) -> None:
-    for label, value in (("Von", first), ("Bis", last)):
-        box = tab.get_by_label(label, exact=True)
-        box.fill(value)
-        box.press("Enter")
-        wait_idle(tab)  # each field's rerun ends before the next is typed
+def set_period(tab: Any, first: str, last: str, labels: tuple[str, str] = ("Von", "Bis")) -> None:
+    """Type both dates and submit them together: Enter in the second field submits the sidebar's period form."""
+    wait_idle(tab)
+    for label, value in zip(labels, (first, last), strict=True):
+        tab.get_by_label(label, exact=True).fill(value)
+    tab.get_by_label(labels[1], exact=True).press("Enter")
+    wait_idle(tab)
+    typed = [tab.get_by_label(label, exact=True).input_value() for label in labels]
+    assert typed == [first, last], screen(tab)
+
+
+def screen(tab: Any) -> str:
+    """What the page shows, for a failure's message: the period fields, any message box, the main area's start."""
+    fields = {
+        label: tab.get_by_label(label, exact=True).input_value()
+        for label in ("Von", "Bis", "From", "To")
+        if tab.get_by_label(label, exact=True).count()
+    }
+    alerts = [a.inner_text() for a in tab.get_by_test_id("stAlert").all()]
+    login = tab.get_by_label("Passwort").count() + tab.get_by_label("Password").count()
+    main = tab.get_by_test_id("stMain").inner_text()[:1500] if tab.get_by_test_id("stMain").count() else "-"
+    return f"fields {fields}; messages {alerts}; login form shown: {bool(login)}; main area:\n{main}"
+
+
+def shows(tab: Any, locator: Any) -> None:
+    """Wait until the page shows `locator`; if it never does, fail with what the page shows instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.first.wait_for()
+    except PlaywrightTimeout as timeout:
+        raise AssertionError(f"never shown: {locator}\n{screen(tab)}") from timeout
 
 
 def download(tab: Any, button: Any) -> Any:
@@ -147,17 +173,17 @@ def test_the_dashboard_asks_for_the_password_and_refuses_a_wrong_one(page: Any) 
     login(page, "wrong")
     page.get_by_text("Das Passwort stimmt nicht.").wait_for()
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
 
 
 def test_the_overview_of_an_iso_week_equals_the_weekly_headline_mart(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     set_period(page, "09.11.2026", "15.11.2026")
     (reach_value,) = mart(
         built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
     )[0]
-    page.get_by_test_id("stTable").get_by_text(i18n.number(reach_value, "de"), exact=True).first.wait_for()
+    shows(page, page.get_by_test_id("stTable").get_by_text(i18n.number(reach_value, "de"), exact=True))
     wait_idle(page)
     cells = {
         row.locator("th").inner_text().strip(): [c.inner_text().strip() for c in row.locator("td").all()]
@@ -196,7 +222,7 @@ def test_the_overview_of_an_iso_week_equals_the_weekly_headline_mart(page: Any, 
 
 def test_a_wrong_date_gets_a_clear_message(page: Any) -> None:
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     set_period(page, "31.02.2026", "15.11.2026")
     page.get_by_text("„31.02.2026“ ist kein gültiges Datum (Von)").wait_for()
     set_period(page, "20.11.2026", "15.11.2026")
@@ -205,26 +231,52 @@ def test_a_wrong_date_gets_a_clear_message(page: Any) -> None:
 
 def test_english_is_an_option_with_english_number_formats(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     page.get_by_test_id("stSidebar").get_by_label("Sprache / Language").click()
     page.get_by_role("option", name="English").click()
-    page.get_by_role("heading", name="Overview").first.wait_for()
-    set_period_en = (("From", "2026-11-09"), ("To", "2026-11-15"))
-    for label, value in set_period_en:
-        box = page.get_by_label(label, exact=True)
-        box.fill(value)
-        box.press("Enter")
-        wait_idle(page)  # each field's rerun ends before the next is typed (a loaded machine loses one otherwise)
+    shows(page, page.get_by_role("heading", name="Overview"))
+    set_period(page, "2026-11-09", "2026-11-15", ("From", "To"))
     (reach,) = mart(
         built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
     )[0]
-    page.get_by_test_id("stTable").get_by_text(i18n.number(reach, "en"), exact=True).first.wait_for()
+    shows(page, page.get_by_test_id("stTable").get_by_text(i18n.number(reach, "en"), exact=True))
     assert i18n.number(reach, "en") != i18n.number(reach, "de")  # 13,654 against 13.654
+    # the quick choice and the pages, whose German labels the browser may still send, work in English
+    page.get_by_test_id("stSidebar").get_by_label("Quick choice").click()
+    page.get_by_role("option", name="last 28 days").click()
+    wait_idle(page)
+    shows(page, page.get_by_text(i18n.date_range(dt.date(2026, 10, 19), dt.date(2026, 11, 15), "en"), exact=False))
+    assert page.get_by_label("From", exact=True).input_value() == "2026-10-19", screen(page)
+    open_page(page, "Posts")
+    assert page.get_by_test_id("stException").count() == 0, screen(page)
+
+
+def test_a_choice_sent_back_by_its_label_in_either_language_is_its_option_again(monkeypatch: Any) -> None:
+    """Streamlit hands a choice over by its label; right after the language switch the browser can still send the
+    German one ("eigener Zeitraum"), which was once handed to the period's code as the choice (a traceback)."""
+    from socialmetrics.serve.dashboard import ui
+    from socialmetrics.serve.dashboard.words import word
+
+    state = {
+        "period_preset": "eigener Zeitraum",
+        "page": "Überblick",
+        "post_formats": ["Bild", "video", "Grafik"],
+        "post_pick": "2026-11-09 · Facebook · a post the filter removed",
+    }
+    monkeypatch.setattr(ui.st, "session_state", state)
+    ui._settle("period_preset", ("custom", "last_7"), lambda k, lang: word(f"q_{k}", lang))
+    ui._settle("page", ["p_overview", "p_posts"], word)
+    ui._settle("post_formats", list(queries.POST_FORMATS), lambda f, lang: word(f"format_{f}", lang))
+    ui._settle("post_pick", [0, 1], lambda i, _: ["2026-11-10 · X · one", "2026-11-11 · X · two"][i])
+    assert state == {"period_preset": "custom", "page": "p_overview", "post_formats": ["image", "video"]}
+    state["period_preset"] = "last whole week"
+    ui._settle("period_preset", ("custom", "last_week"), lambda k, lang: word(f"q_{k}", lang))
+    assert state["period_preset"] == "last_week"
 
 
 def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     set_period(page, "09.11.2026", "15.11.2026")
     for name in ("Netzwerke", "Beiträge", "Kommentare", "Kampagnen", "Datenqualität"):
         open_page(page, name)
@@ -236,17 +288,17 @@ def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, buil
         [WEEK_START, WEEK_END - dt.timedelta(days=1)],
     )[0]
     metric = page.get_by_test_id("stMetric").filter(has_text="Interaktionen")
-    metric.filter(has_text=i18n.number(engagements, "de")).first.wait_for()
+    shows(page, metric.filter(has_text=i18n.number(engagements, "de")))
     # campaigns: the verdict of marts.campaign_impact in plain words, its interval in a footnote
     open_page(page, "Kampagnen")
-    page.get_by_text("Herbstfest 2026: ").first.wait_for()
+    shows(page, page.get_by_text("Herbstfest 2026: "))
     (lift,) = mart(built, "SELECT lift_pct FROM marts.campaign_impact WHERE campaign = 'Herbstfest 2026' "
                           "AND network = 'facebook' AND metric = 'reach'")[0]  # fmt: skip
-    page.get_by_text(f"Herbstfest 2026: {i18n.lift(lift, 'de')} Reichweite auf Facebook").first.wait_for()
+    shows(page, page.get_by_text(f"Herbstfest 2026: {i18n.lift(lift, 'de')} Reichweite auf Facebook"))
     assert "95-%-Bereich" in page.get_by_test_id("stMain").inner_text()
     # data quality: LinkedIn's failed fetch in the owner's words (marts.account_coverage_weekly)
     open_page(page, "Datenqualität")
-    page.get_by_text("4 Tage ohne Zahlen").first.wait_for()
+    shows(page, page.get_by_text("4 Tage ohne Zahlen"))
     reasons = {r[0] for r in mart(built, "SELECT reason FROM marts.account_coverage_weekly WHERE week_start = ? "
                                           "AND len(missing_days) > 0", [WEEK_START])}  # fmt: skip
     text = page.get_by_test_id("stMain").inner_text()
@@ -255,7 +307,7 @@ def test_every_page_opens_and_the_networks_figures_are_the_marts(page: Any, buil
 
 def test_the_posts_table_filters_by_tag_and_format_and_exports_what_it_shows(page: Any, built: Built) -> None:  # noqa: F811
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     set_period(page, "01.09.2026", "15.11.2026")
     open_page(page, "Beiträge")
     first, last = dt.date(2026, 9, 1), dt.date(2026, 11, 16)
@@ -356,7 +408,7 @@ def test_the_quick_choices_are_whole_weeks_and_months_up_to_the_last_day() -> No
 
 def test_a_quick_choice_fills_the_period(page: Any) -> None:
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     page.get_by_test_id("stSidebar").get_by_label("Schnellwahl").click()
     page.get_by_role("option", name="letzte ganze Kalenderwoche").click()
     wait_idle(page)
@@ -383,13 +435,13 @@ def test_the_nightly_swap_of_the_readers_copy_shows_at_the_next_click(page: Any,
     """publish() replaces the copy while the dashboard runs: the writer does not wait, the next page has the new
     numbers. (Last in the module: it changes the warehouse and puts it back.)"""
     login(page)
-    page.get_by_role("heading", name="Überblick").first.wait_for()
+    shows(page, page.get_by_role("heading", name="Überblick"))
     set_period(page, "09.11.2026", "15.11.2026")
     (reach,) = mart(
         built, "SELECT value FROM marts.weekly_headline WHERE week_start = ? AND figure = 'reach'", [WEEK_START]
     )[0]
     table = page.get_by_test_id("stTable")
-    table.get_by_text(i18n.number(reach, "de"), exact=True).first.wait_for()
+    shows(page, table.get_by_text(i18n.number(reach, "de"), exact=True))
     day = dt.date(2026, 11, 10)
     update = "UPDATE marts.reach_daily SET reach = reach + ? WHERE network = 'facebook' AND day = ?"
     con = duckdb.connect(str(built.warehouse))
@@ -400,7 +452,7 @@ def test_the_nightly_swap_of_the_readers_copy_shows_at_the_next_click(page: Any,
         assert published.tables > 0
         set_period(page, "10.11.2026", "16.11.2026")  # the next click
         set_period(page, "09.11.2026", "15.11.2026")
-        table.get_by_text(i18n.number(reach + 1000, "de"), exact=True).first.wait_for()
+        shows(page, table.get_by_text(i18n.number(reach + 1000, "de"), exact=True))
     finally:
         con = duckdb.connect(str(built.warehouse))
         con.execute(update, [-1000, day])

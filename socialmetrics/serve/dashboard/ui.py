@@ -7,7 +7,7 @@ import datetime as dt
 import hmac
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from socialmetrics.serve.dashboard.period import MAX_DAYS, PRESETS, default_peri
 from socialmetrics.serve.dashboard.words import word
 from socialmetrics.serve.report import i18n
 from socialmetrics.serve.report.data import _campaigns
+from socialmetrics.serve.report.i18n import LANGUAGES
 from socialmetrics.serve.report.links import safe_permalink
 from socialmetrics.serve.report.render import campaign_sentence, note_mark
 
@@ -95,31 +96,66 @@ def _login(lang: str) -> bool:
     return False
 
 
+def _settle(key: str, options: Sequence[Any], label: Callable[[Any, str], str]) -> None:
+    """Make a choice's stored value one of `options` again, before its widget is drawn or a callback reads it.
+
+    Streamlit hands a choice over by its label: right after the language is switched (or a filter changed the
+    options), the browser can still send the label it showed before ("eigener Zeitraum"), and Streamlit then
+    returns that label instead of an option. Map such a label back to its option in any language, or drop it
+    (the widget's default)."""
+    value = st.session_state.get(key)
+    if value is None:
+        return
+    by_label = {label(option, lang): option for option in options for lang in LANGUAGES}
+    values = value if isinstance(value, list) else [value]
+    settled = [v if any(v == o for o in options) else by_label.get(v) for v in values]
+    if isinstance(value, list):
+        st.session_state[key] = [v for v in settled if v is not None]
+    elif settled[0] is None:
+        del st.session_state[key]
+    elif settled[0] != value:
+        st.session_state[key] = settled[0]
+
+
 def _period(lang: str, last_day: dt.date | None) -> tuple[dt.date, dt.date] | None:
     """The sidebar's period: [start, end) or None after telling what is wrong with the dates typed."""
     first, last = default_period(last_day, dt.date.today())
     fmt = (lambda d: i18n.date(d, "de")) if lang == "de" else dt.date.isoformat
     st.sidebar.subheader(word("period", lang))
 
+    def preset_label(key: str, language: str) -> str:
+        return word(f"q_{key}", language)
+
     def chosen() -> None:  # a quick choice fills both fields (before they are drawn again)
+        _settle("period_preset", PRESETS, preset_label)
         name = st.session_state.get("period_preset", "custom")
         if name != "custom":
             a, b = preset(name, last)
             st.session_state["period_from"], st.session_state["period_to"] = fmt(a), fmt(b)
 
+    _settle("period_preset", PRESETS, preset_label)
     st.sidebar.selectbox(
-        word("quick", lang), PRESETS, format_func=lambda k: word(f"q_{k}", lang), key="period_preset", on_change=chosen
+        word("quick", lang), PRESETS, format_func=lambda k: preset_label(k, lang), key="period_preset", on_change=chosen
     )
     example = fmt(last)
     hint = word("date_hint", lang, example=example)
     st.session_state.setdefault("period_from", fmt(first))  # the fields' values live in the session only
     st.session_state.setdefault("period_to", fmt(last))
 
-    def typed() -> None:  # a date typed by hand: no quick choice any more
-        st.session_state["period_preset"] = "custom"
+    def typed() -> None:  # dates typed by hand: no quick choice any more, unless they are the choice's own
+        _settle("period_preset", PRESETS, preset_label)
+        name = st.session_state.get("period_preset", "custom")
+        if name != "custom" and (st.session_state["period_from"], st.session_state["period_to"]) != tuple(
+            fmt(d) for d in preset(name, last)
+        ):
+            st.session_state["period_preset"] = "custom"
 
-    typed_from = st.sidebar.text_input(word("from", lang), help=hint, key="period_from", on_change=typed)
-    typed_to = st.sidebar.text_input(word("to", lang), help=hint, key="period_to", on_change=typed)
+    # Both fields in one form: the period changes once, when both are typed (Enter or the button), so a date typed
+    # while the page still draws the other one's period is never lost, and no half-typed period is drawn.
+    with st.sidebar.form("period_form", border=False):
+        typed_from = st.text_input(word("from", lang), help=hint, key="period_from")
+        typed_to = st.text_input(word("to", lang), help=hint, key="period_to")
+        st.form_submit_button(word("apply", lang), on_click=typed)
     start, stop = parse_day(typed_from), parse_day(typed_to)
     for value, day, field in ((typed_from, start, word("from", lang)), (typed_to, stop, word("to", lang))):
         if day is None:
@@ -177,6 +213,7 @@ def _pages(con: duckdb.DuckDBPyConnection, lang: str, cfg: Config) -> None:
     for key, mart in OPTIONAL_PAGES.items():
         if mart in present:
             pages[key] = _optional(mart)
+    _settle("page", list(pages), word)
     page = st.sidebar.radio(word("page", lang), list(pages), format_func=lambda k: word(k, lang), key="page")
     _, last_day = queries.data_range(con)
     period = _period(lang, last_day)
@@ -297,6 +334,7 @@ def posts(ctx: Ctx) -> None:
         placeholder=ctx.w("all_networks"),
     )
     tag = middle.text_input(ctx.w("filter_tag"), key="post_tag")
+    _settle("post_formats", list(queries.POST_FORMATS), lambda f, lang: word(f"format_{f}", lang))
     formats = kind.multiselect(
         ctx.w("filter_formats"),
         list(queries.POST_FORMATS),
@@ -305,6 +343,7 @@ def posts(ctx: Ctx) -> None:
         placeholder=ctx.w("all_formats"),
     )
     search = right.text_input(ctx.w("filter_text"), key="post_search")
+    _settle("post_order", list(queries.POST_ORDER), lambda k, lang: word(f"sort_{k}", lang))
     order = last.selectbox(
         ctx.w("sort_by"), list(queries.POST_ORDER), format_func=lambda k: ctx.w(f"sort_{k}"), key="post_order"
     )
@@ -333,6 +372,7 @@ def posts(ctx: Ctx) -> None:
         i: f"{row.published:%Y-%m-%d} · {i18n.network_name(row.network)} · {_text(row.text)[:70]}"
         for i, row in enumerate(frame.itertuples())
     }
+    _settle("post_pick", list(labels), lambda i, _: labels[i])
     picked = st.selectbox(ctx.w("choose_post"), list(labels), format_func=labels.__getitem__, key="post_pick")
     row = frame.iloc[picked]
     st.write(_text(row["text"]))

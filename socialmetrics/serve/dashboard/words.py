@@ -30,6 +30,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "q_year_to_date": ("dieses Jahr bis heute", "year to date"),
     "from": ("Von", "From"),
     "to": ("Bis", "To"),
+    "apply": ("Anwenden", "Apply"),
     "date_hint": ("TT.MM.JJJJ, z. B. {example}", "YYYY-MM-DD or DD.MM.YYYY, e.g. {example}"),
     "bad_date": (
         "„{value}“ ist kein gültiges Datum ({field}). Bitte als TT.MM.JJJJ eingeben, z. B. {example}.",
