@@ -4,6 +4,7 @@
     .venv/bin/python tests/data/needs_answer/draw.py --append-large   # appends d301-d900 to the 300 in dev.csv
     .venv/bin/python tests/data/needs_answer/draw.py --replies        # the reply-stream set, replies.csv
     .venv/bin/python tests/data/needs_answer/draw.py --replies --append-potts  # its SB10k rows out, 160 PotTS in
+    .venv/bin/python tests/data/needs_answer/draw.py --train          # the model's training set, train.csv
 
 Measured set (`labelled.csv`): 300 German tweets from PotTS dev and 120 English tweets from TweetEval val
 (m001-m420), then 50 replies with a question mark from PotTS train (PotTS dev has too few left) and 30 from
@@ -65,7 +66,42 @@ REPLIES = [
 # carry no licence and its authors did not distribute the texts; tests/data/needs_answer/README.md), so 160 replies
 # from PotTS train take their place; drawn after REPLIES with the same generator.
 REPLIES_EXTRA = ("potts_de.csv", "train", "de", 160)
+# The training set (train.csv, t0001-t2400) of the needs-answer model, drawn after everything above from the train
+# splits only, none of whose items or texts is in another set. Strata: "@?" a reply with a question mark, "@" a reply
+# without one (requests, complaints, thanks), "?" any other with a question mark, "neg" and "rest" as above.
+# PotTS train holds only 59 replies with a question mark outside the other sets, so German takes all of them.
+TRAINING = [
+    ("potts_de.csv", "train", "de", {"@?": 59, "@": 400, "?": 250, "neg": 150, "rest": 141}),
+    ("semeval2017_tweeteval_en.csv", "train", "en", {"@?": 400, "@": 500, "?": 200, "neg": 150, "rest": 150}),
+]
 COLUMNS = ["id", "source", "language", "text", "needs_answer", "reason", "note"]
+
+
+def draw_training(data: Path) -> None:
+    """Write train.csv with empty label columns (refuses to overwrite it)."""
+    taken: set[str] = set()
+    for name in ("labelled.csv", "dev.csv", "replies.csv"):
+        with (HERE / name).open(encoding="utf-8", newline="") as fh:
+            taken |= {v for r in csv.DictReader(fh) for v in (r["source"], r["text"])}
+    rng = random.Random(SEED + 1)
+    out = []
+    for file, split, lang, counts in TRAINING:
+        with (data / file).open(encoding="utf-8", newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r["split"] == split and not {r["source"], r["text"]} & taken]
+        for key, n in counts.items():
+            pool = sorted((r for r in rows if in_stratum(r, key) and r["text"] not in taken), key=lambda r: r["source"])
+            for row in rng.sample(pool, n):
+                taken |= {row["source"], row["text"]}
+                out.append((row["source"], lang, row["text"]))
+    rng.shuffle(out)
+    path = HERE / "train.csv"
+    if path.exists():
+        raise SystemExit(f"{path} exists (and holds labels)")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for i, (source, lang, text) in enumerate(out, start=1):
+            writer.writerow([f"t{i:04d}", source, lang, text, "", "", ""])
 
 
 def draw_replies(data: Path) -> None:
@@ -97,6 +133,8 @@ def in_stratum(row: dict[str, str], key: str) -> bool:
     text = row["text"]
     if key == "@?":
         return text.startswith("@user") and "?" in text
+    if key == "@":
+        return text.startswith("@user") and "?" not in text
     if "?" in text:
         return key == "?"
     return key == ("neg" if row["label"] == "negative" else "rest")
@@ -175,4 +213,7 @@ def _append_potts(data: Path, path: Path, rng: random.Random, taken: set[str]) -
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     folder = Path(args[0]) if args else HERE.parents[3] / "shared" / "data" / "tone"
-    draw_replies(folder) if "--replies" in sys.argv else draw(folder)
+    if "--train" in sys.argv:
+        draw_training(folder)
+    else:
+        draw_replies(folder) if "--replies" in sys.argv else draw(folder)
