@@ -64,14 +64,19 @@ def table(ctx: Ctx, frame: pd.DataFrame, name: str, **kwargs: Any) -> None:
     st.dataframe(frame, hide_index=True, width="stretch", **kwargs)
     stem = f"{name}_{ctx.start.isoformat()}_{ctx.last.isoformat()}"
     left, right, _ = st.columns([1, 1, 6])
-    # the files are written when a button is clicked (Streamlit calls the function then), not on every page
-    left.download_button("CSV", lambda: export.to_csv(frame), f"{stem}.csv", "text/csv", key=f"csv-{name}")
+    # The files are written when a button is clicked (Streamlit calls the function then), not on every page. A
+    # click must not rerun the page: a rerun registers the button's function anew and revokes the one the click
+    # asked for, so on a busy server the download did not start (on_click="ignore").
+    left.download_button(
+        "CSV", lambda: export.to_csv(frame), f"{stem}.csv", "text/csv", key=f"csv-{name}", on_click="ignore"
+    )
     right.download_button(
         "Excel",
         lambda: export.to_xlsx(frame, name),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx-{name}",
+        on_click="ignore",
     )
 
 
