@@ -141,9 +141,10 @@ def download(tab: Any, button: Any) -> Any:
             with tab.expect_download(timeout=45_000) as info:
                 button.click()
             return info.value
-        except PlaywrightTimeout:
+        except PlaywrightTimeout as timeout:
             if attempt == 2:
-                raise
+                errors = [e.inner_text() for e in tab.get_by_test_id("stDownloadButtonError").all()]
+                raise AssertionError(f"no download after 3 clicks: {errors}\n{screen(tab)}") from timeout
     raise AssertionError("unreachable")
 
 
@@ -363,6 +364,22 @@ def test_the_posts_table_filters_by_tag_and_format_and_exports_what_it_shows(pag
     rows = list(csv.DictReader(io.StringIO(Path(got.path()).read_bytes().decode("utf-8-sig"), newline="")))
     assert {r["post_id"] for r in rows} == images
     assert {r["format"] for r in rows} == {"image"}
+
+
+def test_a_download_does_not_rerun_the_page(monkeypatch: Any) -> None:
+    """A rerun on the click revokes the file function the click asks for (Streamlit registers it anew each run):
+    on a loaded server the download then never starts. Both export buttons download without a rerun."""
+    from types import SimpleNamespace
+
+    from socialmetrics.serve.dashboard import ui
+
+    clicks: list[dict[str, Any]] = []
+    column = SimpleNamespace(download_button=lambda *args, **kwargs: clicks.append(kwargs))
+    monkeypatch.setattr(ui.st, "dataframe", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ui.st, "columns", lambda spec: [column, column, column])
+    ctx = SimpleNamespace(start=WEEK_START, last=WEEK_END - dt.timedelta(days=1))
+    ui.table(ctx, pd.DataFrame({"n": [1]}), "posts")  # type: ignore[arg-type]
+    assert [(c["key"], c["on_click"]) for c in clicks] == [("csv-posts", "ignore"), ("xlsx-posts", "ignore")]
 
 
 def test_export_neutralises_formulas_in_csv_and_excel(tmp_path: Path) -> None:
