@@ -94,14 +94,18 @@ def draw_training(data: Path) -> None:
                 taken |= {row["source"], row["text"]}
                 out.append((row["source"], lang, row["text"]))
     rng.shuffle(out)
-    path = HERE / "train.csv"
+    _write_unlabelled(HERE / "train.csv", "t{:04d}", out)
+
+
+def _write_unlabelled(path: Path, id_format: str, items: list[tuple[str, str, str]]) -> None:
+    """Write (source, language, text) items with ids and empty label columns; never over a labelled file."""
     if path.exists():
         raise SystemExit(f"{path} exists (and holds labels)")
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
-        for i, (source, lang, text) in enumerate(out, start=1):
-            writer.writerow([f"t{i:04d}", source, lang, text, "", "", ""])
+        for i, (source, lang, text) in enumerate(items, start=1):
+            writer.writerow([id_format.format(i), source, lang, text, "", "", ""])
 
 
 def draw_replies(data: Path) -> None:
@@ -120,13 +124,7 @@ def draw_replies(data: Path) -> None:
     if "--append-potts" in sys.argv:
         _append_potts(data, path, rng, taken | {source for source, _, _ in out})
         return
-    if path.exists():
-        raise SystemExit(f"{path} exists (and holds labels)")
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
-        for i, (source, lang, text) in enumerate(out, start=1):
-            writer.writerow([f"r{i:03d}", source, lang, text, "", "", ""])
+    _write_unlabelled(path, "r{:03d}", out)
 
 
 def in_stratum(row: dict[str, str], key: str) -> bool:
